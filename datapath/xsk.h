@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * AF_XDP port: one XDP socket bound to one queue of an interface, its UMEM,
+ * and the four rings. Used by exactly one data-path thread (not thread-safe).
+ *
+ * Frame ownership: every UMEM frame is at any time in exactly one place:
+ * the free stack, the fill ring (kernel), the rx ring / held by the caller
+ * after xsk_port_rx, a tx frame the caller allocated, the tx ring, or the
+ * completion ring. xsk_port_frames_accounted() checks that nothing leaked.
+ */
+#ifndef XTOE_XSK_H
+#define XTOE_XSK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct xsk_port;
+
+enum xsk_bind_mode {
+	XSK_BIND_AUTO,  /* try zero-copy, fall back to copy */
+	XSK_BIND_COPY,
+	XSK_BIND_ZEROCOPY,
+};
+
+struct xsk_port_cfg {
+	uint32_t queue;        /* interface queue id */
+	uint32_t num_frames;   /* UMEM frames (power of two), e.g. 8192 */
+	uint32_t frame_size;   /* 2048 or 4096 */
+	uint32_t ring_size;    /* rx/tx/fill/completion entries, e.g. 2048 */
+	enum xsk_bind_mode bind;
+	bool need_wakeup;      /* XDP_USE_NEED_WAKEUP (default true) */
+};
+
+void xsk_port_cfg_default(struct xsk_port_cfg *cfg);
+
+/* A received frame: data points into the UMEM; give it back with
+ * xsk_port_free() (or reuse it for tx with xsk_port_tx_submit). */
+struct xsk_frame {
+	uint64_t addr;  /* UMEM address of the frame start */
+	uint8_t *data;  /* packet start */
+	uint32_t len;
+};
+
+/*
+ * Create the UMEM and socket on ifname/queue. The port does not load any
+ * XDP program (xtoe attaches its own and registers the socket fd in its
+ * XSKMAP). Errors: -errno with a message on stderr naming the interface.
+ */
+int xsk_port_open(struct xsk_port **out, const char *ifname,
+		  const struct xsk_port_cfg *cfg);
+void xsk_port_close(struct xsk_port *p);
+/* The socket fd: for the XSKMAP and for poll(POLLIN). */
+int xsk_port_fd(const struct xsk_port *p);
+
+/* Receive up to max frames (also refills the fill ring and reaps
+ * completions). Returns the count. */
+uint32_t xsk_port_rx(struct xsk_port *p, struct xsk_frame *frames, uint32_t max);
+/* Return a received frame (or an unused tx frame) to the free stack. */
+void xsk_port_free(struct xsk_port *p, uint64_t addr);
+
+/* Allocate a frame to build a packet in; false when none is free. */
+bool xsk_port_tx_alloc(struct xsk_port *p, struct xsk_frame *f);
+/* Queue a frame (allocated or received) of len bytes for transmission.
+ * Queued frames are handed to the kernel by xsk_port_tx_flush (and, when
+ * the local batch is full, automatically). Returns false if the tx ring is
+ * full (the frame is then freed and counted as a tx drop). */
+bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len);
+/* Publish queued tx frames and kick the kernel if it needs a wakeup. */
+void xsk_port_tx_flush(struct xsk_port *p);
+/* Frames queued or in flight that the kernel has not completed yet. */
+uint32_t xsk_port_tx_pending(const struct xsk_port *p);
+
+/* The frame size (usable bytes per frame, from data start). */
+uint32_t xsk_port_frame_size(const struct xsk_port *p);
+
+struct xsk_port_stats {
+	uint64_t rx_frames, tx_frames, tx_drops, tx_kicks;
+	uint64_t rx_dropped, rx_invalid, rx_ring_full, fill_empty; /* kernel */
+	uint32_t frames_free, frames_total;
+};
+void xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *st);
+
+/* true when every frame is accounted for (see top of file). */
+bool xsk_port_frames_accounted(const struct xsk_port *p);
+
+#endif /* XTOE_XSK_H */

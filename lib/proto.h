@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control messages between an application (libxtoe) and the daemon's control
+ * plane over the daemon's unix stream socket. Each request gets exactly one
+ * response with the same id, in order. Only setup and teardown travel here;
+ * data and per-message notifications use the shared memory queues.
+ *
+ * HELLO's response carries three fds (SCM_RIGHTS), in this order:
+ *   the context memfd, the app eventfd (daemon signals the application),
+ *   the daemon eventfd (application signals the data-path).
+ */
+#ifndef XTOE_PROTO_H
+#define XTOE_PROTO_H
+
+#include <stdint.h>
+
+#define XTOE_PROTO_VERSION 1
+#define XTOE_DEFAULT_SOCK_DIR "/run/xtoe"
+
+enum xtoe_op {
+	XTOE_OP_HELLO = 1, /* a: version, b: pid */
+	XTOE_OP_LISTEN,    /* addr, port, a: backlog -> val: listener id */
+	XTOE_OP_UNLISTEN,  /* a: listener id */
+	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,
+			      laddr/lport in the response */
+};
+
+struct xtoe_req {
+	uint32_t op;
+	uint32_t id;
+	uint32_t addr; /* network byte order */
+	uint16_t port; /* network byte order */
+	uint16_t _rsv;
+	uint32_t a, b;
+};
+
+struct xtoe_resp {
+	uint32_t op;
+	uint32_t id;
+	int32_t err; /* 0 or positive errno */
+	uint32_t val, val2;
+	uint32_t addr; /* local address, network byte order */
+	uint16_t port; /* local port, network byte order */
+	uint16_t _rsv;
+	char msg[100]; /* human message when err != 0 */
+};
+
+#endif /* XTOE_PROTO_H */

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Install the Debian packages xtoe needs to build, test and demo.
+# Idempotent and quiet when everything is present. Needs root to install.
+set -euo pipefail
+
+PKGS=(
+	build-essential clang llvm pkg-config
+	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
+	libmnl-dev
+	iproute2 ethtool socat procps util-linux python3
+	bats bats-assert bats-support
+)
+
+missing=()
+for p in "${PKGS[@]}"; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed"; then
+		missing+=("$p")
+	fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages: ${missing[*]}" >&2
+	echo "deps: run 'make deps' as root (apt-get install) and try again" >&2
+	exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

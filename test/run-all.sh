@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Run every suite (unit, BPF, bats) and print one summary line last:
+#   N passed, N failed, N skipped
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+results=$(mktemp)
+trap 'rm -f "$results"' EXIT
+
+echo "== unit tests"
+RESULTS_FILE=$results test/run-unit.sh "$BUILD"/test/test_* || true
+if ls "$BUILD"/test/bpf_* >/dev/null 2>&1; then
+	echo "== BPF module tests (BPF_PROG_TEST_RUN)"
+	RESULTS_FILE=$results test/run-unit.sh "$BUILD"/test/bpf_* || true
+fi
+
+echo "== integration tests (bats, network namespaces)"
+tap=$(mktemp)
+bats --tap test/bats | tee "$tap"
+p=$(grep -E '^ok ' "$tap" | grep -vc '# skip')
+s=$(grep -E '^ok .*# skip' "$tap" | wc -l)
+f=$(grep -c '^not ok ' "$tap")
+echo "$p $f $s" >> "$results"
+rm -f "$tap"
+
+read -r P F S < <(awk '{p+=$1; f+=$2; s+=$3} END {print p+0, f+0, s+0}' "$results")
+echo "$P passed, $F failed, $S skipped"
+[ "$F" -eq 0 ]
