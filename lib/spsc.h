@@ -122,6 +122,13 @@ static inline bool spsc_pop(struct spsc *q, void *entry)
 	return true;
 }
 
+/* Either side: entries waiting (fresh read of both indices). */
+static inline uint32_t spsc_used(const struct spsc *q)
+{
+	return atomic_load_explicit(&q->sh->prod, memory_order_acquire) -
+	       atomic_load_explicit(&q->sh->cons, memory_order_acquire);
+}
+
 /* Either side: true when no entry is waiting (fresh read of both indices). */
 static inline bool spsc_empty(const struct spsc *q)
 {

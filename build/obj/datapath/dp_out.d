@@ -1,0 +1,14 @@
+build/obj/datapath/dp_out.o: datapath/dp_out.c datapath/dp.h \
+ datapath/daemon.h datapath/../lib/shm.h datapath/../lib/spsc.h \
+ datapath/../lib/spsc.h datapath/steer.h datapath/tcp.h \
+ include/xtoe/drop.h datapath/xsk.h datapath/flowtab.h
+datapath/dp.h:
+datapath/daemon.h:
+datapath/../lib/shm.h:
+datapath/../lib/spsc.h:
+datapath/../lib/spsc.h:
+datapath/steer.h:
+datapath/tcp.h:
+include/xtoe/drop.h:
+datapath/xsk.h:
+datapath/flowtab.h:

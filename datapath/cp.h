@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control-plane internals (cp_*.c): the unix socket server and application
+ * contexts (cp_app.c), connection setup, TIME-WAIT and timers (cp_tcp.c),
+ * and the loop tying them together (cp.c). Runs on the daemon's main thread.
+ */
+#ifndef XTOE_CP_H
+#define XTOE_CP_H
+
+#include "daemon.h"
+#include "flowtab.h"
+#include "nl.h"
+
+enum cp_slot_state {
+	CPS_FREE = 0,
+	CPS_CONNECTING, /* handed to the app, handshake running */
+	CPS_OPEN,       /* installed in the data-path */
+	CPS_FAILED,     /* connect failed; waits for the app's close */
+};
+
+enum cp_conn_state {
+	CPC_RESOLVING,  /* active open waiting for the next hop's MAC */
+	CPC_SYN_SENT,
+	CPC_SYN_RCVD,
+	CPC_INSTALLED,  /* owned by the data-path */
+	CPC_TIME_WAIT,
+};
+
+struct cp_listener {
+	struct cp_listener *next;
+	uint32_t id;
+	uint16_t port;         /* network order */
+	uint32_t backlog;
+	uint32_t half_open;    /* connections in SYN-RECEIVED */
+	struct app_ctx *ctx;
+};
+
+struct cp_conn {
+	struct cp_conn *hnext;           /* hash chain */
+	struct cp_conn *next, *prev;     /* all connections, for timers */
+	struct flow_key key;
+	uint8_t state;                   /* enum cp_conn_state */
+	bool active;                     /* we opened it: steered by 4-tuple */
+	struct tcp_conn tcp;
+	struct cp_listener *lst;         /* passive, until installed */
+	struct app_ctx *ctx;
+	uint32_t slot, gen, flow;
+	uint64_t deadline;               /* next timer for this state */
+	uint32_t tries;
+	/* retransmission timer while installed (RFC 6298) */
+	uint32_t last_una;
+	uint64_t una_since;
+	uint32_t backoff;
+};
+
+struct cp_pending_stats {
+	uint64_t syn_dropped, rst_sent, retx, timeouts;
+};
+
+struct cp {
+	struct xtoed *d;
+	int epfd, lsock, tfd, sigfd;
+	struct app_ctx *ctxs;
+	uint32_t next_ctx_id;
+	struct cp_listener *listeners;
+	uint32_t next_lid;
+	struct cp_conn **hash;
+	uint32_t hmask;
+	struct cp_conn *conns;           /* list head */
+	uint32_t *free_flows, nfree;     /* data-path flow indices */
+	uint8_t isn_key[16];
+	struct nl *nl;
+	uint16_t next_port;              /* host order */
+	struct tcp_open_cfg open_cfg;
+	struct cp_pending_stats st;
+};
+
+/* cp.c */
+struct dp_cmd *cp_cmd_reserve(struct cp *cp);
+void cp_cmd_commit(struct cp *cp);
+void cp_send_frame(struct cp *cp, const struct tcp_endpoints *ep,
+		   const struct tcp_hdrvals *h);
+bool cp_push_app_event(struct app_ctx *c, uint16_t type, uint32_t slot,
+		       uint32_t gen, uint32_t arg);
+void cp_log(const struct cp *cp, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* cp_app.c */
+int cp_app_listen_socket(struct cp *cp);
+void cp_app_accept(struct cp *cp);
+void cp_app_input(struct cp *cp, struct app_ctx *c);
+void cp_app_released(struct cp *cp, struct app_ctx *c);
+void cp_app_close_all(struct cp *cp);
+int cp_slot_alloc(struct cp *cp, struct app_ctx *c, uint32_t *slot);
+void cp_slot_free(struct cp *cp, struct app_ctx *c, uint32_t slot);
+struct cp_listener *cp_listener_find(struct cp *cp, uint16_t port);
+
+/* cp_tcp.c */
+void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len);
+int cp_tcp_connect(struct cp *cp, struct app_ctx *c, uint32_t daddr,
+		   uint16_t dport, uint32_t *slot, uint16_t *lport);
+void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n);
+void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n);
+void cp_tcp_app_close(struct cp *cp, const struct cp_note *n);
+void cp_tcp_timers(struct cp *cp, uint64_t now);
+void cp_tcp_drop_ctx(struct cp *cp, struct app_ctx *c);
+void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l);
+void cp_tcp_free_all(struct cp *cp);
+
+#endif /* XTOE_CP_H */

@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Control-plane TCP: passive and active opens, handing established
+ * connections to the data-path, TIME-WAIT, RSTs for segments nobody owns,
+ * and the timers (SYN/SYN-ACK retransmission, RTO, TIME-WAIT expiry).
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cp.h"
+
+#define SYN_RTO_US 1000000u
+#define SYN_TRIES 5
+#define SYNACK_TRIES 4
+#define RESOLVE_TIMEOUT_US 3000000u
+#define RTO_MIN_US 200000u
+#define RTO_INITIAL_US 1000000u
+#define RTO_MAX_BACKOFF 10
+
+/* --- the connection table ----------------------------------------------- */
+
+static uint32_t key_hash(const struct cp *cp, const struct flow_key *k)
+{
+	uint32_t h = k->raddr * 2654435761u ^ ((uint32_t)k->rport << 16 | k->lport) * 40503u;
+
+	return (h ^ h >> 15) & cp->hmask;
+}
+
+static struct cp_conn *conn_find(struct cp *cp, const struct flow_key *k)
+{
+	struct cp_conn *c = cp->hash[key_hash(cp, k)];
+
+	while (c && memcmp(&c->key, k, sizeof(*k)))
+		c = c->hnext;
+	return c;
+}
+
+static struct cp_conn *conn_new(struct cp *cp, const struct flow_key *k)
+{
+	struct cp_conn *c = calloc(1, sizeof(*c));
+	struct cp_conn **head;
+
+	if (!c)
+		return NULL;
+	c->key = *k;
+	head = &cp->hash[key_hash(cp, k)];
+	c->hnext = *head;
+	*head = c;
+	c->next = cp->conns;
+	if (cp->conns)
+		cp->conns->prev = c;
+	cp->conns = c;
+	return c;
+}
+
+static void conn_remove(struct cp *cp, struct cp_conn *c)
+{
+	struct cp_conn **pp = &cp->hash[key_hash(cp, &c->key)];
+
+	while (*pp != c)
+		pp = &(*pp)->hnext;
+	*pp = c->hnext;
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		cp->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->lst && c->state == CPC_SYN_RCVD)
+		c->lst->half_open--;
+	if (c->active)
+		steer_del_flow(cp->d->steer, cp->d->cfg.addr, c->key.lport,
+			       c->key.raddr, c->key.rport);
+	free(c);
+}
+
+void cp_tcp_free_all(struct cp *cp)
+{
+	while (cp->conns)
+		conn_remove(cp, cp->conns);
+}
+
+static struct flow_key seg_key(const struct tcp_seg *s)
+{
+	struct flow_key k = { .raddr = s->saddr, .rport = s->sport, .lport = s->dport };
+
+	return k;
+}
+
+/* --- sending -------------------------------------------------------------- */
+
+static void send_handshake(struct cp *cp, struct cp_conn *c)
+{
+	struct tcp_hdrvals h;
+
+	tcp_handshake_hdr(&c->tcp, &cp->open_cfg, now_us(), &h);
+	cp_send_frame(cp, &c->tcp.ep, &h);
+}
+
+static void send_rst_for(struct cp *cp, const struct tcp_seg *s)
+{
+	struct tcp_endpoints ep;
+	struct tcp_hdrvals h;
+
+	if (!tcp_rst_reply(s, &ep, &h))
+		return;
+	memcpy(ep.smac, cp->d->mac, 6);
+	memcpy(ep.dmac, s->smac, 6);
+	cp_send_frame(cp, &ep, &h);
+	cp->st.rst_sent++;
+}
+
+/* An ACK from TIME-WAIT state: seq = snd_nxt, ack = rcv_nxt. */
+static void send_tw_ack(struct cp *cp, struct cp_conn *c)
+{
+	struct tcp_hdrvals h = {
+		.seq = c->tcp.snd_nxt, .ack = c->tcp.rcv_nxt, .flags = TCP_F_ACK,
+		.ts = c->tcp.ts_ok, .tsval = (uint32_t)(now_us() / 1000),
+		.tsecr = c->tcp.ts_recent, .wscale = -1,
+	};
+
+	cp_send_frame(cp, &c->tcp.ep, &h);
+}
+
+/* --- handing over to the data-path ----------------------------------------- */
+
+static void slot_identity(struct app_ctx *a, uint32_t slot, const struct tcp_conn *t)
+{
+	struct xtoe_flow_shm *sh = &a->slots[slot];
+
+	sh->laddr = t->ep.saddr;
+	sh->lport = t->ep.sport;
+	sh->raddr = t->ep.daddr;
+	sh->rport = t->ep.dport;
+	sh->mss = t->mss;
+}
+
+static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *frame,
+		   uint32_t len)
+{
+	struct dp_cmd *cmd;
+
+	if (!cp->nfree)
+		return -ENOBUFS;
+	c->flow = cp->free_flows[--cp->nfree];
+	slot_identity(c->ctx, c->slot, &c->tcp);
+	atomic_fetch_or(&c->ctx->slots[c->slot].status, XTOE_FS_OPEN);
+	c->ctx->slot_state[c->slot] = CPS_OPEN;
+	cmd = cp_cmd_reserve(cp);
+	cmd->type = DP_CMD_INSTALL;
+	cmd->flow = c->flow;
+	cmd->ctx = c->ctx;
+	cmd->slot = c->slot;
+	cmd->gen = c->gen;
+	cmd->flags = ack ? DP_INSTALL_ACK : 0;
+	cmd->conn = c->tcp;
+	cp_cmd_commit(cp);
+	if (frame) {
+		cmd = cp_cmd_reserve(cp);
+		cmd->type = DP_CMD_REINJECT;
+		cmd->len = len;
+		memcpy(cmd->frame, frame, len);
+		cp_cmd_commit(cp);
+	}
+	c->state = CPC_INSTALLED;
+	c->una_since = now_us();
+	c->last_una = c->tcp.snd_una;
+	c->backoff = 0;
+	return 0;
+}
+
+static void established_passive(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
+				bool ack, const uint8_t *frame, uint32_t len)
+{
+	struct cp_listener *l = c->lst;
+	bool carries = s->len || (s->flags & TCP_F_FIN);
+
+	l->half_open--;
+	c->lst = NULL;
+	c->ctx = l->ctx;
+	if (cp_slot_alloc(cp, c->ctx, &c->slot)) {
+		cp_log(cp, "listener %u: no free slot, connection reset", l->id);
+		send_rst_for(cp, s);
+		conn_remove(cp, c);
+		return;
+	}
+	c->gen = c->ctx->slot_gen[c->slot];
+	if (install(cp, c, ack, carries ? frame : NULL, len)) {
+		cp_slot_free(cp, c->ctx, c->slot);
+		send_rst_for(cp, s);
+		conn_remove(cp, c);
+		return;
+	}
+	cp_push_app_event(c->ctx, XTOE_EVT_ACCEPT, c->slot, c->gen, l->id);
+}
+
+static void connect_failed(struct cp *cp, struct cp_conn *c, int err)
+{
+	struct xtoe_flow_shm *sh = &c->ctx->slots[c->slot];
+
+	atomic_store(&sh->error, err);
+	atomic_fetch_or(&sh->status, XTOE_FS_RESET | XTOE_FS_DONE);
+	c->ctx->slot_state[c->slot] = CPS_FAILED;
+	cp_push_app_event(c->ctx, XTOE_EVT_CONNECTED, c->slot, c->gen, (uint32_t)err);
+	conn_remove(cp, c);
+}
+
+static void established_active(struct cp *cp, struct cp_conn *c, bool ack)
+{
+	if (install(cp, c, ack, NULL, 0)) {
+		connect_failed(cp, c, ENOBUFS);
+		return;
+	}
+	cp_push_app_event(c->ctx, XTOE_EVT_CONNECTED, c->slot, c->gen, 0);
+}
+
+/* --- segments -------------------------------------------------------------- */
+
+static void handshake_segment(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
+			      const uint8_t *frame, uint32_t len)
+{
+	struct tcp_hs_out o = tcp_handshake_input(&c->tcp, s, now_us());
+
+	switch (o.res) {
+	case TCP_HS_DROP:
+		break;
+	case TCP_HS_ESTABLISHED:
+		if (c->active)
+			established_active(cp, c, o.send_ack);
+		else
+			established_passive(cp, c, s, o.send_ack, frame, len);
+		break;
+	case TCP_HS_REFUSED:
+		connect_failed(cp, c, ECONNREFUSED);
+		break;
+	case TCP_HS_ABORTED:
+		conn_remove(cp, c);
+		break;
+	case TCP_HS_SEND_RST:
+		send_rst_for(cp, s);
+		break;
+	case TCP_HS_RESEND:
+		send_handshake(cp, c);
+		break;
+	}
+}
+
+static void time_wait_segment(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
+			      const uint8_t *frame, uint32_t len);
+
+static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_seg *s)
+{
+	struct flow_key k = seg_key(s);
+	struct tcp_endpoints ep;
+	struct tcp_hdrvals h;
+	struct cp_conn *c;
+	uint64_t now = now_us();
+
+	if (l->half_open >= l->backlog) {
+		cp->st.syn_dropped++;
+		return;
+	}
+	c = conn_new(cp, &k);
+	if (!c)
+		return;
+	memcpy(ep.smac, cp->d->mac, 6);
+	memcpy(ep.dmac, s->smac, 6); /* the peer, or the router before it */
+	ep.saddr = s->daddr;
+	ep.daddr = s->saddr;
+	ep.sport = s->dport;
+	ep.dport = s->sport;
+	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg,
+			 now, &h);
+	c->state = CPC_SYN_RCVD;
+	c->lst = l;
+	l->half_open++;
+	c->deadline = now + SYN_RTO_US;
+	cp_send_frame(cp, &ep, &h);
+}
+
+void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len)
+{
+	struct tcp_seg s;
+	struct flow_key k;
+	struct cp_conn *c;
+	struct cp_listener *l;
+
+	if (tcp_parse(frame, len, &s, false) != XTOE_DROP_NONE)
+		return;
+	k = seg_key(&s);
+	c = conn_find(cp, &k);
+	if (c) {
+		switch (c->state) {
+		case CPC_SYN_SENT:
+		case CPC_SYN_RCVD:
+			handshake_segment(cp, c, &s, frame, len);
+			return;
+		case CPC_INSTALLED: { /* raced with the install: hand it over */
+			struct dp_cmd *cmd = cp_cmd_reserve(cp);
+
+			cmd->type = DP_CMD_REINJECT;
+			cmd->len = len;
+			memcpy(cmd->frame, frame, len);
+			cp_cmd_commit(cp);
+			return;
+		}
+		case CPC_TIME_WAIT:
+			time_wait_segment(cp, c, &s, frame, len);
+			return;
+		case CPC_RESOLVING:
+			return;
+		}
+	}
+	l = (s.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) == TCP_F_SYN ?
+		    cp_listener_find(cp, s.dport) : NULL;
+	if (l)
+		passive_open(cp, l, &s);
+	else
+		send_rst_for(cp, &s);
+}
+
+/* RFC 9293 3.10.7.4 in TIME-WAIT: acknowledge a retransmitted FIN; a new SYN
+ * with a higher sequence number may reopen the pair (as Linux allows). */
+static void time_wait_segment(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
+			      const uint8_t *frame, uint32_t len)
+{
+	if (s->flags & TCP_F_RST) {
+		conn_remove(cp, c);
+		return;
+	}
+	if ((s->flags & TCP_F_SYN) && !(s->flags & TCP_F_ACK) &&
+	    seq_gt(s->seq, c->tcp.rcv_nxt) && !c->active) {
+		conn_remove(cp, c);
+		cp_tcp_frame(cp, frame, len);
+		return;
+	}
+	if (s->flags & (TCP_F_FIN | TCP_F_SYN))
+		send_tw_ack(cp, c);
+}
+
+/* --- active open ------------------------------------------------------------ */
+
+static bool port_in_use(struct cp *cp, uint32_t daddr, uint16_t dport, uint16_t lport)
+{
+	struct flow_key k = { .raddr = daddr, .rport = dport, .lport = lport };
+
+	return conn_find(cp, &k) || cp_listener_find(cp, lport);
+}
+
+/* Ephemeral ports above Linux's default range (32768-60999), so the kernel's
+ * own connections on the same address never collide with xtoe's. */
+static uint16_t pick_port(struct cp *cp, uint32_t daddr, uint16_t dport)
+{
+	for (int i = 0; i < 4536; i++) {
+		uint16_t p = htons(cp->next_port);
+
+		cp->next_port = cp->next_port >= 65535 ? 61000 : cp->next_port + 1;
+		if (!port_in_use(cp, daddr, dport, p))
+			return p;
+	}
+	return 0;
+}
+
+static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
+{
+	struct tcp_hdrvals h;
+	uint64_t now = now_us();
+
+	memcpy(c->tcp.ep.dmac, mac, 6);
+	tcp_active_open(&c->tcp, &c->tcp.ep, tcp_isn(&c->tcp.ep, cp->isn_key, now),
+			&cp->open_cfg, now, &h);
+	c->state = CPC_SYN_SENT;
+	c->deadline = now + SYN_RTO_US;
+	cp_send_frame(cp, &c->tcp.ep, &h);
+}
+
+/* Look the next hop up; send the SYN when its MAC is known. */
+static int resolve_and_send(struct cp *cp, struct cp_conn *c)
+{
+	uint32_t gw;
+	int ifindex, err;
+	uint8_t mac[6];
+
+	err = nl_route_nexthop(cp->nl, c->key.raddr, &gw, &ifindex);
+	if (err)
+		return err;
+	if (ifindex != cp->d->ifindex)
+		return -ENETUNREACH;
+	err = nl_neigh_lookup(cp->nl, ifindex, gw, mac);
+	if (!err) {
+		send_syn(cp, c, mac);
+		return 0;
+	}
+	if (err == -ENOENT || err == -EAGAIN || err == -EHOSTUNREACH) {
+		if (c->tries++ % 20 == 0)
+			nl_neigh_resolve(cp->nl, ifindex, gw);
+		return -EAGAIN;
+	}
+	return err;
+}
+
+int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dport,
+		   uint32_t *slot, uint16_t *lport)
+{
+	struct flow_key k = { .raddr = daddr, .rport = dport };
+	struct cp_conn *c;
+	int err;
+
+	if (!daddr || !dport)
+		return -EINVAL;
+	k.lport = pick_port(cp, daddr, dport);
+	if (!k.lport)
+		return -EADDRNOTAVAIL;
+	err = cp_slot_alloc(cp, a, slot);
+	if (err)
+		return err;
+	c = conn_new(cp, &k);
+	if (!c) {
+		cp_slot_free(cp, a, *slot);
+		return -ENOMEM;
+	}
+	c->active = true;
+	c->ctx = a;
+	c->slot = *slot;
+	c->gen = a->slot_gen[*slot];
+	memcpy(c->tcp.ep.smac, cp->d->mac, 6);
+	c->tcp.ep.saddr = cp->d->cfg.addr;
+	c->tcp.ep.sport = k.lport;
+	c->tcp.ep.daddr = daddr;
+	c->tcp.ep.dport = dport;
+	c->state = CPC_RESOLVING;
+	c->deadline = now_us() + RESOLVE_TIMEOUT_US;
+	/* registered with the classifier before the SYN leaves */
+	err = steer_add_flow(cp->d->steer, cp->d->cfg.addr, k.lport, daddr, dport);
+	if (!err) {
+		err = resolve_and_send(cp, c);
+		if (err == -EAGAIN)
+			err = 0;
+	}
+	if (err) {
+		conn_remove(cp, c);
+		a->slot_state[*slot] = CPS_CONNECTING; /* let cp_slot_free work */
+		cp_slot_free(cp, a, *slot);
+		return err;
+	}
+	*lport = k.lport;
+	return 0;
+}
+
+/* --- notes from the data-path ------------------------------------------------ */
+
+void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n)
+{
+	struct flow_key k = {
+		.raddr = n->conn.ep.daddr, .rport = n->conn.ep.dport, .lport = n->conn.ep.sport,
+	};
+	struct cp_conn *c = conn_find(cp, &k);
+
+	if (!c || c->state != CPC_INSTALLED)
+		return;
+	if (n->conn.state == TCP_TIME_WAIT) {
+		c->state = CPC_TIME_WAIT;
+		c->tcp = n->conn;
+		c->deadline = now_us() + (uint64_t)cp->d->cfg.time_wait_ms * 1000;
+		return;
+	}
+	conn_remove(cp, c);
+}
+
+void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n)
+{
+	cp->free_flows[cp->nfree++] = n->flow;
+	if (n->ctx->slot_gen[n->slot] == n->gen)
+		cp_slot_free(cp, n->ctx, n->slot);
+}
+
+static struct cp_conn *conn_of_slot(struct cp *cp, struct app_ctx *a, uint32_t slot)
+{
+	for (struct cp_conn *c = cp->conns; c; c = c->next)
+		if (c->ctx == a && c->slot == slot && c->state != CPC_TIME_WAIT &&
+		    c->state != CPC_INSTALLED)
+			return c;
+	return NULL;
+}
+
+/* The application closed a slot the data-path does not know: a connect
+ * still in progress or one that failed. */
+void cp_tcp_app_close(struct cp *cp, const struct cp_note *n)
+{
+	struct app_ctx *a = n->ctx;
+	struct cp_conn *c;
+
+	if (n->slot >= a->geom.max_flows || a->slot_gen[n->slot] != n->gen)
+		return;
+	if (a->slot_state[n->slot] == CPS_CONNECTING) {
+		c = conn_of_slot(cp, a, n->slot);
+		if (c)
+			conn_remove(cp, c);
+		cp_slot_free(cp, a, n->slot);
+	} else if (a->slot_state[n->slot] == CPS_FAILED) {
+		cp_slot_free(cp, a, n->slot);
+	}
+}
+
+void cp_tcp_drop_ctx(struct cp *cp, struct app_ctx *a)
+{
+	struct cp_conn *c = cp->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->ctx == a && (c->state == CPC_RESOLVING || c->state == CPC_SYN_SENT))
+			conn_remove(cp, c);
+	}
+}
+
+void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l)
+{
+	struct cp_conn *c = cp->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		if (c->lst == l)
+			conn_remove(cp, c);
+	}
+}
+
+/* --- timers ------------------------------------------------------------------ */
+
+static uint32_t rto_us(uint32_t srtt, uint32_t rttvar)
+{
+	uint32_t rto;
+
+	if (!srtt)
+		return RTO_INITIAL_US;
+	rto = srtt + 4 * rttvar;
+	return rto < RTO_MIN_US ? RTO_MIN_US : rto;
+}
+
+static void dp_cmd_flow(struct cp *cp, struct cp_conn *c, uint32_t type, int err)
+{
+	struct dp_cmd *cmd = cp_cmd_reserve(cp);
+
+	cmd->type = type;
+	cmd->flow = c->flow;
+	cmd->gen = c->gen;
+	cmd->err = err;
+	cp_cmd_commit(cp);
+}
+
+/* RFC 6298: no progress on the oldest unacknowledged byte for an RTO ->
+ * go back to it, with exponential backoff; give up after RTO_MAX_BACKOFF. */
+static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
+{
+	struct flow_pub *p = &cp->d->pub[c->flow];
+	uint32_t una, nxt;
+
+	if (atomic_load_explicit(&p->gen, memory_order_relaxed) != c->gen)
+		return;
+	una = atomic_load_explicit(&p->snd_una, memory_order_relaxed);
+	nxt = atomic_load_explicit(&p->snd_nxt, memory_order_relaxed);
+	if (una == nxt || una != c->last_una) {
+		c->last_una = una;
+		c->una_since = now;
+		c->backoff = 0;
+		return;
+	}
+	if (now - c->una_since < (uint64_t)rto_us(atomic_load(&p->srtt_us),
+						  atomic_load(&p->rttvar_us)) << c->backoff)
+		return;
+	c->una_since = now;
+	if (++c->backoff > RTO_MAX_BACKOFF) {
+		cp->st.timeouts++;
+		dp_cmd_flow(cp, c, DP_CMD_ABORT, ETIMEDOUT);
+		return;
+	}
+	cp->st.retx++;
+	dp_cmd_flow(cp, c, DP_CMD_RETX, 0);
+}
+
+static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
+{
+	uint32_t limit = c->state == CPC_SYN_SENT ? SYN_TRIES : SYNACK_TRIES;
+
+	if (now < c->deadline)
+		return;
+	if (++c->tries >= limit) {
+		if (c->active)
+			connect_failed(cp, c, ETIMEDOUT);
+		else
+			conn_remove(cp, c);
+		return;
+	}
+	c->deadline = now + ((uint64_t)SYN_RTO_US << c->tries);
+	send_handshake(cp, c);
+}
+
+static void resolve_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
+{
+	int err = resolve_and_send(cp, c);
+
+	if (!err) {
+		c->tries = 0;
+		return;
+	}
+	if (err != -EAGAIN || now >= c->deadline)
+		connect_failed(cp, c, EHOSTUNREACH);
+}
+
+void cp_tcp_timers(struct cp *cp, uint64_t now)
+{
+	struct cp_conn *c = cp->conns, *next;
+
+	for (; c; c = next) {
+		next = c->next;
+		switch (c->state) {
+		case CPC_RESOLVING:
+			resolve_timer(cp, c, now);
+			break;
+		case CPC_SYN_SENT:
+		case CPC_SYN_RCVD:
+			handshake_timer(cp, c, now);
+			break;
+		case CPC_INSTALLED:
+			rto_check(cp, c, now);
+			break;
+		case CPC_TIME_WAIT:
+			if (now >= c->deadline)
+				conn_remove(cp, c);
+			break;
+		}
+	}
+}

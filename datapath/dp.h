@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Data-path internals (dp_*.c). One data-path thread runs, in a loop:
+ *   commands from the control plane -> received frames -> application bumps
+ *   -> service of every flow touched this round (segments out, ACKs, events)
+ *   -> tx flush -> wake sleeping applications -> sleep when idle.
+ */
+#ifndef XTOE_DP_H
+#define XTOE_DP_H
+
+#include "daemon.h"
+#include "flowtab.h"
+
+#define DP_RX_BATCH 64
+#define DP_BUMP_BATCH 256
+#define DP_SEGS_PER_FLOW 32 /* per round, so one flow cannot starve others */
+
+enum dp_ev_bits { DP_EV_RX = 1, DP_EV_TX = 2, DP_EV_STATUS = 4 };
+
+struct dp_flow {
+	struct tcp_conn tcp;
+	struct app_ctx *ctx;
+	uint32_t slot, gen;
+	uint8_t ev;          /* DP_EV_* not yet delivered */
+	bool in_use;
+	bool in_table;       /* reachable by 4-tuple */
+	bool done;           /* left the table; waits for the app's close */
+	bool close_req;      /* the application closed its handle */
+	bool ack_pending;
+	bool queued;         /* on the work list */
+	bool want_output;
+};
+
+struct dp_note_overflow;
+
+struct dp_stats {
+	uint64_t rx_frames, rx_segs, tx_segs, tx_acks, to_cp, rounds, sleeps;
+	uint64_t drops[XTOE_DROP__COUNT];
+};
+
+struct dp {
+	struct xtoed *d;
+	struct dp_flow *flows;
+	struct flowtab tab;
+	uint32_t *work, *next_work; /* flow indices to service */
+	uint32_t nwork, nnext;
+	struct app_ctx *ctxs;
+	uint64_t now;
+	bool running;
+	bool cp_wake;   /* notes pushed this round */
+	struct dp_note_overflow *overflow, *spare;
+	struct dp_stats st;
+};
+
+/* dp_rx.c */
+uint32_t dp_poll_rx(struct dp *dp);
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len);
+/* dp_out.c */
+void dp_queue(struct dp *dp, uint32_t idx);
+void dp_service(struct dp *dp);
+void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
+void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_flow_finish(struct dp *dp, struct dp_flow *f);
+void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
+/* dp_app.c */
+uint32_t dp_poll_apps(struct dp *dp);
+void dp_wake_apps(struct dp *dp);
+void dp_reap_ctxs(struct dp *dp);
+/* dp.c */
+struct cp_note *dp_note_reserve(struct dp *dp);
+void dp_note_commit(struct dp *dp);
+uint32_t dp_poll_cmds(struct dp *dp);
+
+static inline uint32_t dp_flow_idx(const struct dp *dp, const struct dp_flow *f)
+{
+	return (uint32_t)(f - dp->flows);
+}
+
+#endif /* XTOE_DP_H */

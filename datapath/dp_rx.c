@@ -1,0 +1,91 @@
+/* SPDX-License-Identifier: MIT */
+/* Data-path receive: frames from the AF_XDP socket through the TCP core. */
+#include <errno.h>
+#include <string.h>
+
+#include "dp.h"
+
+static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len)
+{
+	struct spsc *q = &dp->d->dp2cp;
+	struct cp_note *n;
+
+	/* Segments are expendable: keep a quarter of the queue for notes
+	 * that must not be lost (flow done / free). */
+	if (len > XTOE_FRAME_MAX || spsc_used(q) > (q->mask + 1) / 4 * 3 ||
+	    !(n = spsc_reserve(q))) {
+		dp->st.drops[XTOE_DROP_QUEUE_FULL]++;
+		return;
+	}
+	n->type = CP_NOTE_FRAME;
+	n->len = len;
+	memcpy(n->frame, data, len);
+	spsc_commit(q);
+	dp->st.to_cp++;
+}
+
+static struct dp_flow *dp_lookup(struct dp *dp, const struct tcp_seg *s)
+{
+	struct flow_key k = { .raddr = s->saddr, .rport = s->sport, .lport = s->dport };
+	uint32_t idx = flowtab_find(&dp->tab, &k);
+
+	return idx == FLOWTAB_NONE ? NULL : &dp->flows[idx];
+}
+
+static void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
+{
+	if (act & TCP_ACT_ACK)
+		f->ack_pending = true;
+	if (act & TCP_ACT_RX)
+		f->ev |= DP_EV_RX;
+	if (act & TCP_ACT_TX_FREED)
+		f->ev |= DP_EV_TX;
+	if (act & TCP_ACT_OUTPUT)
+		f->want_output = true;
+	if (act & TCP_ACT_FIN)
+		dp_status_set(f, XTOE_FS_RX_FIN, 0);
+	if (act & TCP_ACT_RESET)
+		dp_status_set(f, XTOE_FS_RESET, ECONNRESET);
+	if (act & (TCP_ACT_RESET | TCP_ACT_DONE))
+		dp_flow_finish(dp, f);
+	dp_queue(dp, dp_flow_idx(dp, f));
+}
+
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
+{
+	struct tcp_seg seg;
+	struct tcp_result r;
+	struct dp_flow *f;
+	enum xtoe_drop_reason why;
+
+	why = tcp_parse(data, len, &seg, true);
+	if (why != XTOE_DROP_NONE) {
+		dp->st.drops[why]++;
+		return;
+	}
+	dp->st.rx_segs++;
+	f = dp_lookup(dp, &seg);
+	if (!f) {
+		dp_to_cp(dp, data, len);
+		return;
+	}
+	r = tcp_input(&f->tcp, &seg, dp->now);
+	if (r.drop != XTOE_DROP_NONE)
+		dp->st.drops[r.drop]++;
+	if (r.act & TCP_ACT_TO_CP)
+		dp_to_cp(dp, data, len);
+	dp_apply(dp, f, r.act);
+}
+
+uint32_t dp_poll_rx(struct dp *dp)
+{
+	struct xsk_frame fr[DP_RX_BATCH];
+	uint32_t n = xsk_port_rx(dp->d->xsk, fr, DP_RX_BATCH);
+
+	for (uint32_t i = 0; i < n; i++) {
+		dp_rx_frame(dp, fr[i].data, fr[i].len);
+		xsk_port_free(dp->d->xsk, fr[i].addr);
+	}
+	dp->st.rx_frames += n;
+	return n;
+}
