@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# xtoe demo: a Linux client in one namespace talks to an echo server that
+# runs on xtoe, then to the same echo server on the Linux stack; both
+# results side by side. Everything is torn down on exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/lib/topo.bash
+source test/lib/rpc.bash
+
+CONNS=${CONNS:-16} SIZE=${SIZE:-64} SECS=${SECS:-3}
+
+trap topo_down EXIT
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+say "topology: namespace with xtoe (198.18.0.1) <-veth-> namespace with a Linux peer (198.18.0.2)"
+topo_up
+echo "namespaces $TOPO_X and $TOPO_L, interfaces $TOPO_XIF and $TOPO_LIF"
+
+say "starting xtoed on $TOPO_XIF (XDP steering + AF_XDP data-path)"
+xtoed_start
+in_x ip -d link show "$TOPO_XIF" | grep -o 'prog/xdp id [0-9]*' | sed 's/^/attached: /'
+
+say "echo servers: on xtoe (port $RPC_XPORT) and on Linux sockets (port $RPC_KPORT)"
+rpc_servers_start
+
+say "16 MiB streamed from the Linux peer through the xtoe echo server"
+in_l build/bin/xtoe-echo stream --kernel -c "$TOPO_XADDR:$RPC_XPORT" -b $((16 << 20))
+
+say "RPC: $CONNS connections, $SIZE-byte messages, ${SECS}s, same Linux client"
+xo=$(rpc_run xtoe "$CONNS" "$SIZE" "$SECS")
+ko=$(rpc_run linux "$CONNS" "$SIZE" "$SECS")
+printf '%-22s %14s %14s\n' metric "xtoe server" "Linux server"
+for m in rps p50 p99 p999 sys_cpu_us_per_req; do
+	xv=$(awk -v m=$m '$1 == m {print $2, $3}' <<<"$xo")
+	kv=$(awk -v m=$m '$1 == m {print $2, $3}' <<<"$ko")
+	printf '%-22s %14s %14s\n' "$m" "$xv" "$kv"
+done
+
+say "a kernel service on the same address still answers next to xtoe"
+in_x socat TCP-LISTEN:8080,reuseaddr EXEC:'echo hello from the kernel stack' &
+wait_port l "$TOPO_XADDR" 8080 || true
+sleep 0.2
+in_l socat -T 3 - TCP:"$TOPO_XADDR":8080 </dev/null || true
+in_l ping -c 1 -W 2 "$TOPO_XADDR" | grep -E 'bytes from|loss'
+
+rpc_servers_stop
+say "done; tearing down"

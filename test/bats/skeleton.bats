@@ -1,0 +1,90 @@
+#!/usr/bin/env bats
+# The walking skeleton end to end: xtoe in one namespace, the Linux stack in
+# the other, traffic both ways, the kernel's own services untouched.
+
+load helpers
+
+setup_file() {
+	require_root
+	topo_up
+	xtoed_start
+	# xtoe echo server on port 7000, for the Linux clients
+	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1 &
+	echo $! > "$TOPO_DIR/echo.pid"
+	wait_port l "$TOPO_XADDR" 7000
+}
+
+teardown_file() {
+	topo_down
+}
+
+@test "a Linux client streams 16 MiB through the xtoe echo server and gets every byte back" {
+	run limit 60 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b $((16 * 1024 * 1024))
+	assert_success
+	assert_output --partial "bytes 16777216 B"
+}
+
+@test "32 concurrent Linux connections get correct echoes" {
+	run limit 60 in_l "$ECHO" client --kernel -c "$TOPO_XADDR:7000" -n 32 -s 64 -d 2
+	assert_success
+	assert_line --regexp '^rps [0-9.]+ req/s$'
+	assert_line --regexp '^p99 [0-9.]+ us$'
+}
+
+@test "the xtoe client works against a Linux echo server" {
+	in_l "$ECHO" server --kernel -p 7100 >"$TOPO_DIR/kecho.log" 2>&1 &
+	local kpid=$!
+	wait_port l "$TOPO_LADDR" 7100
+	run limit 60 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" client -c "$TOPO_LADDR:7100" -n 8 -s 256 -d 2
+	kill "$kpid"
+	assert_success
+	assert_line --regexp '^rps [0-9.]+ req/s$'
+}
+
+@test "the xtoe client streams 16 MiB through a Linux echo server" {
+	in_l "$ECHO" server --kernel -p 7101 >"$TOPO_DIR/kecho2.log" 2>&1 &
+	local kpid=$!
+	wait_port l "$TOPO_LADDR" 7101
+	run limit 60 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" stream -c "$TOPO_LADDR:7101" -b $((16 * 1024 * 1024))
+	kill "$kpid"
+	assert_success
+	assert_output --partial "bytes 16777216 B"
+}
+
+@test "kernel services on the same address keep working next to xtoe" {
+	in_x socat TCP-LISTEN:8080,reuseaddr,fork EXEC:'echo kernel-says-hi' &
+	local spid=$!
+	wait_port l "$TOPO_XADDR" 8080
+	run limit 10 in_l socat -T 5 - TCP:"$TOPO_XADDR":8080 </dev/null
+	kill "$spid"
+	assert_success
+	assert_output "kernel-says-hi"
+	run limit 10 in_l ping -c 1 -W 2 "$TOPO_XADDR"
+	assert_success
+}
+
+@test "a closed xtoe port is refused by the kernel, not swallowed" {
+	run limit 10 in_l socat -T 2 - TCP:"$TOPO_XADDR":7999 </dev/null
+	assert_failure
+	assert_output --partial "Connection refused"
+}
+
+@test "an application that dies resets its connections and xtoed keeps serving" {
+	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim.log" 2>&1 &
+	local vpid=$!
+	wait_port l "$TOPO_XADDR" 7200
+	# a client that keeps a connection open and reports how it ended
+	in_l socat -T 20 - TCP:"$TOPO_XADDR":7200 < <(sleep 10) >"$TOPO_DIR/victim-client.log" 2>&1 &
+	local cpid=$!
+	sleep 0.5
+	kill -9 "$vpid"
+	run limit 15 bash -c "wait $cpid; echo done"
+	kill -0 "$XTOED_PID"
+	# the port can be served again by a new application
+	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim2.log" 2>&1 &
+	local v2=$!
+	wait_port l "$TOPO_XADDR" 7200
+	run limit 30 in_l "$ECHO" client --kernel -c "$TOPO_XADDR:7200" -n 2 -s 32 -d 1
+	kill "$v2"
+	assert_success
+}

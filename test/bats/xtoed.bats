@@ -1,0 +1,58 @@
+#!/usr/bin/env bats
+# The daemon's command line and its clean-up.
+
+load helpers
+
+setup() {
+	require_root
+}
+
+teardown() {
+	topo_down
+}
+
+@test "xtoed --help describes the options" {
+	run "$TOPO_BIN/xtoed" --help
+	assert_success
+	assert_output --partial "--iface IF"
+	assert_output --partial "--busy-poll"
+}
+
+@test "xtoed without --iface is a usage error (exit 2)" {
+	run "$TOPO_BIN/xtoed" --addr 198.18.0.1/24
+	assert_equal "$status" 2
+	assert_output --partial "--iface and --addr are required"
+}
+
+@test "xtoed on a missing interface says so" {
+	run "$TOPO_BIN/xtoed" --iface nosuchif0 --addr 198.18.0.1/24 --sock /tmp/none.sock
+	assert_equal "$status" 1
+	assert_output --partial "no interface 'nosuchif0'"
+}
+
+@test "xtoed removes its XDP program, pins and socket on SIGTERM" {
+	topo_up
+	xtoed_start
+	run in_x ip -d link show "$TOPO_XIF"
+	assert_output --partial "prog/xdp"
+	[ -d /sys/fs/bpf/xtoe/"$TOPO_XIF" ]
+	xtoed_stop
+	run in_x ip -d link show "$TOPO_XIF"
+	refute_output --partial "prog/xdp"
+	[ ! -e /sys/fs/bpf/xtoe/"$TOPO_XIF" ]
+	[ ! -e "$TOPO_SOCK" ]
+}
+
+@test "a killed xtoed leaves no XDP program behind (bpf_link)" {
+	topo_up
+	xtoed_start
+	kill -9 "$XTOED_PID"
+	wait "$XTOED_PID" 2>/dev/null || true
+	XTOED_PID=
+	run in_x ip -d link show "$TOPO_XIF"
+	refute_output --partial "prog/xdp"
+	# and a new daemon starts over the stale pins and socket
+	xtoed_start
+	run in_l ping -c 1 -W 2 "$TOPO_XADDR"
+	assert_success
+}

@@ -1,0 +1,100 @@
+# SPDX-License-Identifier: MIT
+# Two-namespace topology for tests, the demo and benchmarks.
+#
+#   namespace $TOPO_X (xtoe side)        namespace $TOPO_L (Linux peer)
+#   $TOPO_XIF 198.18.0.1/24  <-- veth -->  $TOPO_LIF 198.18.0.2/24
+#
+# Names carry a per-run prefix so concurrent runs never collide; topo_down
+# removes everything and is safe to call twice. Source this file, then:
+#   topo_up; xtoed_start [xtoed options]; in_x CMD...; in_l CMD...; topo_down
+
+TOPO_ROOT=${TOPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
+TOPO_BIN=${TOPO_BIN:-$TOPO_ROOT/build/bin}
+TOPO_XADDR=198.18.0.1
+TOPO_LADDR=198.18.0.2
+
+topo_prefix() {
+	printf 'xt%x%02x' $(( $$ % 65536 )) $(( RANDOM % 256 ))
+}
+
+topo_up() {
+	TOPO_P=${TOPO_P:-$(topo_prefix)}
+	TOPO_X=${TOPO_P}x
+	TOPO_L=${TOPO_P}l
+	TOPO_XIF=${TOPO_P}xv
+	TOPO_LIF=${TOPO_P}lv
+	TOPO_DIR=$(mktemp -d "/tmp/${TOPO_P}.XXXX")
+	TOPO_SOCK=$TOPO_DIR/xtoed.sock
+	export TOPO_P TOPO_X TOPO_L TOPO_XIF TOPO_LIF TOPO_DIR TOPO_SOCK
+	ip netns add "$TOPO_X" || return 1
+	ip netns add "$TOPO_L" || return 1
+	ip link add "$TOPO_XIF" netns "$TOPO_X" type veth peer name "$TOPO_LIF" netns "$TOPO_L" || return 1
+	in_x ip addr add "$TOPO_XADDR/24" dev "$TOPO_XIF"
+	in_l ip addr add "$TOPO_LADDR/24" dev "$TOPO_LIF"
+	in_x ip link set lo up
+	in_l ip link set lo up
+	in_x ip link set "$TOPO_XIF" up
+	in_l ip link set "$TOPO_LIF" up
+	# The Linux peer must put full checksums on the wire (veth offload).
+	in_l ethtool -K "$TOPO_LIF" tx off >/dev/null
+	in_x ethtool -K "$TOPO_XIF" tx off >/dev/null
+	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
+}
+
+topo_down() {
+	xtoed_stop
+	[ -n "${TOPO_X:-}" ] || return 0
+	local pids
+	for ns in "$TOPO_X" "$TOPO_L"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
+		ip netns del "$ns" 2>/dev/null
+	done
+	rm -rf "${TOPO_DIR:?}" /sys/fs/bpf/xtoe/"$TOPO_XIF" 2>/dev/null
+	return 0
+}
+
+in_x() { nsenter --net=/var/run/netns/"$TOPO_X" "$@"; }
+in_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@"; }
+
+# Start xtoed on the xtoe side; waits until its socket serves.
+xtoed_start() {
+	in_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
+		--sock "$TOPO_SOCK" "$@" >"$TOPO_DIR/xtoed.log" 2>&1 &
+	XTOED_PID=$!
+	export XTOE_SOCK=$TOPO_SOCK
+	for _ in $(seq 100); do
+		[ -S "$TOPO_SOCK" ] && return 0
+		kill -0 "$XTOED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	echo "xtoed did not start:" >&2
+	cat "$TOPO_DIR/xtoed.log" >&2
+	return 1
+}
+
+xtoed_stop() {
+	[ -n "${XTOED_PID:-}" ] || return 0
+	kill -TERM "$XTOED_PID" 2>/dev/null
+	for _ in $(seq 100); do
+		kill -0 "$XTOED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	kill -9 "$XTOED_PID" 2>/dev/null
+	wait "$XTOED_PID" 2>/dev/null
+	XTOED_PID=
+}
+
+# Start a background command in a namespace; its pid is in BG_PID.
+bg_x() { in_x "$@" >"$TOPO_DIR/bg.$#.$RANDOM.log" 2>&1 & BG_PID=$!; }
+bg_l() { in_l "$@" >"$TOPO_DIR/bg.$#.$RANDOM.log" 2>&1 & BG_PID=$!; }
+
+# Wait until a TCP port accepts connections from the given side (x or l).
+wait_port() {
+	local side=$1 addr=$2 port=$3
+	for _ in $(seq 100); do
+		"in_$side" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
