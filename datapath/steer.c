@@ -222,33 +222,64 @@ static int pin_maps(struct steer *s)
 	return 0;
 }
 
-/* -EBUSY with a message when some XDP program is attached to the device. */
-static int check_no_xdp(struct steer *s)
+/* Id of the XDP program attached to the device (any mode), 0 if none. */
+static __u32 attached_prog(const struct steer *s)
 {
 	LIBBPF_OPTS(bpf_xdp_query_opts, q);
-	struct bpf_prog_info info = { 0 };
-	__u32 len = sizeof(info), id;
-	int fd;
 
 	if (bpf_xdp_query(s->ifindex, 0, &q))
 		return 0; /* let the attach report the problem */
-	id = q.prog_id ? q.prog_id
-	     : q.drv_prog_id ? q.drv_prog_id
-	     : q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+	return q.prog_id ? q.prog_id
+	       : q.drv_prog_id ? q.drv_prog_id
+	       : q.skb_prog_id ? q.skb_prog_id : q.hw_prog_id;
+}
+
+static void prog_name(__u32 id, char *buf, size_t len)
+{
+	struct bpf_prog_info info;
+	__u32 ilen = sizeof(info);
+	int fd = bpf_prog_get_fd_by_id(id);
+
+	buf[0] = 0;
+	memset(&info, 0, sizeof(info));
+	if (fd < 0)
+		return;
+	if (!bpf_obj_get_info_by_fd(fd, &info, &ilen))
+		snprintf(buf, len, "%s", info.name);
+	close(fd);
+}
+
+/*
+ * -EBUSY with a message when some XDP program is attached to the device.
+ * A link of a daemon that just died is released by the kernel a little
+ * after the process is gone: when the attached program is our own, give
+ * it up to STALE_WAIT_MS to go away before calling the device busy.
+ */
+#define STALE_WAIT_MS 1000
+static int check_no_xdp(struct steer *s)
+{
+	char name[BPF_OBJ_NAME_LEN];
+	__u32 id = attached_prog(s);
+	int waited = 0;
+
 	if (!id)
 		return 0;
-	fd = bpf_prog_get_fd_by_id(id);
-	if (fd >= 0) {
-		bpf_obj_get_info_by_fd(fd, &info, &len);
-		close(fd);
+	prog_name(id, name, sizeof(name));
+	while (!strcmp(name, "xtoe_steer") && waited < STALE_WAIT_MS) {
+		usleep(20 * 1000);
+		waited += 20;
+		id = attached_prog(s);
+		if (!id)
+			return 0;
+		prog_name(id, name, sizeof(name));
 	}
 	fprintf(stderr,
 		"steer: %s: another XDP program is already attached (id %u%s%s%s); "
 		"xtoe needs the interface to itself: detach it with "
 		"`ip link set dev %s xdp off` (or stop the daemon that owns it) "
 		"and start again\n",
-		s->ifname, id, info.name[0] ? ", name \"" : "", info.name,
-		info.name[0] ? "\"" : "", s->ifname);
+		s->ifname, id, name[0] ? ", name \"" : "", name,
+		name[0] ? "\"" : "", s->ifname);
 	return -EBUSY;
 }
 
