@@ -78,17 +78,24 @@ $(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(BUILD)/san/libcore.a | 
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
+# Probe for the namespace tests: AF_XDP port, steering and netlink on a
+# real interface.
+TOOL_BINS := $(BUILD)/test/xsk_probe
+$(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+
 test-unit: $(UNIT_BINS)
 	$(Q)test/run-unit.sh $(UNIT_BINS)
 
 test-bpf: $(BPFT_BINS)
 	$(Q)test/run-unit.sh $(BPFT_BINS)
 
-test-bats: all
+test-bats: all $(TOOL_BINS)
 	$(Q)bats --tap test/bats
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFT_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
 	$(Q)test/run-all.sh
 
 test-long: test

@@ -1,0 +1,525 @@
+// SPDX-License-Identifier: MIT
+/*
+ * AF_XDP port over libxdp's ring helpers.
+ *
+ * Frame layout: every UMEM frame is frame_size bytes at a multiple of
+ * frame_size. The kernel writes received packets XSK_DATA_OFF bytes into
+ * the frame (XDP_PACKET_HEADROOM; metadata, if any, just before); frames
+ * from xsk_port_tx_alloc get their data pointer at the same offset, so a
+ * received frame can be turned around in place. xsk_port_tx_submit takes
+ * either the frame start (the packet then starts where the frame's data
+ * pointer was) or the exact UMEM address of the packet start.
+ *
+ * Accounting: each frame has a one-byte state (where it is), and a
+ * counter per state is kept, so misuse (double free, submitting a frame
+ * the caller does not hold) is caught and counted instead of corrupting
+ * the rings; xsk_port_frames_accounted() checks both.
+ */
+#include "xsk.h"
+
+#include <errno.h>
+#include <net/if.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/if_xdp.h>
+#include <xdp/libxdp.h>
+#include <xdp/xsk.h>
+
+#ifndef XDP_PACKET_HEADROOM
+#define XDP_PACKET_HEADROOM 256
+#endif
+#define XSK_DATA_OFF   XDP_PACKET_HEADROOM
+#define XSK_TX_BATCH   64   /* local tx batch published with one submit */
+#define XSK_FILL_BATCH 64   /* fill ring top-up granularity */
+#define XSK_TX_BUDGET  32   /* frames the kernel sends per copy-mode kick */
+
+enum frame_where {
+	FR_FREE,  /* free stack */
+	FR_FILL,  /* fill ring or rx ring: the kernel's */
+	FR_HELD,  /* caller: received or allocated */
+	FR_TXQ,   /* local tx batch */
+	FR_TX,    /* tx ring or completion ring */
+	FR__COUNT
+};
+
+struct xsk_port {
+	/* hot: rings and the free stack */
+	struct xsk_ring_cons rx;
+	struct xsk_ring_prod tx;
+	struct xsk_ring_prod fill;
+	struct xsk_ring_cons comp;
+	uint8_t *area;
+	uint64_t *free_stack;
+	uint32_t nfree;
+	uint32_t txq_n;
+	uint32_t count[FR__COUNT];
+	uint32_t fill_reserve; /* frames fill never takes (kept for tx) */
+	uint32_t frame_shift;
+	bool need_wakeup;
+	bool kick_pending;
+	int fd;
+	uint32_t num_frames, frame_size, ring_size;
+	uint8_t *where;        /* enum frame_where per frame */
+	uint64_t misuse;       /* double frees and other bad calls */
+	struct xdp_desc txq[XSK_TX_BATCH];
+	struct xsk_port_stats st;
+	/* cold */
+	struct xsk_umem *umem;
+	struct xsk_socket *xsk;
+	size_t area_len;
+	char ifname[IF_NAMESIZE];
+};
+
+static int libxdp_print(enum libxdp_print_level level, const char *fmt,
+			va_list ap)
+{
+	const char *v = getenv("XTOE_VERBOSE");
+
+	if (!v || !*v || (level == LIBXDP_DEBUG && atoi(v) < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void xsk_port_cfg_default(struct xsk_port_cfg *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->queue = 0;
+	cfg->num_frames = 8192;
+	cfg->frame_size = 2048;
+	cfg->ring_size = 2048;
+	cfg->bind = XSK_BIND_AUTO;
+	cfg->need_wakeup = true;
+}
+
+static inline uint32_t frame_idx(const struct xsk_port *p, uint64_t addr)
+{
+	return (uint32_t)(addr >> p->frame_shift);
+}
+
+static inline uint64_t frame_base(const struct xsk_port *p, uint64_t addr)
+{
+	return addr & ~(uint64_t)(p->frame_size - 1);
+}
+
+/* Move frame idx from state a to b; false (and counted) if it was not in a. */
+static inline bool move(struct xsk_port *p, uint32_t idx, enum frame_where a,
+			enum frame_where b)
+{
+	if (__builtin_expect(idx >= p->num_frames || p->where[idx] != a, 0)) {
+		p->misuse++;
+		return false;
+	}
+	p->where[idx] = (uint8_t)b;
+	p->count[a]--;
+	p->count[b]++;
+	return true;
+}
+
+static inline void push_free(struct xsk_port *p, uint64_t base)
+{
+	p->free_stack[p->nfree++] = base;
+}
+
+/* Move completed tx frames back to the free stack. */
+static void reap_completions(struct xsk_port *p)
+{
+	uint32_t idx, n, i;
+
+	n = xsk_ring_cons__peek(&p->comp, p->ring_size, &idx);
+	if (!n)
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t base = frame_base(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
+
+		if (move(p, frame_idx(p, base), FR_TX, FR_FREE))
+			push_free(p, base);
+	}
+	xsk_ring_cons__release(&p->comp, n);
+}
+
+/* Top the fill ring up in batches, leaving fill_reserve frames for tx. */
+static void refill(struct xsk_port *p)
+{
+	uint32_t room, n, idx, i;
+
+	if (p->nfree <= p->fill_reserve)
+		return;
+	room = xsk_prod_nb_free(&p->fill, p->ring_size);
+	n = p->nfree - p->fill_reserve;
+	if (n > room)
+		n = room;
+	if (n < XSK_FILL_BATCH && room < p->ring_size)
+		return; /* wait for a full batch unless the ring is empty */
+	if (!n || xsk_ring_prod__reserve(&p->fill, n, &idx) != n)
+		return;
+	for (i = 0; i < n; i++) {
+		uint64_t base = p->free_stack[--p->nfree];
+
+		p->where[frame_idx(p, base)] = FR_FILL;
+		*xsk_ring_prod__fill_addr(&p->fill, idx + i) = base;
+	}
+	p->count[FR_FREE] -= n;
+	p->count[FR_FILL] += n;
+	xsk_ring_prod__submit(&p->fill, n);
+}
+
+uint32_t xsk_port_rx(struct xsk_port *p, struct xsk_frame *frames, uint32_t max)
+{
+	uint32_t idx, n, i;
+
+	reap_completions(p);
+	refill(p);
+	n = xsk_ring_cons__peek(&p->rx, max, &idx);
+	if (!n) {
+		if (p->need_wakeup && xsk_ring_prod__needs_wakeup(&p->fill))
+			recvfrom(p->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
+		return 0;
+	}
+	for (i = 0; i < n; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
+		uint64_t base = frame_base(p, addr);
+		uint32_t fi = frame_idx(p, base);
+
+		/* a frame the kernel returns is by definition no longer in
+		 * the fill ring; count it held even if state was odd */
+		if (!move(p, fi, FR_FILL, FR_HELD) && fi < p->num_frames) {
+			p->count[p->where[fi]]--;
+			p->count[FR_HELD]++;
+			p->where[fi] = FR_HELD;
+		}
+		frames[i].addr = base;
+		frames[i].data = p->area + addr;
+		frames[i].len = d->len;
+	}
+	xsk_ring_cons__release(&p->rx, n);
+	p->st.rx_frames += n;
+	refill(p);
+	return n;
+}
+
+void xsk_port_free(struct xsk_port *p, uint64_t addr)
+{
+	uint64_t base = frame_base(p, addr);
+
+	if (move(p, frame_idx(p, base), FR_HELD, FR_FREE))
+		push_free(p, base);
+}
+
+bool xsk_port_tx_alloc(struct xsk_port *p, struct xsk_frame *f)
+{
+	uint64_t base;
+
+	if (!p->nfree) {
+		reap_completions(p);
+		if (!p->nfree)
+			return false;
+	}
+	base = p->free_stack[--p->nfree];
+	p->where[frame_idx(p, base)] = FR_HELD;
+	p->count[FR_FREE]--;
+	p->count[FR_HELD]++;
+	f->addr = base;
+	f->data = p->area + base + XSK_DATA_OFF;
+	f->len = 0;
+	return true;
+}
+
+static void kick_tx(struct xsk_port *p)
+{
+	uint32_t tries = p->ring_size / XSK_TX_BUDGET + 1;
+
+	if (p->need_wakeup && !xsk_ring_prod__needs_wakeup(&p->tx)) {
+		p->kick_pending = false;
+		return;
+	}
+	/* A copy-mode kick sends at most XSK_TX_BUDGET frames and returns
+	 * EAGAIN when more are queued: kick again while that happens. */
+	while (tries--) {
+		p->st.tx_kicks++;
+		if (sendto(p->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) >= 0) {
+			p->kick_pending = false;
+			return;
+		}
+		if (errno != EAGAIN)
+			break;
+	}
+	/* EAGAIN/EBUSY/ENOBUFS (or a down link): retry on the next flush */
+	p->kick_pending = true;
+}
+
+void xsk_port_tx_flush(struct xsk_port *p)
+{
+	uint32_t n, idx, i;
+
+	reap_completions(p);
+	n = p->txq_n;
+	if (n) {
+		uint32_t room = xsk_prod_nb_free(&p->tx, n);
+
+		if (n > room)
+			n = room;
+	}
+	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) == n) {
+		for (i = 0; i < n; i++) {
+			*xsk_ring_prod__tx_desc(&p->tx, idx + i) = p->txq[i];
+			p->where[frame_idx(p, p->txq[i].addr)] = FR_TX;
+		}
+		xsk_ring_prod__submit(&p->tx, n);
+		p->count[FR_TXQ] -= n;
+		p->count[FR_TX] += n;
+		p->st.tx_frames += n;
+		p->txq_n -= n;
+		if (p->txq_n)
+			memmove(p->txq, p->txq + n, p->txq_n * sizeof(p->txq[0]));
+		p->kick_pending = true;
+	}
+	if (p->kick_pending)
+		kick_tx(p);
+}
+
+bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
+{
+	uint64_t base = frame_base(p, addr);
+	uint32_t fi = frame_idx(p, base);
+	uint64_t data = addr == base ? base + XSK_DATA_OFF : addr;
+
+	if (__builtin_expect(fi >= p->num_frames || p->where[fi] != FR_HELD, 0)) {
+		p->misuse++;
+		return false;
+	}
+	if (p->txq_n == XSK_TX_BATCH)
+		xsk_port_tx_flush(p);
+	if (p->txq_n == XSK_TX_BATCH || data - base + len > p->frame_size) {
+		p->st.tx_drops++;
+		xsk_port_free(p, base);
+		return false;
+	}
+	move(p, fi, FR_HELD, FR_TXQ);
+	p->txq[p->txq_n].addr = data;
+	p->txq[p->txq_n].len = len;
+	p->txq[p->txq_n].options = 0;
+	p->txq_n++;
+	return true;
+}
+
+uint32_t xsk_port_tx_pending(const struct xsk_port *p)
+{
+	return p->count[FR_TXQ] + p->count[FR_TX];
+}
+
+uint32_t xsk_port_frame_size(const struct xsk_port *p)
+{
+	return p->frame_size - XSK_DATA_OFF;
+}
+
+int xsk_port_fd(const struct xsk_port *p)
+{
+	return p->fd;
+}
+
+void xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *st)
+{
+	struct xdp_statistics xs;
+	socklen_t len = sizeof(xs);
+
+	*st = p->st;
+	if (getsockopt(p->fd, SOL_XDP, XDP_STATISTICS, &xs, &len) == 0) {
+		st->rx_dropped = xs.rx_dropped;
+		st->rx_invalid = xs.rx_invalid_descs;
+		st->rx_ring_full = xs.rx_ring_full;
+		st->fill_empty = xs.rx_fill_ring_empty_descs;
+	}
+	st->frames_free = p->nfree;
+	st->frames_total = p->num_frames;
+}
+
+bool xsk_port_frames_accounted(const struct xsk_port *p)
+{
+	uint32_t seen[FR__COUNT] = { 0 };
+	uint32_t i, sum = 0;
+
+	for (i = 0; i < p->num_frames; i++) {
+		if (p->where[i] >= FR__COUNT)
+			return false;
+		seen[p->where[i]]++;
+	}
+	for (i = 0; i < FR__COUNT; i++) {
+		if (seen[i] != p->count[i])
+			return false;
+		sum += p->count[i];
+	}
+	return !p->misuse && sum == p->num_frames &&
+	       p->nfree == p->count[FR_FREE] && p->txq_n == p->count[FR_TXQ];
+}
+
+static bool pow2(uint32_t x)
+{
+	return x && !(x & (x - 1));
+}
+
+static int check_cfg(const char *ifname, const struct xsk_port_cfg *c)
+{
+	const char *bad = NULL;
+
+	if (!pow2(c->num_frames))
+		bad = "num_frames must be a power of two";
+	else if (c->frame_size != 2048 && c->frame_size != 4096)
+		bad = "frame_size must be 2048 or 4096";
+	else if (!pow2(c->ring_size))
+		bad = "ring_size must be a power of two";
+	else if (c->num_frames < 2 * c->ring_size)
+		bad = "num_frames must be at least twice ring_size";
+	if (bad) {
+		fprintf(stderr, "xsk: %s: %s\n", ifname, bad);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
+			 uint16_t mode_flag)
+{
+	struct xsk_socket_config sc = {
+		.rx_size = cfg->ring_size,
+		.tx_size = cfg->ring_size,
+		.libxdp_flags = XSK_LIBXDP_FLAGS__INHIBIT_PROG_LOAD,
+		.xdp_flags = 0,
+		.bind_flags = mode_flag | (cfg->need_wakeup ? XDP_USE_NEED_WAKEUP : 0),
+	};
+
+	return xsk_socket__create(&p->xsk, p->ifname, cfg->queue, p->umem,
+				  &p->rx, &p->tx, &sc);
+}
+
+static void socket_error(const struct xsk_port *p, const struct xsk_port_cfg *cfg,
+			 int err)
+{
+	const char *hint = "";
+
+	if (err == -EOPNOTSUPP && cfg->bind == XSK_BIND_ZEROCOPY)
+		hint = "; the driver has no zero-copy AF_XDP: use copy mode";
+	else if (err == -EBUSY)
+		hint = "; another AF_XDP socket is bound to this queue";
+	else if (err == -EINVAL)
+		hint = "; check that the queue exists (ethtool -l) and the "
+		       "interface is up";
+	else if (err == -EPERM)
+		hint = "; AF_XDP needs root (CAP_NET_RAW, CAP_BPF)";
+	fprintf(stderr, "xsk: %s queue %u: creating the AF_XDP socket failed: "
+		"%s%s\n", p->ifname, cfg->queue, strerror(-err), hint);
+}
+
+int xsk_port_open(struct xsk_port **out, const char *ifname,
+		  const struct xsk_port_cfg *cfg)
+{
+	struct xsk_umem_config uc;
+	struct xsk_port *p;
+	uint32_t i;
+	int err;
+
+	*out = NULL;
+	libxdp_set_print(libxdp_print);
+	if (!ifname || strlen(ifname) >= IF_NAMESIZE) {
+		fprintf(stderr, "xsk: bad interface name\n");
+		return -EINVAL;
+	}
+	err = check_cfg(ifname, cfg);
+	if (err)
+		return err;
+	p = calloc(1, sizeof(*p));
+	if (!p)
+		return -ENOMEM;
+	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
+	p->fd = -1;
+	p->num_frames = cfg->num_frames;
+	p->frame_size = cfg->frame_size;
+	p->frame_shift = (uint32_t)__builtin_ctz(cfg->frame_size);
+	p->ring_size = cfg->ring_size;
+	p->need_wakeup = cfg->need_wakeup;
+	p->fill_reserve = cfg->num_frames / 8;
+	p->free_stack = calloc(cfg->num_frames, sizeof(*p->free_stack));
+	p->where = calloc(cfg->num_frames, 1);
+	if (!p->free_stack || !p->where) {
+		err = -ENOMEM;
+		goto fail;
+	}
+	p->area_len = (size_t)cfg->num_frames * cfg->frame_size;
+	p->area = mmap(NULL, p->area_len, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (p->area == MAP_FAILED) {
+		err = -errno;
+		p->area = NULL;
+		fprintf(stderr, "xsk: %s: mapping a %zu-byte UMEM failed: %s\n",
+			ifname, p->area_len, strerror(-err));
+		goto fail;
+	}
+	for (i = cfg->num_frames; i-- > 0;)
+		push_free(p, (uint64_t)i * cfg->frame_size);
+	p->count[FR_FREE] = cfg->num_frames;
+
+	uc = (struct xsk_umem_config){
+		.fill_size = cfg->ring_size,
+		.comp_size = cfg->ring_size,
+		.frame_size = cfg->frame_size,
+		.frame_headroom = 0,
+		.flags = 0,
+	};
+	err = xsk_umem__create(&p->umem, p->area, p->area_len, &p->fill,
+			       &p->comp, &uc);
+	if (err) {
+		fprintf(stderr, "xsk: %s: registering the UMEM failed: %s "
+			"(locked-memory limit? try `ulimit -l unlimited`)\n",
+			ifname, strerror(-err));
+		p->umem = NULL;
+		goto fail;
+	}
+	switch (cfg->bind) {
+	case XSK_BIND_COPY:
+		err = create_socket(p, cfg, XDP_COPY);
+		break;
+	case XSK_BIND_ZEROCOPY:
+		err = create_socket(p, cfg, XDP_ZEROCOPY);
+		break;
+	case XSK_BIND_AUTO:
+	default:
+		err = create_socket(p, cfg, XDP_ZEROCOPY);
+		if (err == -EOPNOTSUPP || err == -EPROTONOSUPPORT)
+			err = create_socket(p, cfg, XDP_COPY);
+		break;
+	}
+	if (err) {
+		socket_error(p, cfg, err);
+		p->xsk = NULL;
+		goto fail;
+	}
+	p->fd = xsk_socket__fd(p->xsk);
+	refill(p);
+	*out = p;
+	return 0;
+fail:
+	xsk_port_close(p);
+	return err;
+}
+
+void xsk_port_close(struct xsk_port *p)
+{
+	if (!p)
+		return;
+	if (p->xsk)
+		xsk_socket__delete(p->xsk);
+	if (p->umem)
+		xsk_umem__delete(p->umem);
+	if (p->area)
+		munmap(p->area, p->area_len);
+	free(p->free_stack);
+	free(p->where);
+	free(p);
+}
