@@ -33,11 +33,8 @@
 
 #include "../bpf/steer.h"
 
-/* The skeleton's struct is named after the object ("steer"); rename it so
- * that struct steer stays this module's handle. */
-#define steer steer_bpf
+/* Skeletons are generated as NAME_bpf, so struct steer stays this module's handle. */
 #include "steer.skel.h"
-#undef steer
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define PIN_ROOT BPFFS_ROOT "/xtoe"
@@ -331,7 +328,7 @@ static int load(struct steer *s, uint32_t addr, enum steer_xdp_mode mode)
 {
 	int err;
 
-	s->skel = steer__open();
+	s->skel = steer_bpf__open();
 	if (!s->skel) {
 		err = -errno;
 		fprintf(stderr, "steer: opening the steering BPF object failed: "
@@ -341,7 +338,7 @@ static int load(struct steer *s, uint32_t addr, enum steer_xdp_mode mode)
 	s->skel->rodata->our_addr = addr;
 	if (mode == STEER_XDP_HW)
 		bpf_program__set_ifindex(s->skel->progs.xtoe_steer, s->ifindex);
-	err = steer__load(s->skel);
+	err = steer_bpf__load(s->skel);
 	if (err) {
 		if (mode == STEER_XDP_HW) {
 			hw_unsupported(s, err);
@@ -409,7 +406,7 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 fail_unpin:
 	unpin_maps(s);
 fail:
-	steer__destroy(s->skel);
+	steer_bpf__destroy(s->skel);
 	free(s);
 	return err;
 }
@@ -421,7 +418,7 @@ void steer_close(struct steer *s)
 	if (s->link_fd >= 0)
 		close(s->link_fd); /* last reference: detaches the program */
 	unpin_maps(s);
-	steer__destroy(s->skel);
+	steer_bpf__destroy(s->skel);
 	free(s);
 }
 

@@ -32,7 +32,7 @@
 #define FLOW_LPORT  40000
 #define FLOW_RPORT  5555
 
-static struct steer *skel;
+static struct steer_bpf *skel;
 static int prog_fd;
 
 /* --- frame builder ------------------------------------------------------ */
@@ -297,7 +297,7 @@ static void test_map_removal(void)
  * not take our segments. */
 static void test_rodata_addr(void)
 {
-	struct steer *other = steer__open();
+	struct steer_bpf *other = steer_bpf__open();
 	struct steer_listen_key lk = { .addr = ip4(OUR), .port = htons(LISTEN_PORT) };
 	struct fspec f = { .dport = LISTEN_PORT };
 	uint8_t buf[2048], one = 1;
@@ -306,7 +306,7 @@ static void test_rodata_addr(void)
 
 	REQUIRE(other);
 	other->rodata->our_addr = ip4(OTHER);
-	REQUIRE(steer__load(other) == 0);
+	REQUIRE(steer_bpf__load(other) == 0);
 	REQUIRE(bpf_map_update_elem(bpf_map__fd(other->maps.listen), &lk, &one, 0) == 0);
 	CHECK(bpf_prog_test_run_opts(bpf_program__fd(other->progs.xtoe_steer), &o) == 0);
 	CHECK_EQ(o.retval, XDP_PASS);
@@ -320,18 +320,18 @@ static void test_rodata_addr(void)
 			sum += vals[i];
 		CHECK_EQ(sum, 0);
 	}
-	steer__destroy(other);
+	steer_bpf__destroy(other);
 }
 
 int main(void)
 {
-	skel = steer__open();
+	skel = steer_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "opening the steer skeleton failed: %s\n", strerror(errno));
 		return 1;
 	}
 	skel->rodata->our_addr = ip4(OUR);
-	if (steer__load(skel)) {
+	if (steer_bpf__load(skel)) {
 		fprintf(stderr, "loading the steering program failed (needs root)\n");
 		return 1;
 	}
@@ -344,6 +344,6 @@ int main(void)
 	RUN(test_truncated);
 	RUN(test_map_removal);
 	RUN(test_rodata_addr);
-	steer__destroy(skel);
+	steer_bpf__destroy(skel);
 	return check_summary();
 }
