@@ -240,7 +240,8 @@ static bool spin(struct xtoe_ctx *ctx)
 	return false;
 }
 
-/* Block until an event, the daemon's exit or the deadline (-1: none). */
+/* Block until an event, the daemon's exit or the deadline (-1: none).
+ * Returns 1 when a signal interrupted the wait. */
 static int block(struct xtoe_ctx *ctx, int64_t deadline)
 {
 	struct pollfd p[2] = {
@@ -264,7 +265,9 @@ static int block(struct xtoe_ctx *ctx, int64_t deadline)
 	rc = poll(p, 2, tmo);
 	wake_cancel_sleep(&ctx->hdr->app_sleeping);
 	wake_drain(ctx->app_efd);
-	if (rc < 0 && errno != EINTR)
+	if (rc < 0 && errno == EINTR)
+		return 1; /* a signal: let the caller look at its flags */
+	if (rc < 0)
 		return xlib_err(ctx, -errno, "poll on the app eventfd: %s", strerror(errno));
 	if (rc > 0 && sock_event(&p[1]))
 		return daemon_gone(ctx);
@@ -308,7 +311,7 @@ int xtoe_wait(struct xtoe_ctx *ctx, struct xtoe_event *evs, int max,
 	for (;;) {
 		err = block(ctx, deadline);
 		if (err)
-			return err;
+			return err < 0 ? err : emit(ctx, evs, max);
 		if (collect(ctx))
 			return emit(ctx, evs, max);
 		if (deadline >= 0 && now_us() >= deadline)
