@@ -198,7 +198,11 @@ void xtoe_ctx_close(struct xtoe_ctx *ctx)
 	for (uint32_t i = 0; ctx->slots && i < ctx->geo.max_flows; i++)
 		if (ctx->slots[i])
 			xtoe_close(ctx->slots[i]);
-	xlib_flush_bumps(ctx);
+	/* Give the data-path a moment to take bumps still waiting for room. */
+	for (int i = 0; i < 1000 && ctx->ov_len && !ctx->dead; i++) {
+		xlib_flush_bumps(ctx);
+		usleep(100);
+	}
 	if (ctx->base)
 		munmap(ctx->base, ctx->size);
 	if (ctx->app_efd >= 0)
