@@ -42,7 +42,8 @@ struct xtoe_listener;
 int xtoe_ctx_open(struct xtoe_ctx **out, const char *sock_path);
 /* Close every connection and listener of the context and free it. */
 void xtoe_ctx_close(struct xtoe_ctx *ctx);
-/* Last error message of this context (never NULL). */
+/* Last error message of this context (never NULL); with ctx NULL, the
+ * message of this thread's last failed xtoe_ctx_open(). */
 const char *xtoe_strerror(const struct xtoe_ctx *ctx);
 /*
  * A file descriptor that becomes readable when xtoe_wait() has something to
@@ -122,8 +123,8 @@ struct xtoe_event {
 /*
  * Collect up to max events. timeout_ms: 0 returns at once, -1 waits forever.
  * Polls for the context's spin time before blocking. Returns the number of
- * events, 0 on timeout, or a negative errno (-ECONNRESET if the daemon went
- * away).
+ * events, 0 on timeout or when a signal interrupted the wait, or a negative
+ * errno (-ECONNRESET if the daemon went away).
  */
 int xtoe_wait(struct xtoe_ctx *ctx, struct xtoe_event *evs, int max,
 	      int timeout_ms);
