@@ -142,6 +142,7 @@ struct tcp_conn {
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt;
 	uint32_t snd_max;   /* highest snd_nxt so far (go-back-N lowers snd_nxt) */
+	uint32_t snd_recover; /* snd_max at the last go-back-N (RFC 6582) */
 	uint32_t snd_wnd;   /* peer's window in bytes */
 	uint32_t snd_wl1, snd_wl2;
 	uint8_t dupacks;

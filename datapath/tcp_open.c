@@ -137,6 +137,7 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_una = c->iss + 1;
 	c->snd_nxt = c->iss + 1;
 	c->snd_max = c->iss + 1;
+	c->snd_recover = c->iss + 1;
 	c->rcv_nxt = c->irs + 1;
 	c->snd_wnd = wnd;
 	c->snd_wl1 = s->seq;
