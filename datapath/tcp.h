@@ -137,18 +137,23 @@ struct tcp_conn {
 	uint8_t snd_wscale; /* shift for the peer's window field */
 	uint8_t rcv_wscale; /* shift for the window we advertise */
 	bool ts_ok;         /* both sides use timestamps */
+	bool ws_ok;         /* both sides use window scaling */
 	/* send side */
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt;
+	uint32_t snd_max;   /* highest snd_nxt so far (go-back-N lowers snd_nxt) */
+	uint32_t snd_recover; /* snd_max at the last go-back-N (RFC 6582) */
 	uint32_t snd_wnd;   /* peer's window in bytes */
 	uint32_t snd_wl1, snd_wl2;
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */
+	uint32_t fin_pos;   /* tx counter the FIN follows (set with fin_queued) */
 	/* receive side */
 	uint32_t irs, rcv_nxt;
 	uint32_t rcv_adv;   /* right edge of the window we advertised */
 	uint32_t ts_recent;
+	uint32_t last_ack_sent; /* RFC 7323 Last.ACK.sent */
 	bool fin_rcvd;
 	/* RTT timing of one segment at a time (Karn: not retransmitted ones) */
 	uint32_t rtt_seq;

@@ -1,0 +1,592 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The data-path half of the TCP core: segments for attached connections in
+ * ESTABLISHED and later states (RFC 9293 3.10.7.4, common case), the next
+ * segment to send, windows and retransmission by going back to snd_una.
+ *
+ * Hot path: no allocation, no system calls, no locks. The application side
+ * of the rings (rx_head, tx_tail) is read with acquire and never trusted.
+ */
+#include <string.h>
+
+#include "tcp.h"
+
+#define WND_FIELD_MAX 65535u
+
+/* --- rings ------------------------------------------------------------- */
+
+static uint32_t rx_tail_get(const struct tcp_conn *c)
+{
+	return atomic_load_explicit(&c->shm->rx_tail, memory_order_relaxed);
+}
+
+static uint32_t tx_head_get(const struct tcp_conn *c)
+{
+	return atomic_load_explicit(&c->shm->tx_head, memory_order_relaxed);
+}
+
+/* tx_tail as far as it can be believed: at most a ring ahead of tx_head. */
+static uint32_t tx_tail_get(const struct tcp_conn *c)
+{
+	uint32_t head = tx_head_get(c);
+	uint32_t tail = atomic_load_explicit(&c->shm->tx_tail,
+					     memory_order_acquire);
+
+	if (tail - head > c->tx_size)
+		tail = head + c->tx_size;
+	return tail;
+}
+
+uint32_t tcp_rcv_window(const struct tcp_conn *c)
+{
+	uint32_t used;
+
+	if (!c->shm)
+		return c->rx_size;
+	used = rx_tail_get(c) -
+	       atomic_load_explicit(&c->shm->rx_head, memory_order_acquire);
+	return used > c->rx_size ? 0 : c->rx_size - used;
+}
+
+static void rx_ring_put(struct tcp_conn *c, const uint8_t *data, uint32_t len)
+{
+	uint32_t tail = rx_tail_get(c);
+	uint32_t off = tail & (c->rx_size - 1);
+	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
+
+	memcpy(c->rx_buf + off, data, first);
+	memcpy(c->rx_buf, data + first, len - first);
+	atomic_store_explicit(&c->shm->rx_tail, tail + len,
+			      memory_order_release);
+}
+
+void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
+		 uint8_t *dst)
+{
+	uint32_t off = pos & (c->tx_size - 1);
+	uint32_t first = c->tx_size - off < len ? c->tx_size - off : len;
+
+	memcpy(dst, c->tx_buf + off, first);
+	memcpy(dst + first, c->tx_buf, len - first);
+}
+
+void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
+		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
+		     uint32_t tx_size)
+{
+	c->shm = shm;
+	c->rx_buf = rx_buf;
+	c->rx_size = rx_size;
+	c->tx_buf = tx_buf;
+	c->tx_size = tx_size;
+	atomic_store_explicit(&shm->rx_tail, 0, memory_order_release);
+	atomic_store_explicit(&shm->tx_head, 0, memory_order_release);
+}
+
+/* --- sequence-space helpers -------------------------------------------- */
+
+static uint32_t tx_seq(const struct tcp_conn *c, uint32_t pos)
+{
+	return c->iss + 1 + pos;
+}
+
+static uint32_t fin_seq(const struct tcp_conn *c)
+{
+	return tx_seq(c, c->fin_pos);
+}
+
+static bool fin_acked(const struct tcp_conn *c)
+{
+	return c->fin_queued && seq_gt(c->snd_una, fin_seq(c));
+}
+
+/* Sequence number after the last data byte that may be sent. */
+static uint32_t data_end_seq(const struct tcp_conn *c)
+{
+	return tx_seq(c, c->fin_queued ? c->fin_pos : tx_tail_get(c));
+}
+
+static bool output_waits(const struct tcp_conn *c)
+{
+	uint32_t end = data_end_seq(c);
+
+	if (c->fin_queued && !c->fin_sent)
+		end++;
+	return seq_gt(end, c->snd_nxt);
+}
+
+/* --- windows we advertise ---------------------------------------------- */
+
+/* The window field to send now. The right edge never moves left
+ * (RFC 9293 3.8.6.2.2); like Linux, a would-be shrink is rounded up to the
+ * scale granularity. Records rcv_adv and Last.ACK.sent. */
+static uint16_t advertise(struct tcp_conn *c)
+{
+	uint32_t win = tcp_rcv_window(c);
+	uint32_t max = WND_FIELD_MAX << c->rcv_wscale;
+	uint32_t unit = (1u << c->rcv_wscale) - 1;
+	uint32_t field;
+
+	if (win > max)
+		win = max;
+	if (seq_lt(c->rcv_nxt + win, c->rcv_adv))
+		win = (c->rcv_adv - c->rcv_nxt + unit) & ~unit;
+	field = win >> c->rcv_wscale;
+	if (field > WND_FIELD_MAX)
+		field = WND_FIELD_MAX;
+	c->rcv_adv = c->rcv_nxt + (field << c->rcv_wscale);
+	c->last_ack_sent = c->rcv_nxt;
+	return (uint16_t)field;
+}
+
+static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
+		     struct tcp_hdrvals *h, uint32_t seq, uint8_t flags)
+{
+	memset(h, 0, sizeof(*h));
+	h->seq = seq;
+	h->ack = c->rcv_nxt;
+	h->flags = flags;
+	h->wnd = advertise(c);
+	h->wscale = -1;
+	h->ts = c->ts_ok;
+	h->tsval = (uint32_t)(now_us / 1000);
+	h->tsecr = c->ts_recent;
+}
+
+void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
+{
+	fill_hdr(c, now_us, h, c->snd_nxt, TCP_F_ACK);
+}
+
+bool tcp_window_update_due(const struct tcp_conn *c)
+{
+	uint32_t adv = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t now = tcp_rcv_window(c);
+	uint32_t max = WND_FIELD_MAX << c->rcv_wscale;
+	uint32_t thresh = 2u * c->mss;
+
+	if (now > max)
+		now = max;
+	now &= ~((1u << c->rcv_wscale) - 1); /* what the field can say */
+	if (now <= adv)
+		return false;
+	if (adv == 0)
+		return true;
+	if (thresh > c->rx_size / 2)
+		thresh = c->rx_size / 2;
+	return now - adv >= thresh;
+}
+
+/* --- input: checks before the segment's content is used ---------------- */
+
+static bool in_states_synchronized(const struct tcp_conn *c)
+{
+	return c->state >= TCP_ESTABLISHED && c->state <= TCP_LAST_ACK;
+}
+
+/* RFC 7323 5.3 R1: SEG.TSval < TS.Recent makes the segment unacceptable. */
+static bool paws_reject(const struct tcp_conn *c, const struct tcp_seg *s)
+{
+	return c->ts_ok && s->has_ts && !(s->flags & TCP_F_RST) &&
+	       seq_lt(s->tsval, c->ts_recent);
+}
+
+/* RFC 9293 3.10.7.4 first check, with the window at least 1 so that an ACK
+ * at rcv_nxt is always acceptable even when the window is closed. */
+static bool seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	uint32_t seg_len = s->len + !!(s->flags & TCP_F_FIN);
+	uint32_t end = c->rcv_nxt + (wnd ? wnd : 1);
+
+	if (seq_ge(s->seq, c->rcv_nxt) && seq_lt(s->seq, end))
+		return true;
+	return seg_len > 0 && seq_ge(s->seq + seg_len - 1, c->rcv_nxt) &&
+	       seq_lt(s->seq + seg_len - 1, end);
+}
+
+/* RFC 7323 4.3: TS.Recent follows segments that start at or before
+ * Last.ACK.sent. */
+static void ts_recent_update(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	if (c->ts_ok && s->has_ts && seq_le(s->seq, c->last_ack_sent) &&
+	    seq_ge(s->tsval, c->ts_recent))
+		c->ts_recent = s->tsval;
+}
+
+/* --- input: ACK field --------------------------------------------------- */
+
+/* RFC 6298 2.2/2.3, in microseconds. */
+static void rtt_sample(struct tcp_conn *c, uint64_t now_us)
+{
+	uint64_t r64 = now_us - c->rtt_start_us;
+	uint32_t r = r64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(r64 ? r64 : 1);
+
+	c->rtt_timing = false;
+	if (c->srtt_us == 0) {
+		c->srtt_us = r;
+		c->rttvar_us = r / 2;
+		return;
+	}
+	uint32_t err = c->srtt_us > r ? c->srtt_us - r : r - c->srtt_us;
+
+	c->rttvar_us = c->rttvar_us - c->rttvar_us / 4 + err / 4;
+	c->srtt_us = c->srtt_us - c->srtt_us / 8 + r / 8;
+	if (c->srtt_us == 0)
+		c->srtt_us = 1;
+}
+
+/* Our FIN acknowledged: RFC 9293 3.10.7.4 ACK processing per state. */
+static void fin_acked_transition(struct tcp_conn *c, struct tcp_result *r)
+{
+	switch (c->state) {
+	case TCP_FIN_WAIT_1:
+		c->state = TCP_FIN_WAIT_2;
+		break;
+	case TCP_CLOSING:
+		c->state = TCP_TIME_WAIT;
+		r->act |= TCP_ACT_DONE;
+		break;
+	case TCP_LAST_ACK:
+		c->state = TCP_CLOSED;
+		r->act |= TCP_ACT_DONE;
+		break;
+	default:
+		break;
+	}
+}
+
+/* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
+static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
+			struct tcp_result *r)
+{
+	uint32_t head = ack - (c->iss + 1);
+
+	if (c->fin_queued && seq_gt(ack, fin_seq(c)))
+		head = c->fin_pos;
+	c->snd_una = ack;
+	if (seq_lt(c->snd_nxt, ack))
+		c->snd_nxt = ack;
+	c->dupacks = 0;
+	c->last_progress_us = now_us;
+	if (c->rtt_timing && seq_ge(ack, c->rtt_seq))
+		rtt_sample(c, now_us);
+	if (head != tx_head_get(c)) {
+		atomic_store_explicit(&c->shm->tx_head, head,
+				      memory_order_release);
+		r->act |= TCP_ACT_TX_FREED;
+	}
+	if (fin_acked(c)) {
+		c->fin_sent = true;
+		fin_acked_transition(c, r);
+	}
+	if (output_waits(c))
+		r->act |= TCP_ACT_OUTPUT;
+}
+
+static bool is_dupack(const struct tcp_conn *c, const struct tcp_seg *s,
+		      uint32_t wnd)
+{
+	return s->ack == c->snd_una && s->len == 0 &&
+	       !(s->flags & (TCP_F_SYN | TCP_F_FIN)) && wnd == c->snd_wnd &&
+	       c->snd_max != c->snd_una;
+}
+
+/* RFC 5681 3.2 fast retransmit on the third duplicate ACK, here as
+ * go-back-N; once per window (RFC 6582 "recover"), so the duplicate ACKs of
+ * segments sent before the retransmission do not trigger it again. */
+static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
+{
+	if (c->dupacks < UINT8_MAX)
+		c->dupacks++;
+	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
+		tcp_go_back_n(c, now_us);
+		r->act |= TCP_ACT_OUTPUT;
+	}
+}
+
+/* RFC 9293 3.10.7.4 fifth check (window update rule with SND.WL1/WL2). */
+static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
+			  uint32_t wnd, struct tcp_result *r)
+{
+	if (!(seq_lt(c->snd_wl1, s->seq) ||
+	      (c->snd_wl1 == s->seq && seq_le(c->snd_wl2, s->ack))))
+		return;
+	if (wnd > c->snd_wnd && output_waits(c))
+		r->act |= TCP_ACT_OUTPUT;
+	c->snd_wnd = wnd;
+	c->snd_wl1 = s->seq;
+	c->snd_wl2 = s->ack;
+}
+
+/* Returns false when the segment must be dropped (ACK of unsent data). */
+static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
+		      uint64_t now_us, struct tcp_result *r)
+{
+	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
+
+	if (seq_gt(s->ack, c->snd_max)) {
+		r->act |= TCP_ACT_ACK;
+		r->drop = XTOE_DROP_ACK_INVALID;
+		return false;
+	}
+	if (seq_lt(s->ack, c->snd_una))
+		return true; /* old duplicate: ignore the ACK field */
+	if (seq_gt(s->ack, c->snd_una)) {
+		ack_advance(c, s->ack, now_us, r);
+	} else if (is_dupack(c, s, wnd)) {
+		dupack(c, now_us, r);
+	}
+	window_update(c, s, wnd, r);
+	return true;
+}
+
+/* --- input: payload and FIN --------------------------------------------- */
+
+static void peer_fin(struct tcp_conn *c, struct tcp_result *r)
+{
+	c->rcv_nxt++;
+	c->fin_rcvd = true;
+	r->act |= TCP_ACT_FIN | TCP_ACT_ACK;
+	switch (c->state) {
+	case TCP_ESTABLISHED:
+		c->state = TCP_CLOSE_WAIT;
+		break;
+	case TCP_FIN_WAIT_1:
+		c->state = TCP_CLOSING;
+		break;
+	case TCP_FIN_WAIT_2:
+		c->state = TCP_TIME_WAIT;
+		r->act |= TCP_ACT_DONE;
+		break;
+	default:
+		break;
+	}
+}
+
+/* In-order bytes go to the rx ring as far as it has room; anything after
+ * rcv_nxt is dropped (no out-of-order queue yet) and a duplicate ACK tells
+ * the peer where we are. Every segment with content is ACKed. */
+static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
+			  struct tcp_result *r)
+{
+	const uint8_t *data = s->payload;
+	uint32_t len = s->len, seq = s->seq, room, take;
+	bool fin = s->flags & TCP_F_FIN;
+
+	if (len == 0 && !fin)
+		return;
+	r->act |= TCP_ACT_ACK;
+	if (c->fin_rcvd || c->state == TCP_CLOSED)
+		return; /* nothing may follow the peer's FIN */
+	if (seq_lt(seq, c->rcv_nxt)) {
+		uint32_t trim = c->rcv_nxt - seq;
+
+		trim = trim > len ? len : trim;
+		data += trim;
+		len -= trim;
+		seq += trim;
+	}
+	if (seq != c->rcv_nxt) {
+		r->drop = XTOE_DROP_OUT_OF_ORDER;
+		return;
+	}
+	room = tcp_rcv_window(c);
+	take = len < room ? len : room;
+	if (take) {
+		rx_ring_put(c, data, take);
+		c->rcv_nxt += take;
+		c->bytes_in += take;
+		r->act |= TCP_ACT_RX;
+	}
+	if (take < len) {
+		r->drop = XTOE_DROP_RX_RING_FULL;
+		return;
+	}
+	if (fin)
+		peer_fin(c, r);
+}
+
+/* --- input: the whole segment -------------------------------------------- */
+
+/* RFC 5961 3.2: only an exact match resets; in-window gets a challenge ACK. */
+static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
+		      struct tcp_result *r)
+{
+	if (s->seq == c->rcv_nxt) {
+		c->state = TCP_CLOSED;
+		r->act |= TCP_ACT_RESET;
+		return;
+	}
+	r->act |= TCP_ACT_ACK;
+	r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
+}
+
+/* TIME-WAIT: acknowledge what arrives (a retransmitted FIN), ignore RSTs
+ * (RFC 1337). */
+static struct tcp_result time_wait_input(const struct tcp_seg *s)
+{
+	struct tcp_result r = { .drop = XTOE_DROP_BAD_STATE };
+
+	if (!(s->flags & TCP_F_RST))
+		r.act |= TCP_ACT_ACK;
+	return r;
+}
+
+/* Checks that may stop the segment before its ACK field is used. Returns
+ * false when processing ends. */
+static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
+		       struct tcp_result *r)
+{
+	if (paws_reject(c, s)) {
+		r->act |= TCP_ACT_ACK;
+		r->drop = XTOE_DROP_PAWS;
+		return false;
+	}
+	if (!seq_acceptable(c, s)) {
+		if (!(s->flags & TCP_F_RST))
+			r->act |= TCP_ACT_ACK;
+		r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
+		return false;
+	}
+	if (s->flags & TCP_F_RST) {
+		rst_input(c, s, r);
+		return false;
+	}
+	if (s->flags & TCP_F_SYN) { /* RFC 5961 4.2: challenge ACK */
+		r->act |= TCP_ACT_ACK;
+		r->drop = XTOE_DROP_BAD_STATE;
+		return false;
+	}
+	if (!(s->flags & TCP_F_ACK)) {
+		r->drop = XTOE_DROP_BAD_STATE;
+		return false;
+	}
+	return true;
+}
+
+struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
+			    uint64_t now_us)
+{
+	struct tcp_result r = { 0 };
+
+	c->segs_in++;
+	if (c->state == TCP_TIME_WAIT)
+		return time_wait_input(s);
+	if (!in_states_synchronized(c) || !c->shm) {
+		r.drop = XTOE_DROP_BAD_STATE;
+		return r;
+	}
+	if (!input_gate(c, s, &r))
+		return r;
+	ts_recent_update(c, s);
+	if (!ack_input(c, s, now_us, &r))
+		return r;
+	payload_input(c, s, &r);
+	return r;
+}
+
+/* --- output -------------------------------------------------------------- */
+
+static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/* Count, time and account a segment about to leave [seq, seq + seq_len). */
+static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
+			   uint16_t len, uint64_t now_us)
+{
+	if (c->snd_una == c->snd_nxt)
+		c->last_progress_us = now_us;
+	if (seq_lt(seq, c->snd_max)) {
+		c->retransmits++;
+	} else if (!c->rtt_timing) {
+		c->rtt_timing = true;
+		c->rtt_seq = seq + seq_len;
+		c->rtt_start_us = now_us;
+	}
+	c->snd_nxt = seq + seq_len;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	c->segs_out++;
+	c->bytes_out += len;
+}
+
+static void fin_sent_transition(struct tcp_conn *c)
+{
+	c->fin_sent = true;
+	if (c->state == TCP_ESTABLISHED)
+		c->state = TCP_FIN_WAIT_1;
+	else if (c->state == TCP_CLOSE_WAIT)
+		c->state = TCP_LAST_ACK;
+}
+
+bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+{
+	uint32_t end, unsent, usable, wnd_end, len;
+	uint8_t flags = TCP_F_ACK;
+	bool fin;
+
+	if (!in_states_synchronized(c) || !c->shm)
+		return false;
+	end = data_end_seq(c);
+	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	wnd_end = c->snd_una + c->snd_wnd;
+	/* TODO: no zero-window probe. A zero peer window with nothing in
+	 * flight stalls here until the peer opens the window by itself. */
+	usable = seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+	len = min3(c->mss, usable, unsent);
+	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
+	      usable > len;
+	if (len == 0 && !fin)
+		return false;
+	if (len && c->snd_nxt + len == end)
+		flags |= TCP_F_PSH;
+	if (fin)
+		flags |= TCP_F_FIN;
+	seg->tx_pos = c->snd_nxt - (c->iss + 1);
+	seg->len = (uint16_t)len;
+	fill_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
+	output_account(c, c->snd_nxt, len + fin, (uint16_t)len, now_us);
+	if (fin)
+		fin_sent_transition(c);
+	return true;
+}
+
+/* --- application requests and retransmission ------------------------------ */
+
+void tcp_app_shutdown(struct tcp_conn *c)
+{
+	uint32_t pos;
+
+	if (c->fin_queued)
+		return;
+	pos = c->shm ? tx_tail_get(c) : 0;
+	if (seq_lt(tx_seq(c, pos), c->snd_nxt))
+		pos = c->snd_nxt - (c->iss + 1); /* tx_tail moved back */
+	c->fin_pos = pos;
+	c->fin_queued = true;
+}
+
+void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
+{
+	(void)now_us;
+	c->snd_nxt = c->snd_una;
+	if (c->fin_sent && !fin_acked(c))
+		c->fin_sent = false;
+	c->snd_recover = c->snd_max;
+	c->rtt_timing = false;
+	c->dupacks = 0;
+}
+
+void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->seq = c->snd_nxt;
+	h->ack = c->rcv_nxt;
+	h->flags = TCP_F_RST | TCP_F_ACK;
+	h->wscale = -1;
+}
