@@ -19,6 +19,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "../lib/shm.h"
@@ -37,6 +38,7 @@ struct xtoed_cfg {
 	enum steer_xdp_mode xdp_mode;
 	bool busy_poll;      /* never sleep */
 	uint32_t spin_us;    /* poll this long with no work before sleeping */
+	uint32_t ack_delay_us; /* hold a pure ACK this long for data to carry it */
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
 	uint32_t ctx_flows;  /* per application context */
@@ -164,6 +166,7 @@ struct xtoed {
 int dp_create(struct xtoed *d);
 void dp_destroy(struct xtoed *d);
 void *dp_thread(void *arg);
+void dp_print_stats(const struct xtoed *d, FILE *out);
 struct dp_cmd *dp_cmd_reserve(struct xtoed *d);  /* control plane side */
 void dp_cmd_commit(struct xtoed *d);
 

@@ -19,9 +19,11 @@ int dp_create(struct xtoed *d)
 	dp->d = d;
 	dp->flows = calloc(n, sizeof(*dp->flows));
 	dp->work = calloc(n, sizeof(*dp->work));
-	if (!dp->flows || !dp->work || flowtab_init(&dp->tab, n)) {
+	dp->delayed = calloc(n, sizeof(*dp->delayed));
+	if (!dp->flows || !dp->work || !dp->delayed || flowtab_init(&dp->tab, n)) {
 		free(dp->flows);
 		free(dp->work);
+		free(dp->delayed);
 		free(dp);
 		fprintf(stderr, "xtoed: cannot allocate the flow table for %u flows; "
 			"lower --max-flows\n", n);
@@ -40,6 +42,7 @@ void dp_destroy(struct xtoed *d)
 	flowtab_free(&dp->tab);
 	free(dp->flows);
 	free(dp->work);
+	free(dp->delayed);
 	free(dp);
 	d->dp = NULL;
 }
@@ -136,6 +139,20 @@ static void dp_set_sleeping(struct dp *dp, bool on)
 		wake_cancel_sleep(&dp->d->dp_sleeping);
 }
 
+/* How long the loop may block: until the earliest deferred ACK, 1 ms while
+ * the kernel still owes tx completions, else 1 s (a safety net only). */
+static struct timespec dp_sleep_time(struct dp *dp)
+{
+	uint64_t us = 1000000;
+
+	if (xsk_port_tx_pending(dp->d->xsk))
+		us = 1000;
+	if (dp->next_ack_due)
+		us = dp->next_ack_due > dp->now ? dp->next_ack_due - dp->now : 0;
+	return (struct timespec){ .tv_sec = (time_t)(us / 1000000),
+				  .tv_nsec = (long)(us % 1000000) * 1000 };
+}
+
 /* Announce the intent to sleep, re-check every queue, then block on the
  * AF_XDP socket and the wake-up eventfd. */
 static void dp_sleep(struct dp *dp)
@@ -144,12 +161,12 @@ static void dp_sleep(struct dp *dp)
 		{ .fd = xsk_port_fd(dp->d->xsk), .events = POLLIN },
 		{ .fd = dp->d->dp_efd, .events = POLLIN },
 	};
-	int timeout = xsk_port_tx_pending(dp->d->xsk) ? 1 : 1000;
+	struct timespec ts = dp_sleep_time(dp);
 
 	dp_set_sleeping(dp, true);
 	if (dp_queues_empty(dp)) {
 		dp->st.sleeps++;
-		poll(pfd, 2, timeout);
+		ppoll(pfd, 2, &ts, NULL);
 	}
 	dp_set_sleeping(dp, false);
 	wake_drain(dp->d->dp_efd);
@@ -163,6 +180,7 @@ static uint32_t dp_round(struct dp *dp)
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
 	work += dp_poll_apps(dp);
+	dp_delayed_acks(dp);
 	work += dp->nwork;
 	dp_service(dp);
 	xsk_port_tx_flush(dp->d->xsk);
@@ -195,4 +213,25 @@ void *dp_thread(void *arg)
 		idle_since = now_us();
 	}
 	return NULL;
+}
+
+/* Print the data-path's counters (after the thread stopped). */
+void dp_print_stats(const struct xtoed *d, FILE *out)
+{
+	const struct dp_stats *st = &d->dp->st;
+	struct xsk_port_stats xs;
+
+	fprintf(out, "data-path: rounds %lu sleeps %lu rx_frames %lu rx_segs %lu "
+		"tx_segs %lu tx_acks %lu to_cp %lu\n",
+		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
+		st->tx_acks, st->to_cp);
+	for (int r = 1; r < XTOE_DROP__COUNT; r++)
+		if (st->drops[r])
+			fprintf(out, "  drop %-18s %lu (%s)\n", xtoe_drop_name(r),
+				st->drops[r], xtoe_drop_text(r));
+	xsk_port_stats(d->xsk, &xs);
+	fprintf(out, "af_xdp: rx %lu tx %lu tx_drops %lu kicks %lu kernel: rx_dropped %lu "
+		"rx_invalid %lu rx_ring_full %lu fill_empty %lu frames free %u/%u\n",
+		xs.rx_frames, xs.tx_frames, xs.tx_drops, xs.tx_kicks, xs.rx_dropped,
+		xs.rx_invalid, xs.rx_ring_full, xs.fill_empty, xs.frames_free, xs.frames_total);
 }

@@ -29,6 +29,9 @@ struct dp_flow {
 	bool ack_pending;
 	bool queued;         /* on the work list */
 	bool want_output;
+	bool delayed;          /* on the delayed-ACK list */
+	uint32_t acked;        /* ack number of the last segment sent */
+	uint64_t ack_due;      /* deferred ACK deadline (0: none) */
 };
 
 struct dp_note_overflow;
@@ -42,8 +45,11 @@ struct dp {
 	struct xtoed *d;
 	struct dp_flow *flows;
 	struct flowtab tab;
-	uint32_t *work, *next_work; /* flow indices to service */
-	uint32_t nwork, nnext;
+	uint32_t *work;             /* flow indices to service */
+	uint32_t nwork;
+	uint32_t *delayed;          /* flows whose only duty is a deferred ACK */
+	uint32_t ndelayed;
+	uint64_t next_ack_due;      /* earliest deadline on that list (0: none) */
 	struct app_ctx *ctxs;
 	uint64_t now;
 	bool running;
@@ -58,8 +64,10 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len);
 /* dp_out.c */
 void dp_queue(struct dp *dp, uint32_t idx);
 void dp_service(struct dp *dp);
+void dp_delayed_acks(struct dp *dp);
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
 void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_flow_ack(struct dp *dp, struct dp_flow *f);
 void dp_flow_finish(struct dp *dp, struct dp_flow *f);
 void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
 /* dp_app.c */

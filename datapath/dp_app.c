@@ -182,6 +182,7 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	f->in_use = f->in_table = true;
 	f->want_output = true;
 	f->ack_pending = cmd->flags & DP_INSTALL_ACK;
+	f->acked = f->tcp.rcv_nxt;
 	k.raddr = f->tcp.ep.daddr;
 	k.rport = f->tcp.ep.dport;
 	k.lport = f->tcp.ep.sport;

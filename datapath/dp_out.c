@@ -105,6 +105,14 @@ static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 	f->in_use = false;
 }
 
+/* A segment carrying the current ACK left: nothing is owed any more. */
+static void dp_acked(struct dp_flow *f)
+{
+	f->ack_pending = false;
+	f->ack_due = 0;
+	f->acked = f->tcp.rcv_nxt;
+}
+
 /* Build and queue one data segment; false when out of frames or nothing
  * may be sent. */
 static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
@@ -129,7 +137,7 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
 	xsk_port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
-	f->ack_pending = false;
+	dp_acked(f);
 	return true;
 }
 
@@ -144,13 +152,13 @@ static void dp_flow_output(struct dp *dp, struct dp_flow *f)
 	f->want_output = true; /* budget spent: more next round */
 }
 
-static void dp_flow_ack(struct dp *dp, struct dp_flow *f)
+void dp_flow_ack(struct dp *dp, struct dp_flow *f)
 {
 	struct tcp_hdrvals h;
 
 	tcp_ack_hdr(&f->tcp, dp->now, &h);
 	if (dp_send_hdr(dp, f, &h)) {
-		f->ack_pending = false;
+		dp_acked(f);
 		dp->st.tx_acks++;
 	}
 }
@@ -199,12 +207,50 @@ static void dp_publish(struct dp *dp, struct dp_flow *f)
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
 }
 
+/* Park a flow whose only duty is an ACK that may still be carried by data;
+ * the loop sleeps until the earliest deadline instead of spinning. */
+static void dp_delay(struct dp *dp, struct dp_flow *f)
+{
+	if (!f->delayed) {
+		f->delayed = true;
+		dp->delayed[dp->ndelayed++] = dp_flow_idx(dp, f);
+	}
+	if (!dp->next_ack_due || f->ack_due < dp->next_ack_due)
+		dp->next_ack_due = f->ack_due;
+}
+
+/* Move flows whose deferred ACK is due (or already sent) to the work list. */
+void dp_delayed_acks(struct dp *dp)
+{
+	uint32_t keep = 0;
+
+	if (!dp->next_ack_due || dp->now < dp->next_ack_due)
+		return;
+	dp->next_ack_due = 0;
+	for (uint32_t i = 0; i < dp->ndelayed; i++) {
+		struct dp_flow *f = &dp->flows[dp->delayed[i]];
+
+		if (f->ack_due && f->ack_due > dp->now) {
+			dp->delayed[keep++] = dp->delayed[i];
+			if (!dp->next_ack_due || f->ack_due < dp->next_ack_due)
+				dp->next_ack_due = f->ack_due;
+			continue;
+		}
+		f->delayed = false;
+		if (f->ack_due)
+			dp_queue(dp, dp->delayed[i]);
+	}
+	dp->ndelayed = keep;
+}
+
 static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 {
 	if (!f->in_use)
 		return;
 	if (f->in_table && f->want_output)
 		dp_flow_output(dp, f);
+	if (f->ack_due && dp->now >= f->ack_due)
+		f->ack_pending = true;
 	if (f->ack_pending)
 		dp_flow_ack(dp, f);
 	if (f->ev)
@@ -217,6 +263,8 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 	}
 	if (f->want_output || f->ack_pending || f->ev)
 		dp_queue(dp, dp_flow_idx(dp, f));
+	else if (f->ack_due)
+		dp_delay(dp, f);
 }
 
 /* Service the flows queued before this call; flows queued while doing so

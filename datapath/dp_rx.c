@@ -32,10 +32,26 @@ static struct dp_flow *dp_lookup(struct dp *dp, const struct tcp_seg *s)
 	return idx == FLOWTAB_NONE ? NULL : &dp->flows[idx];
 }
 
+/* In-order data is acknowledged at once only every second full segment
+ * (RFC 1122 4.2.3.2); otherwise the ACK waits up to ack_delay_us for the
+ * application's reply to carry it. FIN and everything else: at once. */
+static void dp_ack_policy(struct dp *dp, struct dp_flow *f, uint32_t act)
+{
+	uint32_t delay = dp->d->cfg.ack_delay_us;
+
+	if (delay && (act & TCP_ACT_RX) && !(act & TCP_ACT_FIN) &&
+	    f->tcp.rcv_nxt - f->acked < 2u * f->tcp.mss) {
+		if (!f->ack_due)
+			f->ack_due = dp->now + delay;
+		return;
+	}
+	f->ack_pending = true;
+}
+
 static void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 {
 	if (act & TCP_ACT_ACK)
-		f->ack_pending = true;
+		dp_ack_policy(dp, f, act);
 	if (act & TCP_ACT_RX)
 		f->ev |= DP_EV_RX;
 	if (act & TCP_ACT_TX_FREED)
@@ -74,6 +90,12 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
 		dp->st.drops[r.drop]++;
 	if (r.act & TCP_ACT_TO_CP)
 		dp_to_cp(dp, data, len);
+	/* Duplicate ACKs are not coalesced: the peer counts them for its
+	 * fast retransmit. */
+	if (r.drop == XTOE_DROP_OUT_OF_ORDER && (r.act & TCP_ACT_ACK)) {
+		dp_flow_ack(dp, f);
+		r.act &= ~TCP_ACT_ACK;
+	}
 	dp_apply(dp, f, r.act);
 }
 

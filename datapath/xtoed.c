@@ -35,6 +35,7 @@ static const char usage_text[] =
 	"  -m, --xdp-mode MODE   native (default), skb, or hw (offload, nfp only)\n"
 	"  -b, --busy-poll       never sleep: dedicate a core to the data-path\n"
 	"      --spin-us N       poll N us with no work before sleeping (default 50)\n"
+	"      --ack-delay-us N  hold a pure ACK up to N us for reply data (default 100)\n"
 	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
@@ -45,7 +46,7 @@ static const char usage_text[] =
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
-enum { OPT_SPIN = 256, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
        OPT_QUEUE, OPT_TW };
 
 static const struct option long_opts[] = {
@@ -55,6 +56,7 @@ static const struct option long_opts[] = {
 	{ "xdp-mode", required_argument, NULL, 'm' },
 	{ "busy-poll", no_argument, NULL, 'b' },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
+	{ "ack-delay-us", required_argument, NULL, OPT_ACKDELAY },
 	{ "rx-buf", required_argument, NULL, OPT_RXBUF },
 	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
@@ -119,6 +121,7 @@ static void cfg_defaults(struct xtoed_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->xdp_mode = STEER_XDP_NATIVE;
 	c->spin_us = 50;
+	c->ack_delay_us = 100;
 	c->rx_size = c->tx_size = 256 * 1024;
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
@@ -133,6 +136,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 
 	switch (opt) {
 	case OPT_SPIN: err = parse_u32(arg, 0, 10000000, &c->spin_us); break;
+	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->ack_delay_us); break;
 	case OPT_RXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->rx_size); break;
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
@@ -308,6 +312,8 @@ int main(int argc, char **argv)
 	err = cp_run(&d);
 	atomic_store(&d.stop, true);
 	stop_dp(&d, th);
+	if (d.cfg.verbose)
+		dp_print_stats(&d, stderr);
 out:
 	if (err && err != -EINTR)
 		fprintf(stderr, "xtoed: %s: %s\n", d.cfg.ifname, strerror(-err));

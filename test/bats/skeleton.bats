@@ -9,8 +9,7 @@ setup_file() {
 	topo_up
 	xtoed_start
 	# xtoe echo server on port 7000, for the Linux clients
-	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1 &
-	echo $! > "$TOPO_DIR/echo.pid"
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
 	wait_port l "$TOPO_XADDR" 7000
 }
 
@@ -32,8 +31,8 @@ teardown_file() {
 }
 
 @test "the xtoe client works against a Linux echo server" {
-	in_l "$ECHO" server --kernel -p 7100 >"$TOPO_DIR/kecho.log" 2>&1 &
-	local kpid=$!
+	spawn_l "$ECHO" server --kernel -p 7100 >"$TOPO_DIR/kecho.log" 2>&1
+	local kpid=$SPAWN_PID
 	wait_port l "$TOPO_LADDR" 7100
 	run limit 60 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" client -c "$TOPO_LADDR:7100" -n 8 -s 256 -d 2
 	kill "$kpid"
@@ -42,8 +41,8 @@ teardown_file() {
 }
 
 @test "the xtoe client streams 16 MiB through a Linux echo server" {
-	in_l "$ECHO" server --kernel -p 7101 >"$TOPO_DIR/kecho2.log" 2>&1 &
-	local kpid=$!
+	spawn_l "$ECHO" server --kernel -p 7101 >"$TOPO_DIR/kecho2.log" 2>&1
+	local kpid=$SPAWN_PID
 	wait_port l "$TOPO_LADDR" 7101
 	run limit 60 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" stream -c "$TOPO_LADDR:7101" -b $((16 * 1024 * 1024))
 	kill "$kpid"
@@ -52,8 +51,8 @@ teardown_file() {
 }
 
 @test "kernel services on the same address keep working next to xtoe" {
-	in_x socat TCP-LISTEN:8080,reuseaddr,fork EXEC:'echo kernel-says-hi' &
-	local spid=$!
+	spawn_x socat TCP-LISTEN:8080,reuseaddr,fork EXEC:'echo kernel-says-hi'
+	local spid=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" 8080
 	run limit 10 in_l socat -T 5 - TCP:"$TOPO_XADDR":8080 </dev/null
 	kill "$spid"
@@ -70,19 +69,19 @@ teardown_file() {
 }
 
 @test "an application that dies resets its connections and xtoed keeps serving" {
-	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim.log" 2>&1 &
-	local vpid=$!
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim.log" 2>&1
+	local vpid=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" 7200
 	# a client that keeps a connection open and reports how it ended
-	in_l socat -T 20 - TCP:"$TOPO_XADDR":7200 < <(sleep 10) >"$TOPO_DIR/victim-client.log" 2>&1 &
-	local cpid=$!
+	spawn_l socat -T 20 - TCP:"$TOPO_XADDR":7200 < <(sleep 10) >"$TOPO_DIR/victim-client.log" 2>&1
+	local cpid=$SPAWN_PID
 	sleep 0.5
 	kill -9 "$vpid"
 	run limit 15 bash -c "wait $cpid; echo done"
 	kill -0 "$XTOED_PID"
 	# the port can be served again by a new application
-	in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim2.log" 2>&1 &
-	local v2=$!
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim2.log" 2>&1
+	local v2=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" 7200
 	run limit 30 in_l "$ECHO" client --kernel -c "$TOPO_XADDR:7200" -n 2 -s 32 -d 1
 	kill "$v2"

@@ -11,12 +11,12 @@ RPC_XPORT=7000
 RPC_KPORT=7001
 
 rpc_servers_start() {
-	in_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p $RPC_XPORT \
-		>"$TOPO_DIR/rpc-xtoe.log" 2>&1 &
-	RPC_XPID=$!
-	in_x "$TOPO_BIN/xtoe-echo" server --kernel -p $RPC_KPORT \
-		>"$TOPO_DIR/rpc-kernel.log" 2>&1 &
-	RPC_KPID=$!
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p $RPC_XPORT \
+		>"$TOPO_DIR/rpc-xtoe.log" 2>&1
+	RPC_XPID=$SPAWN_PID
+	spawn_x "$TOPO_BIN/xtoe-echo" server --kernel -p $RPC_KPORT \
+		>"$TOPO_DIR/rpc-kernel.log" 2>&1
+	RPC_KPID=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" $RPC_XPORT && wait_port l "$TOPO_XADDR" $RPC_KPORT
 }
 

@@ -59,9 +59,9 @@ in_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@"; }
 
 # Start xtoed on the xtoe side; waits until its socket serves.
 xtoed_start() {
-	in_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
-		--sock "$TOPO_SOCK" "$@" >"$TOPO_DIR/xtoed.log" 2>&1 &
-	XTOED_PID=$!
+	spawn_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
+		--sock "$TOPO_SOCK" "$@" >"$TOPO_DIR/xtoed.log" 2>&1
+	XTOED_PID=$SPAWN_PID
 	export XTOE_SOCK=$TOPO_SOCK
 	for _ in $(seq 100); do
 		[ -S "$TOPO_SOCK" ] && return 0
@@ -85,9 +85,11 @@ xtoed_stop() {
 	XTOED_PID=
 }
 
-# Start a background command in a namespace; its pid is in BG_PID.
-bg_x() { in_x "$@" >"$TOPO_DIR/bg.$#.$RANDOM.log" 2>&1 & BG_PID=$!; }
-bg_l() { in_l "$@" >"$TOPO_DIR/bg.$#.$RANDOM.log" 2>&1 & BG_PID=$!; }
+# Start a command in the background in a namespace; SPAWN_PID is the
+# command's own pid (nsenter execs it), so it can be signalled directly.
+# Redirect the call's output as needed: spawn_x CMD... >log 2>&1
+spawn_x() { nsenter --net=/var/run/netns/"$TOPO_X" "$@" & SPAWN_PID=$!; }
+spawn_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@" & SPAWN_PID=$!; }
 
 # Wait until a TCP port accepts connections from the given side (x or l).
 wait_port() {
