@@ -2,6 +2,7 @@
 /* The data-path thread: its loop, idling, and its links to the control plane. */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -207,8 +208,12 @@ void *dp_thread(void *arg)
 			idle_since = dp->now;
 			continue;
 		}
-		if (d->cfg.busy_poll || dp->now - idle_since < d->cfg.spin_us)
+		if (d->cfg.busy_poll || dp->now - idle_since < d->cfg.spin_us) {
+			/* idle rounds give the core to runnable threads (the
+			 * application, its peer): cores are scarce */
+			sched_yield();
 			continue;
+		}
 		dp_sleep(dp);
 		idle_since = now_us();
 	}

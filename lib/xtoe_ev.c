@@ -2,6 +2,7 @@
 /* libxtoe: event queues, the ready list and xtoe_wait(). */
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
@@ -236,6 +237,7 @@ static bool spin(struct xtoe_ctx *ctx)
 	do {
 		if (collect(ctx))
 			return true;
+		sched_yield(); /* cores are scarce: let runnable threads go first */
 	} while (now_us() < end);
 	return false;
 }
