@@ -366,12 +366,12 @@ static uint16_t pick_port(struct cp *cp, uint32_t daddr, uint16_t dport)
 
 static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
 {
+	struct tcp_endpoints ep = c->tcp.ep; /* tcp_active_open resets c->tcp */
 	struct tcp_hdrvals h;
 	uint64_t now = now_us();
 
-	memcpy(c->tcp.ep.dmac, mac, 6);
-	tcp_active_open(&c->tcp, &c->tcp.ep, tcp_isn(&c->tcp.ep, cp->isn_key, now),
-			&cp->open_cfg, now, &h);
+	memcpy(ep.dmac, mac, 6);
+	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg, now, &h);
 	c->state = CPC_SYN_SENT;
 	c->deadline = now + SYN_RTO_US;
 	cp_send_frame(cp, &c->tcp.ep, &h);

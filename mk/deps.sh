@@ -7,7 +7,7 @@ PKGS=(
 	build-essential clang llvm pkg-config
 	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
 	libmnl-dev
-	iproute2 ethtool socat procps util-linux python3
+	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3
 	bats bats-assert bats-support
 )
 

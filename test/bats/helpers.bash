@@ -9,6 +9,3 @@ ECHO=$TOPO_BIN/xtoe-echo
 require_root() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root (network namespaces, XDP)"
 }
-
-# Run a command with a time limit so no test can hang the suite.
-limit() { timeout --kill-after=5 "$@"; }

@@ -42,7 +42,7 @@ topo_up() {
 }
 
 topo_down() {
-	xtoed_stop
+	xtoed_stop || true
 	[ -n "${TOPO_X:-}" ] || return 0
 	local pids
 	for ns in "$TOPO_X" "$TOPO_L"; do
@@ -57,11 +57,22 @@ topo_down() {
 in_x() { nsenter --net=/var/run/netns/"$TOPO_X" "$@"; }
 in_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@"; }
 
+# Run with a time limit: limit SECONDS [in_x|in_l] CMD...
+limit() {
+	local t=$1
+	shift
+	case $1 in
+	in_x) shift; set -- nsenter --net=/var/run/netns/"$TOPO_X" "$@" ;;
+	in_l) shift; set -- nsenter --net=/var/run/netns/"$TOPO_L" "$@" ;;
+	esac
+	timeout --kill-after=5 "$t" "$@"
+}
+
 # Start xtoed on the xtoe side; waits until its socket serves.
 xtoed_start() {
 	spawn_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
 		--sock "$TOPO_SOCK" "$@" >"$TOPO_DIR/xtoed.log" 2>&1
-	XTOED_PID=$SPAWN_PID
+	export XTOED_PID=$SPAWN_PID
 	export XTOE_SOCK=$TOPO_SOCK
 	for _ in $(seq 100); do
 		[ -S "$TOPO_SOCK" ] && return 0
@@ -73,16 +84,19 @@ xtoed_start() {
 	return 1
 }
 
+# Stop xtoed (SIGTERM, then SIGKILL after 5 s). Returns xtoed's exit status.
 xtoed_stop() {
+	local rc=0
 	[ -n "${XTOED_PID:-}" ] || return 0
-	kill -TERM "$XTOED_PID" 2>/dev/null
+	kill -TERM "$XTOED_PID" 2>/dev/null || true
 	for _ in $(seq 100); do
 		kill -0 "$XTOED_PID" 2>/dev/null || break
 		sleep 0.05
 	done
-	kill -9 "$XTOED_PID" 2>/dev/null
-	wait "$XTOED_PID" 2>/dev/null
+	kill -9 "$XTOED_PID" 2>/dev/null || true
+	wait "$XTOED_PID" 2>/dev/null || rc=$?
 	XTOED_PID=
+	return $rc
 }
 
 # Start a command in the background in a namespace; SPAWN_PID is the
