@@ -72,12 +72,24 @@ teardown_file() {
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim.log" 2>&1
 	local vpid=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" 7200
-	# a client that keeps a connection open and reports how it ended
-	spawn_l socat -T 20 - TCP:"$TOPO_XADDR":7200 < <(sleep 10) >"$TOPO_DIR/victim-client.log" 2>&1
+	# a Linux client holding a connection open, reporting how it ended
+	spawn_l python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7200), timeout=10)
+s.sendall(b"ping")
+assert s.recv(4) == b"ping"
+try:
+    data = s.recv(1)
+    print("eof" if data == b"" else "data")
+except ConnectionResetError:
+    print("reset")
+' "$TOPO_XADDR" >"$TOPO_DIR/victim-client.log" 2>&1
 	local cpid=$SPAWN_PID
 	sleep 0.5
 	kill -9 "$vpid"
-	run limit 15 bash -c "wait $cpid; echo done"
+	run limit 15 bash -c "while kill -0 $cpid 2>/dev/null; do sleep 0.1; done"
+	run cat "$TOPO_DIR/victim-client.log"
+	assert_output "reset"
 	kill -0 "$XTOED_PID"
 	# the port can be served again by a new application
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim2.log" 2>&1
@@ -86,4 +98,40 @@ teardown_file() {
 	run limit 30 in_l "$ECHO" client --kernel -c "$TOPO_XADDR:7200" -n 2 -s 32 -d 1
 	kill "$v2"
 	assert_success
+}
+
+@test "an orderly close from the Linux side is seen as end of stream by xtoe and answered with FIN" {
+	run limit 10 in_l python3 -c '
+import socket, sys
+s = socket.create_connection((sys.argv[1], 7000), timeout=5)
+s.sendall(b"x" * 1000)
+s.shutdown(socket.SHUT_WR)
+got = b""
+while True:
+    d = s.recv(65536)
+    if not d:
+        break
+    got += d
+print(len(got))
+' "$TOPO_XADDR"
+	assert_success
+	assert_output "1000"
+}
+
+@test "a stray ACK to an xtoe port is answered with RST (RFC 9293 3.10.7.1)" {
+	run limit 10 in_l "$BATS_TEST_DIRNAME/../tools/rawtcp.py" "$TOPO_LADDR" "$TOPO_XADDR" 7000 A --ack 12345
+	assert_success
+	assert_output "R seq 12345 ack 0"
+}
+
+@test "a stray data segment without ACK gets RST-ACK covering it" {
+	run limit 10 in_l "$BATS_TEST_DIRNAME/../tools/rawtcp.py" "$TOPO_LADDR" "$TOPO_XADDR" 7000 F --seq 1000
+	assert_success
+	assert_output --regexp '^RA seq 0 ack 1001$|^AR seq 0 ack 1001$'
+}
+
+@test "an xtoe connect to a closed Linux port fails with connection refused" {
+	run limit 20 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" client -c "$TOPO_LADDR:7999" -n 1 -s 8 -d 1
+	assert_failure
+	assert_output --partial "refused"
 }
