@@ -153,9 +153,11 @@ static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->tsecr = c->ts_recent;
 }
 
+/* A pure ACK carries snd_max, not snd_nxt: after go-back-N snd_nxt may lie
+ * below the peer's rcv_nxt, which would make the ACK unacceptable there. */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 {
-	fill_hdr(c, now_us, h, c->snd_nxt, TCP_F_ACK);
+	fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
 }
 
 bool tcp_window_update_due(const struct tcp_conn *c)
@@ -191,18 +193,20 @@ static bool paws_reject(const struct tcp_conn *c, const struct tcp_seg *s)
 	       seq_lt(s->tsval, c->ts_recent);
 }
 
-/* RFC 9293 3.10.7.4 first check, with the window at least 1 so that an ACK
- * at rcv_nxt is always acceptable even when the window is closed. */
+/* RFC 9293 3.10.7.4 first check, with Linux's leniency at the right edge:
+ * a segment may start at rcv_nxt + window (so an ACK is acceptable even when
+ * the window is closed or exactly used up). A segment must reach rcv_nxt:
+ * one that only repeats old data is answered with an ACK. */
 static bool seq_acceptable(const struct tcp_conn *c, const struct tcp_seg *s)
 {
 	uint32_t wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	uint32_t seg_len = s->len + !!(s->flags & TCP_F_FIN);
-	uint32_t end = c->rcv_nxt + (wnd ? wnd : 1);
 
-	if (seq_ge(s->seq, c->rcv_nxt) && seq_lt(s->seq, end))
-		return true;
-	return seg_len > 0 && seq_ge(s->seq + seg_len - 1, c->rcv_nxt) &&
-	       seq_lt(s->seq + seg_len - 1, end);
+	if (seq_gt(s->seq, c->rcv_nxt + wnd))
+		return false;
+	if (seg_len == 0)
+		return seq_ge(s->seq, c->rcv_nxt);
+	return seq_gt(s->seq + seg_len, c->rcv_nxt);
 }
 
 /* RFC 7323 4.3: TS.Recent follows segments that start at or before
@@ -422,13 +426,14 @@ static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
 	r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
 }
 
-/* TIME-WAIT: acknowledge what arrives (a retransmitted FIN), ignore RSTs
- * (RFC 1337). */
+/* TIME-WAIT: acknowledge a retransmitted FIN (RFC 9293 3.10.7.4), ignore
+ * RSTs (RFC 1337) and pure ACKs (answering those could ping-pong with a
+ * peer in TIME-WAIT too). */
 static struct tcp_result time_wait_input(const struct tcp_seg *s)
 {
 	struct tcp_result r = { .drop = XTOE_DROP_BAD_STATE };
 
-	if (!(s->flags & TCP_F_RST))
+	if (!(s->flags & TCP_F_RST) && (s->len || (s->flags & TCP_F_FIN)))
 		r.act |= TCP_ACT_ACK;
 	return r;
 }
@@ -585,7 +590,7 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)
 {
 	memset(h, 0, sizeof(*h));
-	h->seq = c->snd_nxt;
+	h->seq = c->snd_max;
 	h->ack = c->rcv_nxt;
 	h->flags = TCP_F_RST | TCP_F_ACK;
 	h->wscale = -1;

@@ -1,0 +1,443 @@
+/* SPDX-License-Identifier: MIT */
+/* tcp_input / tcp_output_next on a connection built directly in
+ * ESTABLISHED (RFC 9293 3.10.7.4, RFC 5961, RFC 7323, RFC 5681). */
+#include "check.h"
+#include "tcp_test_util.h"
+
+#define ISS 1000u
+#define IRS 50000u
+#define RX 4096u
+#define TX 8192u
+
+static uint8_t buf[2048];
+
+struct fix {
+	struct tcp_conn c;
+	struct xtoe_flow_shm shm;
+	uint8_t *rx, *tx;
+};
+
+static void conn_established(struct fix *f)
+{
+	memset(f, 0, sizeof(*f));
+	f->rx = calloc(1, RX);
+	f->tx = calloc(1, TX);
+	f->c.ep = test_ep_local;
+	f->c.state = TCP_ESTABLISHED;
+	f->c.mss = 1000;
+	f->c.ts_ok = true;
+	f->c.iss = ISS;
+	f->c.snd_una = f->c.snd_nxt = f->c.snd_max = f->c.snd_recover = ISS + 1;
+	f->c.snd_wnd = 10000;
+	f->c.snd_wl1 = IRS + 1;
+	f->c.snd_wl2 = ISS + 1;
+	f->c.irs = IRS;
+	f->c.rcv_nxt = f->c.last_ack_sent = IRS + 1;
+	f->c.rcv_adv = IRS + 1 + RX;
+	f->c.ts_recent = 100;
+	tcp_conn_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
+}
+
+static void fix_free(struct fix *f)
+{
+	free(f->rx);
+	free(f->tx);
+}
+
+/* A segment from the peer. */
+static struct tcp_result feed(struct fix *f, uint32_t seq, uint32_t ack,
+			      uint8_t flags, const char *data, uint16_t len)
+{
+	struct tcp_hdrvals h = { .seq = seq, .ack = ack, .flags = flags,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, data, len);
+
+	return tcp_input(&f->c, &s, 5000);
+}
+
+static void app_queue(struct fix *f, uint32_t n)
+{
+	uint32_t t = atomic_load(&f->shm.tx_tail);
+
+	for (uint32_t i = 0; i < n; i++)
+		f->tx[(t + i) & (TX - 1)] = (uint8_t)(t + i);
+	atomic_store(&f->shm.tx_tail, t + n);
+}
+
+/* RFC 9293 3.10.7.4 step 7: in-order data placed, ACKed, rx_tail moved. */
+static void test_in_order_data_placed_and_acked(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 5);
+	CHECK(memcmp(f.rx, "hello", 5) == 0);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 6);
+	CHECK_EQ(f.c.bytes_in, 5);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.10.7.4: old bytes trimmed; entire duplicates only ACKed. */
+static void test_duplicate_and_overlap_trimmed(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(!(r.act & TCP_ACT_RX));
+	r = feed(&f, IRS + 4, ISS + 1, TCP_F_ACK, "loXY", 4);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 7);
+	CHECK(memcmp(f.rx, "helloXY", 7) == 0);
+	fix_free(&f);
+}
+
+/* No reassembly yet: out-of-order data dropped, duplicate ACK sent. */
+static void test_out_of_order_dropped_with_dupack(void)
+{
+	struct fix f;
+	struct tcp_result r;
+	struct tcp_hdrvals h;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 10, ISS + 1, TCP_F_ACK, "later", 5);
+	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	tcp_ack_hdr(&f.c, 5000, &h);
+	CHECK_EQ(h.ack, IRS + 1);
+	fix_free(&f);
+}
+
+/* Bytes beyond free ring space are dropped; the ACK says how far we got. */
+static void test_ring_full(void)
+{
+	struct fix f;
+	struct tcp_result r;
+	char d[1000] = { 0 };
+	uint32_t seq = IRS + 1;
+
+	conn_established(&f);
+	for (int i = 0; i < 4; i++, seq += 1000)
+		feed(&f, seq, ISS + 1, TCP_F_ACK, d, 1000);
+	r = feed(&f, seq, ISS + 1, TCP_F_ACK, d, 1000);
+	CHECK_EQ(r.drop, XTOE_DROP_RX_RING_FULL);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), RX);
+	CHECK_EQ(tcp_rcv_window(&f.c), 0);
+	atomic_store(&f.shm.rx_head, 2048);
+	CHECK(tcp_window_update_due(&f.c));
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.2.2: the advertised right edge never moves left. */
+static void test_window_never_shrinks(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h;
+	uint32_t edge;
+	char d[1000] = { 0 };
+
+	conn_established(&f);
+	tcp_ack_hdr(&f.c, 1, &h);
+	edge = f.c.rcv_nxt + h.wnd;
+	CHECK_EQ(h.wnd, RX);
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, d, 1000);
+	tcp_ack_hdr(&f.c, 1, &h);
+	CHECK(seq_ge(f.c.rcv_nxt + h.wnd, edge));
+	CHECK_EQ(h.wnd, RX - 1000);
+	fix_free(&f);
+}
+
+/* The app may write anything to rx_head: free space is then 0, never more. */
+static void test_corrupt_rx_head_cannot_overflow(void)
+{
+	struct fix f;
+	struct tcp_result r;
+	char d[1000];
+
+	memset(d, 0xab, sizeof(d));
+	conn_established(&f);
+	atomic_store(&f.shm.rx_head, 0x80000000u);
+	CHECK_EQ(tcp_rcv_window(&f.c), 0);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, d, 1000);
+	CHECK_EQ(r.drop, XTOE_DROP_RX_RING_FULL);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	atomic_store(&f.shm.rx_head, 1u); /* ahead of rx_tail */
+	CHECK_EQ(tcp_rcv_window(&f.c), 0);
+	fix_free(&f);
+}
+
+/* ACK of new data frees tx space (tx_head) and samples the RTT. */
+static void test_ack_advances_tx_head(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 501,
+				 .flags = TCP_F_ACK, .wnd = 10000, .ts = true,
+				 .tsval = 200, .wscale = -1 };
+	struct tcp_seg s;
+	struct tcp_result r;
+
+	conn_established(&f);
+	app_queue(&f, 500);
+	REQUIRE(tcp_output_next(&f.c, 1000, &seg));
+	CHECK_EQ(seg.len, 500);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	r = tcp_input(&f.c, &s, 3000);
+	CHECK(r.act & TCP_ACT_TX_FREED);
+	CHECK_EQ(atomic_load(&f.shm.tx_head), 500);
+	CHECK_EQ(f.c.snd_una, ISS + 501);
+	CHECK_EQ(f.c.srtt_us, 2000);
+	CHECK_EQ(f.c.rttvar_us, 1000);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.10.7.4: ACK of something not yet sent -> ACK, drop. */
+static void test_ack_beyond_snd_nxt(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, ISS + 100, TCP_F_ACK, "x", 1);
+	CHECK_EQ(r.drop, XTOE_DROP_ACK_INVALID);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	fix_free(&f);
+}
+
+/* RFC 5681 3.2: third duplicate ACK -> resend from snd_una (go-back-N). */
+static void test_three_dupacks_go_back_n(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r = { 0 };
+
+	conn_established(&f);
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	CHECK_EQ(f.c.snd_nxt, ISS + 3001);
+	for (int i = 0; i < 3; i++)
+		r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, NULL, 0);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	CHECK_EQ(f.c.snd_nxt, ISS + 1);
+	REQUIRE(tcp_output_next(&f.c, 2, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.tx_pos, 0);
+	CHECK_EQ(f.c.retransmits, 1);
+	fix_free(&f);
+}
+
+/* Output is limited by MSS and by the peer's window (RFC 9293 3.8.6.2.1). */
+static void test_output_respects_window_and_mss(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	uint32_t total = 0;
+
+	conn_established(&f);
+	f.c.snd_wnd = 2500;
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, 1, &seg)) {
+		CHECK(seg.len <= 1000);
+		CHECK_EQ(seg.h.ack, IRS + 1);
+		CHECK(seg.h.ts);
+		total += seg.len;
+	}
+	CHECK_EQ(total, 2500);
+	CHECK_EQ(f.c.segs_out, 3);
+	f.c.snd_wnd = 0;
+	f.c.snd_una = f.c.snd_nxt; /* nothing in flight, window closed */
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* FIN after data (RFC 9293 3.6): rides on the last segment; FIN-WAIT-1,
+ * then FIN-WAIT-2 when acked; tx_head does not count the FIN. */
+static void test_fin_after_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	app_queue(&f, 100);
+	tcp_app_shutdown(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 100);
+	CHECK(seg.h.flags & TCP_F_FIN);
+	CHECK_EQ(f.c.state, TCP_FIN_WAIT_1);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	r = feed(&f, IRS + 1, ISS + 102, TCP_F_ACK, NULL, 0);
+	CHECK_EQ(f.c.state, TCP_FIN_WAIT_2);
+	CHECK_EQ(atomic_load(&f.shm.tx_head), 100);
+	CHECK(r.act & TCP_ACT_TX_FREED);
+	r = feed(&f, IRS + 1, ISS + 102, TCP_F_ACK | TCP_F_FIN, "bye", 3);
+	CHECK(r.act & TCP_ACT_FIN);
+	CHECK(r.act & TCP_ACT_DONE);
+	CHECK_EQ(f.c.state, TCP_TIME_WAIT);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 3);
+	fix_free(&f);
+}
+
+/* Peer FIN in ESTABLISHED -> CLOSE-WAIT; our FIN -> LAST-ACK -> CLOSED. */
+static void test_fin_passive_close(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK | TCP_F_FIN, NULL, 0);
+	CHECK(r.act & TCP_ACT_FIN);
+	CHECK_EQ(f.c.state, TCP_CLOSE_WAIT);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 2);
+	tcp_app_shutdown(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(f.c.state, TCP_LAST_ACK);
+	r = feed(&f, IRS + 2, ISS + 2, TCP_F_ACK, NULL, 0);
+	CHECK(r.act & TCP_ACT_DONE);
+	CHECK_EQ(f.c.state, TCP_CLOSED);
+	fix_free(&f);
+}
+
+/* FIN-WAIT-1 + peer FIN before our FIN is acked -> CLOSING -> TIME-WAIT. */
+static void test_fin_simultaneous_closing(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	tcp_app_shutdown(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK | TCP_F_FIN, NULL, 0);
+	CHECK_EQ(f.c.state, TCP_CLOSING);
+	r = feed(&f, IRS + 2, ISS + 2, TCP_F_ACK, NULL, 0);
+	CHECK(r.act & TCP_ACT_DONE);
+	CHECK_EQ(f.c.state, TCP_TIME_WAIT);
+	/* a retransmitted FIN in TIME-WAIT is ACKed again */
+	r = feed(&f, IRS + 1, ISS + 2, TCP_F_ACK | TCP_F_FIN, NULL, 0);
+	CHECK(r.act & TCP_ACT_ACK);
+	fix_free(&f);
+}
+
+/* FIN with data beyond ring space is not consumed (the data is incomplete). */
+static void test_fin_not_taken_when_data_dropped(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	atomic_store(&f.shm.rx_head, 0x80000000u);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK | TCP_F_FIN, "abc", 3);
+	CHECK(!(r.act & TCP_ACT_FIN));
+	CHECK_EQ(f.c.state, TCP_ESTABLISHED);
+	fix_free(&f);
+}
+
+/* RFC 5961 3.2: RST at exactly rcv_nxt resets; elsewhere in the window it
+ * only draws a challenge ACK; outside the window it is ignored. */
+static void test_rst_exact_vs_in_window(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 5, 0, TCP_F_RST, NULL, 0);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(!(r.act & TCP_ACT_RESET));
+	r = feed(&f, IRS + 100000, 0, TCP_F_RST, NULL, 0);
+	CHECK_EQ(r.act, 0);
+	CHECK_EQ(f.c.state, TCP_ESTABLISHED);
+	r = feed(&f, IRS + 1, 0, TCP_F_RST, NULL, 0);
+	CHECK(r.act & TCP_ACT_RESET);
+	CHECK_EQ(f.c.state, TCP_CLOSED);
+	fix_free(&f);
+}
+
+/* RFC 5961 4.2: SYN in a synchronized state -> challenge ACK, drop. */
+static void test_syn_in_established_challenge_ack(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, 0, TCP_F_SYN, NULL, 0);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(r.drop != XTOE_DROP_NONE);
+	CHECK_EQ(f.c.state, TCP_ESTABLISHED);
+	fix_free(&f);
+}
+
+/* RFC 7323 5.3: a segment whose TSval is older than TS.Recent is dropped
+ * and ACKed; a newer one updates TS.Recent. */
+static void test_paws(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1,
+				 .flags = TCP_F_ACK, .wnd = 100, .ts = true,
+				 .tsval = 50, .wscale = -1 };
+	struct tcp_seg s;
+	struct tcp_result r;
+
+	conn_established(&f);
+	s = test_seg(buf, sizeof(buf), &h, "old", 3);
+	r = tcp_input(&f.c, &s, 1);
+	CHECK_EQ(r.drop, XTOE_DROP_PAWS);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	h.tsval = 300;
+	s = test_seg(buf, sizeof(buf), &h, "new", 3);
+	r = tcp_input(&f.c, &s, 1);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK_EQ(f.c.ts_recent, 300);
+	fix_free(&f);
+}
+
+/* A segment without ACK in a synchronized state is dropped. */
+static void test_no_ack_dropped(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, 0, TCP_F_PSH, "x", 1);
+	CHECK(r.drop != XTOE_DROP_NONE);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	fix_free(&f);
+}
+
+int main(void)
+{
+	RUN(test_in_order_data_placed_and_acked);
+	RUN(test_duplicate_and_overlap_trimmed);
+	RUN(test_out_of_order_dropped_with_dupack);
+	RUN(test_ring_full);
+	RUN(test_window_never_shrinks);
+	RUN(test_corrupt_rx_head_cannot_overflow);
+	RUN(test_ack_advances_tx_head);
+	RUN(test_ack_beyond_snd_nxt);
+	RUN(test_three_dupacks_go_back_n);
+	RUN(test_output_respects_window_and_mss);
+	RUN(test_fin_after_data);
+	RUN(test_fin_passive_close);
+	RUN(test_fin_simultaneous_closing);
+	RUN(test_fin_not_taken_when_data_dropped);
+	RUN(test_rst_exact_vs_in_window);
+	RUN(test_syn_in_established_challenge_ack);
+	RUN(test_paws);
+	RUN(test_no_ack_dropped);
+	return check_summary();
+}

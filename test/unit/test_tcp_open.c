@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT */
+/* Connection setup: RFC 9293 3.5/3.10.7, RFC 7323 negotiation, RFC 6528. */
+#include "check.h"
+#include "siphash.h"
+#include "tcp_test_util.h"
+
+static uint8_t buf[2048];
+static const struct tcp_open_cfg cfg = {
+	.mss = 1448, .rx_size = 1u << 20, .timestamps = true, .wscale = true,
+};
+
+static struct tcp_seg syn_seg(const struct tcp_hdrvals *h)
+{
+	return test_seg(buf, sizeof(buf), h, NULL, 0);
+}
+
+/* RFC 9293 3.7.1 MSS = min(peer, ours); RFC 7323 TS and WS both offered. */
+static void test_passive_open_linux_syn(void)
+{
+	struct tcp_hdrvals h = linux_syn(1000, 555), sa;
+	struct tcp_seg s = syn_seg(&h);
+	struct tcp_conn c;
+
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 3000000, &sa);
+	CHECK_EQ(c.state, TCP_SYN_RCVD);
+	CHECK_EQ(c.mss, 1448);
+	CHECK(c.ts_ok && c.ws_ok);
+	CHECK_EQ(c.rcv_wscale, 5); /* 1 MiB >> 5 = 32768 <= 65535 */
+	CHECK_EQ(c.snd_wscale, 7);
+	CHECK_EQ(c.rcv_nxt, 1001);
+	CHECK_EQ(sa.flags, TCP_F_SYN | TCP_F_ACK);
+	CHECK_EQ(sa.seq, 5000);
+	CHECK_EQ(sa.ack, 1001);
+	CHECK_EQ(sa.wnd, 65535); /* RFC 7323 2.2: SYN window unscaled */
+	CHECK(sa.ts && sa.tsecr == 555 && sa.tsval == 3000);
+	CHECK_EQ(sa.wscale, 5);
+	CHECK_EQ(sa.mss, 1448);
+}
+
+/* No options: MSS 536 (RFC 9293 3.7.1), no TS, no WS. */
+static void test_passive_open_bare_syn(void)
+{
+	struct tcp_hdrvals h = { .seq = 7, .flags = TCP_F_SYN, .wnd = 8192,
+				 .wscale = -1 }, sa;
+	struct tcp_seg s = syn_seg(&h);
+	struct tcp_conn c;
+
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK_EQ(c.mss, 536);
+	CHECK(!c.ts_ok && !c.ws_ok);
+	CHECK_EQ(c.rcv_wscale, 0);
+	CHECK_EQ(c.snd_wscale, 0);
+	CHECK(!sa.ts);
+	CHECK_EQ(sa.wscale, -1);
+}
+
+/* Our side disabled TS/WS: not used even if the peer offers them. */
+static void test_passive_open_we_refuse_options(void)
+{
+	struct tcp_open_cfg off = { .mss = 9000, .rx_size = 4096 };
+	struct tcp_hdrvals h = linux_syn(1, 1), sa;
+	struct tcp_seg s = syn_seg(&h);
+	struct tcp_conn c;
+
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &off, 0, &sa);
+	CHECK_EQ(c.mss, 1460);
+	CHECK(!c.ts_ok && !c.ws_ok);
+	CHECK_EQ(sa.wnd, 4096);
+	CHECK(!sa.ts);
+	CHECK_EQ(sa.wscale, -1);
+}
+
+/* RFC 9293 3.10.7.4 SYN-RECEIVED: ACK of our SYN establishes; the segment's
+ * data is left for tcp_input. */
+static void test_syn_rcvd_ack_establishes(void)
+{
+	struct tcp_hdrvals h = linux_syn(1000, 555), sa;
+	struct tcp_seg s = syn_seg(&h);
+	struct tcp_conn c;
+	struct tcp_hs_out o;
+
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	h = (struct tcp_hdrvals){ .seq = 1001, .ack = 5001, .flags = TCP_F_ACK,
+				  .wnd = 100, .ts = true, .tsval = 556,
+				  .wscale = -1 };
+	s = test_seg(buf, sizeof(buf), &h, "data", 4);
+	o = tcp_handshake_input(&c, &s, 10);
+	CHECK_EQ(o.res, TCP_HS_ESTABLISHED);
+	CHECK_EQ(c.state, TCP_ESTABLISHED);
+	CHECK_EQ(c.snd_una, 5001);
+	CHECK_EQ(c.rcv_nxt, 1001); /* data not consumed */
+	CHECK_EQ(c.snd_wnd, 100u << 7);
+}
+
+/* RFC 9293 3.10.7.4: a retransmitted SYN gets the SYN-ACK again; a bad
+ * ACK gets a RST; an in-window RST aborts. */
+static void test_syn_rcvd_dup_syn_bad_ack_rst(void)
+{
+	struct tcp_hdrvals h = linux_syn(1000, 555), sa;
+	struct tcp_seg s = syn_seg(&h);
+	struct tcp_conn c;
+
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_RESEND);
+	h = (struct tcp_hdrvals){ .seq = 1001, .ack = 4000, .flags = TCP_F_ACK,
+				  .wscale = -1 };
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_SEND_RST);
+	CHECK_EQ(c.state, TCP_SYN_RCVD);
+	h = (struct tcp_hdrvals){ .seq = 1001, .flags = TCP_F_RST, .wscale = -1 };
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_ABORTED);
+	CHECK_EQ(c.state, TCP_CLOSED);
+}
+
+static void active_open(struct tcp_conn *c, struct tcp_hdrvals *syn)
+{
+	tcp_active_open(c, &test_ep_local, 9000, &cfg, 2000000, syn);
+}
+
+/* Active open: SYN offers MSS, TS, WS; SYN-ACK negotiates. */
+static void test_active_open_negotiation(void)
+{
+	struct tcp_hdrvals syn, h;
+	struct tcp_seg s;
+	struct tcp_conn c;
+	struct tcp_hs_out o;
+
+	active_open(&c, &syn);
+	CHECK_EQ(c.state, TCP_SYN_SENT);
+	CHECK_EQ(syn.flags, TCP_F_SYN);
+	CHECK_EQ(syn.seq, 9000);
+	CHECK(syn.ts && syn.tsval == 2000 && syn.tsecr == 0);
+	CHECK_EQ(syn.wscale, 5);
+	CHECK_EQ(syn.mss, 1448);
+	h = linux_syn(300, 42);
+	h.flags = TCP_F_SYN | TCP_F_ACK;
+	h.ack = 9001;
+	h.mss = 1400;
+	h.wscale = 9;
+	s = syn_seg(&h);
+	o = tcp_handshake_input(&c, &s, 2000100);
+	CHECK_EQ(o.res, TCP_HS_ESTABLISHED);
+	CHECK(o.send_ack);
+	CHECK_EQ(c.state, TCP_ESTABLISHED);
+	CHECK_EQ(c.mss, 1400);
+	CHECK_EQ(c.snd_wscale, 9);
+	CHECK_EQ(c.snd_wnd, 64240); /* SYN-ACK window is not scaled */
+	CHECK_EQ(c.rcv_nxt, 301);
+	CHECK_EQ(c.snd_una, 9001);
+	CHECK_EQ(c.ts_recent, 42);
+}
+
+/* SYN-ACK without WS/TS: both off (RFC 7323 1.3: both must offer). */
+static void test_active_open_peer_without_options(void)
+{
+	struct tcp_hdrvals syn, h = { .seq = 300, .ack = 9001, .wnd = 1000,
+				      .flags = TCP_F_SYN | TCP_F_ACK,
+				      .wscale = -1 };
+	struct tcp_seg s;
+	struct tcp_conn c;
+
+	active_open(&c, &syn);
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_ESTABLISHED);
+	CHECK(!c.ts_ok && !c.ws_ok);
+	CHECK_EQ(c.rcv_wscale, 0);
+	CHECK_EQ(c.mss, 536);
+}
+
+/* RFC 9293 3.10.7.3: unacceptable ACK -> RST (not for a RST); RST with an
+ * acceptable ACK -> connection refused; RST without ACK ignored. */
+static void test_syn_sent_rst_and_bad_ack(void)
+{
+	struct tcp_hdrvals syn, h = { .seq = 300, .ack = 9000,
+				      .flags = TCP_F_SYN | TCP_F_ACK,
+				      .wscale = -1 };
+	struct tcp_seg s;
+	struct tcp_conn c;
+
+	active_open(&c, &syn);
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_SEND_RST);
+	h.flags = TCP_F_RST | TCP_F_ACK;
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_DROP);
+	h.flags = TCP_F_RST;
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_DROP);
+	CHECK_EQ(c.state, TCP_SYN_SENT);
+	h.flags = TCP_F_RST | TCP_F_ACK;
+	h.ack = 9001;
+	s = syn_seg(&h);
+	CHECK_EQ(tcp_handshake_input(&c, &s, 1).res, TCP_HS_REFUSED);
+	CHECK_EQ(c.state, TCP_CLOSED);
+}
+
+/* RFC 9293 3.10.7.1: RST for a segment with ACK has seq = SEG.ACK; without
+ * ACK, seq 0 and ack = SEG.SEQ + SEG.LEN (SYN counts). */
+static void test_rst_reply(void)
+{
+	struct tcp_hdrvals h = { .seq = 100, .ack = 777, .flags = TCP_F_ACK,
+				 .wscale = -1 }, r;
+	struct tcp_endpoints ep;
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "abc", 3);
+
+	REQUIRE(tcp_rst_reply(&s, &ep, &r));
+	CHECK_EQ(r.flags, TCP_F_RST);
+	CHECK_EQ(r.seq, 777);
+	CHECK_EQ(ep.saddr, test_ep_local.saddr);
+	CHECK_EQ(ep.dport, test_ep_peer.sport);
+	h = linux_syn(100, 1);
+	s = syn_seg(&h);
+	REQUIRE(tcp_rst_reply(&s, &ep, &r));
+	CHECK_EQ(r.flags, TCP_F_RST | TCP_F_ACK);
+	CHECK_EQ(r.seq, 0);
+	CHECK_EQ(r.ack, 101);
+	h = (struct tcp_hdrvals){ .seq = 1, .flags = TCP_F_RST, .wscale = -1 };
+	s = syn_seg(&h);
+	CHECK(!tcp_rst_reply(&s, &ep, &r));
+}
+
+/* RFC 6528: the ISN depends on the 4-tuple and advances with a 4 us clock. */
+static void test_isn(void)
+{
+	uint8_t key[16] = { 9, 8, 7 };
+	struct tcp_endpoints other = test_ep_local;
+	uint32_t a = tcp_isn(&test_ep_local, key, 1000);
+
+	other.sport = 0x5100;
+	CHECK(a != tcp_isn(&other, key, 1000));
+	CHECK_EQ(tcp_isn(&test_ep_local, key, 1000), a);
+	CHECK_EQ(tcp_isn(&test_ep_local, key, 1400), a + 100);
+	key[15] = 1;
+	CHECK(a != tcp_isn(&test_ep_local, key, 1000));
+}
+
+/* SipHash-2-4 reference vectors (paper appendix A, test vectors 0 and 15). */
+static void test_siphash_vectors(void)
+{
+	uint8_t key[16], msg[15];
+
+	for (int i = 0; i < 16; i++)
+		key[i] = (uint8_t)i;
+	for (int i = 0; i < 15; i++)
+		msg[i] = (uint8_t)i;
+	CHECK(siphash24(key, msg, 0) == 0x726fdb47dd0e0e31ull);
+	CHECK(siphash24(key, msg, 15) == 0xa129ca6149be45e5ull);
+}
+
+static void test_state_names(void)
+{
+	CHECK(strcmp(tcp_state_name(TCP_SYN_RCVD), "SYN-RECEIVED") == 0);
+	CHECK(strcmp(tcp_state_name(TCP_TIME_WAIT), "TIME-WAIT") == 0);
+	CHECK(strcmp(tcp_state_name((enum tcp_state)99), "UNKNOWN") == 0);
+}
+
+int main(void)
+{
+	RUN(test_passive_open_linux_syn);
+	RUN(test_passive_open_bare_syn);
+	RUN(test_passive_open_we_refuse_options);
+	RUN(test_syn_rcvd_ack_establishes);
+	RUN(test_syn_rcvd_dup_syn_bad_ack_rst);
+	RUN(test_active_open_negotiation);
+	RUN(test_active_open_peer_without_options);
+	RUN(test_syn_sent_rst_and_bad_ack);
+	RUN(test_rst_reply);
+	RUN(test_isn);
+	RUN(test_siphash_vectors);
+	RUN(test_state_names);
+	return check_summary();
+}
