@@ -7,12 +7,13 @@ BUILD=${BUILD:-build}
 results=$(mktemp)
 trap 'rm -f "$results"' EXIT
 
+# test binaries (not their .d dependency files)
+bins() { find "$BUILD/test" -maxdepth 1 -type f -name "$1" ! -name '*.d' | sort; }
+
 echo "== unit tests"
-RESULTS_FILE=$results test/run-unit.sh "$BUILD"/test/test_* || true
-if ls "$BUILD"/test/bpf_* >/dev/null 2>&1; then
-	echo "== BPF module tests (BPF_PROG_TEST_RUN)"
-	RESULTS_FILE=$results test/run-unit.sh "$BUILD"/test/bpf_* || true
-fi
+RESULTS_FILE=$results test/run-unit.sh $(bins 'test_*') || true
+echo "== BPF module tests (BPF_PROG_TEST_RUN)"
+RESULTS_FILE=$results test/run-unit.sh $(bins 'bpf_*') || true
 
 echo "== integration tests (bats, network namespaces)"
 tap=$(mktemp)
