@@ -121,5 +121,7 @@ int xtoe_stream(const struct echo_opts *o);
 void client_report(const struct req_run *run, const struct echo_opts *o,
 		   int64_t cpu_start);
 const char *sess_strerror(int err);
+/* Report a finished stream (rc 1) or its failure; returns the exit code. */
+int stream_finish(const struct stream_sess *s, int rc, uint64_t t0_ns);
 
 #endif /* XTOE_ECHO_H */

@@ -266,11 +266,5 @@ int kernel_stream(const struct echo_opts *o)
 		epoll_wait(ep, &ev, 1, 1000);
 	close(ep);
 	close(fd);
-	if (rc != 1) {
-		fprintf(stderr, "xtoe-echo: stream: %s\n",
-			rc ? sess_strerror(rc) : "interrupted");
-		return 1;
-	}
-	print_stream_report(s.rcvd, (double)(now_ns() - t0) / 1e9);
-	return 0;
+	return stream_finish(&s, rc, t0);
 }

@@ -238,13 +238,7 @@ static int stream_run(struct xtoe_ctx *ctx, const struct echo_opts *o)
 			break;
 		}
 	}
-	if (rc != 1) {
-		fprintf(stderr, "xtoe-echo: stream: %s\n",
-			rc ? sess_strerror(rc) : "interrupted");
-		return 1;
-	}
-	print_stream_report(s.rcvd, (double)(now_ns() - t0) / 1e9);
-	return 0;
+	return stream_finish(&s, rc, t0);
 }
 
 int xtoe_stream(const struct echo_opts *o)

@@ -223,3 +223,14 @@ int stream_pump(struct stream_sess *s)
 			return 0;
 	}
 }
+
+int stream_finish(const struct stream_sess *s, int rc, uint64_t t0_ns)
+{
+	if (rc != 1) {
+		fprintf(stderr, "xtoe-echo: stream: %s\n",
+			rc ? sess_strerror(rc) : "interrupted");
+		return 1;
+	}
+	print_stream_report(s->rcvd, (double)(now_ns() - t0_ns) / 1e9);
+	return 0;
+}
