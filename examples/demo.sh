@@ -37,7 +37,7 @@ for m in rps p50 p99 p999 sys_cpu_us_per_req; do
 done
 
 say "a kernel service on the same address still answers next to xtoe"
-spawn_x socat TCP-LISTEN:8080,reuseaddr EXEC:'echo hello from the kernel stack'
+spawn_x socat TCP-LISTEN:8080,reuseaddr,fork EXEC:'echo hello from the kernel stack'
 wait_port l "$TOPO_XADDR" 8080 || true
 sleep 0.2
 in_l socat -T 3 - TCP:"$TOPO_XADDR":8080 </dev/null || true
