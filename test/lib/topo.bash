@@ -44,12 +44,19 @@ topo_up() {
 topo_down() {
 	xtoed_stop || true
 	[ -n "${TOPO_X:-}" ] || return 0
-	local pids
+	local pids ns
+	for ns in "$TOPO_X" "$TOPO_L"; do
+		pids=$(ip netns pids "$ns" 2>/dev/null)
+		[ -n "$pids" ] && kill -TERM $pids 2>/dev/null
+	done
+	sleep 0.1
 	for ns in "$TOPO_X" "$TOPO_L"; do
 		pids=$(ip netns pids "$ns" 2>/dev/null)
 		[ -n "$pids" ] && kill -9 $pids 2>/dev/null
 		ip netns del "$ns" 2>/dev/null
 	done
+	# reap our own background jobs quietly (no "Killed" notices)
+	{ wait; } 2>/dev/null
 	rm -rf "${TOPO_DIR:?}" /sys/fs/bpf/xtoe/"$TOPO_XIF" 2>/dev/null
 	return 0
 }
