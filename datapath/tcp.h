@@ -155,6 +155,10 @@ struct tcp_conn {
 	uint32_t ts_recent;
 	uint32_t last_ack_sent; /* RFC 7323 Last.ACK.sent */
 	bool fin_rcvd;
+	/* one out-of-order interval, its bytes already in the rx ring beyond
+	 * rx_tail; ooo_fin: the peer's FIN follows it */
+	uint32_t ooo_start, ooo_len;
+	bool ooo_fin;
 	/* RTT timing of one segment at a time (Karn: not retransmitted ones) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_us;
@@ -237,6 +241,8 @@ enum tcp_action {
 				       TIME_WAIT or CLOSED) */
 	TCP_ACT_OUTPUT = 1u << 6,   /* more may be sent: call tcp_output_next */
 	TCP_ACT_TO_CP = 1u << 7,    /* not the common case: control plane */
+	TCP_ACT_ACK_NOW = 1u << 8,  /* the ACK must not be delayed (RFC 5681
+				       4.2: out-of-order data, gap filled) */
 };
 
 struct tcp_result {
@@ -248,7 +254,8 @@ struct tcp_result {
  * A segment for an attached connection in ESTABLISHED or a later state:
  * RST and SYN checks, ACK processing (snd_una, window, duplicate ACKs with
  * fast retransmit after three), in-order payload placed in the rx ring,
- * FIN, state transitions. Out-of-order data is dropped with a duplicate ACK.
+ * FIN, state transitions. Data after a gap is held in the rx ring beyond
+ * rx_tail (one interval) and answered with an immediate duplicate ACK.
  */
 struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 			    uint64_t now_us);

@@ -48,16 +48,24 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c)
 	return used > c->rx_size ? 0 : c->rx_size - used;
 }
 
-static void rx_ring_put(struct tcp_conn *c, const uint8_t *data, uint32_t len)
+/* Copy len bytes to rx counter pos (ring wrap); does not publish them. */
+static void rx_ring_write(struct tcp_conn *c, uint32_t pos, const uint8_t *data,
+			  uint32_t len)
 {
-	uint32_t tail = rx_tail_get(c);
-	uint32_t off = tail & (c->rx_size - 1);
+	uint32_t off = pos & (c->rx_size - 1);
 	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
 
 	memcpy(c->rx_buf + off, data, first);
 	memcpy(c->rx_buf, data + first, len - first);
-	atomic_store_explicit(&c->shm->rx_tail, tail + len,
+}
+
+/* The next n bytes after rx_tail (already in the ring) become readable. */
+static void rx_publish(struct tcp_conn *c, uint32_t n)
+{
+	atomic_store_explicit(&c->shm->rx_tail, rx_tail_get(c) + n,
 			      memory_order_release);
+	c->rcv_nxt += n;
+	c->bytes_in += n;
 }
 
 void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
@@ -368,14 +376,137 @@ static void peer_fin(struct tcp_conn *c, struct tcp_result *r)
 	}
 }
 
-/* In-order bytes go to the rx ring as far as it has room; anything after
- * rcv_nxt is dropped (no out-of-order queue yet) and a duplicate ACK tells
- * the peer where we are. Every segment with content is ACKed. */
+/*
+ * Received bytes go straight into the rx ring. In-order bytes are published
+ * by moving rx_tail; bytes after a gap are written beyond rx_tail, inside the
+ * ring's free space, and remembered as the one out-of-order interval
+ * [ooo_start, ooo_start + ooo_len). When the gap fills, the interval is
+ * published with it. Bytes already held are never written again (the first
+ * copy wins), so duplicates and overlaps are trimmed.
+ */
+
+static uint32_t ooo_end(const struct tcp_conn *c)
+{
+	return c->ooo_start + c->ooo_len;
+}
+
+static void ooo_clear(struct tcp_conn *c)
+{
+	c->ooo_len = 0;
+	c->ooo_fin = false;
+}
+
+/* Write the bytes of [seq, end) that are not in the interval yet (data
+ * starts at seq). The interval must be empty or touch [seq, end). */
+static void ooo_write(struct tcp_conn *c, uint32_t seq, uint32_t end,
+		      const uint8_t *data)
+{
+	uint32_t tail = rx_tail_get(c), from;
+
+	if (c->ooo_len == 0) {
+		c->ooo_start = seq;
+		c->ooo_len = 0;
+	}
+	if (seq_lt(seq, c->ooo_start))
+		rx_ring_write(c, tail + (seq - c->rcv_nxt), data,
+			      c->ooo_start - seq);
+	from = seq_gt(seq, ooo_end(c)) ? seq : ooo_end(c);
+	if (seq_gt(end, from))
+		rx_ring_write(c, tail + (from - c->rcv_nxt), data + (from - seq),
+			      end - from);
+	if (seq_lt(seq, c->ooo_start)) {
+		c->ooo_len += c->ooo_start - seq;
+		c->ooo_start = seq;
+	}
+	if (seq_gt(end, ooo_end(c)))
+		c->ooo_len = end - c->ooo_start;
+}
+
+/* Data after a gap (seq > rcv_nxt). RFC 5681 4.2: the duplicate ACK that
+ * tells the peer where the gap is goes out at once. */
+static void ooo_input(struct tcp_conn *c, uint32_t seq, const uint8_t *data,
+		      uint32_t len, bool fin, struct tcp_result *r)
+{
+	uint32_t end = seq + len;
+	uint32_t limit = c->rcv_nxt + tcp_rcv_window(c);
+
+	r->act |= TCP_ACT_ACK_NOW;
+	if (c->ooo_len && c->ooo_fin && seq_gt(end, ooo_end(c))) {
+		end = ooo_end(c); /* nothing follows the FIN */
+		fin = false;
+	}
+	if (seq_gt(end, limit)) {
+		end = limit;
+		fin = false;
+	}
+	if (!seq_lt(seq, end)) {
+		r->drop = len ? XTOE_DROP_RX_RING_FULL : XTOE_DROP_OUT_OF_ORDER;
+		return;
+	}
+	if (c->ooo_len && (seq_gt(seq, ooo_end(c)) || seq_lt(end, c->ooo_start))) {
+		r->drop = XTOE_DROP_OUT_OF_ORDER; /* only one interval */
+		return;
+	}
+	ooo_write(c, seq, end, data);
+	if (fin && end == ooo_end(c))
+		c->ooo_fin = true;
+}
+
+/* rcv_nxt reached the interval: publish it (within the free space, in case
+ * the application moved rx_head back). Returns true when a held FIN is due. */
+static bool ooo_merge(struct tcp_conn *c)
+{
+	uint32_t n, room;
+	bool fin = c->ooo_fin;
+
+	if (c->ooo_len == 0 || seq_gt(c->ooo_start, c->rcv_nxt))
+		return false;
+	n = seq_gt(ooo_end(c), c->rcv_nxt) ? ooo_end(c) - c->rcv_nxt : 0;
+	room = tcp_rcv_window(c);
+	if (n > room) {
+		n = room;
+		fin = false;
+	}
+	rx_publish(c, n);
+	ooo_clear(c);
+	return fin;
+}
+
+/* In-order bytes at rcv_nxt, as far as the ring has room; the part that
+ * reaches into the interval is already there. */
+static void inorder_input(struct tcp_conn *c, const uint8_t *data,
+			  uint32_t len, bool fin, struct tcp_result *r)
+{
+	uint32_t room = tcp_rcv_window(c);
+	uint32_t take = len < room ? len : room, wr = take;
+	bool touches = c->ooo_len && seq_le(c->ooo_start, c->rcv_nxt + take);
+	bool fin_due;
+
+	if (touches) {
+		wr = c->ooo_start - c->rcv_nxt;
+		r->act |= TCP_ACT_ACK_NOW; /* RFC 5681 4.2: gap filled */
+	}
+	rx_ring_write(c, rx_tail_get(c), data, wr);
+	rx_publish(c, take);
+	/* A FIN on this segment stands only when no held data follows it. */
+	fin_due = touches ? ooo_merge(c) : fin && c->ooo_len == 0;
+	if (take)
+		r->act |= TCP_ACT_RX;
+	if (take < len) {
+		r->drop = XTOE_DROP_RX_RING_FULL;
+		return;
+	}
+	if (fin_due)
+		peer_fin(c, r);
+}
+
+/* Payload and FIN: old bytes trimmed, then in order or after a gap. Every
+ * segment with content is ACKed. */
 static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 			  struct tcp_result *r)
 {
 	const uint8_t *data = s->payload;
-	uint32_t len = s->len, seq = s->seq, room, take;
+	uint32_t len = s->len, seq = s->seq;
 	bool fin = s->flags & TCP_F_FIN;
 
 	if (len == 0 && !fin)
@@ -391,24 +522,10 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 		len -= trim;
 		seq += trim;
 	}
-	if (seq != c->rcv_nxt) {
-		r->drop = XTOE_DROP_OUT_OF_ORDER;
-		return;
-	}
-	room = tcp_rcv_window(c);
-	take = len < room ? len : room;
-	if (take) {
-		rx_ring_put(c, data, take);
-		c->rcv_nxt += take;
-		c->bytes_in += take;
-		r->act |= TCP_ACT_RX;
-	}
-	if (take < len) {
-		r->drop = XTOE_DROP_RX_RING_FULL;
-		return;
-	}
-	if (fin)
-		peer_fin(c, r);
+	if (seq == c->rcv_nxt)
+		inorder_input(c, data, len, fin, r);
+	else
+		ooo_input(c, seq, data, len, fin, r);
 }
 
 /* --- input: the whole segment -------------------------------------------- */

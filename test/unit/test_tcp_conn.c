@@ -101,8 +101,9 @@ static void test_duplicate_and_overlap_trimmed(void)
 	fix_free(&f);
 }
 
-/* No reassembly yet: out-of-order data dropped, duplicate ACK sent. */
-static void test_out_of_order_dropped_with_dupack(void)
+/* RFC 5681 4.2 + RFC 9293 3.10.7.4: data after a gap is held in the ring
+ * beyond rx_tail (not readable), answered by an immediate duplicate ACK. */
+static void test_out_of_order_held_with_dupack(void)
 {
 	struct fix f;
 	struct tcp_result r;
@@ -110,11 +111,114 @@ static void test_out_of_order_dropped_with_dupack(void)
 
 	conn_established(&f);
 	r = feed(&f, IRS + 10, ISS + 1, TCP_F_ACK, "later", 5);
-	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
 	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(!(r.act & TCP_ACT_RX));
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	CHECK_EQ(f.c.ooo_start, IRS + 10);
+	CHECK_EQ(f.c.ooo_len, 5);
+	CHECK(memcmp(f.rx + 9, "later", 5) == 0);
 	tcp_ack_hdr(&f.c, 5000, &h);
 	CHECK_EQ(h.ack, IRS + 1);
+	fix_free(&f);
+}
+
+/* The gap fills: the interval is published with it, one ACK at once. */
+static void test_out_of_order_merged_when_gap_fills(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "world", 5);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 10);
+	CHECK(memcmp(f.rx, "helloworld", 10) == 0);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 11);
+	CHECK_EQ(f.c.ooo_len, 0);
+	fix_free(&f);
+}
+
+/* Overlaps on both sides of the interval grow it; the first copy of a byte
+ * wins (duplicates trimmed); a filling segment that overlaps the interval
+ * does not overwrite it. */
+static void test_out_of_order_overlaps_trimmed(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "DEFG", 4);    /* [6,10) */
+	feed(&f, IRS + 4, ISS + 1, TCP_F_ACK, "bcxxx", 5);   /* [4,9) */
+	feed(&f, IRS + 8, ISS + 1, TCP_F_ACK, "xxHIJ", 5);   /* [8,13) */
+	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "zz", 2);  /* duplicate */
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	CHECK_EQ(f.c.ooo_start, IRS + 4);
+	CHECK_EQ(f.c.ooo_len, 9);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "123yyyy", 7);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 12);
+	CHECK(memcmp(f.rx, "123bcDEFGHIJ", 12) == 0);
+	fix_free(&f);
+}
+
+/* Only one interval: data after a second gap is dropped (still a dupack). */
+static void test_second_gap_dropped(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "ccc", 3);
+	r = feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "eee", 3);
+	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	r = feed(&f, IRS + 5, ISS + 1, TCP_F_ACK, "aa", 2);
+	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK_EQ(f.c.ooo_start, IRS + 11);
+	CHECK_EQ(f.c.ooo_len, 3);
+	fix_free(&f);
+}
+
+/* Held data never goes beyond the ring's free space (the window we can
+ * honour), whatever the peer sends. */
+static void test_out_of_order_within_free_space(void)
+{
+	struct fix f;
+	char big[1000];
+	struct tcp_result r;
+
+	conn_established(&f);
+	memset(big, 'q', sizeof(big));
+	atomic_store(&f.shm.rx_head, 0);
+	f.c.rcv_adv = IRS + 1 + RX + 2000; /* as if the window had been larger */
+	r = feed(&f, IRS + 1 + RX - 500, ISS + 1, TCP_F_ACK, big, 1000);
+	CHECK_EQ(f.c.ooo_len, 500);
+	r = feed(&f, IRS + 1 + RX, ISS + 1, TCP_F_ACK, big, 100);
+	CHECK_EQ(r.drop, XTOE_DROP_RX_RING_FULL);
+	CHECK_EQ(f.c.ooo_len, 500);
+	fix_free(&f);
+}
+
+/* A FIN after held data is taken when the gap fills (RFC 9293 3.10.7.4
+ * eighth check, in sequence order). */
+static void test_out_of_order_fin_taken_at_merge(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 4, ISS + 1, TCP_F_ACK | TCP_F_FIN, "end", 3);
+	CHECK(!(r.act & TCP_ACT_FIN));
+	CHECK(f.c.ooo_fin);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "the", 3);
+	CHECK(r.act & TCP_ACT_FIN);
+	CHECK_EQ(f.c.state, TCP_CLOSE_WAIT);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 8);
+	CHECK(memcmp(f.rx, "theend", 6) == 0);
 	fix_free(&f);
 }
 
@@ -423,7 +527,12 @@ int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
 	RUN(test_duplicate_and_overlap_trimmed);
-	RUN(test_out_of_order_dropped_with_dupack);
+	RUN(test_out_of_order_held_with_dupack);
+	RUN(test_out_of_order_merged_when_gap_fills);
+	RUN(test_out_of_order_overlaps_trimmed);
+	RUN(test_second_gap_dropped);
+	RUN(test_out_of_order_within_free_space);
+	RUN(test_out_of_order_fin_taken_at_merge);
 	RUN(test_ring_full);
 	RUN(test_window_never_shrinks);
 	RUN(test_corrupt_rx_head_cannot_overflow);
