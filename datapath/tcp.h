@@ -145,6 +145,8 @@ struct tcp_conn {
 	uint32_t snd_recover; /* snd_max at the last go-back-N (RFC 6582) */
 	uint32_t snd_wnd;   /* peer's window in bytes */
 	uint32_t snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd; /* largest peer window seen (sender SWS) */
+	bool sws_override;  /* persist timer fired: send a small segment */
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */
@@ -165,6 +167,9 @@ struct tcp_conn {
 	bool rtt_timing;
 	uint32_t srtt_us, rttvar_us; /* 0 until the first sample */
 	uint64_t last_progress_us;   /* last time snd_una advanced / data sent */
+	/* RFC 5961 7: challenge ACKs sent in the current second */
+	uint64_t chack_since_us;
+	uint32_t chack_count;
 	/* buffers, set by tcp_conn_attach */
 	struct xtoe_flow_shm *shm;
 	uint8_t *rx_buf, *tx_buf;
@@ -172,6 +177,9 @@ struct tcp_conn {
 	/* counters */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
 };
+
+/* RFC 5961 7: at most this many challenge ACKs per connection and second. */
+#define TCP_CHALLENGE_ACK_LIMIT 100u
 
 /* Settings for opening a connection. */
 struct tcp_open_cfg {
@@ -285,6 +293,15 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c);
 bool tcp_window_update_due(const struct tcp_conn *c);
 /* The application asked for FIN after queued data (shutdown or close). */
 void tcp_app_shutdown(struct tcp_conn *c);
+/* Output is held back by the peer's window (zero, or too small to be worth
+ * a segment) with nothing in flight: the caller's persist timer should run
+ * (RFC 9293 3.8.6.1), with backoff, for as long as this stays true. */
+bool tcp_persist_wanted(const struct tcp_conn *c);
+/* The persist timer expired: the window probe to send (like Linux, an ACK
+ * with sequence snd_una - 1, which the peer must answer with its window),
+ * and the next tcp_output_next may send a segment that sender SWS avoidance
+ * would hold back (RFC 9293 3.8.6.2.1, override timeout). */
+void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
 /* Retransmission (RTO or fast retransmit): resend from snd_una. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
 /* The RST for an abortive close of c. */

@@ -194,6 +194,21 @@ static bool in_states_synchronized(const struct tcp_conn *c)
 	return c->state >= TCP_ESTABLISHED && c->state <= TCP_LAST_ACK;
 }
 
+/* RFC 5961 7: challenge ACKs are rate limited per connection, so that
+ * forged segments cannot turn the connection into an ACK source. */
+static void challenge_ack(struct tcp_conn *c, uint64_t now_us,
+			  struct tcp_result *r)
+{
+	if (now_us - c->chack_since_us >= 1000000) {
+		c->chack_since_us = now_us;
+		c->chack_count = 0;
+	}
+	if (c->chack_count >= TCP_CHALLENGE_ACK_LIMIT)
+		return;
+	c->chack_count++;
+	r->act |= TCP_ACT_ACK;
+}
+
 /* RFC 7323 5.3 R1: SEG.TSval < TS.Recent makes the segment unacceptable. */
 static bool paws_reject(const struct tcp_conn *c, const struct tcp_seg *s)
 {
@@ -327,6 +342,8 @@ static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
 	if (wnd > c->snd_wnd && output_waits(c))
 		r->act |= TCP_ACT_OUTPUT;
 	c->snd_wnd = wnd;
+	if (wnd > c->max_snd_wnd)
+		c->max_snd_wnd = wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 }
@@ -339,6 +356,13 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 
 	if (seq_gt(s->ack, c->snd_max)) {
 		r->act |= TCP_ACT_ACK;
+		r->drop = XTOE_DROP_ACK_INVALID;
+		return false;
+	}
+	if (seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
+		/* RFC 5961 5.2: older than any window the peer could have
+		 * seen: discard, with a (rate-limited) challenge ACK */
+		challenge_ack(c, now_us, r);
 		r->drop = XTOE_DROP_ACK_INVALID;
 		return false;
 	}
@@ -532,14 +556,14 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 
 /* RFC 5961 3.2: only an exact match resets; in-window gets a challenge ACK. */
 static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
-		      struct tcp_result *r)
+		      uint64_t now_us, struct tcp_result *r)
 {
 	if (s->seq == c->rcv_nxt) {
 		c->state = TCP_CLOSED;
 		r->act |= TCP_ACT_RESET;
 		return;
 	}
-	r->act |= TCP_ACT_ACK;
+	challenge_ack(c, now_us, r);
 	r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
 }
 
@@ -558,7 +582,7 @@ static struct tcp_result time_wait_input(const struct tcp_seg *s)
 /* Checks that may stop the segment before its ACK field is used. Returns
  * false when processing ends. */
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
-		       struct tcp_result *r)
+		       uint64_t now_us, struct tcp_result *r)
 {
 	if (paws_reject(c, s)) {
 		r->act |= TCP_ACT_ACK;
@@ -572,11 +596,11 @@ static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 		return false;
 	}
 	if (s->flags & TCP_F_RST) {
-		rst_input(c, s, r);
+		rst_input(c, s, now_us, r);
 		return false;
 	}
 	if (s->flags & TCP_F_SYN) { /* RFC 5961 4.2: challenge ACK */
-		r->act |= TCP_ACT_ACK;
+		challenge_ack(c, now_us, r);
 		r->drop = XTOE_DROP_BAD_STATE;
 		return false;
 	}
@@ -599,7 +623,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		r.drop = XTOE_DROP_BAD_STATE;
 		return r;
 	}
-	if (!input_gate(c, s, &r))
+	if (!input_gate(c, s, now_us, &r))
 		return r;
 	ts_recent_update(c, s);
 	if (!ack_input(c, s, now_us, &r))
@@ -646,9 +670,27 @@ static void fin_sent_transition(struct tcp_conn *c)
 		c->state = TCP_LAST_ACK;
 }
 
+/* Usable window: what the peer's window allows after snd_nxt. */
+static uint32_t usable_window(const struct tcp_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	return seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+}
+
+/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a segment goes out when it is
+ * full-sized, carries all queued data, or is at least half the largest
+ * window the peer has offered; otherwise the window waits to grow (the
+ * persist timer overrides this when nothing is in flight). */
+static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
+{
+	return len >= c->mss || len == unsent || len >= c->max_snd_wnd / 2 ||
+	       c->sws_override;
+}
+
 bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 {
-	uint32_t end, unsent, usable, wnd_end, len;
+	uint32_t end, unsent, usable, len;
 	uint8_t flags = TCP_F_ACK;
 	bool fin;
 
@@ -656,15 +698,15 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 		return false;
 	end = data_end_seq(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
-	wnd_end = c->snd_una + c->snd_wnd;
-	/* TODO: no zero-window probe. A zero peer window with nothing in
-	 * flight stalls here until the peer opens the window by itself. */
-	usable = seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+	usable = usable_window(c);
 	len = min3(c->mss, usable, unsent);
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
 		return false;
+	if (len && !sws_ok(c, len, unsent))
+		return false;
+	c->sws_override = false;
 	if (len && c->snd_nxt + len == end)
 		flags |= TCP_F_PSH;
 	if (fin)
@@ -676,6 +718,28 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	if (fin)
 		fin_sent_transition(c);
 	return true;
+}
+
+/* --- zero windows ---------------------------------------------------------- */
+
+bool tcp_persist_wanted(const struct tcp_conn *c)
+{
+	uint32_t end, unsent, usable;
+
+	if (!in_states_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
+		return false;
+	end = data_end_seq(c);
+	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	if (unsent == 0)
+		return c->fin_queued && !c->fin_sent && usable_window(c) == 0;
+	usable = usable_window(c);
+	return usable == 0 || !sws_ok(c, min3(c->mss, usable, unsent), unsent);
+}
+
+void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
+{
+	fill_hdr(c, now_us, h, c->snd_una - 1, TCP_F_ACK);
+	c->sws_override = true;
 }
 
 /* --- application requests and retransmission ------------------------------ */

@@ -98,7 +98,7 @@ void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
 	open_common(c, ep, iss, cfg, now_us);
 	c->state = TCP_SYN_RCVD;
 	negotiate(c, syn);
-	c->snd_wnd = syn->wnd;
+	c->snd_wnd = c->max_snd_wnd = syn->wnd;
 	tcp_handshake_hdr(c, cfg, now_us, synack);
 }
 
@@ -139,7 +139,7 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_max = c->iss + 1;
 	c->snd_recover = c->iss + 1;
 	c->rcv_nxt = c->irs + 1;
-	c->snd_wnd = wnd;
+	c->snd_wnd = c->max_snd_wnd = wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->last_progress_us = now_us;

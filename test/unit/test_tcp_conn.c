@@ -28,7 +28,7 @@ static void conn_established(struct fix *f)
 	f->c.ts_ok = true;
 	f->c.iss = ISS;
 	f->c.snd_una = f->c.snd_nxt = f->c.snd_max = f->c.snd_recover = ISS + 1;
-	f->c.snd_wnd = 10000;
+	f->c.snd_wnd = f->c.max_snd_wnd = 10000;
 	f->c.snd_wl1 = IRS + 1;
 	f->c.snd_wl2 = ISS + 1;
 	f->c.irs = IRS;
@@ -42,6 +42,18 @@ static void fix_free(struct fix *f)
 {
 	free(f->rx);
 	free(f->tx);
+}
+
+/* A segment from the peer at time now. */
+static struct tcp_result feed_at(struct fix *f, uint64_t now, uint32_t seq,
+				 uint32_t ack, uint8_t flags)
+{
+	struct tcp_hdrvals h = { .seq = seq, .ack = ack, .flags = flags,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+	return tcp_input(&f->c, &s, now);
 }
 
 /* A segment from the peer. */
@@ -359,11 +371,83 @@ static void test_output_respects_window_and_mss(void)
 		CHECK(seg.h.ts);
 		total += seg.len;
 	}
-	CHECK_EQ(total, 2500);
-	CHECK_EQ(f.c.segs_out, 3);
+	CHECK_EQ(total, 2000); /* the 500 left wait (sender SWS avoidance) */
+	CHECK_EQ(f.c.segs_out, 2);
 	f.c.snd_wnd = 0;
 	f.c.snd_una = f.c.snd_nxt; /* nothing in flight, window closed */
 	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.1: a zero window with data queued and nothing in flight
+ * wants the persist timer; the probe is an ACK at snd_una - 1 carrying no
+ * data; the peer's answer that opens the window restarts output. */
+static void test_zero_window_persist_probe(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.snd_wnd = 0;
+	CHECK(!tcp_persist_wanted(&f.c)); /* nothing queued */
+	app_queue(&f, 3000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	CHECK(tcp_persist_wanted(&f.c));
+	tcp_probe_hdr(&f.c, 1, &h);
+	CHECK_EQ(h.seq, ISS);
+	CHECK_EQ(h.ack, IRS + 1);
+	CHECK_EQ(h.flags, TCP_F_ACK);
+	CHECK(!tcp_output_next(&f.c, 1, &seg)); /* still no window */
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, NULL, 0); /* wnd 10000 */
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	CHECK(!tcp_persist_wanted(&f.c));
+	CHECK(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 1000);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.1: the receiver answers a window probe (an old sequence
+ * number, no data) with an ACK carrying its window. */
+static void test_window_probe_answered(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS, ISS + 1, TCP_F_ACK, NULL, 0);
+	CHECK(r.act & TCP_ACT_ACK);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a window of less than an MSS and
+ * less than half the largest window seen is not used while data waits for
+ * more; the persist timer's override sends one small segment. */
+static void test_sender_sws_avoidance(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h;
+
+	conn_established(&f);
+	f.c.max_snd_wnd = 10000;
+	f.c.snd_wnd = 300;
+	app_queue(&f, 5000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	CHECK(tcp_persist_wanted(&f.c));
+	tcp_probe_hdr(&f.c, 1, &h);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 300);
+	CHECK(!tcp_persist_wanted(&f.c)); /* in flight now: the RTO runs */
+	fix_free(&f);
+	/* all that is queued may go, however small */
+	conn_established(&f);
+	f.c.max_snd_wnd = 10000;
+	f.c.snd_wnd = 300;
+	app_queue(&f, 200);
+	CHECK(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 200);
 	fix_free(&f);
 }
 
@@ -485,6 +569,44 @@ static void test_syn_in_established_challenge_ack(void)
 	fix_free(&f);
 }
 
+/* RFC 5961 7: challenge ACKs (in-window RST, SYN) are limited per
+ * connection to TCP_CHALLENGE_ACK_LIMIT a second. */
+static void test_challenge_ack_rate_limited(void)
+{
+	struct fix f;
+	unsigned acks = 0;
+
+	conn_established(&f);
+	for (unsigned i = 0; i < 2 * TCP_CHALLENGE_ACK_LIMIT; i++) {
+		uint8_t fl = i & 1 ? TCP_F_SYN : TCP_F_RST;
+
+		if (feed_at(&f, 2000000 + i, IRS + 5, 0, fl).act & TCP_ACT_ACK)
+			acks++;
+	}
+	CHECK_EQ(acks, TCP_CHALLENGE_ACK_LIMIT);
+	CHECK_EQ(f.c.state, TCP_ESTABLISHED);
+	CHECK(feed_at(&f, 3100000, IRS + 5, 0, TCP_F_SYN).act & TCP_ACT_ACK);
+	fix_free(&f);
+}
+
+/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is discarded with a
+ * challenge ACK; one within that range is an old duplicate and the segment
+ * is processed. */
+static void test_ack_too_old_discarded(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, ISS + 1 - 20000, TCP_F_ACK, "x", 1);
+	CHECK_EQ(r.drop, XTOE_DROP_ACK_INVALID);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(!(r.act & TCP_ACT_RX));
+	r = feed(&f, IRS + 1, ISS + 1 - 5000, TCP_F_ACK, "x", 1);
+	CHECK(r.act & TCP_ACT_RX);
+	fix_free(&f);
+}
+
 /* RFC 7323 5.3: a segment whose TSval is older than TS.Recent is dropped
  * and ACKed; a newer one updates TS.Recent. */
 static void test_paws(void)
@@ -540,12 +662,17 @@ int main(void)
 	RUN(test_ack_beyond_snd_nxt);
 	RUN(test_three_dupacks_go_back_n);
 	RUN(test_output_respects_window_and_mss);
+	RUN(test_zero_window_persist_probe);
+	RUN(test_window_probe_answered);
+	RUN(test_sender_sws_avoidance);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
 	RUN(test_fin_not_taken_when_data_dropped);
 	RUN(test_rst_exact_vs_in_window);
 	RUN(test_syn_in_established_challenge_ack);
+	RUN(test_challenge_ack_rate_limited);
+	RUN(test_ack_too_old_discarded);
 	RUN(test_paws);
 	RUN(test_no_ack_dropped);
 	return check_summary();
