@@ -43,6 +43,32 @@
 /* Headers of a data segment with the timestamp option. */
 #define TCP_HDRS_TS (TCP_ETH_HLEN + TCP_IP_HLEN + TCP_MIN_HLEN + 12)
 #define TCP_MAX_HDRS (TCP_ETH_HLEN + 60 + 60)
+/* SACK blocks kept from a segment (RFC 2018 allows 4 in 40 option bytes). */
+#define TCP_MAX_SACK 4
+/* SACK blocks we send: 3 fit next to the timestamp option. */
+#define TCP_SEND_SACK 3
+
+/* A small sorted set of disjoint, non-touching sequence intervals
+ * [start, end) (tcp_ivset.c). */
+#define TCP_IVSET_MAX 4
+struct tcp_ivset {
+	uint8_t n;
+	struct {
+		uint32_t start, end;
+	} iv[TCP_IVSET_MAX];
+};
+
+/* Add [start, end), merging what it touches. A new interval when all slots
+ * are taken is refused (returns false): nothing held is ever given up, so
+ * SACK blocks sent for it stay true (no reneging). */
+bool tcp_ivset_add(struct tcp_ivset *v, uint32_t start, uint32_t end);
+/* Forget everything below `below`. */
+void tcp_ivset_trim(struct tcp_ivset *v, uint32_t below);
+/* Index of the interval holding seq, or -1. */
+int tcp_ivset_find(const struct tcp_ivset *v, uint32_t seq);
+/* For seq outside every interval: the first interval start in (seq, end),
+ * or end. */
+uint32_t tcp_ivset_gap(const struct tcp_ivset *v, uint32_t seq, uint32_t end);
 
 /* Sequence-space comparisons (RFC 9293 modular arithmetic). */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -65,6 +91,8 @@ struct tcp_seg {
 	uint16_t mss;
 	uint8_t wscale;
 	uint32_t tsval, tsecr;
+	uint8_t nsack;  /* SACK blocks: [left, right) sequence numbers */
+	uint32_t sack[TCP_MAX_SACK][2];
 	const uint8_t *payload;
 	uint16_t len;
 };
@@ -96,6 +124,8 @@ struct tcp_hdrvals {
 	uint16_t mss;     /* 0: no MSS option (SYN only) */
 	int8_t wscale;    /* -1: no window scale option (SYN only) */
 	bool sack_ok;     /* SYN only */
+	uint8_t nsack;    /* SACK blocks [left, right) (not on SYNs) */
+	uint32_t sack[TCP_SEND_SACK][2];
 };
 
 /*
@@ -138,6 +168,7 @@ struct tcp_conn {
 	uint8_t rcv_wscale; /* shift for the window we advertise */
 	bool ts_ok;         /* both sides use timestamps */
 	bool ws_ok;         /* both sides use window scaling */
+	bool sack_ok;       /* both sides permit SACK (RFC 2018) */
 	/* send side */
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt;
@@ -147,6 +178,9 @@ struct tcp_conn {
 	uint32_t snd_wl1, snd_wl2;
 	uint32_t max_snd_wnd; /* largest peer window seen (sender SWS) */
 	bool sws_override;  /* persist timer fired: send a small segment */
+	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
+				    retransmissions skip them */
+	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */
@@ -157,10 +191,13 @@ struct tcp_conn {
 	uint32_t ts_recent;
 	uint32_t last_ack_sent; /* RFC 7323 Last.ACK.sent */
 	bool fin_rcvd;
-	/* one out-of-order interval, its bytes already in the rx ring beyond
-	 * rx_tail; ooo_fin: the peer's FIN follows it */
-	uint32_t ooo_start, ooo_len;
+	/* out-of-order intervals, their bytes already in the rx ring beyond
+	 * rx_tail; ooo_fin: the peer's FIN is at ooo_fin_seq (the end of the
+	 * highest interval); ooo_last: a sequence number of the latest
+	 * out-of-order segment (its block is reported first, RFC 2018 4) */
+	struct tcp_ivset ooo;
 	bool ooo_fin;
+	uint32_t ooo_fin_seq, ooo_last;
 	/* RTT timing of one segment at a time (Karn: not retransmitted ones) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_us;
@@ -187,6 +224,7 @@ struct tcp_open_cfg {
 	uint32_t rx_size;    /* receive ring size: sets initial window and wscale */
 	bool timestamps;     /* offer / accept timestamps */
 	bool wscale;         /* offer / accept window scaling */
+	bool sack;           /* offer / accept SACK */
 };
 
 /*

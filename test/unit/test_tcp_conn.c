@@ -128,8 +128,9 @@ static void test_out_of_order_held_with_dupack(void)
 	CHECK(r.act & TCP_ACT_ACK_NOW);
 	CHECK(!(r.act & TCP_ACT_RX));
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
-	CHECK_EQ(f.c.ooo_start, IRS + 10);
-	CHECK_EQ(f.c.ooo_len, 5);
+	REQUIRE(f.c.ooo.n == 1);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 10);
+	CHECK_EQ(f.c.ooo.iv[0].end, IRS + 15);
 	CHECK(memcmp(f.rx + 9, "later", 5) == 0);
 	tcp_ack_hdr(&f.c, 5000, &h);
 	CHECK_EQ(h.ack, IRS + 1);
@@ -150,7 +151,7 @@ static void test_out_of_order_merged_when_gap_fills(void)
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 10);
 	CHECK(memcmp(f.rx, "helloworld", 10) == 0);
 	CHECK_EQ(f.c.rcv_nxt, IRS + 11);
-	CHECK_EQ(f.c.ooo_len, 0);
+	CHECK_EQ(f.c.ooo.n, 0);
 	fix_free(&f);
 }
 
@@ -168,8 +169,9 @@ static void test_out_of_order_overlaps_trimmed(void)
 	feed(&f, IRS + 8, ISS + 1, TCP_F_ACK, "xxHIJ", 5);   /* [8,13) */
 	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "zz", 2);  /* duplicate */
 	CHECK_EQ(r.drop, XTOE_DROP_NONE);
-	CHECK_EQ(f.c.ooo_start, IRS + 4);
-	CHECK_EQ(f.c.ooo_len, 9);
+	REQUIRE(f.c.ooo.n == 1);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 4);
+	CHECK_EQ(f.c.ooo.iv[0].end, IRS + 13);
 	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "123yyyy", 7);
 	CHECK(r.act & TCP_ACT_RX);
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 12);
@@ -177,21 +179,65 @@ static void test_out_of_order_overlaps_trimmed(void)
 	fix_free(&f);
 }
 
-/* Only one interval: data after a second gap is dropped (still a dupack). */
-static void test_second_gap_dropped(void)
+/* Several gaps: each run of data after one is its own interval; a fifth
+ * is dropped (what was SACKed is never given up, RFC 2018 8 reneging);
+ * data touching a held interval still joins it; filling the gaps
+ * publishes in order. */
+static void test_several_gaps(void)
 {
 	struct fix f;
 	struct tcp_result r;
 
 	conn_established(&f);
-	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "ccc", 3);
-	r = feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "eee", 3);
+	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "c", 1);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "e", 1);
+	feed(&f, IRS + 31, ISS + 1, TCP_F_ACK, "g", 1);
+	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
+	CHECK_EQ(f.c.ooo.n, 4);
+	r = feed(&f, IRS + 51, ISS + 1, TCP_F_ACK, "k", 1);
 	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
 	CHECK(r.act & TCP_ACT_ACK_NOW);
-	r = feed(&f, IRS + 5, ISS + 1, TCP_F_ACK, "aa", 2);
+	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "b", 1);
 	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
-	CHECK_EQ(f.c.ooo_start, IRS + 11);
-	CHECK_EQ(f.c.ooo_len, 3);
+	r = feed(&f, IRS + 7, ISS + 1, TCP_F_ACK, "bbbbc", 5);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 7);
+	CHECK_EQ(f.c.ooo.n, 4);
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "aaaaab", 6);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 11);
+	CHECK(memcmp(f.rx, "aaaaabbbbbc", 11) == 0);
+	CHECK_EQ(f.c.ooo.n, 3);
+	fix_free(&f);
+}
+
+/* RFC 2018 4: ACKs carry SACK blocks for the held intervals, the one with
+ * the latest segment first, at most three next to the timestamps. */
+static void test_sack_blocks_sent(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h;
+	struct tcp_seg s;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "cc", 2);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "e", 1);
+	feed(&f, IRS + 31, ISS + 1, TCP_F_ACK, "g", 1);
+	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
+	feed(&f, IRS + 22, ISS + 1, TCP_F_ACK, "ee", 2);
+	tcp_ack_hdr(&f.c, 5000, &h);
+	REQUIRE(h.nsack == 3);
+	CHECK_EQ(h.sack[0][0], IRS + 21);
+	CHECK_EQ(h.sack[0][1], IRS + 24);
+	CHECK_EQ(h.sack[1][0], IRS + 11);
+	CHECK_EQ(h.sack[1][1], IRS + 13);
+	CHECK_EQ(h.sack[2][0], IRS + 31);
+	/* 40 option bytes, and they survive building and parsing */
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	REQUIRE(s.nsack == 3);
+	CHECK(s.has_ts);
+	CHECK_EQ(s.sack[2][1], IRS + 32);
+	CHECK_EQ(buf[TCP_ETH_HLEN + TCP_IP_HLEN + 12] >> 4, 15);
 	fix_free(&f);
 }
 
@@ -208,10 +254,10 @@ static void test_out_of_order_within_free_space(void)
 	atomic_store(&f.shm.rx_head, 0);
 	f.c.rcv_adv = IRS + 1 + RX + 2000; /* as if the window had been larger */
 	r = feed(&f, IRS + 1 + RX - 500, ISS + 1, TCP_F_ACK, big, 1000);
-	CHECK_EQ(f.c.ooo_len, 500);
+	CHECK_EQ(f.c.ooo.iv[0].end - f.c.ooo.iv[0].start, 500);
 	r = feed(&f, IRS + 1 + RX, ISS + 1, TCP_F_ACK, big, 100);
 	CHECK_EQ(r.drop, XTOE_DROP_RX_RING_FULL);
-	CHECK_EQ(f.c.ooo_len, 500);
+	CHECK_EQ(f.c.ooo.iv[0].end - f.c.ooo.iv[0].start, 500);
 	fix_free(&f);
 }
 
@@ -451,6 +497,61 @@ static void test_sender_sws_avoidance(void)
 	fix_free(&f);
 }
 
+/* A SACKing peer's ACK, no data. */
+static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
+				   uint32_t rgt)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1, .nsack = 1,
+				 .sack = { { l, rgt } } };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+	return tcp_input(&f->c, &s, 5000);
+}
+
+/* RFC 2018 + RFC 5681 3.2: after three duplicate ACKs the retransmission
+ * goes back to snd_una but skips what the peer SACKed; RFC 6582: further
+ * duplicate ACKs inside the recovery resend the one segment at snd_una. */
+static void test_retransmission_skips_sacked(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	CHECK_EQ(f.c.snd_max, ISS + 5001);
+	/* segment 1 lost; 2 and 3 arrived */
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 2001);
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 3001); /* [1001, 3001) skipped */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 4001);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	/* the retransmission is lost as well: three more duplicates */
+	for (int i = 0; i < 3; i++)
+		r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 5001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
+	/* RTO: SACK information is dropped (RFC 2018 8) */
+	tcp_go_back_n(&f.c, 2);
+	CHECK_EQ(f.c.sacked.n, 0);
+	fix_free(&f);
+}
+
 /* FIN after data (RFC 9293 3.6): rides on the last segment; FIN-WAIT-1,
  * then FIN-WAIT-2 when acked; tx_head does not count the FIN. */
 static void test_fin_after_data(void)
@@ -652,7 +753,8 @@ int main(void)
 	RUN(test_out_of_order_held_with_dupack);
 	RUN(test_out_of_order_merged_when_gap_fills);
 	RUN(test_out_of_order_overlaps_trimmed);
-	RUN(test_second_gap_dropped);
+	RUN(test_several_gaps);
+	RUN(test_sack_blocks_sent);
 	RUN(test_out_of_order_within_free_space);
 	RUN(test_out_of_order_fin_taken_at_merge);
 	RUN(test_ring_full);
@@ -665,6 +767,7 @@ int main(void)
 	RUN(test_zero_window_persist_probe);
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
+	RUN(test_retransmission_skips_sacked);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
