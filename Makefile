@@ -24,14 +24,15 @@ BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo
 LIBS := $(BUILD)/lib/libxtoe.so
 
-.PHONY: all deps test test-unit test-bpf test-bats test-long demo bench clean help
+.PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
 	@echo "make deps       install missing Debian packages (needs root)"
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
-	@echo "make test       deps + build + unit, BPF and namespace tests"
+	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
+	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target"
 	@echo "make bench      bench/rpc.sh: xtoe vs Linux RPC, alternating"
 	@echo "V=1             show full commands"
 
@@ -85,6 +86,31 @@ $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
+# --- fuzzing (libFuzzer) -------------------------------------------------
+# test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
+# built with clang and sanitizers straight from the core's sources.
+# `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
+FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
+FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_CORE   := $(wildcard datapath/tcp_*.c) datapath/siphash.c
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -Ilib \
+	       -Idatapath -D_GNU_SOURCE -fno-sanitize-recover=all \
+	       -fsanitize=fuzzer,address,undefined
+FUZZ_SECONDS ?= 4
+FUZZ_LONG_SECONDS ?= 300
+export FUZZ_SECONDS
+
+$(BUILD)/fuzz:
+	$(Q)mkdir -p $@
+
+$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard datapath/*.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
+
+test-fuzz: $(FUZZ_BINS)
+	$(Q)test/run-fuzz.sh $(FUZZ_BINS)
+# --- end of fuzzing --------------------------------------------------------
+
 test-unit: $(UNIT_BINS)
 	$(Q)test/run-unit.sh $(UNIT_BINS)
 
@@ -95,10 +121,11 @@ test-bats: all $(TOOL_BINS)
 	$(Q)bats --tap test/bats
 
 test: deps
-	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS)
+	$(Q)$(MAKE) --no-print-directory all $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(FUZZ_BINS)
 	$(Q)test/run-all.sh
 
-test-long: test
+test-long:
+	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -184,6 +184,7 @@ int cp_create(struct xtoed *d)
 	cp->open_cfg.rx_size = d->cfg.rx_size;
 	cp->open_cfg.timestamps = true;
 	cp->open_cfg.wscale = true;
+	cp->open_cfg.sack = true;
 	if (getrandom(cp->isn_key, sizeof(cp->isn_key), 0) != sizeof(cp->isn_key))
 		return -errno;
 	err = cp_flows_init(cp);

@@ -51,6 +51,9 @@ struct cp_conn {
 	uint32_t last_una;
 	uint64_t una_since;
 	uint32_t backoff;
+	/* persist timer while the peer's window holds output back */
+	uint64_t persist_since;
+	uint32_t persist_backoff;
 };
 
 struct cp_pending_stats {

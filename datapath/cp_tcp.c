@@ -19,6 +19,7 @@
 #define RTO_MIN_US 200000u
 #define RTO_INITIAL_US 1000000u
 #define RTO_MAX_BACKOFF 10
+#define PERSIST_MAX_US 60000000u
 
 /* --- the connection table ----------------------------------------------- */
 
@@ -580,6 +581,36 @@ static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 	dp_cmd_flow(cp, c, DP_CMD_RETX, 0);
 }
 
+/* RFC 9293 3.8.6.1: while the peer's window holds output back with nothing
+ * in flight, probe it every RTO with exponential backoff (capped at
+ * PERSIST_MAX_US); the connection stays up as long as the peer answers. */
+static void persist_check(struct cp *cp, struct cp_conn *c, uint64_t now)
+{
+	struct flow_pub *p = &cp->d->pub[c->flow];
+	uint64_t wait;
+
+	if (atomic_load_explicit(&p->gen, memory_order_relaxed) != c->gen ||
+	    !atomic_load_explicit(&p->persist, memory_order_relaxed)) {
+		c->persist_since = 0;
+		c->persist_backoff = 0;
+		return;
+	}
+	if (!c->persist_since) {
+		c->persist_since = now;
+		return;
+	}
+	wait = (uint64_t)rto_us(atomic_load(&p->srtt_us),
+				atomic_load(&p->rttvar_us)) << c->persist_backoff;
+	if (wait > PERSIST_MAX_US)
+		wait = PERSIST_MAX_US;
+	if (now - c->persist_since < wait)
+		return;
+	c->persist_since = now;
+	if (c->persist_backoff < 16)
+		c->persist_backoff++;
+	dp_cmd_flow(cp, c, DP_CMD_PROBE, 0);
+}
+
 static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 {
 	uint32_t limit = c->state == CPC_SYN_SENT ? SYN_TRIES : SYNACK_TRIES;
@@ -625,6 +656,7 @@ void cp_tcp_timers(struct cp *cp, uint64_t now)
 			break;
 		case CPC_INSTALLED:
 			rto_check(cp, c, now);
+			persist_check(cp, c, now);
 			break;
 		case CPC_TIME_WAIT:
 			if (now >= c->deadline)

@@ -94,6 +94,7 @@ enum dp_cmd_type {
 	DP_CMD_RETX,         /* flow idx, gen: retransmission timeout */
 	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
+	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
 };
 
 #define DP_INSTALL_ACK 1u /* send an ACK right away */
@@ -140,6 +141,7 @@ struct flow_pub {
 	_Atomic uint32_t snd_una, snd_nxt;
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
+	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
 };
 
 struct dp;

@@ -67,6 +67,7 @@ void dp_service(struct dp *dp);
 void dp_delayed_acks(struct dp *dp);
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
 void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_send_probe(struct dp *dp, struct dp_flow *f);
 void dp_flow_ack(struct dp *dp, struct dp_flow *f);
 void dp_flow_finish(struct dp *dp, struct dp_flow *f);
 void dp_status_set(struct dp_flow *f, uint32_t bits, int err);

@@ -235,6 +235,12 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 			dp_queue(dp, cmd->flow);
 		}
 		break;
+	case DP_CMD_PROBE:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			dp_send_probe(dp, f);
+			dp_queue(dp, cmd->flow);
+		}
+		break;
 	case DP_CMD_ABORT:
 		if ((f = dp_cmd_flow(dp, cmd))) {
 			dp_flow_abort(dp, f, cmd->err);

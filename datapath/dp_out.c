@@ -58,6 +58,16 @@ static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrva
 	return true;
 }
 
+/* Persist timer: a window probe, then output may use a small window. */
+void dp_send_probe(struct dp *dp, struct dp_flow *f)
+{
+	struct tcp_hdrvals h;
+
+	tcp_probe_hdr(&f->tcp, dp->now, &h);
+	dp_send_hdr(dp, f, &h);
+	f->want_output = true;
+}
+
 void dp_send_rst(struct dp *dp, struct dp_flow *f)
 {
 	struct tcp_hdrvals h;
@@ -205,6 +215,8 @@ static void dp_publish(struct dp *dp, struct dp_flow *f)
 	atomic_store_explicit(&p->srtt_us, f->tcp.srtt_us, memory_order_relaxed);
 	atomic_store_explicit(&p->rttvar_us, f->tcp.rttvar_us, memory_order_relaxed);
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
+	atomic_store_explicit(&p->persist, tcp_persist_wanted(&f->tcp),
+			      memory_order_relaxed);
 }
 
 /* Park a flow whose only duty is an ACK that may still be carried by data;

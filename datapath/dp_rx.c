@@ -91,8 +91,8 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
 	if (r.act & TCP_ACT_TO_CP)
 		dp_to_cp(dp, data, len);
 	/* Duplicate ACKs are not coalesced: the peer counts them for its
-	 * fast retransmit. */
-	if (r.drop == XTOE_DROP_OUT_OF_ORDER && (r.act & TCP_ACT_ACK)) {
+	 * fast retransmit. Nor is the ACK of a filled gap. */
+	if (r.act & TCP_ACT_ACK_NOW) {
 		dp_flow_ack(dp, f);
 		r.act &= ~TCP_ACT_ACK;
 	}

@@ -43,6 +43,32 @@
 /* Headers of a data segment with the timestamp option. */
 #define TCP_HDRS_TS (TCP_ETH_HLEN + TCP_IP_HLEN + TCP_MIN_HLEN + 12)
 #define TCP_MAX_HDRS (TCP_ETH_HLEN + 60 + 60)
+/* SACK blocks kept from a segment (RFC 2018 allows 4 in 40 option bytes). */
+#define TCP_MAX_SACK 4
+/* SACK blocks we send: 3 fit next to the timestamp option. */
+#define TCP_SEND_SACK 3
+
+/* A small sorted set of disjoint, non-touching sequence intervals
+ * [start, end) (tcp_ivset.c). */
+#define TCP_IVSET_MAX 4
+struct tcp_ivset {
+	uint8_t n;
+	struct {
+		uint32_t start, end;
+	} iv[TCP_IVSET_MAX];
+};
+
+/* Add [start, end), merging what it touches. A new interval when all slots
+ * are taken is refused (returns false): nothing held is ever given up, so
+ * SACK blocks sent for it stay true (no reneging). */
+bool tcp_ivset_add(struct tcp_ivset *v, uint32_t start, uint32_t end);
+/* Forget everything below `below`. */
+void tcp_ivset_trim(struct tcp_ivset *v, uint32_t below);
+/* Index of the interval holding seq, or -1. */
+int tcp_ivset_find(const struct tcp_ivset *v, uint32_t seq);
+/* For seq outside every interval: the first interval start in (seq, end),
+ * or end. */
+uint32_t tcp_ivset_gap(const struct tcp_ivset *v, uint32_t seq, uint32_t end);
 
 /* Sequence-space comparisons (RFC 9293 modular arithmetic). */
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
@@ -65,6 +91,8 @@ struct tcp_seg {
 	uint16_t mss;
 	uint8_t wscale;
 	uint32_t tsval, tsecr;
+	uint8_t nsack;  /* SACK blocks: [left, right) sequence numbers */
+	uint32_t sack[TCP_MAX_SACK][2];
 	const uint8_t *payload;
 	uint16_t len;
 };
@@ -96,6 +124,8 @@ struct tcp_hdrvals {
 	uint16_t mss;     /* 0: no MSS option (SYN only) */
 	int8_t wscale;    /* -1: no window scale option (SYN only) */
 	bool sack_ok;     /* SYN only */
+	uint8_t nsack;    /* SACK blocks [left, right) (not on SYNs) */
+	uint32_t sack[TCP_SEND_SACK][2];
 };
 
 /*
@@ -138,6 +168,7 @@ struct tcp_conn {
 	uint8_t rcv_wscale; /* shift for the window we advertise */
 	bool ts_ok;         /* both sides use timestamps */
 	bool ws_ok;         /* both sides use window scaling */
+	bool sack_ok;       /* both sides permit SACK (RFC 2018) */
 	/* send side */
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt;
@@ -145,6 +176,11 @@ struct tcp_conn {
 	uint32_t snd_recover; /* snd_max at the last go-back-N (RFC 6582) */
 	uint32_t snd_wnd;   /* peer's window in bytes */
 	uint32_t snd_wl1, snd_wl2;
+	uint32_t max_snd_wnd; /* largest peer window seen (sender SWS) */
+	bool sws_override;  /* persist timer fired: send a small segment */
+	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
+				    retransmissions skip them */
+	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */
@@ -155,12 +191,22 @@ struct tcp_conn {
 	uint32_t ts_recent;
 	uint32_t last_ack_sent; /* RFC 7323 Last.ACK.sent */
 	bool fin_rcvd;
+	/* out-of-order intervals, their bytes already in the rx ring beyond
+	 * rx_tail; ooo_fin: the peer's FIN is at ooo_fin_seq (the end of the
+	 * highest interval); ooo_last: a sequence number of the latest
+	 * out-of-order segment (its block is reported first, RFC 2018 4) */
+	struct tcp_ivset ooo;
+	bool ooo_fin;
+	uint32_t ooo_fin_seq, ooo_last;
 	/* RTT timing of one segment at a time (Karn: not retransmitted ones) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_us;
 	bool rtt_timing;
 	uint32_t srtt_us, rttvar_us; /* 0 until the first sample */
 	uint64_t last_progress_us;   /* last time snd_una advanced / data sent */
+	/* RFC 5961 7: challenge ACKs sent in the current second */
+	uint64_t chack_since_us;
+	uint32_t chack_count;
 	/* buffers, set by tcp_conn_attach */
 	struct xtoe_flow_shm *shm;
 	uint8_t *rx_buf, *tx_buf;
@@ -169,12 +215,16 @@ struct tcp_conn {
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
 };
 
+/* RFC 5961 7: at most this many challenge ACKs per connection and second. */
+#define TCP_CHALLENGE_ACK_LIMIT 100u
+
 /* Settings for opening a connection. */
 struct tcp_open_cfg {
 	uint16_t mss;        /* our MSS (what we can receive) */
 	uint32_t rx_size;    /* receive ring size: sets initial window and wscale */
 	bool timestamps;     /* offer / accept timestamps */
 	bool wscale;         /* offer / accept window scaling */
+	bool sack;           /* offer / accept SACK */
 };
 
 /*
@@ -237,6 +287,8 @@ enum tcp_action {
 				       TIME_WAIT or CLOSED) */
 	TCP_ACT_OUTPUT = 1u << 6,   /* more may be sent: call tcp_output_next */
 	TCP_ACT_TO_CP = 1u << 7,    /* not the common case: control plane */
+	TCP_ACT_ACK_NOW = 1u << 8,  /* the ACK must not be delayed (RFC 5681
+				       4.2: out-of-order data, gap filled) */
 };
 
 struct tcp_result {
@@ -248,7 +300,8 @@ struct tcp_result {
  * A segment for an attached connection in ESTABLISHED or a later state:
  * RST and SYN checks, ACK processing (snd_una, window, duplicate ACKs with
  * fast retransmit after three), in-order payload placed in the rx ring,
- * FIN, state transitions. Out-of-order data is dropped with a duplicate ACK.
+ * FIN, state transitions. Data after a gap is held in the rx ring beyond
+ * rx_tail (one interval) and answered with an immediate duplicate ACK.
  */
 struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 			    uint64_t now_us);
@@ -278,6 +331,15 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c);
 bool tcp_window_update_due(const struct tcp_conn *c);
 /* The application asked for FIN after queued data (shutdown or close). */
 void tcp_app_shutdown(struct tcp_conn *c);
+/* Output is held back by the peer's window (zero, or too small to be worth
+ * a segment) with nothing in flight: the caller's persist timer should run
+ * (RFC 9293 3.8.6.1), with backoff, for as long as this stays true. */
+bool tcp_persist_wanted(const struct tcp_conn *c);
+/* The persist timer expired: the window probe to send (like Linux, an ACK
+ * with sequence snd_una - 1, which the peer must answer with its window),
+ * and the next tcp_output_next may send a segment that sender SWS avoidance
+ * would hold back (RFC 9293 3.8.6.2.1, override timeout). */
+void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
 /* Retransmission (RTO or fast retransmit): resend from snd_una. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
 /* The RST for an abortive close of c. */

@@ -51,18 +51,32 @@ static size_t put_syn_opts(uint8_t *o, const struct tcp_hdrvals *h)
 	return n;
 }
 
-/* NOP NOP TIMESTAMP on segments other than SYNs. */
+/* NOP NOP TIMESTAMP, then NOP NOP SACK with up to 3 blocks, on segments
+ * other than SYNs. */
 static size_t put_data_opts(uint8_t *o, const struct tcp_hdrvals *h)
 {
-	if (!h->ts)
-		return 0;
-	o[0] = 1;
-	o[1] = 1;
-	o[2] = 8;
-	o[3] = 10;
-	put_be32(o + 4, h->tsval);
-	put_be32(o + 8, h->tsecr);
-	return 12;
+	size_t n = 0;
+
+	if (h->ts) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 8;
+		o[n++] = 10;
+		put_be32(o + n, h->tsval);
+		put_be32(o + n + 4, h->tsecr);
+		n += 8;
+	}
+	if (h->nsack && h->nsack <= TCP_SEND_SACK) {
+		o[n++] = 1;
+		o[n++] = 1;
+		o[n++] = 5;
+		o[n++] = (uint8_t)(2 + 8 * h->nsack);
+		for (uint8_t i = 0; i < h->nsack; i++, n += 8) {
+			put_be32(o + n, h->sack[i][0]);
+			put_be32(o + n + 4, h->sack[i][1]);
+		}
+	}
+	return n;
 }
 
 static size_t put_opts(uint8_t *o, const struct tcp_hdrvals *h)

@@ -48,16 +48,24 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c)
 	return used > c->rx_size ? 0 : c->rx_size - used;
 }
 
-static void rx_ring_put(struct tcp_conn *c, const uint8_t *data, uint32_t len)
+/* Copy len bytes to rx counter pos (ring wrap); does not publish them. */
+static void rx_ring_write(struct tcp_conn *c, uint32_t pos, const uint8_t *data,
+			  uint32_t len)
 {
-	uint32_t tail = rx_tail_get(c);
-	uint32_t off = tail & (c->rx_size - 1);
+	uint32_t off = pos & (c->rx_size - 1);
 	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
 
 	memcpy(c->rx_buf + off, data, first);
 	memcpy(c->rx_buf, data + first, len - first);
-	atomic_store_explicit(&c->shm->rx_tail, tail + len,
+}
+
+/* The next n bytes after rx_tail (already in the ring) become readable. */
+static void rx_publish(struct tcp_conn *c, uint32_t n)
+{
+	atomic_store_explicit(&c->shm->rx_tail, rx_tail_get(c) + n,
 			      memory_order_release);
+	c->rcv_nxt += n;
+	c->bytes_in += n;
 }
 
 void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
@@ -153,11 +161,34 @@ static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->tsecr = c->ts_recent;
 }
 
+/* RFC 2018 4: the block holding the latest out-of-order segment first,
+ * then the others from the lowest, as many as fit. */
+static void sack_blocks(const struct tcp_conn *c, struct tcp_hdrvals *h)
+{
+	int first = tcp_ivset_find(&c->ooo, c->ooo_last);
+
+	if (first >= 0) {
+		h->sack[0][0] = c->ooo.iv[first].start;
+		h->sack[0][1] = c->ooo.iv[first].end;
+		h->nsack = 1;
+	}
+	for (int i = 0; i < c->ooo.n && h->nsack < TCP_SEND_SACK; i++) {
+		if (i == first)
+			continue;
+		h->sack[h->nsack][0] = c->ooo.iv[i].start;
+		h->sack[h->nsack][1] = c->ooo.iv[i].end;
+		h->nsack++;
+	}
+}
+
 /* A pure ACK carries snd_max, not snd_nxt: after go-back-N snd_nxt may lie
- * below the peer's rcv_nxt, which would make the ACK unacceptable there. */
+ * below the peer's rcv_nxt, which would make the ACK unacceptable there.
+ * Pure ACKs carry the SACK blocks (data segments would outgrow the MSS). */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 {
 	fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
+	if (c->sack_ok)
+		sack_blocks(c, h);
 }
 
 bool tcp_window_update_due(const struct tcp_conn *c)
@@ -184,6 +215,21 @@ bool tcp_window_update_due(const struct tcp_conn *c)
 static bool in_states_synchronized(const struct tcp_conn *c)
 {
 	return c->state >= TCP_ESTABLISHED && c->state <= TCP_LAST_ACK;
+}
+
+/* RFC 5961 7: challenge ACKs are rate limited per connection, so that
+ * forged segments cannot turn the connection into an ACK source. */
+static void challenge_ack(struct tcp_conn *c, uint64_t now_us,
+			  struct tcp_result *r)
+{
+	if (now_us - c->chack_since_us >= 1000000) {
+		c->chack_since_us = now_us;
+		c->chack_count = 0;
+	}
+	if (c->chack_count >= TCP_CHALLENGE_ACK_LIMIT)
+		return;
+	c->chack_count++;
+	r->act |= TCP_ACT_ACK;
 }
 
 /* RFC 7323 5.3 R1: SEG.TSval < TS.Recent makes the segment unacceptable. */
@@ -272,6 +318,12 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	c->dupacks = 0;
+	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
+	 * first unacknowledged segment (if already sent again since). */
+	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
+		c->rtx_una = true;
+		r->act |= TCP_ACT_OUTPUT;
+	}
 	c->last_progress_us = now_us;
 	if (c->rtt_timing && seq_ge(ack, c->rtt_seq))
 		rtt_sample(c, now_us);
@@ -299,13 +351,50 @@ static bool is_dupack(const struct tcp_conn *c, const struct tcp_seg *s,
 /* RFC 5681 3.2 fast retransmit on the third duplicate ACK, here as
  * go-back-N; once per window (RFC 6582 "recover"), so the duplicate ACKs of
  * segments sent before the retransmission do not trigger it again. */
-static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
+static void go_back(struct tcp_conn *c)
+{
+	c->snd_nxt = c->snd_una;
+	if (c->fin_sent && !fin_acked(c))
+		c->fin_sent = false;
+	c->snd_recover = c->snd_max;
+	c->rtt_timing = false;
+	c->dupacks = 0;
+	c->rtx_una = false;
+}
+
+/* Inside a recovery (RFC 6582: snd_una below recover) every third further
+ * duplicate ACK resends the one segment at snd_una: its retransmission was
+ * lost too, or the peer could not hold it. */
+static void dupack(struct tcp_conn *c, struct tcp_result *r)
 {
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
-		tcp_go_back_n(c, now_us);
+		go_back(c);
 		r->act |= TCP_ACT_OUTPUT;
+	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
+		c->rtx_una = true;
+		r->act |= TCP_ACT_OUTPUT;
+	}
+}
+
+/* --- input: SACK blocks (RFC 2018) ------------------------------------------ */
+
+/* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
+ * (at or below snd_una) and blocks beyond snd_max are ignored. */
+static void sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	tcp_ivset_trim(&c->sacked, c->snd_una);
+	if (!c->sack_ok)
+		return;
+	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
+		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
+
+		if (!seq_lt(l, rgt) || !seq_lt(c->snd_una, rgt) ||
+		    seq_gt(rgt, c->snd_max))
+			continue;
+		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
+			      rgt);
 	}
 }
 
@@ -319,6 +408,8 @@ static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
 	if (wnd > c->snd_wnd && output_waits(c))
 		r->act |= TCP_ACT_OUTPUT;
 	c->snd_wnd = wnd;
+	if (wnd > c->max_snd_wnd)
+		c->max_snd_wnd = wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 }
@@ -334,13 +425,21 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		r->drop = XTOE_DROP_ACK_INVALID;
 		return false;
 	}
+	if (seq_lt(s->ack, c->snd_una - c->max_snd_wnd)) {
+		/* RFC 5961 5.2: older than any window the peer could have
+		 * seen: discard, with a (rate-limited) challenge ACK */
+		challenge_ack(c, now_us, r);
+		r->drop = XTOE_DROP_ACK_INVALID;
+		return false;
+	}
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
 	if (seq_gt(s->ack, c->snd_una)) {
 		ack_advance(c, s->ack, now_us, r);
 	} else if (is_dupack(c, s, wnd)) {
-		dupack(c, now_us, r);
+		dupack(c, r);
 	}
+	sack_input(c, s);
 	window_update(c, s, wnd, r);
 	return true;
 }
@@ -368,14 +467,136 @@ static void peer_fin(struct tcp_conn *c, struct tcp_result *r)
 	}
 }
 
-/* In-order bytes go to the rx ring as far as it has room; anything after
- * rcv_nxt is dropped (no out-of-order queue yet) and a duplicate ACK tells
- * the peer where we are. Every segment with content is ACKed. */
+/*
+ * Received bytes go straight into the rx ring. In-order bytes are published
+ * by moving rx_tail; bytes after a gap are written beyond rx_tail, inside the
+ * ring's free space, and remembered in the out-of-order intervals (c->ooo).
+ * When a gap fills, the interval after it is published with it. Bytes
+ * already held are never written again (the first copy wins), so
+ * duplicates and overlaps are trimmed.
+ */
+
+/* Write the bytes of [seq, end) that no interval holds yet; data is the
+ * byte at seq, rx counter tail is rcv_nxt. */
+static void rx_place(struct tcp_conn *c, uint32_t seq, uint32_t end,
+		     const uint8_t *data)
+{
+	uint32_t tail = rx_tail_get(c), pos = seq;
+
+	while (seq_lt(pos, end)) {
+		int i = tcp_ivset_find(&c->ooo, pos);
+		uint32_t stop;
+
+		if (i >= 0) {
+			pos = c->ooo.iv[i].end;
+			continue;
+		}
+		stop = tcp_ivset_gap(&c->ooo, pos, end);
+		rx_ring_write(c, tail + (pos - c->rcv_nxt), data + (pos - seq),
+			      stop - pos);
+		pos = stop;
+	}
+}
+
+static void ooo_fin_check(struct tcp_conn *c)
+{
+	if (c->ooo_fin && (c->ooo.n == 0 ||
+			   c->ooo.iv[c->ooo.n - 1].end != c->ooo_fin_seq))
+		c->ooo_fin = false; /* its interval was given up */
+}
+
+/* Data after a gap (seq > rcv_nxt). RFC 5681 4.2: the duplicate ACK that
+ * tells the peer where the gap is goes out at once. */
+static void ooo_input(struct tcp_conn *c, uint32_t seq, const uint8_t *data,
+		      uint32_t len, bool fin, struct tcp_result *r)
+{
+	uint32_t end = seq + len;
+	uint32_t limit = c->rcv_nxt + tcp_rcv_window(c);
+
+	r->act |= TCP_ACT_ACK_NOW;
+	if (c->ooo_fin && seq_gt(end, c->ooo_fin_seq)) {
+		end = c->ooo_fin_seq; /* nothing follows the FIN */
+		fin = false;
+	}
+	if (seq_gt(end, limit)) {
+		end = limit;
+		fin = false;
+	}
+	if (!seq_lt(seq, end)) {
+		r->drop = len ? XTOE_DROP_RX_RING_FULL : XTOE_DROP_OUT_OF_ORDER;
+		return;
+	}
+	rx_place(c, seq, end, data);
+	if (!tcp_ivset_add(&c->ooo, seq, end)) {
+		r->drop = XTOE_DROP_OUT_OF_ORDER; /* no interval left */
+		return;
+	}
+	c->ooo_last = seq;
+	ooo_fin_check(c);
+	if (fin && !c->ooo_fin && end == c->ooo.iv[c->ooo.n - 1].end) {
+		c->ooo_fin = true;
+		c->ooo_fin_seq = end;
+	}
+}
+
+/* rcv_nxt reached held intervals: publish them (within the free space, in
+ * case the application moved rx_head back). Returns true when a held FIN
+ * is due. */
+static bool ooo_merge(struct tcp_conn *c)
+{
+	while (c->ooo.n && seq_le(c->ooo.iv[0].start, c->rcv_nxt)) {
+		uint32_t end = c->ooo.iv[0].end, room = tcp_rcv_window(c);
+		uint32_t n = seq_gt(end, c->rcv_nxt) ? end - c->rcv_nxt : 0;
+
+		if (n > room) { /* rx_head moved back: give the rest up */
+			rx_publish(c, room);
+			c->ooo.n = 0;
+			c->ooo_fin = false;
+			return false;
+		}
+		rx_publish(c, n);
+		tcp_ivset_trim(&c->ooo, c->rcv_nxt);
+	}
+	if (c->ooo_fin && c->ooo.n == 0 && c->rcv_nxt == c->ooo_fin_seq) {
+		c->ooo_fin = false;
+		return true;
+	}
+	return false;
+}
+
+/* In-order bytes at rcv_nxt, as far as the ring has room; the parts held
+ * in intervals are already there. */
+static void inorder_input(struct tcp_conn *c, const uint8_t *data,
+			  uint32_t len, bool fin, struct tcp_result *r)
+{
+	uint32_t room = tcp_rcv_window(c);
+	uint32_t take = len < room ? len : room;
+	bool touches = c->ooo.n && seq_le(c->ooo.iv[0].start, c->rcv_nxt + take);
+	bool fin_due;
+
+	if (touches)
+		r->act |= TCP_ACT_ACK_NOW; /* RFC 5681 4.2: gap filled */
+	rx_place(c, c->rcv_nxt, c->rcv_nxt + take, data);
+	rx_publish(c, take);
+	/* A FIN on this segment stands only when no held data follows it. */
+	fin_due = touches ? ooo_merge(c) : fin && c->ooo.n == 0;
+	if (take)
+		r->act |= TCP_ACT_RX;
+	if (take < len) {
+		r->drop = XTOE_DROP_RX_RING_FULL;
+		return;
+	}
+	if (fin_due)
+		peer_fin(c, r);
+}
+
+/* Payload and FIN: old bytes trimmed, then in order or after a gap. Every
+ * segment with content is ACKed. */
 static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 			  struct tcp_result *r)
 {
 	const uint8_t *data = s->payload;
-	uint32_t len = s->len, seq = s->seq, room, take;
+	uint32_t len = s->len, seq = s->seq;
 	bool fin = s->flags & TCP_F_FIN;
 
 	if (len == 0 && !fin)
@@ -391,38 +612,24 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 		len -= trim;
 		seq += trim;
 	}
-	if (seq != c->rcv_nxt) {
-		r->drop = XTOE_DROP_OUT_OF_ORDER;
-		return;
-	}
-	room = tcp_rcv_window(c);
-	take = len < room ? len : room;
-	if (take) {
-		rx_ring_put(c, data, take);
-		c->rcv_nxt += take;
-		c->bytes_in += take;
-		r->act |= TCP_ACT_RX;
-	}
-	if (take < len) {
-		r->drop = XTOE_DROP_RX_RING_FULL;
-		return;
-	}
-	if (fin)
-		peer_fin(c, r);
+	if (seq == c->rcv_nxt)
+		inorder_input(c, data, len, fin, r);
+	else
+		ooo_input(c, seq, data, len, fin, r);
 }
 
 /* --- input: the whole segment -------------------------------------------- */
 
 /* RFC 5961 3.2: only an exact match resets; in-window gets a challenge ACK. */
 static void rst_input(struct tcp_conn *c, const struct tcp_seg *s,
-		      struct tcp_result *r)
+		      uint64_t now_us, struct tcp_result *r)
 {
 	if (s->seq == c->rcv_nxt) {
 		c->state = TCP_CLOSED;
 		r->act |= TCP_ACT_RESET;
 		return;
 	}
-	r->act |= TCP_ACT_ACK;
+	challenge_ack(c, now_us, r);
 	r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
 }
 
@@ -441,7 +648,7 @@ static struct tcp_result time_wait_input(const struct tcp_seg *s)
 /* Checks that may stop the segment before its ACK field is used. Returns
  * false when processing ends. */
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
-		       struct tcp_result *r)
+		       uint64_t now_us, struct tcp_result *r)
 {
 	if (paws_reject(c, s)) {
 		r->act |= TCP_ACT_ACK;
@@ -455,11 +662,11 @@ static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 		return false;
 	}
 	if (s->flags & TCP_F_RST) {
-		rst_input(c, s, r);
+		rst_input(c, s, now_us, r);
 		return false;
 	}
 	if (s->flags & TCP_F_SYN) { /* RFC 5961 4.2: challenge ACK */
-		r->act |= TCP_ACT_ACK;
+		challenge_ack(c, now_us, r);
 		r->drop = XTOE_DROP_BAD_STATE;
 		return false;
 	}
@@ -482,7 +689,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		r.drop = XTOE_DROP_BAD_STATE;
 		return r;
 	}
-	if (!input_gate(c, s, &r))
+	if (!input_gate(c, s, now_us, &r))
 		return r;
 	ts_recent_update(c, s);
 	if (!ack_input(c, s, now_us, &r))
@@ -529,25 +736,81 @@ static void fin_sent_transition(struct tcp_conn *c)
 		c->state = TCP_LAST_ACK;
 }
 
+/* Usable window: what the peer's window allows after snd_nxt. */
+static uint32_t usable_window(const struct tcp_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	return seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+}
+
+/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a segment goes out when it is
+ * full-sized, carries all queued data, or is at least half the largest
+ * window the peer has offered; otherwise the window waits to grow (the
+ * persist timer overrides this when nothing is in flight). */
+static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
+{
+	return len >= c->mss || len == unsent || len >= c->max_snd_wnd / 2 ||
+	       c->sws_override;
+}
+
+/* Retransmissions jump over the block the peer SACKed and stop at its
+ * left edge. Returns the most that may be sent from snd_nxt. */
+static uint32_t sack_skip(struct tcp_conn *c)
+{
+	int i;
+
+	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
+		c->snd_nxt = c->sacked.iv[i].end;
+	if (!seq_lt(c->snd_nxt, c->snd_max))
+		return UINT32_MAX;
+	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
+}
+
+/* The one segment at snd_una asked for by dupack(); snd_nxt stays. */
+static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
+			 struct tcp_txseg *seg)
+{
+	uint32_t end = data_end_seq(c), len;
+
+	c->rtx_una = false;
+	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
+	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
+		return false;
+	len = min3(c->mss, end - c->snd_una,
+		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
+	seg->tx_pos = c->snd_una - (c->iss + 1);
+	seg->len = (uint16_t)len;
+	fill_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	c->retransmits++;
+	c->rtt_timing = false; /* Karn */
+	c->segs_out++;
+	c->bytes_out += len;
+	return true;
+}
+
 bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 {
-	uint32_t end, unsent, usable, wnd_end, len;
+	uint32_t end, unsent, usable, len;
 	uint8_t flags = TCP_F_ACK;
 	bool fin;
 
 	if (!in_states_synchronized(c) || !c->shm)
 		return false;
+	if (c->rtx_una && rtx_una_next(c, now_us, seg))
+		return true;
 	end = data_end_seq(c);
+	len = sack_skip(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
-	wnd_end = c->snd_una + c->snd_wnd;
-	/* TODO: no zero-window probe. A zero peer window with nothing in
-	 * flight stalls here until the peer opens the window by itself. */
-	usable = seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
-	len = min3(c->mss, usable, unsent);
+	usable = usable_window(c);
+	len = min3(min3(c->mss, usable, unsent), len, UINT32_MAX);
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
 		return false;
+	if (len && seq_ge(c->snd_nxt, c->snd_max) && !sws_ok(c, len, unsent))
+		return false; /* new data only: retransmissions fill holes */
+	c->sws_override = false;
 	if (len && c->snd_nxt + len == end)
 		flags |= TCP_F_PSH;
 	if (fin)
@@ -559,6 +822,28 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	if (fin)
 		fin_sent_transition(c);
 	return true;
+}
+
+/* --- zero windows ---------------------------------------------------------- */
+
+bool tcp_persist_wanted(const struct tcp_conn *c)
+{
+	uint32_t end, unsent, usable;
+
+	if (!in_states_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
+		return false;
+	end = data_end_seq(c);
+	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	if (unsent == 0)
+		return c->fin_queued && !c->fin_sent && usable_window(c) == 0;
+	usable = usable_window(c);
+	return usable == 0 || !sws_ok(c, min3(c->mss, usable, unsent), unsent);
+}
+
+void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
+{
+	fill_hdr(c, now_us, h, c->snd_una - 1, TCP_F_ACK);
+	c->sws_override = true;
 }
 
 /* --- application requests and retransmission ------------------------------ */
@@ -576,15 +861,13 @@ void tcp_app_shutdown(struct tcp_conn *c)
 	c->fin_queued = true;
 }
 
+/* The caller's RTO: SACK information is not trusted across a timeout
+ * (RFC 2018 8: the peer may have discarded what it SACKed). */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 {
 	(void)now_us;
-	c->snd_nxt = c->snd_una;
-	if (c->fin_sent && !fin_acked(c))
-		c->fin_sent = false;
-	c->snd_recover = c->snd_max;
-	c->rtt_timing = false;
-	c->dupacks = 0;
+	c->sacked.n = 0;
+	go_back(c);
 }
 
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)

@@ -62,6 +62,7 @@ static void negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 	if (c->ts_ok)
 		c->ts_recent = s->tsval;
 	c->ws_ok = c->ws_ok && s->has_ws;
+	c->sack_ok = c->sack_ok && s->sack_ok;
 	c->snd_wscale = c->ws_ok ? s->wscale : 0;
 	if (!c->ws_ok)
 		c->rcv_wscale = 0;
@@ -85,6 +86,7 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 	c->mss = cfg->mss ? cfg->mss : TCP_DEFAULT_MSS;
 	c->ts_ok = cfg->timestamps;
 	c->ws_ok = cfg->wscale;
+	c->sack_ok = cfg->sack;
 	c->rcv_wscale = cfg->wscale ? wscale_for(cfg->rx_size) : 0;
 	c->rx_size = cfg->rx_size;
 	c->last_progress_us = now_us;
@@ -98,7 +100,7 @@ void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
 	open_common(c, ep, iss, cfg, now_us);
 	c->state = TCP_SYN_RCVD;
 	negotiate(c, syn);
-	c->snd_wnd = syn->wnd;
+	c->snd_wnd = c->max_snd_wnd = syn->wnd;
 	tcp_handshake_hdr(c, cfg, now_us, synack);
 }
 
@@ -126,7 +128,7 @@ void tcp_handshake_hdr(const struct tcp_conn *c, const struct tcp_open_cfg *cfg,
 	h->ts = c->ts_ok;
 	h->tsval = (uint32_t)(now_us / 1000);
 	h->tsecr = syn_sent ? 0 : c->ts_recent;
-	h->sack_ok = false; /* no SACK yet */
+	h->sack_ok = c->sack_ok;
 }
 
 /* Both handshake states end here: RFC 9293 3.10.7.3 / 3.10.7.4 step 5. */
@@ -139,7 +141,7 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_max = c->iss + 1;
 	c->snd_recover = c->iss + 1;
 	c->rcv_nxt = c->irs + 1;
-	c->snd_wnd = wnd;
+	c->snd_wnd = c->max_snd_wnd = wnd;
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->last_progress_us = now_us;

@@ -18,6 +18,7 @@
 #define OPT_MSS 2
 #define OPT_WS 3
 #define OPT_SACK_PERM 4
+#define OPT_SACK 5
 #define OPT_TS 8
 #define WS_MAX_SHIFT 14 /* RFC 7323 2.3 */
 
@@ -49,6 +50,21 @@ static enum xtoe_drop_reason parse_ipv4(const uint8_t *ip, size_t avail,
 	return XTOE_DROP_NONE;
 }
 
+/* RFC 2018 3: 1 to 4 blocks of two sequence numbers. */
+static bool parse_sack(const uint8_t *o, uint8_t olen, struct tcp_seg *s)
+{
+	uint8_t n = (uint8_t)((olen - 2) / 8);
+
+	if (olen < 10 || (olen - 2) % 8 || n > TCP_MAX_SACK)
+		return false;
+	for (uint8_t i = 0; i < n; i++) {
+		s->sack[i][0] = get_be32(o + 2 + 8 * i);
+		s->sack[i][1] = get_be32(o + 6 + 8 * i);
+	}
+	s->nsack = n;
+	return true;
+}
+
 /* One known option with its exact length; unknown ones are skipped. */
 static bool parse_one_opt(const uint8_t *o, uint8_t olen, struct tcp_seg *s)
 {
@@ -70,6 +86,8 @@ static bool parse_one_opt(const uint8_t *o, uint8_t olen, struct tcp_seg *s)
 			return false;
 		s->sack_ok = true;
 		return true;
+	case OPT_SACK:
+		return parse_sack(o, olen, s);
 	case OPT_TS:
 		if (olen != 10)
 			return false;

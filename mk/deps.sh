@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential clang llvm pkg-config
+	build-essential clang llvm pkg-config libclang-rt-14-dev
 	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
 	libmnl-dev
 	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3

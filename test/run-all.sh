@@ -15,6 +15,9 @@ RESULTS_FILE=$results test/run-unit.sh $(bins 'test_*') || true
 echo "== BPF module tests (BPF_PROG_TEST_RUN)"
 RESULTS_FILE=$results test/run-unit.sh $(bins 'bpf_*') || true
 
+echo "== fuzz targets (libFuzzer, ${FUZZ_SECONDS:-4} s each)"
+RESULTS_FILE=$results test/run-fuzz.sh $(find "$BUILD/fuzz" -maxdepth 1 -type f -name 'fuzz_*' ! -name '*.log' ! -name '*-*' 2>/dev/null | sort) || true
+
 echo "== integration tests (bats, network namespaces)"
 tap=$(mktemp)
 bats --tap test/bats | tee "$tap"

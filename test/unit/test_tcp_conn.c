@@ -28,7 +28,7 @@ static void conn_established(struct fix *f)
 	f->c.ts_ok = true;
 	f->c.iss = ISS;
 	f->c.snd_una = f->c.snd_nxt = f->c.snd_max = f->c.snd_recover = ISS + 1;
-	f->c.snd_wnd = 10000;
+	f->c.snd_wnd = f->c.max_snd_wnd = 10000;
 	f->c.snd_wl1 = IRS + 1;
 	f->c.snd_wl2 = ISS + 1;
 	f->c.irs = IRS;
@@ -42,6 +42,18 @@ static void fix_free(struct fix *f)
 {
 	free(f->rx);
 	free(f->tx);
+}
+
+/* A segment from the peer at time now. */
+static struct tcp_result feed_at(struct fix *f, uint64_t now, uint32_t seq,
+				 uint32_t ack, uint8_t flags)
+{
+	struct tcp_hdrvals h = { .seq = seq, .ack = ack, .flags = flags,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+	return tcp_input(&f->c, &s, now);
 }
 
 /* A segment from the peer. */
@@ -101,8 +113,9 @@ static void test_duplicate_and_overlap_trimmed(void)
 	fix_free(&f);
 }
 
-/* No reassembly yet: out-of-order data dropped, duplicate ACK sent. */
-static void test_out_of_order_dropped_with_dupack(void)
+/* RFC 5681 4.2 + RFC 9293 3.10.7.4: data after a gap is held in the ring
+ * beyond rx_tail (not readable), answered by an immediate duplicate ACK. */
+static void test_out_of_order_held_with_dupack(void)
 {
 	struct fix f;
 	struct tcp_result r;
@@ -110,11 +123,160 @@ static void test_out_of_order_dropped_with_dupack(void)
 
 	conn_established(&f);
 	r = feed(&f, IRS + 10, ISS + 1, TCP_F_ACK, "later", 5);
-	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
 	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(!(r.act & TCP_ACT_RX));
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	REQUIRE(f.c.ooo.n == 1);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 10);
+	CHECK_EQ(f.c.ooo.iv[0].end, IRS + 15);
+	CHECK(memcmp(f.rx + 9, "later", 5) == 0);
 	tcp_ack_hdr(&f.c, 5000, &h);
 	CHECK_EQ(h.ack, IRS + 1);
+	fix_free(&f);
+}
+
+/* The gap fills: the interval is published with it, one ACK at once. */
+static void test_out_of_order_merged_when_gap_fills(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "world", 5);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 10);
+	CHECK(memcmp(f.rx, "helloworld", 10) == 0);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 11);
+	CHECK_EQ(f.c.ooo.n, 0);
+	fix_free(&f);
+}
+
+/* Overlaps on both sides of the interval grow it; the first copy of a byte
+ * wins (duplicates trimmed); a filling segment that overlaps the interval
+ * does not overwrite it. */
+static void test_out_of_order_overlaps_trimmed(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "DEFG", 4);    /* [6,10) */
+	feed(&f, IRS + 4, ISS + 1, TCP_F_ACK, "bcxxx", 5);   /* [4,9) */
+	feed(&f, IRS + 8, ISS + 1, TCP_F_ACK, "xxHIJ", 5);   /* [8,13) */
+	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "zz", 2);  /* duplicate */
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	REQUIRE(f.c.ooo.n == 1);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 4);
+	CHECK_EQ(f.c.ooo.iv[0].end, IRS + 13);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "123yyyy", 7);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 12);
+	CHECK(memcmp(f.rx, "123bcDEFGHIJ", 12) == 0);
+	fix_free(&f);
+}
+
+/* Several gaps: each run of data after one is its own interval; a fifth
+ * is dropped (what was SACKed is never given up, RFC 2018 8 reneging);
+ * data touching a held interval still joins it; filling the gaps
+ * publishes in order. */
+static void test_several_gaps(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "c", 1);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "e", 1);
+	feed(&f, IRS + 31, ISS + 1, TCP_F_ACK, "g", 1);
+	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
+	CHECK_EQ(f.c.ooo.n, 4);
+	r = feed(&f, IRS + 51, ISS + 1, TCP_F_ACK, "k", 1);
+	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "b", 1);
+	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
+	r = feed(&f, IRS + 7, ISS + 1, TCP_F_ACK, "bbbbc", 5);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 7);
+	CHECK_EQ(f.c.ooo.n, 4);
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "aaaaab", 6);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 11);
+	CHECK(memcmp(f.rx, "aaaaabbbbbc", 11) == 0);
+	CHECK_EQ(f.c.ooo.n, 3);
+	fix_free(&f);
+}
+
+/* RFC 2018 4: ACKs carry SACK blocks for the held intervals, the one with
+ * the latest segment first, at most three next to the timestamps. */
+static void test_sack_blocks_sent(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h;
+	struct tcp_seg s;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "cc", 2);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "e", 1);
+	feed(&f, IRS + 31, ISS + 1, TCP_F_ACK, "g", 1);
+	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
+	feed(&f, IRS + 22, ISS + 1, TCP_F_ACK, "ee", 2);
+	tcp_ack_hdr(&f.c, 5000, &h);
+	REQUIRE(h.nsack == 3);
+	CHECK_EQ(h.sack[0][0], IRS + 21);
+	CHECK_EQ(h.sack[0][1], IRS + 24);
+	CHECK_EQ(h.sack[1][0], IRS + 11);
+	CHECK_EQ(h.sack[1][1], IRS + 13);
+	CHECK_EQ(h.sack[2][0], IRS + 31);
+	/* 40 option bytes, and they survive building and parsing */
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	REQUIRE(s.nsack == 3);
+	CHECK(s.has_ts);
+	CHECK_EQ(s.sack[2][1], IRS + 32);
+	CHECK_EQ(buf[TCP_ETH_HLEN + TCP_IP_HLEN + 12] >> 4, 15);
+	fix_free(&f);
+}
+
+/* Held data never goes beyond the ring's free space (the window we can
+ * honour), whatever the peer sends. */
+static void test_out_of_order_within_free_space(void)
+{
+	struct fix f;
+	char big[1000];
+	struct tcp_result r;
+
+	conn_established(&f);
+	memset(big, 'q', sizeof(big));
+	atomic_store(&f.shm.rx_head, 0);
+	f.c.rcv_adv = IRS + 1 + RX + 2000; /* as if the window had been larger */
+	r = feed(&f, IRS + 1 + RX - 500, ISS + 1, TCP_F_ACK, big, 1000);
+	CHECK_EQ(f.c.ooo.iv[0].end - f.c.ooo.iv[0].start, 500);
+	r = feed(&f, IRS + 1 + RX, ISS + 1, TCP_F_ACK, big, 100);
+	CHECK_EQ(r.drop, XTOE_DROP_RX_RING_FULL);
+	CHECK_EQ(f.c.ooo.iv[0].end - f.c.ooo.iv[0].start, 500);
+	fix_free(&f);
+}
+
+/* A FIN after held data is taken when the gap fills (RFC 9293 3.10.7.4
+ * eighth check, in sequence order). */
+static void test_out_of_order_fin_taken_at_merge(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 4, ISS + 1, TCP_F_ACK | TCP_F_FIN, "end", 3);
+	CHECK(!(r.act & TCP_ACT_FIN));
+	CHECK(f.c.ooo_fin);
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "the", 3);
+	CHECK(r.act & TCP_ACT_FIN);
+	CHECK_EQ(f.c.state, TCP_CLOSE_WAIT);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 8);
+	CHECK(memcmp(f.rx, "theend", 6) == 0);
 	fix_free(&f);
 }
 
@@ -255,11 +417,138 @@ static void test_output_respects_window_and_mss(void)
 		CHECK(seg.h.ts);
 		total += seg.len;
 	}
-	CHECK_EQ(total, 2500);
-	CHECK_EQ(f.c.segs_out, 3);
+	CHECK_EQ(total, 2000); /* the 500 left wait (sender SWS avoidance) */
+	CHECK_EQ(f.c.segs_out, 2);
 	f.c.snd_wnd = 0;
 	f.c.snd_una = f.c.snd_nxt; /* nothing in flight, window closed */
 	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.1: a zero window with data queued and nothing in flight
+ * wants the persist timer; the probe is an ACK at snd_una - 1 carrying no
+ * data; the peer's answer that opens the window restarts output. */
+static void test_zero_window_persist_probe(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.snd_wnd = 0;
+	CHECK(!tcp_persist_wanted(&f.c)); /* nothing queued */
+	app_queue(&f, 3000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	CHECK(tcp_persist_wanted(&f.c));
+	tcp_probe_hdr(&f.c, 1, &h);
+	CHECK_EQ(h.seq, ISS);
+	CHECK_EQ(h.ack, IRS + 1);
+	CHECK_EQ(h.flags, TCP_F_ACK);
+	CHECK(!tcp_output_next(&f.c, 1, &seg)); /* still no window */
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, NULL, 0); /* wnd 10000 */
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	CHECK(!tcp_persist_wanted(&f.c));
+	CHECK(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 1000);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.1: the receiver answers a window probe (an old sequence
+ * number, no data) with an ACK carrying its window. */
+static void test_window_probe_answered(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS, ISS + 1, TCP_F_ACK, NULL, 0);
+	CHECK(r.act & TCP_ACT_ACK);
+	fix_free(&f);
+}
+
+/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a window of less than an MSS and
+ * less than half the largest window seen is not used while data waits for
+ * more; the persist timer's override sends one small segment. */
+static void test_sender_sws_avoidance(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h;
+
+	conn_established(&f);
+	f.c.max_snd_wnd = 10000;
+	f.c.snd_wnd = 300;
+	app_queue(&f, 5000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	CHECK(tcp_persist_wanted(&f.c));
+	tcp_probe_hdr(&f.c, 1, &h);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 300);
+	CHECK(!tcp_persist_wanted(&f.c)); /* in flight now: the RTO runs */
+	fix_free(&f);
+	/* all that is queued may go, however small */
+	conn_established(&f);
+	f.c.max_snd_wnd = 10000;
+	f.c.snd_wnd = 300;
+	app_queue(&f, 200);
+	CHECK(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 200);
+	fix_free(&f);
+}
+
+/* A SACKing peer's ACK, no data. */
+static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
+				   uint32_t rgt)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1, .nsack = 1,
+				 .sack = { { l, rgt } } };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+	return tcp_input(&f->c, &s, 5000);
+}
+
+/* RFC 2018 + RFC 5681 3.2: after three duplicate ACKs the retransmission
+ * goes back to snd_una but skips what the peer SACKed; RFC 6582: further
+ * duplicate ACKs inside the recovery resend the one segment at snd_una. */
+static void test_retransmission_skips_sacked(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	CHECK_EQ(f.c.snd_max, ISS + 5001);
+	/* segment 1 lost; 2 and 3 arrived */
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 2001);
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 3001); /* [1001, 3001) skipped */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 4001);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	/* the retransmission is lost as well: three more duplicates */
+	for (int i = 0; i < 3; i++)
+		r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 5001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
+	/* RTO: SACK information is dropped (RFC 2018 8) */
+	tcp_go_back_n(&f.c, 2);
+	CHECK_EQ(f.c.sacked.n, 0);
 	fix_free(&f);
 }
 
@@ -381,6 +670,44 @@ static void test_syn_in_established_challenge_ack(void)
 	fix_free(&f);
 }
 
+/* RFC 5961 7: challenge ACKs (in-window RST, SYN) are limited per
+ * connection to TCP_CHALLENGE_ACK_LIMIT a second. */
+static void test_challenge_ack_rate_limited(void)
+{
+	struct fix f;
+	unsigned acks = 0;
+
+	conn_established(&f);
+	for (unsigned i = 0; i < 2 * TCP_CHALLENGE_ACK_LIMIT; i++) {
+		uint8_t fl = i & 1 ? TCP_F_SYN : TCP_F_RST;
+
+		if (feed_at(&f, 2000000 + i, IRS + 5, 0, fl).act & TCP_ACT_ACK)
+			acks++;
+	}
+	CHECK_EQ(acks, TCP_CHALLENGE_ACK_LIMIT);
+	CHECK_EQ(f.c.state, TCP_ESTABLISHED);
+	CHECK(feed_at(&f, 3100000, IRS + 5, 0, TCP_F_SYN).act & TCP_ACT_ACK);
+	fix_free(&f);
+}
+
+/* RFC 5961 5.2: an ACK below SND.UNA - MAX.SND.WND is discarded with a
+ * challenge ACK; one within that range is an old duplicate and the segment
+ * is processed. */
+static void test_ack_too_old_discarded(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	r = feed(&f, IRS + 1, ISS + 1 - 20000, TCP_F_ACK, "x", 1);
+	CHECK_EQ(r.drop, XTOE_DROP_ACK_INVALID);
+	CHECK(r.act & TCP_ACT_ACK);
+	CHECK(!(r.act & TCP_ACT_RX));
+	r = feed(&f, IRS + 1, ISS + 1 - 5000, TCP_F_ACK, "x", 1);
+	CHECK(r.act & TCP_ACT_RX);
+	fix_free(&f);
+}
+
 /* RFC 7323 5.3: a segment whose TSval is older than TS.Recent is dropped
  * and ACKed; a newer one updates TS.Recent. */
 static void test_paws(void)
@@ -423,7 +750,13 @@ int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
 	RUN(test_duplicate_and_overlap_trimmed);
-	RUN(test_out_of_order_dropped_with_dupack);
+	RUN(test_out_of_order_held_with_dupack);
+	RUN(test_out_of_order_merged_when_gap_fills);
+	RUN(test_out_of_order_overlaps_trimmed);
+	RUN(test_several_gaps);
+	RUN(test_sack_blocks_sent);
+	RUN(test_out_of_order_within_free_space);
+	RUN(test_out_of_order_fin_taken_at_merge);
 	RUN(test_ring_full);
 	RUN(test_window_never_shrinks);
 	RUN(test_corrupt_rx_head_cannot_overflow);
@@ -431,12 +764,18 @@ int main(void)
 	RUN(test_ack_beyond_snd_nxt);
 	RUN(test_three_dupacks_go_back_n);
 	RUN(test_output_respects_window_and_mss);
+	RUN(test_zero_window_persist_probe);
+	RUN(test_window_probe_answered);
+	RUN(test_sender_sws_avoidance);
+	RUN(test_retransmission_skips_sacked);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
 	RUN(test_fin_not_taken_when_data_dropped);
 	RUN(test_rst_exact_vs_in_window);
 	RUN(test_syn_in_established_challenge_ack);
+	RUN(test_challenge_ack_rate_limited);
+	RUN(test_ack_too_old_discarded);
 	RUN(test_paws);
 	RUN(test_no_ack_dropped);
 	return check_summary();

@@ -70,6 +70,31 @@ static void test_passive_open_we_refuse_options(void)
 	CHECK_EQ(sa.wscale, -1);
 }
 
+/* RFC 2018 2: SACK is used only when both SYNs carry SACK-permitted; the
+ * SYN-ACK offers it only in answer to a SYN that did. */
+static void test_sack_permitted_negotiation(void)
+{
+	struct tcp_open_cfg on = cfg;
+	struct tcp_hdrvals h = linux_syn(1, 1), sa;
+	struct tcp_seg s;
+	struct tcp_conn c;
+
+	on.sack = true;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &on, 0, &sa);
+	CHECK(c.sack_ok && sa.sack_ok);
+	h.sack_ok = false;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &on, 0, &sa);
+	CHECK(!c.sack_ok && !sa.sack_ok);
+	h.sack_ok = true;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK(!c.sack_ok && !sa.sack_ok);
+	tcp_active_open(&c, &test_ep_local, 9000, &on, 0, &h);
+	CHECK(h.sack_ok);
+}
+
 /* RFC 9293 3.10.7.4 SYN-RECEIVED: ACK of our SYN establishes; the segment's
  * data is left for tcp_input. */
 static void test_syn_rcvd_ack_establishes(void)
@@ -260,6 +285,7 @@ int main(void)
 	RUN(test_passive_open_linux_syn);
 	RUN(test_passive_open_bare_syn);
 	RUN(test_passive_open_we_refuse_options);
+	RUN(test_sack_permitted_negotiation);
 	RUN(test_syn_rcvd_ack_establishes);
 	RUN(test_syn_rcvd_dup_syn_bad_ack_rst);
 	RUN(test_active_open_negotiation);

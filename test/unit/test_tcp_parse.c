@@ -195,6 +195,29 @@ static void test_option_overruns(void)
 	CHECK(parse(n) == XTOE_DROP_TCP_OPT);
 }
 
+/* RFC 2018 3: SACK option of 1 to 4 blocks; other lengths are malformed. */
+static void test_sack_option(void)
+{
+	struct tcp_hdrvals h = { .seq = 5, .ack = 9, .flags = TCP_F_ACK,
+				 .wscale = -1, .ts = true, .nsack = 2,
+				 .sack = { { 100, 200 }, { 300, 400 } } };
+	struct tcp_seg s;
+	int n = tcp_build_frame(buf, sizeof(buf), &test_ep_peer, &h, NULL, 0);
+
+	REQUIRE(n > 0);
+	REQUIRE(tcp_parse(buf, (size_t)n, &s, true) == XTOE_DROP_NONE);
+	CHECK_EQ(s.nsack, 2);
+	CHECK_EQ(s.sack[0][0], 100);
+	CHECK_EQ(s.sack[1][1], 400);
+	CHECK(s.has_ts);
+	buf[OPT + 15] = 11; /* SACK length not 2 + 8n */
+	refinish(n);
+	CHECK(parse(n) == XTOE_DROP_TCP_OPT);
+	buf[OPT + 15] = 2; /* no block */
+	refinish(n);
+	CHECK(parse(n) == XTOE_DROP_TCP_OPT);
+}
+
 /* Unknown options are skipped by length; EOL ends the list. */
 static void test_unknown_option_and_eol(void)
 {
@@ -281,6 +304,7 @@ int main(void)
 	RUN(test_bad_tcp_csum);
 	RUN(test_bad_data_offset);
 	RUN(test_option_overruns);
+	RUN(test_sack_option);
 	RUN(test_unknown_option_and_eol);
 	RUN(test_wscale_clamped);
 	RUN(test_flag_combinations);
