@@ -2,6 +2,7 @@
 # xtoe top-level build. `make` builds everything into build/; see README.md.
 
 include mk/rules.mk
+.DEFAULT_GOAL := all
 
 DP_MAIN    := datapath/xtoed.c
 DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard datapath/*.c))
@@ -11,7 +12,7 @@ LOADER_SRCS:= $(filter-out loader/xtoectl.c,$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
-BPFT_SRCS  := $(wildcard test/bpf/test_*.c)
+BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
@@ -74,9 +75,18 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) 
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
-$(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(BUILD)/san/libcore.a | $(BUILD)/test
+# BPF objects the BPF tests load by path (probe modules, example modules).
+TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)
+TBPF_OBJS := $(patsubst test/bpf/%.bpf.c,$(BUILD)/test/bpf/%.bpf.o,$(TBPF_SRCS))
+$(BUILD)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(wildcard include/xtoe/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BPF_DIR='"$(abspath $(BUILD))/test/bpf"' \
+		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.

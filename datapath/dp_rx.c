@@ -5,6 +5,8 @@
 
 #include "dp.h"
 
+#include <xtoe/module.h>
+
 static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len)
 {
 	struct spsc *q = &dp->d->dp2cp;
@@ -99,13 +101,37 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
 	dp_apply(dp, f, r.act);
 }
 
+/* --- module chain metadata (docs/modules.md) --------------------------- */
+/* The XDP chain leaves struct xtoe_meta right before the frame. A drop
+ * reason set by a module that still let the frame through asks the
+ * data-path to drop it and count it under that reason. Returns false when
+ * the frame is to be dropped. */
+static bool dp_rx_meta(struct dp *dp, const struct xsk_frame *fr)
+{
+	struct xtoe_meta m;
+
+	memcpy(&m, fr->data - sizeof(m), sizeof(m));
+	if (m.magic != XTOE_META_MAGIC) {
+		dp->st.rx_nometa++;
+		return true;
+	}
+	if (m.flags & XTOE_META_F_VLAN)
+		dp->st.rx_vlan++;
+	if (m.drop != XTOE_DROP_NONE && m.drop < XTOE_DROP__COUNT) {
+		dp->st.drops[m.drop]++;
+		return false;
+	}
+	return true;
+}
+
 uint32_t dp_poll_rx(struct dp *dp)
 {
 	struct xsk_frame fr[DP_RX_BATCH];
 	uint32_t n = xsk_port_rx(dp->d->xsk, fr, DP_RX_BATCH);
 
 	for (uint32_t i = 0; i < n; i++) {
-		dp_rx_frame(dp, fr[i].data, fr[i].len);
+		if (dp_rx_meta(dp, &fr[i]))
+			dp_rx_frame(dp, fr[i].data, fr[i].len);
 		xsk_port_free(dp->d->xsk, fr[i].addr);
 	}
 	dp->st.rx_frames += n;
