@@ -14,6 +14,8 @@ ECHO_SRCS  := $(wildcard examples/echo/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
 BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
+EXMOD_SRCS := $(wildcard examples/modules/*.bpf.c)
+EXMOD_OBJS := $(patsubst examples/modules/%.bpf.c,$(BUILD)/examples/modules/%.bpf.o,$(EXMOD_SRCS))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 DP_OBJS    := $(call objs,$(DP_SRCS) $(LOADER_SRCS))
@@ -22,11 +24,11 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
-BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo
+BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl
 LIBS := $(BUILD)/lib/libxtoe.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-long demo bench clean help
-all: $(BINS) $(LIBS) $(BPF_OBJS)
+all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -48,10 +50,22 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/gen
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
+# Example modules (examples/modules/): built here so they always compile;
+# xtoectl compiles them again from source when asked to.
+$(BUILD)/examples/modules/%.bpf.o: examples/modules/%.bpf.c $(wildcard include/xtoe/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
 # --- daemon --------------------------------------------------------------
 $(DP_OBJS) $(CORE_SAN): $(SKELS)
 
 $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+
+# --- xtoectl: host loader CLI over the loader library (loader/) ----------
+$(BUILD)/bin/xtoectl: $(call objs,loader/xtoectl.c $(LOADER_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 

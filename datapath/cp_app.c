@@ -338,11 +338,20 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	r->port = lport;
 }
 
+/* Tools (xtoectl) ask which interface this daemon serves. */
+static void req_info(struct cp *cp, struct xtoe_resp *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "%s", cp->d->cfg.ifname);
+	r->addr = cp->d->cfg.addr;
+}
+
 static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q)
 {
 	struct xtoe_resp r = { .op = q->op, .id = q->id };
 
-	if (q->op != XTOE_OP_HELLO && !c->pid) {
+	if (q->op == XTOE_OP_INFO) {
+		req_info(cp, &r);
+	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
 		resp_error(&r, EPROTO, "HELLO first");
 	} else {
 		switch (q->op) {

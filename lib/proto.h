@@ -23,6 +23,8 @@ enum xtoe_op {
 	XTOE_OP_UNLISTEN,  /* a: listener id */
 	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,
 			      laddr/lport in the response */
+	XTOE_OP_INFO,      /* (no HELLO needed; tools) -> msg: interface name,
+			      addr: the daemon's address */
 };
 
 struct xtoe_req {

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/* Tool side helpers: which interface a daemon serves, its pin directory. */
+#ifndef XTOE_LOADER_CTL_H
+#define XTOE_LOADER_CTL_H
+
+#include <stddef.h>
+
+#define XTOE_PIN_ROOT "/sys/fs/bpf/xtoe"
+
+/* Ask the daemon at sock_path (XTOE_OP_INFO) for its interface name. */
+int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len);
+
+#endif /* XTOE_LOADER_CTL_H */
