@@ -268,6 +268,8 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 		return;
 	memcpy(ep.smac, cp->d->mac, 6);
 	memcpy(ep.dmac, s->smac, 6); /* the peer, or the router before it */
+	ep.vlan = s->vlan;           /* replies carry the SYN's 802.1Q tag */
+	ep.vlan_tci = s->vlan_tci;
 	ep.saddr = s->daddr;
 	ep.daddr = s->saddr;
 	ep.sport = s->dport;

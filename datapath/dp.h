@@ -61,7 +61,8 @@ struct dp {
 
 /* dp_rx.c */
 uint32_t dp_poll_rx(struct dp *dp);
-void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len);
+/* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
 /* dp_out.c */
 void dp_queue(struct dp *dp, uint32_t idx);
 void dp_service(struct dp *dp);

@@ -36,12 +36,14 @@
 
 /* Skeletons are generated as NAME_bpf, so struct steer stays this module's handle. */
 #include "steer.skel.h"
+#include "vlan_strip.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define PIN_ROOT BPFFS_ROOT "/xtoe"
 
 struct steer {
 	struct steer_bpf *skel;
+	struct vlan_strip_bpf *vlan;  /* built-in module, first in the chain */
 	struct xchain *chain; /* entry program + module chain; steer is last */
 	int entry_fd;
 	int link_fd;
@@ -353,6 +355,29 @@ static int link_steer(struct steer *s)
 	return slot < 0 ? slot : 0;
 }
 
+/* Built-in vlan_strip at the head of the chain: tagged frames reach the
+ * data-path untagged, with the tag in the metadata. */
+static int link_vlan_strip(struct steer *s)
+{
+	struct xchain_pos pos = { .where = XCHAIN_FIRST };
+	int err, slot;
+
+	s->vlan = vlan_strip_bpf__open();
+	if (!s->vlan)
+		return -errno ?: -EINVAL;
+	err = xchain_reuse_maps(s->chain, s->vlan->obj) ?:
+	      vlan_strip_bpf__load(s->vlan);
+	if (err) {
+		fprintf(stderr, "steer: %s: loading the vlan_strip module "
+			"failed: %s (XTOE_VERBOSE=1 for the verifier log)\n",
+			s->ifname, strerror(-err));
+		return err;
+	}
+	slot = xchain_insert(s->chain, bpf_program__fd(s->vlan->progs.vlan_strip),
+			     "vlan_strip", XTOE_MOD_F_BUILTIN, &pos);
+	return slot < 0 ? slot : 0;
+}
+
 int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	       enum steer_xdp_mode mode)
 {
@@ -396,7 +421,7 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	err = pin_maps(s);
 	if (err)
 		goto fail_unpin;
-	err = link_steer(s);
+	err = link_steer(s) ?: link_vlan_strip(s);
 	if (err)
 		goto fail_unpin;
 	err = attach(s, mode);
@@ -408,6 +433,7 @@ fail_unpin:
 	unpin_maps(s);
 fail:
 	steer_bpf__destroy(s->skel);
+	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);
 	free(s);
 	return err;
@@ -421,6 +447,7 @@ void steer_close(struct steer *s)
 		close(s->link_fd); /* last reference: detaches the program */
 	unpin_maps(s);
 	steer_bpf__destroy(s->skel);
+	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);
 	free(s);
 }

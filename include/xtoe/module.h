@@ -127,7 +127,12 @@ struct {
  * bpf_xdp_adjust_head/meta/tail: fetch it again. */
 static __always_inline struct xtoe_meta *xtoe_meta_get(struct xdp_md *ctx)
 {
-	struct xtoe_meta *m = (void *)(long)ctx->data_meta;
+	struct xtoe_meta *m;
+
+	/* Read ctx afresh on every path: a load shared between paths gets a
+	 * zero-extension the verifier refuses on a packet pointer. */
+	asm volatile("" ::: "memory");
+	m = (void *)(long)ctx->data_meta;
 
 	if ((void *)(m + 1) > (void *)(long)ctx->data)
 		return NULL;
@@ -135,6 +140,70 @@ static __always_inline struct xtoe_meta *xtoe_meta_get(struct xdp_md *ctx)
 }
 
 /* One frame seen by slot, with verdict v (seen_too = 0: verdict only). */
+/* --- 802.1Q tags: popped into the metadata, pushed back for the kernel - */
+
+/* Pop the outer 802.1Q tag (TPID 0x8100) into meta->vlan_tci and set
+ * XTOE_META_F_VLAN. Returns 0 popped, 1 no such tag, -1 on error. Packet
+ * pointers are stale afterwards. */
+static __always_inline int xtoe_vlan_pop(struct xdp_md *ctx)
+{
+	void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
+	struct parse_vlan_hdr *v = data + ETH_ALEN * 2 + 2;
+	struct xtoe_meta *meta = xtoe_meta_get(ctx);
+	__u8 macs[ETH_ALEN * 2];
+
+	if (!meta || (void *)(v + 1) > end ||
+	    ((struct ethhdr *)data)->h_proto != bpf_htons(ETH_P_8021Q))
+		return 1;
+	/* the metadata moves with the head: fill it in first */
+	meta->vlan_tci = bpf_ntohs(v->tci);
+	meta->flags |= XTOE_META_F_VLAN;
+	__builtin_memcpy(macs, data, sizeof(macs));
+	if (bpf_xdp_adjust_head(ctx, (int)sizeof(*v))) {
+		meta = xtoe_meta_get(ctx);
+		if (meta)
+			meta->flags &= ~XTOE_META_F_VLAN;
+		return -1;
+	}
+	data = (void *)(long)ctx->data;
+	if (data + ETH_HLEN > (void *)(long)ctx->data_end)
+		return -1; /* cannot happen: the frame had the tag */
+	__builtin_memcpy(data, macs, sizeof(macs)); /* EtherType is in place */
+	return 0;
+}
+
+/* Put a tag popped by xtoe_vlan_pop back (frames handed to the kernel see
+ * what arrived). Returns 0, or -1 on error. */
+static __always_inline int xtoe_vlan_push(struct xdp_md *ctx)
+{
+	struct xtoe_meta *meta = xtoe_meta_get(ctx);
+	__u8 macs[ETH_ALEN * 2];
+	__be16 *tag;
+	void *data;
+	__u16 tci;
+
+	if (!meta || !(meta->flags & XTOE_META_F_VLAN))
+		return 0;
+	tci = meta->vlan_tci;
+	data = (void *)(long)ctx->data;
+	if (data + ETH_HLEN > (void *)(long)ctx->data_end)
+		return -1;
+	__builtin_memcpy(macs, data, sizeof(macs));
+	if (bpf_xdp_adjust_head(ctx, -4))
+		return -1;
+	data = (void *)(long)ctx->data;
+	tag = data + ETH_ALEN * 2; /* TPID, TCI; the old EtherType follows */
+	if ((void *)(tag + 3) > (void *)(long)ctx->data_end)
+		return -1;
+	__builtin_memcpy(data, macs, sizeof(macs));
+	tag[0] = bpf_htons(ETH_P_8021Q);
+	tag[1] = bpf_htons(tci);
+	meta = xtoe_meta_get(ctx);
+	if (meta)
+		meta->flags &= ~XTOE_META_F_VLAN;
+	return 0;
+}
+
 static __always_inline void xtoe_count_v(__u32 slot, __u32 v, int seen_too)
 {
 	struct xtoe_mstat *st = bpf_map_lookup_elem(&xtoe_mstats, &slot);
@@ -180,6 +249,8 @@ static __always_inline int xtoe_chain_verdict(struct xdp_md *ctx, int v)
 	xtoe_count(meta->slot, (__u32)v);
 	if (v != XTOE_NEXT) {
 		meta->verdict_by = meta->slot;
+		if (v == XTOE_PASS && (meta->flags & XTOE_META_F_VLAN))
+			xtoe_vlan_push(ctx); /* the kernel gets the frame as it came */
 		return v;
 	}
 	xtoe_chain_next(ctx, meta);

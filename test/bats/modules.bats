@@ -29,7 +29,8 @@ teardown() {
 	local m
 	[ -S "$TOPO_SOCK" ] || return 0
 	for m in $(chain_names); do
-		[ "$m" = steer ] || "$CTL" module del "$m" >/dev/null 2>&1 || true
+		case $m in steer|vlan_strip) continue ;; esac
+		"$CTL" module del "$m" >/dev/null 2>&1 || true
 	done
 }
 
@@ -63,9 +64,10 @@ for m in json.load(sys.stdin)["modules"]:
 @test "module list: steering is the final module; -i and the daemon socket agree" {
 	run "$CTL" module list
 	assert_success
-	assert_line --regexp '^0 +steer .*\(final\)$'
+	assert_line --regexp '^0 +vlan_strip .*\(built-in\)$'
+	assert_line --regexp '^1 +steer .*\(final\)$'
 	run chain_names
-	assert_output "steer"
+	assert_output "vlan_strip steer"
 	run env -u XTOE_SOCK "$CTL" -i "$TOPO_XIF" -j module list
 	assert_success
 	assert_output --partial '"name":"steer","slot":1'
@@ -78,7 +80,7 @@ for m in json.load(sys.stdin)["modules"]:
 	assert_success
 	assert_output "module icmp_drop: added"
 	run chain_names
-	assert_output "icmp_drop steer"
+	assert_output "vlan_strip icmp_drop steer"
 	run limit 5 in_l ping -c 2 -W 1 "$TOPO_XADDR"
 	assert_failure
 	[ "$(counter icmp_drop drop)" -ge 2 ]
@@ -88,7 +90,7 @@ for m in json.load(sys.stdin)["modules"]:
 	run "$CTL" module del icmp_drop
 	assert_success
 	run chain_names
-	assert_output "steer"
+	assert_output "vlan_strip steer"
 	[ ! -e /sys/fs/bpf/xtoe/"$TOPO_XIF"/icmp_drop ]
 	run limit 5 in_l ping -c 1 -W 1 "$TOPO_XADDR"
 	assert_success
@@ -114,7 +116,7 @@ for m in json.load(sys.stdin)["modules"]:
 	assert_equal "$status" 1
 	assert_output --partial "error: expected ';'"
 	assert_output --partial '{"error":'
-	assert_equal "$(chain_names)" "steer"
+	assert_equal "$(chain_names)" "vlan_strip steer"
 }
 
 @test "--first, --before and --after place modules; the final module stays last" {
@@ -122,10 +124,10 @@ for m in json.load(sys.stdin)["modules"]:
 	"$CTL" module add "$EXOBJ/port_class.bpf.o" --first
 	"$CTL" module add "$EXOBJ/syn_guard.bpf.o" --after port_class
 	run chain_names
-	assert_output "port_class syn_guard port_count steer"
+	assert_output "port_class syn_guard vlan_strip port_count steer"
 	"$CTL" module add "$MODS/icmp_drop.bpf.c" --name icmp2 --before port_count
 	run chain_names
-	assert_output "port_class syn_guard icmp2 port_count steer"
+	assert_output "port_class syn_guard vlan_strip icmp2 port_count steer"
 	run "$CTL" module add "$MODS/icmp_drop.bpf.c" --name icmp3 --after steer
 	assert_equal "$status" 1
 	assert_output --partial "final module"
@@ -135,14 +137,14 @@ for m in json.load(sys.stdin)["modules"]:
 	assert_equal "$status" 1
 	assert_output --partial "already in the chain"
 	for m in port_class syn_guard icmp2 port_count; do "$CTL" module del $m; done
-	assert_equal "$(chain_names)" "steer"
+	assert_equal "$(chain_names)" "vlan_strip steer"
 }
 
 @test "hardware offload mode is refused with a clear message" {
 	run in_x "$CTL" module add "$EXOBJ/port_count.bpf.o" --mode hw
 	assert_equal "$status" 1
 	assert_output --partial "refuses XDP hardware offload"
-	assert_equal "$(chain_names)" "steer"
+	assert_equal "$(chain_names)" "vlan_strip steer"
 }
 
 @test "example port_count counts packets per destination port" {
@@ -206,7 +208,7 @@ for m in json.load(sys.stdin)["modules"]:
 	wait "$loop"
 	[ ! -e "$fails" ] || { cat "$TOPO_DIR/stream.log"; false; }
 	[ "$(wc -l <"$runs")" -ge 1 ]
-	assert_equal "$(chain_names)" "steer"
+	assert_equal "$(chain_names)" "vlan_strip steer"
 	[ "$(counter steer seen)" -gt 0 ]
 }
 

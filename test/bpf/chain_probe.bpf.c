@@ -22,6 +22,9 @@ XTOE_MODULE(probe_b) { return tag(meta, 2); }
 XTOE_MODULE(probe_c) { return tag(meta, 3); }
 XTOE_MODULE(probe_drop) { return xtoe_drop(meta, XTOE_DROP_MODULE); }
 
+/* Transmits: the output frame is what the modules before left. */
+XTOE_MODULE(probe_tx) { return XTOE_TX; }
+
 XTOE_MODULE(probe_sink)
 {
 	struct xtoe_meta copy = *meta;
