@@ -16,6 +16,8 @@ BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
 EXMOD_SRCS := $(wildcard examples/modules/*.bpf.c)
 EXMOD_OBJS := $(patsubst examples/modules/%.bpf.c,$(BUILD)/examples/modules/%.bpf.o,$(EXMOD_SRCS))
+CMOD_SRCS  := $(wildcard examples/cmodules/*.c)
+CMOD_SOS   := $(patsubst examples/cmodules/%.c,$(BUILD)/examples/cmodules/%.so,$(CMOD_SRCS))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 DP_OBJS    := $(call objs,$(DP_SRCS) $(LOADER_SRCS))
@@ -28,7 +30,7 @@ BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl
 LIBS := $(BUILD)/lib/libxtoe.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-long demo bench clean help
-all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS)
+all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -56,6 +58,12 @@ $(BUILD)/examples/modules/%.bpf.o: examples/modules/%.bpf.c $(wildcard include/x
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Example C modules (include/xtoe/cmodule.h): shared objects for --cmodule.
+$(BUILD)/examples/cmodules/%.so: examples/cmodules/%.c include/xtoe/cmodule.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
 
 # --- daemon --------------------------------------------------------------
 $(DP_OBJS) $(CORE_SAN): $(SKELS)

@@ -158,6 +158,7 @@ static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *fr
 	cmd->flags = ack ? DP_INSTALL_ACK : 0;
 	cmd->conn = c->tcp;
 	cp_cmd_commit(cp);
+	cmods_conn(&cp->d->cmods, XTOE_CM_CONN_OPEN, &c->tcp.ep); /* C modules */
 	if (frame) {
 		cmd = cp_cmd_reserve(cp);
 		cmd->type = DP_CMD_REINJECT;
@@ -463,6 +464,7 @@ void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n)
 
 	if (!c || c->state != CPC_INSTALLED)
 		return;
+	cmods_conn(&cp->d->cmods, XTOE_CM_CONN_CLOSE, &n->conn.ep); /* C modules */
 	if (n->conn.state == TCP_TIME_WAIT) {
 		c->state = CPC_TIME_WAIT;
 		c->tcp = n->conn;

@@ -100,6 +100,7 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 		return;
 	}
 	dp->st.rx_segs++;
+	cmods_rx(&dp->d->cmods, &seg, data, len); /* C modules (cmod.h) */
 	f = dp_lookup(dp, &seg);
 	if (!f) {
 		dp_to_cp(dp, data, len, vlan);

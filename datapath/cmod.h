@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * C modules (include/xtoe/cmodule.h) in the daemon: load at start, call
+ * their hooks from the stages, unload at exit. The set is fixed while the
+ * threads run, so the hooks read it without synchronisation.
+ */
+#ifndef XTOE_CMOD_H
+#define XTOE_CMOD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <xtoe/cmodule.h>
+
+#define CMOD_MAX 8
+
+struct tcp_seg;
+struct tcp_endpoints;
+
+struct cmod {
+	const struct xtoe_cmodule *m;
+	void *state;
+	void *dl;
+};
+
+struct cmods {
+	int n;
+	bool any_rx, any_tx, any_conn;
+	struct cmod v[CMOD_MAX];
+};
+
+/* spec: FILE.so or FILE.so:ARGS. -errno with a message naming the file. */
+int cmods_load(struct cmods *cs, const char *spec);
+void cmods_unload(struct cmods *cs);
+
+/* Hooks (no-ops without modules). */
+void cmods_rx(const struct cmods *cs, const struct tcp_seg *s,
+	      const uint8_t *frame, uint32_t len);
+void cmods_tx(const struct cmods *cs, const uint8_t *frame, uint32_t len);
+void cmods_conn(const struct cmods *cs, enum xtoe_cm_event ev,
+		const struct tcp_endpoints *ep);
+
+#endif /* XTOE_CMOD_H */
