@@ -270,7 +270,7 @@ static int setup_port(struct xtoed *d)
 static int load_cmodules(struct xtoed *d)
 {
 	for (int i = 0; i < d->cfg.ncmodules; i++) {
-		int err = cmods_load(&d->cmods, d->cfg.cmodules[i]);
+		int err = cmods_load(&d->cmods, d->cfg.cmodules[i], NULL, 0);
 
 		if (err)
 			return err;

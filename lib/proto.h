@@ -16,6 +16,7 @@
 
 #define XTOE_PROTO_VERSION 1
 #define XTOE_DEFAULT_SOCK_DIR "/run/xtoe"
+#define XTOE_CMODULE_SPEC_MAX 4096
 
 enum xtoe_op {
 	XTOE_OP_HELLO = 1, /* a: version, b: pid */
@@ -25,6 +26,9 @@ enum xtoe_op {
 			      laddr/lport in the response */
 	XTOE_OP_INFO,      /* (no HELLO needed; tools) -> msg: interface name,
 			      addr: the daemon's address */
+	XTOE_OP_CMODULE_ADD, /* (no HELLO; the daemon's own user only) a: length
+			      of FILE.so[:ARGS], which follows the request on
+			      the socket (absolute path, no NUL) -> msg: name */
 };
 
 struct xtoe_req {

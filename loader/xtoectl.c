@@ -21,6 +21,7 @@
 #include "chain.h"
 #include "ctl.h"
 #include "module.h"
+#include "proto.h"
 
 enum { EXIT_USAGE = 2 };
 
@@ -58,7 +59,8 @@ static void usage(FILE *f)
 		"  module add FILE.bpf.c|FILE.o   compile, verify, load, insert into the chain\n"
 		"  module list                    modules in chain order, with counters\n"
 		"  module del NAME                remove from the chain\n"
-		"  module replace NAME FILE       swap the program in NAME's place\n\n"
+		"  module replace NAME FILE       swap the program in NAME's place\n"
+		"  cmodule add FILE.so[:ARGS]     load a C module into the running daemon\n\n"
 		"options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[40];
@@ -218,11 +220,52 @@ static int cmd_module(struct cli *c, struct xchain *ch, int argc, char **argv)
 	return -EINVAL - 1000; /* usage */
 }
 
+/* The daemon's socket: --sock, $XTOE_SOCK, or the default for -i IFACE. */
+static const char *daemon_sock(const struct cli *c, char *buf, size_t len)
+{
+	const char *s = c->sock ? c->sock : getenv(XTOE_SOCK_ENV);
+
+	if (s || !c->iface)
+		return s;
+	snprintf(buf, len, XTOE_DEFAULT_SOCK_DIR "/%s.sock", c->iface);
+	return buf;
+}
+
+static int cmd_cmodule(struct cli *c, int argc, char **argv)
+{
+	char buf[128], name[100];
+	const char *sock = daemon_sock(c, buf, sizeof(buf));
+	int err;
+
+	if (argc != 3 || strcmp(argv[1], "add")) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!sock) {
+		fprintf(stderr, "xtoectl: which daemon? pass --sock PATH, set "
+			"XTOE_SOCK, or -i IFACE for the default socket\n");
+		return EXIT_USAGE;
+	}
+	err = xctl_cmodule_add(sock, argv[2], name, sizeof(name));
+	if (err) {
+		if (c->json)
+			printf("{\"error\":\"%s\"}\n", strerror(-err));
+		return 1;
+	}
+	if (c->json)
+		printf("{\"cmodule\":\"%s\"}\n", name);
+	else
+		printf("cmodule %s: loaded\n", name);
+	return 0;
+}
+
 static int run(struct cli *c, int argc, char **argv)
 {
 	struct xchain *ch;
 	int err;
 
+	if (argc >= 1 && !strcmp(argv[0], "cmodule"))
+		return cmd_cmodule(c, argc, argv);
 	if (argc < 2 || strcmp(argv[0], "module")) {
 		usage(stderr);
 		return EXIT_USAGE;

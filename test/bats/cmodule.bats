@@ -48,3 +48,30 @@ teardown() {
 	assert_equal "$status" 1
 	assert_output --partial "cannot load C module /nonexistent/mod.so"
 }
+
+@test "xtoectl cmodule add loads a C module into the running daemon" {
+	topo_up
+	xtoed_start
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
+	local echo_pid=$SPAWN_PID
+	wait_port l "$TOPO_XADDR" 7000
+	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 1M
+	assert_success
+	run "$TOPO_BIN/xtoectl" cmodule add "$TOPO_ROOT/build/lib/libxtoe.so"
+	assert_equal "$status" 1
+	assert_output --partial "is not an xtoe C module"
+	run "$TOPO_BIN/xtoectl" -j cmodule add "$SEGSTAT:$TOPO_DIR/segstat.txt"
+	assert_success
+	assert_output '{"cmodule":"segstat"}'
+	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 1M
+	assert_success
+	sleep 0.2
+	kill "$echo_pid"
+	xtoed_stop
+	run cat "$TOPO_DIR/segstat.txt"
+	read -r _ _ rx_segs _ rx_bytes _ tx_segs _ tx_bytes _ <<<"$output"
+	echo "$output"
+	# the second transfer only
+	[ "$rx_bytes" -ge 1048576 ] && [ "$rx_bytes" -lt 2097152 ]
+	[ "$tx_bytes" -ge 1048576 ] && [ "$tx_bytes" -lt 2097152 ]
+}
