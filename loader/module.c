@@ -3,6 +3,7 @@
 #include "module.h"
 
 #include <errno.h>
+#include <libgen.h>
 #include <limits.h>
 #include <net/if.h>
 #include <stdio.h>
@@ -277,12 +278,35 @@ static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
 	return err;
 }
 
+/* A bare name (no '/' or '.') is a built-in module: the object next to
+ * the executable, ../bpf/NAME.bpf.o (build/bin/xtoectl -> build/bpf/). */
+static bool builtin_object(const char *name, char *buf, size_t len)
+{
+	char exe[PATH_MAX];
+	ssize_t n;
+
+	if (strchr(name, '/') || strchr(name, '.'))
+		return false;
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return false;
+	exe[n] = 0;
+	snprintf(buf, len, "%s/../bpf/%s.bpf.o", dirname(exe), name);
+	return access(buf, R_OK) == 0;
+}
+
 int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	     const struct xmod_opts *o, char *name_out)
 {
+	char builtin[PATH_MAX + 32];
+	uint32_t flags = 0;
 	struct xmod m;
 	int err, slot;
 
+	if (builtin_object(file, builtin, sizeof(builtin))) {
+		file = builtin;
+		flags = XTOE_MOD_F_BUILTIN;
+	}
 	err = xchain_lock(c);
 	if (err)
 		return err;
@@ -294,7 +318,7 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	}
 	err = xmod_load(c, &m, file, o->name, o);
 	if (!err) {
-		slot = xchain_insert(c, bpf_program__fd(m.prog), m.name, 0, pos);
+		slot = xchain_insert(c, bpf_program__fd(m.prog), m.name, flags, pos);
 		err = slot < 0 ? slot : 0;
 	}
 	if (err && m.name[0] && xchain_find(c, m.name) < 0)

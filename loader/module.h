@@ -26,7 +26,8 @@ struct xmod_opts {
 
 int xmod_parse_mode(const char *s, enum xmod_mode *mode);
 
-/* FILE.bpf.c / FILE.c is compiled first; FILE.o is loaded as is.
+/* FILE.bpf.c / FILE.c is compiled first; FILE.o is loaded as is; a bare
+ * NAME is the built-in module NAME (firewall, classify, trace, splice...).
  * name_out (XTOE_MOD_NAME_MAX bytes, may be NULL): the name it got. */
 int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	     const struct xmod_opts *o, char *name_out);

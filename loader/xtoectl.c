@@ -56,7 +56,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xtoectl [OPTIONS] NOUN VERB [ARGS]\n\n"
-		"  module add FILE.bpf.c|FILE.o   compile, verify, load, insert into the chain\n"
+		"  module add FILE.bpf.c|FILE.o|BUILTIN  compile, verify, load, insert into the chain\n"
+		"                                 (built-ins: firewall classify trace splice ...)\n"
 		"  module list                    modules in chain order, with counters\n"
 		"  module del NAME                remove from the chain\n"
 		"  module replace NAME FILE       swap the program in NAME's place\n"
@@ -136,9 +137,14 @@ static const char *const verdict_names[XTOE_V__COUNT] = {
 	"aborted", "drop", "pass", "tx", "redirect", "next",
 };
 
-static void list_json(const struct cli *c, const struct xchain_ent *e, int n)
+static void list_json(const struct cli *c, const struct xchain_ent *e, int n,
+		      const struct xtoe_mstat *entry)
 {
-	printf("{\"iface\":\"%s\",\"modules\":[", c->ifname);
+	printf("{\"iface\":\"%s\",\"entry\":{\"frames\":%llu,\"passed\":%llu,"
+	       "\"failed_tail_calls\":%llu},\"modules\":[", c->ifname,
+	       (unsigned long long)entry->seen,
+	       (unsigned long long)entry->v[XTOE_PASS],
+	       (unsigned long long)entry->v[XTOE_ABORTED]);
 	for (int i = 0; i < n; i++) {
 		printf("%s{\"pos\":%u,\"name\":\"%s\",\"slot\":%u,\"prog_id\":%u,"
 		       "\"builtin\":%s,\"final\":%s,\"seen\":%llu,\"verdicts\":{",
@@ -155,8 +161,13 @@ static void list_json(const struct cli *c, const struct xchain_ent *e, int n)
 	printf("]}\n");
 }
 
-static void list_text(const struct xchain_ent *e, int n)
+static void list_text(const struct xchain_ent *e, int n,
+		      const struct xtoe_mstat *entry)
 {
+	printf("entry: %llu frames, %llu passed by the entry itself, %llu failed "
+	       "tail calls\n", (unsigned long long)entry->seen,
+	       (unsigned long long)entry->v[XTOE_PASS],
+	       (unsigned long long)entry->v[XTOE_ABORTED]);
 	printf("%-3s %-20s %4s %7s %10s %10s %10s %10s %10s %10s\n", "POS",
 	       "NAME", "SLOT", "PROG", "SEEN", "NEXT", "DROP", "PASS", "TX",
 	       "REDIRECT");
@@ -176,14 +187,17 @@ static void list_text(const struct xchain_ent *e, int n)
 static int cmd_list(struct cli *c, struct xchain *ch)
 {
 	struct xchain_ent e[XTOE_CHAIN_SLOTS];
+	struct xtoe_mstat entry;
 	int n = xchain_walk(ch, e, XTOE_CHAIN_SLOTS);
 
 	if (n < 0)
 		return n;
+	if (xchain_entry_stats(ch, &entry))
+		memset(&entry, 0, sizeof(entry));
 	if (c->json)
-		list_json(c, e, n);
+		list_json(c, e, n, &entry);
 	else
-		list_text(e, n);
+		list_text(e, n, &entry);
 	return 0;
 }
 
