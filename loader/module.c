@@ -24,6 +24,7 @@ struct xmod {
 	struct bpf_program *prog;
 	char name[XTOE_MOD_NAME_MAX];
 	char *log;
+	bool rejected; /* by the verifier (else: maps, files, ...) */
 };
 
 int xmod_parse_mode(const char *s, enum xmod_mode *mode)
@@ -75,14 +76,14 @@ static void mod_dir(const struct xchain *c, const char *name, char *buf,
 	snprintf(buf, len, "%s/%s", xchain_dir(c), name);
 }
 
-/* The module's own maps are pinned (or reused) at DIR/NAME/MAP. */
-static int set_pins(const struct xchain *c, struct xmod *m)
+/* The module's own maps are pinned (or reused) at DIR/SUB/MAP. */
+static int set_pins(const struct xchain *c, struct xmod *m, const char *sub)
 {
 	char dir[PATH_MAX], path[PATH_MAX + 64];
 	struct bpf_map *map;
 	int err;
 
-	mod_dir(c, m->name, dir, sizeof(dir));
+	mod_dir(c, sub, dir, sizeof(dir));
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
 		fprintf(stderr, "xtoectl: module %s: cannot create %s: %s\n",
@@ -245,9 +246,22 @@ static int open_obj(struct xmod *m, const char *path, const char *file,
 	return check_name(name ? name : bpf_program__name(m->prog));
 }
 
-/* Open, compile if needed, and load file as module `name` (pins reused). */
+static void report_load(const struct xmod *m, int err, bool verbose)
+{
+	if (m->rejected) {
+		report_verifier(m, err, verbose);
+		return;
+	}
+	fprintf(stderr, "xtoectl: module %s: loading failed: %s; its maps could "
+		"not be created or reused (-v shows libbpf's messages)\n", m->name,
+		strerror(-err));
+}
+
+/* Open, compile if needed, and load file as module `name`, its maps
+ * pinned (or reused) under pin_sub. */
 static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
-		     const char *name, const struct xmod_opts *o)
+		     const char *name, const struct xmod_opts *o,
+		     const char *pin_sub, bool quiet_maps)
 {
 	char tmp[64] = "";
 	const char *path;
@@ -261,17 +275,19 @@ static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
 	if (!err && o->mode == XMOD_MODE_HW)
 		err = hw_offload(m, o);
 	if (!err)
-		err = xchain_reuse_maps(c, m->obj) ?: set_pins(c, m);
+		err = xchain_reuse_maps(c, m->obj) ?:
+		      set_pins(c, m, pin_sub ? pin_sub : m->name);
 	if (!err && !(m->log = calloc(1, LOG_SIZE)))
 		err = -ENOMEM;
 	if (!err)
 		err = bpf_program__set_log_buf(m->prog, m->log, LOG_SIZE);
 	if (!err) {
 		err = bpf_object__load(m->obj);
+		m->rejected = err && m->log[0];
 		if (err && o->mode == XMOD_MODE_HW)
 			hw_refused(o, err);
-		else if (err)
-			report_verifier(m, err, o->verbose);
+		else if (err && (m->rejected || !quiet_maps))
+			report_load(m, err, o->verbose);
 	}
 	if (tmp[0])
 		unlink(tmp);
@@ -316,7 +332,7 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 		err = -EEXIST;
 		goto out;
 	}
-	err = xmod_load(c, &m, file, o->name, o);
+	err = xmod_load(c, &m, file, o->name, o, NULL, false);
 	if (!err) {
 		slot = xchain_insert(c, bpf_program__fd(m.prog), m.name, flags, pos);
 		err = slot < 0 ? slot : 0;
@@ -328,6 +344,34 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	xmod_free(&m);
 out:
 	xchain_unlock(c);
+	return err;
+}
+
+/* The new object's maps do not fit the pinned ones (another definition):
+ * load it with new maps pinned aside, swap, then put its pins in place of
+ * the old ones. The old module's state is dropped. */
+static int replace_fresh_maps(struct xchain *c, const char *name,
+			      const char *file, const struct xmod_opts *o)
+{
+	char fresh[XTOE_MOD_NAME_MAX + 8], old_dir[PATH_MAX], new_dir[PATH_MAX];
+	struct xmod m;
+	int err;
+
+	snprintf(fresh, sizeof(fresh), "%s~new", name); /* bpffs refuses dots */
+	mod_dir(c, fresh, new_dir, sizeof(new_dir));
+	mod_dir(c, name, old_dir, sizeof(old_dir));
+	xtoe_rm_pins(new_dir);
+	err = xmod_load(c, &m, file, name, o, fresh, false);
+	if (!err)
+		err = xchain_swap(c, name, bpf_program__fd(m.prog));
+	if (!err) {
+		xtoe_rm_pins(old_dir);
+		if (rename(new_dir, old_dir))
+			err = -errno;
+	} else {
+		xtoe_rm_pins(new_dir);
+	}
+	xmod_free(&m);
 	return err;
 }
 
@@ -346,7 +390,12 @@ int xmod_replace(struct xchain *c, const char *name, const char *file,
 		err = -ENOENT;
 		goto out;
 	}
-	err = xmod_load(c, &m, file, name, o);
+	err = xmod_load(c, &m, file, name, o, name, true);
+	if (err && !m.rejected && o->mode != XMOD_MODE_HW) {
+		xmod_free(&m);
+		err = replace_fresh_maps(c, name, file, o);
+		goto out;
+	}
 	if (!err)
 		err = xchain_swap(c, name, bpf_program__fd(m.prog));
 	xmod_free(&m);

@@ -160,6 +160,26 @@ for m in json.load(sys.stdin)["modules"]:
 	assert_equal "$status" 1
 }
 
+@test "replace keeps a module's maps when they fit, and swaps in new ones when they do not" {
+	local pins=/sys/fs/bpf/xtoe/$TOPO_XIF/port_count
+	"$CTL" module add "$EXAMPLES/port_count.bpf.c"
+	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 64K
+	id1=$(bpftool -j map show pinned $pins/port_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	run "$CTL" module replace port_count "$EXAMPLES/port_count.bpf.c"
+	assert_success
+	id2=$(bpftool -j map show pinned $pins/port_stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+	assert_equal "$id2" "$id1"
+	run "$CTL" module replace port_count "$MODS/port_count_big.bpf.c"
+	assert_success
+	run bpftool -j map show pinned $pins/port_stats
+	assert_output --partial '"max_entries":8192'
+	[ ! -e "$pins~new" ]
+	assert_equal "$(chain_names)" "vlan_strip port_count steer"
+	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 64K
+	assert_success
+	[ "$(counter port_count seen)" -gt 0 ]
+}
+
 @test "hardware offload mode is refused with a clear message" {
 	run in_x "$CTL" module add "$EXOBJ/port_count.bpf.o" --mode hw
 	assert_equal "$status" 1
