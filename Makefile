@@ -73,7 +73,7 @@ $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) 
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
 # --- xtoectl: host loader CLI over the loader library (loader/) ----------
-$(BUILD)/bin/xtoectl: $(call objs,loader/xtoectl.c $(LOADER_SRCS)) | $(BUILD)/bin
+$(BUILD)/bin/xtoectl: $(call objs,loader/xtoectl.c $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 

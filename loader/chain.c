@@ -27,20 +27,24 @@
 
 #include "chain.skel.h"
 
+#define NMAPS 6
+
 struct xchain {
 	struct chain_bpf *skel; /* owner (daemon) only */
-	int chain_fd, next_fd, mstats_fd, mods_fd;
+	int chain_fd, next_fd, mstats_fd, mods_fd, ctl_fd, vtrace_fd;
 	int lock_fd;
 	char dir[PATH_MAX];
 };
 
 static const char *const map_names[] = {
 	XTOE_MAP_CHAIN, XTOE_MAP_NEXT, XTOE_MAP_MSTATS, XTOE_MAP_MODS,
+	XTOE_MAP_CTL, XTOE_MAP_VTRACE,
 };
 
 static int *map_fd(struct xchain *c, size_t i)
 {
-	int *fds[] = { &c->chain_fd, &c->next_fd, &c->mstats_fd, &c->mods_fd };
+	int *fds[] = { &c->chain_fd, &c->next_fd, &c->mstats_fd, &c->mods_fd,
+		       &c->ctl_fd, &c->vtrace_fd };
 
 	return fds[i];
 }
@@ -52,6 +56,7 @@ static struct xchain *xchain_new(const char *dir)
 	if (!c)
 		return NULL;
 	c->chain_fd = c->next_fd = c->mstats_fd = c->mods_fd = c->lock_fd = -1;
+	c->ctl_fd = c->vtrace_fd = -1;
 	snprintf(c->dir, sizeof(c->dir), "%s", dir ? dir : "");
 	return c;
 }
@@ -62,7 +67,7 @@ void xchain_close(struct xchain *c)
 
 	if (!c)
 		return;
-	for (i = 0; i < 4; i++)
+	for (i = 0; i < NMAPS; i++)
 		if (*map_fd(c, i) >= 0 && !c->skel)
 			close(*map_fd(c, i));
 	if (c->lock_fd >= 0)
@@ -82,7 +87,7 @@ static int pin_maps(struct xchain *c)
 	size_t i;
 	int err;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		struct bpf_map *m =
 			bpf_object__find_map_by_name(c->skel->obj, map_names[i]);
 
@@ -150,7 +155,7 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 	*out = NULL;
 	if (!c)
 		return -ENOMEM;
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		snprintf(path, sizeof(path), "%s/%s", pin_dir, map_names[i]);
 		*map_fd(c, i) = bpf_obj_get(path);
 		if (*map_fd(c, i) < 0) {
@@ -168,11 +173,12 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 
 int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj)
 {
-	const int fds[] = { c->chain_fd, c->next_fd, c->mstats_fd, c->mods_fd };
+	const int fds[] = { c->chain_fd, c->next_fd, c->mstats_fd, c->mods_fd,
+			    c->ctl_fd, c->vtrace_fd };
 	size_t i;
 	int err;
 
-	for (i = 0; i < 4; i++) {
+	for (i = 0; i < NMAPS; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[i]);
 
 		if (!m)
@@ -502,6 +508,19 @@ int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max)
 		sum_stats(c, order[i], &ents[i].st);
 	}
 	return n;
+}
+
+int xchain_trace_verdicts(const struct xchain *c, bool on)
+{
+	struct xtoe_chain_ctl ctl = { .trace_verdicts = on };
+	uint32_t zero = 0;
+
+	return bpf_map_update_elem(c->ctl_fd, &zero, &ctl, BPF_ANY) ? -errno : 0;
+}
+
+int xchain_vtrace_fd(const struct xchain *c)
+{
+	return c->vtrace_fd;
 }
 
 int xchain_entry_stats(const struct xchain *c, struct xtoe_mstat *st)

@@ -12,6 +12,7 @@
 #ifndef XTOE_LOADER_CHAIN_H
 #define XTOE_LOADER_CHAIN_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <xtoe/module.h>
@@ -62,6 +63,9 @@ struct xchain_ent {
 };
 /* The linked modules in chain order; returns how many (<= max) or -errno. */
 int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max);
+/* Verdict records on or off (xtoe_ctl); the ring buffer's fd to read them. */
+int xchain_trace_verdicts(const struct xchain *c, bool on);
+int xchain_vtrace_fd(const struct xchain *c);
 /* Counters of slot 0 (the entry). */
 int xchain_entry_stats(const struct xchain *c, struct xtoe_mstat *st);
 

@@ -67,7 +67,8 @@ static int check_name(const char *name)
 static bool is_chain_map(const char *name)
 {
 	return !strcmp(name, XTOE_MAP_CHAIN) || !strcmp(name, XTOE_MAP_NEXT) ||
-	       !strcmp(name, XTOE_MAP_MSTATS) || !strcmp(name, XTOE_MAP_MODS);
+	       !strcmp(name, XTOE_MAP_MSTATS) || !strcmp(name, XTOE_MAP_MODS) ||
+	       !strcmp(name, XTOE_MAP_CTL) || !strcmp(name, XTOE_MAP_VTRACE);
 }
 
 static void mod_dir(const struct xchain *c, const char *name, char *buf,

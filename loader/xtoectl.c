@@ -14,8 +14,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <bpf/libbpf.h>
+#include <xtoe/drop.h>
 #include <xtoe/xtoe.h>
 
 #include "chain.h"
@@ -30,6 +32,7 @@ struct cli {
 	bool json, verbose;
 	struct xchain_pos pos;
 	struct xmod_opts mo;
+	long count, timeout_s;
 	char ifname[IF_NAMESIZE + 1];
 	char pin_dir[sizeof(XTOE_PIN_ROOT) + IF_NAMESIZE + 2];
 };
@@ -48,6 +51,8 @@ static const struct opt {
 	{ "after", "MODULE", "module add: insert after MODULE", 'A' },
 	{ "first", NULL, "module add: insert at the head of the chain", 'F' },
 	{ "mode", "MODE", "native|skb|hw: the XDP mode the module is meant for", 'm' },
+	{ "count", "N", "module trace: stop after N verdicts (default 10)", 'c' },
+	{ "timeout", "S", "module trace: stop after S seconds (default 10)", 't' },
 	{ "help", NULL, "this text", 'h' },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -61,6 +66,7 @@ static void usage(FILE *f)
 		"  module list                    modules in chain order, with counters\n"
 		"  module del NAME                remove from the chain\n"
 		"  module replace NAME FILE       swap the program in NAME's place\n"
+		"  module trace [--count N] [--timeout S]  print the chain's verdicts as frames pass\n"
 		"  cmodule add FILE.so[:ARGS]     load a C module into the running daemon\n\n"
 		"options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
@@ -87,7 +93,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 	for (size_t i = 0; i < NOPTS; i++)
 		lo[i] = (struct option){ opts[i].name,
 			opts[i].arg ? required_argument : no_argument, NULL, opts[i].val };
-	while ((ch = getopt_long(argc, argv, "i:s:jvn:m:h", lo, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "i:s:jvn:m:c:t:h", lo, NULL)) != -1) {
 		switch (ch) {
 		case 'i': c->iface = optarg; break;
 		case 's': c->sock = optarg; break;
@@ -97,6 +103,8 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case 'B': c->pos = (struct xchain_pos){ XCHAIN_BEFORE, optarg }; break;
 		case 'A': c->pos = (struct xchain_pos){ XCHAIN_AFTER, optarg }; break;
 		case 'F': c->pos = (struct xchain_pos){ XCHAIN_FIRST, NULL }; break;
+		case 'c': c->count = strtol(optarg, NULL, 10); break;
+		case 't': c->timeout_s = strtol(optarg, NULL, 10); break;
 		case 'm':
 			if (xmod_parse_mode(optarg, &c->mo.mode)) {
 				fprintf(stderr, "xtoectl: --mode: native, skb or hw, "
@@ -201,6 +209,80 @@ static int cmd_list(struct cli *c, struct xchain *ch)
 	return 0;
 }
 
+/* --- module trace: verdict records (xtoe_vtrace) ------------------------ */
+
+struct vtrace {
+	const struct cli *cli;
+	struct xchain_ent ents[XTOE_CHAIN_SLOTS];
+	int nents;
+	long seen;
+};
+
+static const char *slot_name(const struct vtrace *t, uint32_t slot)
+{
+	for (int i = 0; i < t->nents; i++)
+		if (t->ents[i].slot == slot)
+			return t->ents[i].info.name;
+	return "?";
+}
+
+static int on_verdict(void *ctx, void *data, size_t size)
+{
+	struct vtrace *t = ctx;
+	const struct xtoe_verdict_rec *r = data;
+	const char *v = r->verdict < XTOE_V__COUNT ? verdict_names[r->verdict] : "?";
+
+	if (size < sizeof(*r) || t->seen >= t->cli->count)
+		return 0;
+	t->seen++;
+	if (t->cli->json)
+		printf("{\"ts_ns\":%llu,\"module\":\"%s\",\"verdict\":\"%s\","
+		       "\"drop\":\"%s\",\"len\":%u,\"vlan\":%d,\"class\":%u}\n",
+		       (unsigned long long)r->ts_ns, slot_name(t, r->slot), v,
+		       xtoe_drop_name(r->meta.drop), r->len,
+		       r->meta.flags & XTOE_META_F_VLAN ? r->meta.vlan_tci & 0xfff : -1,
+		       r->meta.class);
+	else
+		printf("%llu.%06llu %-16s %-8s len %-5u drop %-10s vlan %d class %u\n",
+		       (unsigned long long)(r->ts_ns / 1000000000ull),
+		       (unsigned long long)(r->ts_ns % 1000000000ull / 1000),
+		       slot_name(t, r->slot), v, r->len,
+		       xtoe_drop_name(r->meta.drop),
+		       r->meta.flags & XTOE_META_F_VLAN ? r->meta.vlan_tci & 0xfff : -1,
+		       r->meta.class);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_trace(struct cli *c, struct xchain *ch)
+{
+	struct vtrace t = { .cli = c };
+	struct ring_buffer *rb;
+	struct timespec t0, now;
+	int err;
+
+	if (c->count <= 0)
+		c->count = 10;
+	if (c->timeout_s <= 0)
+		c->timeout_s = 10;
+	t.nents = xchain_walk(ch, t.ents, XTOE_CHAIN_SLOTS);
+	rb = ring_buffer__new(xchain_vtrace_fd(ch), on_verdict, &t, NULL);
+	if (!rb)
+		return -errno;
+	err = xchain_trace_verdicts(ch, true);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!err && t.seen < c->count) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - t0.tv_sec >= c->timeout_s)
+			break;
+		err = ring_buffer__poll(rb, 100);
+		err = err < 0 && err != -EINTR ? err : 0;
+	}
+	xchain_trace_verdicts(ch, false);
+	ring_buffer__free(rb);
+	return err;
+}
+
 static int done(const struct cli *c, const char *what, const char *name)
 {
 	if (c->json)
@@ -219,6 +301,8 @@ static int cmd_module(struct cli *c, struct xchain *ch, int argc, char **argv)
 
 	if (!strcmp(verb, "list") && argc == 2)
 		return cmd_list(c, ch);
+	if (!strcmp(verb, "trace") && argc == 2)
+		return cmd_trace(c, ch);
 	if (!strcmp(verb, "add") && argc == 3) {
 		err = xmod_add(ch, argv[2], &c->pos, &c->mo, name);
 		return err ?: done(c, "added", name);

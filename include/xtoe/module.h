@@ -36,6 +36,8 @@
 #define XTOE_MAP_NEXT   "xtoe_next"
 #define XTOE_MAP_MSTATS "xtoe_mstats"
 #define XTOE_MAP_MODS   "xtoe_mods"
+#define XTOE_MAP_CTL    "xtoe_ctl"
+#define XTOE_MAP_VTRACE "xtoe_vtrace"
 
 /* Per-packet metadata, right before the frame (32 bytes, the kernel's
  * limit). The AF_XDP data-path reads it at data - sizeof(struct xtoe_meta). */
@@ -87,6 +89,26 @@ enum xtoe_mod_state {
 #define XTOE_MOD_F_BUILTIN 0x1
 #define XTOE_MOD_F_FINAL   0x2 /* the steering module: always last */
 
+/* Chain-wide switches (ARRAY xtoe_ctl, one entry), written by tools. */
+struct xtoe_chain_ctl {
+	__u32 trace_verdicts; /* non-zero: a record per final verdict */
+	__u32 rsv;
+};
+
+/* Verdict trace (RINGBUF xtoe_vtrace): one record per frame whose chain
+ * ended with a verdict, when xtoe_ctl.trace_verdicts is set. */
+#define XTOE_VTRACE_SNAP 64
+#define XTOE_VTRACE_SIZE (256 * 1024)
+struct xtoe_verdict_rec {
+	__u64 ts_ns;
+	__u32 len;            /* frame length at the verdict */
+	__u32 caplen;         /* bytes in data[] */
+	__u32 verdict;        /* enum xtoe_verdict */
+	__u32 slot;           /* module that gave it (= meta.verdict_by) */
+	struct xtoe_meta meta;
+	__u8 data[XTOE_VTRACE_SNAP];
+};
+
 struct xtoe_mod_info {
 	char name[XTOE_MOD_NAME_MAX];
 	__u32 prog_id;
@@ -121,6 +143,18 @@ struct {
 	__type(key, __u32);
 	__type(value, struct xtoe_mstat);
 } xtoe_mstats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct xtoe_chain_ctl);
+} xtoe_ctl SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, XTOE_VTRACE_SIZE);
+} xtoe_vtrace SEC(".maps");
 
 /* The metadata block, or NULL when the frame has none (not run behind
  * the entry program). Packet pointers, and so this one, are invalid after
@@ -238,6 +272,43 @@ static __always_inline void xtoe_chain_next(struct xdp_md *ctx,
 	xtoe_count_v(XTOE_SLOT_HEAD, XTOE_ABORTED, 0); /* empty slot */
 }
 
+/* The first min(len, XTOE_VTRACE_SNAP) bytes of the frame into buf;
+ * returns how many. The empty asm keeps the compiler from merging the two
+ * bounds into one the verifier cannot follow. */
+static __always_inline __u32 xtoe_load_head(struct xdp_md *ctx, void *buf, __u32 len)
+{
+	__u64 n = len < XTOE_VTRACE_SNAP ? len : XTOE_VTRACE_SNAP;
+
+	if (n < 1)
+		return 0;
+	asm volatile("" : "+r"(n));
+	if (n > XTOE_VTRACE_SNAP)
+		return 0;
+	return bpf_xdp_load_bytes(ctx, 0, buf, (__u32)n) ? 0 : (__u32)n;
+}
+
+/* A verdict record, when tools asked for them (xtoe_ctl.trace_verdicts). */
+static __always_inline void xtoe_trace_verdict(struct xdp_md *ctx,
+					       struct xtoe_meta *meta, int v)
+{
+	__u32 zero = 0, len = (__u32)(ctx->data_end - ctx->data);
+	struct xtoe_chain_ctl *ctl = bpf_map_lookup_elem(&xtoe_ctl, &zero);
+	struct xtoe_verdict_rec *r;
+
+	if (!ctl || !ctl->trace_verdicts)
+		return;
+	r = bpf_ringbuf_reserve(&xtoe_vtrace, sizeof(*r), 0);
+	if (!r)
+		return;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->len = len;
+	r->verdict = (__u32)v;
+	r->slot = meta->slot;
+	__builtin_memcpy(&r->meta, meta, sizeof(r->meta));
+	r->caplen = xtoe_load_head(ctx, r->data, len);
+	bpf_ringbuf_submit(r, 0);
+}
+
 /* Count the verdict of the module in meta->slot and act on it: NEXT
  * continues the chain (XDP_PASS at its end), the rest end it. */
 static __always_inline int xtoe_chain_verdict(struct xdp_md *ctx, int v)
@@ -249,6 +320,7 @@ static __always_inline int xtoe_chain_verdict(struct xdp_md *ctx, int v)
 	xtoe_count(meta->slot, (__u32)v);
 	if (v != XTOE_NEXT) {
 		meta->verdict_by = meta->slot;
+		xtoe_trace_verdict(ctx, meta, v);
 		if (v == XTOE_PASS && (meta->flags & XTOE_META_F_VLAN))
 			xtoe_vlan_push(ctx); /* the kernel gets the frame as it came */
 		return v;

@@ -180,6 +180,18 @@ for m in json.load(sys.stdin)["modules"]:
 	[ "$(counter port_count seen)" -gt 0 ]
 }
 
+@test "module trace prints the chain's verdicts with module and drop reason" {
+	"$CTL" module add "$MODS/icmp_drop.bpf.c"
+	( sleep 0.5; in_l ping -c 2 -i 0.2 -W 1 "$TOPO_XADDR" >/dev/null 2>&1 ) &
+	run "$CTL" module trace --count 20 --timeout 3 -j
+	wait
+	assert_success
+	assert_line --partial '"module":"icmp_drop","verdict":"drop","drop":"MODULE"'
+	run "$CTL" module trace --count 1 --timeout 1
+	assert_success
+	[ "$(bpftool -j map dump pinned /sys/fs/bpf/xtoe/"$TOPO_XIF"/xtoe_ctl | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["formatted"]["value"]["trace_verdicts"])')" = 0 ]
+}
+
 @test "hardware offload mode is refused with a clear message" {
 	run in_x "$CTL" module add "$EXOBJ/port_count.bpf.o" --mode hw
 	assert_equal "$status" 1

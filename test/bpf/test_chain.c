@@ -290,6 +290,48 @@ static void test_changes_under_traffic(void)
 	unlink_all_but_sink();
 }
 
+static struct xtoe_verdict_rec vrecs[4];
+static int nvrecs;
+
+static int on_verdict(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	if (size >= sizeof(struct xtoe_verdict_rec) && nvrecs < 4)
+		memcpy(&vrecs[nvrecs++], data, sizeof(struct xtoe_verdict_rec));
+	return 0;
+}
+
+/* With xtoe_ctl.trace_verdicts, each final verdict leaves a record: which
+ * module, what verdict, the metadata and the frame's first bytes. */
+static void test_verdict_trace(void)
+{
+	struct ring_buffer *rb = ring_buffer__new(xchain_vtrace_fd(chain), on_verdict, NULL, NULL);
+	struct run_out r;
+	int drop;
+
+	REQUIRE(rb);
+	nvrecs = 0;
+	REQUIRE(run(&r) == 0); /* off: no record */
+	REQUIRE(xchain_trace_verdicts(chain, true) == 0);
+	REQUIRE(run(&r) == 0);
+	REQUIRE((drop = add("probe_drop", XCHAIN_DEFAULT, NULL)) > 0);
+	REQUIRE(run(&r) == 0);
+	REQUIRE(xchain_trace_verdicts(chain, false) == 0);
+	REQUIRE(run(&r) == 0);
+	ring_buffer__consume(rb);
+	ring_buffer__free(rb);
+	REQUIRE(nvrecs == 2);
+	CHECK_EQ(vrecs[0].verdict, XTOE_PASS);
+	CHECK_EQ(vrecs[0].slot, xchain_find(chain, "probe_sink"));
+	CHECK_EQ(vrecs[0].len, 60);
+	CHECK_EQ(vrecs[0].caplen, 60);
+	CHECK_EQ(vrecs[0].data[12], 0x08);
+	CHECK_EQ(vrecs[1].verdict, XTOE_DROP);
+	CHECK_EQ(vrecs[1].slot, drop);
+	CHECK_EQ(vrecs[1].meta.drop, XTOE_DROP_MODULE);
+	unlink_all_but_sink();
+}
+
 int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
@@ -312,6 +354,7 @@ int main(void)
 	RUN(test_swap);
 	RUN(test_refusals);
 	RUN(test_changes_under_traffic);
+	RUN(test_verdict_trace);
 	bpf_object__close(probe);
 	xchain_close(chain);
 	return check_summary();
