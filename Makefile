@@ -2,6 +2,7 @@
 # xtoe top-level build. `make` builds everything into build/; see README.md.
 
 include mk/rules.mk
+.DEFAULT_GOAL := all
 
 DP_MAIN    := datapath/xtoed.c
 DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard datapath/*.c))
@@ -11,8 +12,12 @@ LOADER_SRCS:= $(filter-out loader/xtoectl.c,$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
-BPFT_SRCS  := $(wildcard test/bpf/test_*.c)
+BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
+EXMOD_SRCS := $(wildcard examples/modules/*.bpf.c)
+EXMOD_OBJS := $(patsubst examples/modules/%.bpf.c,$(BUILD)/examples/modules/%.bpf.o,$(EXMOD_SRCS))
+CMOD_SRCS  := $(wildcard examples/cmodules/*.c)
+CMOD_SOS   := $(patsubst examples/cmodules/%.c,$(BUILD)/examples/cmodules/%.so,$(CMOD_SRCS))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
 DP_OBJS    := $(call objs,$(DP_SRCS) $(LOADER_SRCS))
@@ -21,11 +26,11 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
-BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo
+BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl
 LIBS := $(BUILD)/lib/libxtoe.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
-all: $(BINS) $(LIBS) $(BPF_OBJS)
+all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
@@ -48,10 +53,28 @@ $(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/gen
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
+# Example modules (examples/modules/): built here so they always compile;
+# xtoectl compiles them again from source when asked to.
+$(BUILD)/examples/modules/%.bpf.o: examples/modules/%.bpf.c $(wildcard include/xtoe/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+# Example C modules (include/xtoe/cmodule.h): shared objects for --cmodule.
+$(BUILD)/examples/cmodules/%.so: examples/cmodules/%.c include/xtoe/cmodule.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
 # --- daemon --------------------------------------------------------------
 $(DP_OBJS) $(CORE_SAN): $(SKELS)
 
 $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+
+# --- xtoectl: host loader CLI over the loader library (loader/) ----------
+$(BUILD)/bin/xtoectl: $(call objs,loader/xtoectl.c $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
@@ -75,9 +98,18 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) 
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
-$(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(BUILD)/san/libcore.a | $(BUILD)/test
+# BPF objects the BPF tests load by path (probe modules, example modules).
+TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)
+TBPF_OBJS := $(patsubst test/bpf/%.bpf.c,$(BUILD)/test/bpf/%.bpf.o,$(TBPF_SRCS))
+$(BUILD)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(wildcard include/xtoe/*.h)
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BPF_DIR='"$(abspath $(BUILD))/test/bpf"' \
+		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.

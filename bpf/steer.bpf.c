@@ -7,8 +7,12 @@
  * our_addr, and either its 4-tuple is in `flows` (a connection xtoe opened
  * or accepted) or its destination (address, port) is in `listen`. Such a
  * frame is redirected to the socket in `xsks` at the frame's rx queue.
+ *
+ * It is the last module of the chain (docs/modules.md): it never continues,
+ * and it honours the decisions of the modules before it: a frame a
+ * classifier marked XTOE_META_F_OWNED is xtoe's without a lookup.
  */
-#include "parse.h"
+#include <xtoe/module.h>
 #include "steer.h"
 
 const volatile __u32 our_addr = 0; /* network order; set before load */
@@ -83,15 +87,14 @@ static __always_inline int is_ours(struct xdp_md *ctx)
 	return bpf_map_lookup_elem(&listen, &lk) != NULL;
 }
 
-SEC("xdp")
-int xtoe_steer(struct xdp_md *ctx)
+XTOE_MODULE(xtoe_steer)
 {
 	long act;
 
 	count(STEER_STAT_FRAMES);
-	if (!is_ours(ctx)) {
+	if (!(meta->flags & XTOE_META_F_OWNED) && !is_ours(ctx)) {
 		count(STEER_STAT_TO_KERNEL);
-		return XDP_PASS;
+		return XTOE_PASS;
 	}
 	count(STEER_STAT_TO_XSK);
 	act = bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
@@ -99,5 +102,3 @@ int xtoe_steer(struct xdp_md *ctx)
 		count(STEER_STAT_NO_XSK);
 	return (int)act;
 }
-
-char LICENSE[] SEC("license") = "Dual MIT/GPL";

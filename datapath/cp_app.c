@@ -338,11 +338,56 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	r->port = lport;
 }
 
+/* xtoectl cmodule add: load a C module into the running daemon. Only the
+ * daemon's own user may: it runs code in the daemon. */
+static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
+			    const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	char spec[XTOE_CMODULE_SPEC_MAX + 1];
+	struct ucred cred;
+	socklen_t clen = sizeof(cred);
+	ssize_t n;
+	int err;
+
+	if (!q->a || q->a > XTOE_CMODULE_SPEC_MAX) {
+		resp_error(r, EINVAL, "bad C module path length %u", q->a);
+		return;
+	}
+	n = recv(c->sock, spec, q->a, MSG_WAITALL);
+	if (n != (ssize_t)q->a) {
+		resp_error(r, EPROTO, "C module path cut short");
+		return;
+	}
+	spec[n] = 0;
+	if (getsockopt(c->sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
+	    cred.uid != geteuid()) {
+		resp_error(r, EPERM, "only the daemon's user may load C modules");
+		return;
+	}
+	err = cmods_load(&cp->d->cmods, spec, r->msg, sizeof(r->msg));
+	if (err)
+		r->err = -err;
+	else
+		snprintf(r->msg, sizeof(r->msg), "%s",
+			 cp->d->cmods.v[atomic_load(&cp->d->cmods.n) - 1].m->name ?: "?");
+}
+
+/* Tools (xtoectl) ask which interface this daemon serves. */
+static void req_info(struct cp *cp, struct xtoe_resp *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "%s", cp->d->cfg.ifname);
+	r->addr = cp->d->cfg.addr;
+}
+
 static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q)
 {
 	struct xtoe_resp r = { .op = q->op, .id = q->id };
 
-	if (q->op != XTOE_OP_HELLO && !c->pid) {
+	if (q->op == XTOE_OP_INFO) {
+		req_info(cp, &r);
+	} else if (q->op == XTOE_OP_CMODULE_ADD) {
+		req_cmodule_add(cp, c, q, &r);
+	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
 		resp_error(&r, EPROTO, "HELLO first");
 	} else {
 		switch (q->op) {

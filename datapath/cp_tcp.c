@@ -159,6 +159,7 @@ static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *fr
 	cmd->flags = ack ? DP_INSTALL_ACK : 0;
 	cmd->conn = c->tcp;
 	cp_cmd_commit(cp);
+	cmods_conn(&cp->d->cmods, XTOE_CM_CONN_OPEN, &c->tcp.ep); /* C modules */
 	if (frame) {
 		cmd = cp_cmd_reserve(cp);
 		cmd->type = DP_CMD_REINJECT;
@@ -269,6 +270,8 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 		return;
 	memcpy(ep.smac, cp->d->mac, 6);
 	memcpy(ep.dmac, s->smac, 6); /* the peer, or the router before it */
+	ep.vlan = s->vlan;           /* replies carry the SYN's 802.1Q tag */
+	ep.vlan_tci = s->vlan_tci;
 	ep.saddr = s->daddr;
 	ep.daddr = s->saddr;
 	ep.sport = s->dport;
@@ -462,6 +465,7 @@ void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n)
 
 	if (!c || c->state != CPC_INSTALLED)
 		return;
+	cmods_conn(&cp->d->cmods, XTOE_CM_CONN_CLOSE, &n->conn.ep); /* C modules */
 	if (n->conn.state == TCP_TIME_WAIT) {
 		c->state = CPC_TIME_WAIT;
 		c->tcp = n->conn;

@@ -25,6 +25,7 @@
 #include "../lib/shm.h"
 #include "../lib/spsc.h"
 #include "steer.h"
+#include "cmod.h"
 #include "tcp.h"
 #include "xsk.h"
 
@@ -46,6 +47,8 @@ struct xtoed_cfg {
 	uint32_t queue;
 	uint32_t time_wait_ms;
 	bool verbose;
+	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
+	int ncmodules;
 };
 
 static inline uint64_t now_us(void)
@@ -161,6 +164,7 @@ struct xtoed {
 	struct flow_pub *pub;        /* [max_flows] */
 	struct dp *dp;
 	struct cp *cp;
+	struct cmods cmods;          /* C modules; fixed while the threads run */
 	_Atomic bool stop;
 };
 

@@ -230,6 +230,8 @@ void dp_print_stats(const struct xtoed *d, FILE *out)
 		"tx_segs %lu tx_acks %lu to_cp %lu\n",
 		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
 		st->tx_acks, st->to_cp);
+	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
+		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)
 		if (st->drops[r])
 			fprintf(out, "  drop %-18s %lu (%s)\n", xtoe_drop_name(r),

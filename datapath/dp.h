@@ -38,6 +38,7 @@ struct dp_note_overflow;
 
 struct dp_stats {
 	uint64_t rx_frames, rx_segs, tx_segs, tx_acks, to_cp, rounds, sleeps;
+	uint64_t rx_nometa, rx_vlan; /* module chain metadata (dp_rx_meta) */
 	uint64_t drops[XTOE_DROP__COUNT];
 };
 
@@ -60,7 +61,8 @@ struct dp {
 
 /* dp_rx.c */
 uint32_t dp_poll_rx(struct dp *dp);
-void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len);
+/* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
 /* dp_out.c */
 void dp_queue(struct dp *dp, uint32_t idx);
 void dp_service(struct dp *dp);

@@ -226,7 +226,7 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 		dp_send_frame(dp, cmd->frame, cmd->len);
 		break;
 	case DP_CMD_REINJECT:
-		dp_rx_frame(dp, cmd->frame, cmd->len);
+		dp_rx_frame(dp, cmd->frame, cmd->len, -1); /* tag still in it */
 		break;
 	case DP_CMD_RETX:
 		if ((f = dp_cmd_flow(dp, cmd))) {

@@ -54,6 +54,7 @@ static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrva
 		xsk_port_free(dp->d->xsk, fr.addr);
 		return false;
 	}
+	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)len); /* C modules */
 	xsk_port_tx_submit(dp->d->xsk, fr.addr, (uint32_t)len);
 	return true;
 }
@@ -145,6 +146,7 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	}
 	tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
 	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
+	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)hlen + seg.len); /* C modules */
 	xsk_port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
 	dp_acked(f);

@@ -5,21 +5,41 @@
 
 #include "dp.h"
 
-static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len)
+#include <xtoe/module.h>
+
+/* The control plane gets the frame as it arrived: the 802.1Q tag the
+ * chain popped (vlan >= 0) goes back in, so its replies carry it. */
+static uint32_t copy_frame(uint8_t *dst, const uint8_t *data, uint32_t len,
+			   int32_t vlan)
+{
+	if (vlan < 0 || len < 12) {
+		memcpy(dst, data, len);
+		return len;
+	}
+	memcpy(dst, data, 12);
+	dst[12] = 0x81;
+	dst[13] = 0x00;
+	dst[14] = (uint8_t)(vlan >> 8);
+	dst[15] = (uint8_t)vlan;
+	memcpy(dst + 16, data + 12, len - 12);
+	return len + 4;
+}
+
+static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len,
+		     int32_t vlan)
 {
 	struct spsc *q = &dp->d->dp2cp;
 	struct cp_note *n;
 
 	/* Segments are expendable: keep a quarter of the queue for notes
 	 * that must not be lost (flow done / free). */
-	if (len > XTOE_FRAME_MAX || spsc_used(q) > (q->mask + 1) / 4 * 3 ||
+	if (len + 4 > XTOE_FRAME_MAX || spsc_used(q) > (q->mask + 1) / 4 * 3 ||
 	    !(n = spsc_reserve(q))) {
 		dp->st.drops[XTOE_DROP_QUEUE_FULL]++;
 		return;
 	}
 	n->type = CP_NOTE_FRAME;
-	n->len = len;
-	memcpy(n->frame, data, len);
+	n->len = copy_frame(n->frame, data, len, vlan);
 	spsc_commit(q);
 	dp->st.to_cp++;
 }
@@ -67,7 +87,7 @@ static void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
-void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 {
 	struct tcp_seg seg;
 	struct tcp_result r;
@@ -80,16 +100,17 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
 		return;
 	}
 	dp->st.rx_segs++;
+	cmods_rx(&dp->d->cmods, &seg, data, len); /* C modules (cmod.h) */
 	f = dp_lookup(dp, &seg);
 	if (!f) {
-		dp_to_cp(dp, data, len);
+		dp_to_cp(dp, data, len, vlan);
 		return;
 	}
 	r = tcp_input(&f->tcp, &seg, dp->now);
 	if (r.drop != XTOE_DROP_NONE)
 		dp->st.drops[r.drop]++;
 	if (r.act & TCP_ACT_TO_CP)
-		dp_to_cp(dp, data, len);
+		dp_to_cp(dp, data, len, vlan);
 	/* Duplicate ACKs are not coalesced: the peer counts them for its
 	 * fast retransmit. Nor is the ACK of a filled gap. */
 	if (r.act & TCP_ACT_ACK_NOW) {
@@ -99,13 +120,42 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len)
 	dp_apply(dp, f, r.act);
 }
 
+/* --- module chain metadata (docs/modules.md) --------------------------- */
+/* The XDP chain leaves struct xtoe_meta right before the frame. A drop
+ * reason set by a module that still let the frame through asks the
+ * data-path to drop it and count it under that reason. Returns false when
+ * the frame is to be dropped; *vlan: the popped tag's TCI, -1 for none. */
+static bool dp_rx_meta(struct dp *dp, const struct xsk_frame *fr, int32_t *vlan)
+{
+	struct xtoe_meta m;
+
+	*vlan = -1;
+	memcpy(&m, fr->data - sizeof(m), sizeof(m));
+	if (m.magic != XTOE_META_MAGIC) {
+		dp->st.rx_nometa++;
+		return true;
+	}
+	if (m.flags & XTOE_META_F_VLAN) {
+		dp->st.rx_vlan++;
+		*vlan = m.vlan_tci;
+	}
+	if (m.drop != XTOE_DROP_NONE && m.drop < XTOE_DROP__COUNT) {
+		dp->st.drops[m.drop]++;
+		return false;
+	}
+	return true;
+}
+
 uint32_t dp_poll_rx(struct dp *dp)
 {
 	struct xsk_frame fr[DP_RX_BATCH];
 	uint32_t n = xsk_port_rx(dp->d->xsk, fr, DP_RX_BATCH);
 
 	for (uint32_t i = 0; i < n; i++) {
-		dp_rx_frame(dp, fr[i].data, fr[i].len);
+		int32_t vlan;
+
+		if (dp_rx_meta(dp, &fr[i], &vlan))
+			dp_rx_frame(dp, fr[i].data, fr[i].len, vlan);
 		xsk_port_free(dp->d->xsk, fr[i].addr);
 	}
 	dp->st.rx_frames += n;

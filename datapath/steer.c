@@ -32,15 +32,20 @@
 #include <bpf/libbpf.h>
 
 #include "../bpf/steer.h"
+#include "../loader/chain.h"
 
 /* Skeletons are generated as NAME_bpf, so struct steer stays this module's handle. */
 #include "steer.skel.h"
+#include "vlan_strip.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
 #define PIN_ROOT BPFFS_ROOT "/xtoe"
 
 struct steer {
 	struct steer_bpf *skel;
+	struct vlan_strip_bpf *vlan;  /* built-in module, first in the chain */
+	struct xchain *chain; /* entry program + module chain; steer is last */
+	int entry_fd;
 	int link_fd;
 	int ifindex;
 	int flows_fd, listen_fd, xsks_fd, stats_fd;
@@ -138,36 +143,13 @@ static int ensure_bpffs(void)
 	return 0;
 }
 
-/* Remove dir and the pins in it (a directory left by a daemon that died). */
-static int remove_pin_dir(const char *dir)
-{
-	struct dirent *de;
-	char path[PATH_MAX];
-	DIR *d = opendir(dir);
-	int err = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : -errno;
-	while ((de = readdir(d))) {
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		if (unlink(path) && errno != ENOENT)
-			err = -errno;
-	}
-	closedir(d);
-	if (rmdir(dir) && errno != ENOENT)
-		err = -errno;
-	return err;
-}
-
 static int make_pin_dir(struct steer *s)
 {
 	int err;
 
 	if (mkdir(PIN_ROOT, 0700) && errno != EEXIST)
 		goto fail;
-	err = remove_pin_dir(s->pin_dir);
+	err = xtoe_rm_pins(s->pin_dir);
 	if (err) {
 		fprintf(stderr,
 			"steer: %s: cannot remove stale pin directory %s: %s; "
@@ -185,16 +167,11 @@ fail:
 	return err;
 }
 
+/* Steering's maps, the chain's maps and the pins of modules loaded at
+ * run time (IF/MODULE/MAP). */
 static void unpin_maps(struct steer *s)
 {
-	char path[PATH_MAX];
-	size_t i;
-
-	for (i = 0; i < sizeof(pinned_maps) / sizeof(pinned_maps[0]); i++) {
-		snprintf(path, sizeof(path), "%s/%s", s->pin_dir, pinned_maps[i]);
-		unlink(path);
-	}
-	rmdir(s->pin_dir);
+	xtoe_rm_pins(s->pin_dir);
 	rmdir(PIN_ROOT); /* only succeeds when no other interface is in use */
 }
 
@@ -262,7 +239,7 @@ static int check_no_xdp(struct steer *s)
 	if (!id)
 		return 0;
 	prog_name(id, name, sizeof(name));
-	while (!strcmp(name, "xtoe_steer") && waited < STALE_WAIT_MS) {
+	while (!strcmp(name, "xtoe_entry") && waited < STALE_WAIT_MS) {
 		usleep(20 * 1000);
 		waited += 20;
 		id = attached_prog(s);
@@ -295,7 +272,7 @@ static void hw_unsupported(const struct steer *s, int err)
 static int attach(struct steer *s, enum steer_xdp_mode mode)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags(mode));
-	int prog_fd = bpf_program__fd(s->skel->progs.xtoe_steer);
+	int prog_fd = s->entry_fd;
 	char drv[64];
 	int err;
 
@@ -324,7 +301,7 @@ static int attach(struct steer *s, enum steer_xdp_mode mode)
 	return err;
 }
 
-static int load(struct steer *s, uint32_t addr, enum steer_xdp_mode mode)
+static int load(struct steer *s, uint32_t addr)
 {
 	int err;
 
@@ -336,14 +313,11 @@ static int load(struct steer *s, uint32_t addr, enum steer_xdp_mode mode)
 		return err ?: -EINVAL;
 	}
 	s->skel->rodata->our_addr = addr;
-	if (mode == STEER_XDP_HW)
-		bpf_program__set_ifindex(s->skel->progs.xtoe_steer, s->ifindex);
+	err = xchain_reuse_maps(s->chain, s->skel->obj);
+	if (err)
+		return err;
 	err = steer_bpf__load(s->skel);
 	if (err) {
-		if (mode == STEER_XDP_HW) {
-			hw_unsupported(s, err);
-			return err;
-		}
 		fprintf(stderr,
 			"steer: %s: loading the steering XDP program failed: %s; "
 			"it needs root (CAP_BPF, CAP_NET_ADMIN); set "
@@ -356,6 +330,52 @@ static int load(struct steer *s, uint32_t addr, enum steer_xdp_mode mode)
 	s->xsks_fd = bpf_map__fd(s->skel->maps.xsks);
 	s->stats_fd = bpf_map__fd(s->skel->maps.stats);
 	return 0;
+}
+
+/* The entry program and the chain's maps; hw: offload refused here. */
+static int make_chain(struct steer *s, enum steer_xdp_mode mode)
+{
+	int hw = mode == STEER_XDP_HW;
+	int err = xchain_create(&s->chain, s->pin_dir, hw ? s->ifindex : 0,
+				&s->entry_fd);
+
+	if (err && hw)
+		hw_unsupported(s, err);
+	return err;
+}
+
+/* Steering is the final module of the chain. */
+static int link_steer(struct steer *s)
+{
+	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
+	int prog_fd = bpf_program__fd(s->skel->progs.xtoe_steer);
+	int slot = xchain_insert(s->chain, prog_fd, "steer",
+				 XTOE_MOD_F_BUILTIN | XTOE_MOD_F_FINAL, &pos);
+
+	return slot < 0 ? slot : 0;
+}
+
+/* Built-in vlan_strip at the head of the chain: tagged frames reach the
+ * data-path untagged, with the tag in the metadata. */
+static int link_vlan_strip(struct steer *s)
+{
+	struct xchain_pos pos = { .where = XCHAIN_FIRST };
+	int err, slot;
+
+	s->vlan = vlan_strip_bpf__open();
+	if (!s->vlan)
+		return -errno ?: -EINVAL;
+	err = xchain_reuse_maps(s->chain, s->vlan->obj) ?:
+	      vlan_strip_bpf__load(s->vlan);
+	if (err) {
+		fprintf(stderr, "steer: %s: loading the vlan_strip module "
+			"failed: %s (XTOE_VERBOSE=1 for the verifier log)\n",
+			s->ifname, strerror(-err));
+		return err;
+	}
+	slot = xchain_insert(s->chain, bpf_program__fd(s->vlan->progs.vlan_strip),
+			     "vlan_strip", XTOE_MOD_F_BUILTIN, &pos);
+	return slot < 0 ? slot : 0;
 }
 
 int steer_open(struct steer **out, const char *ifname, uint32_t addr,
@@ -383,9 +403,6 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 			"`ip link`\n", ifname, strerror(-err));
 		goto fail;
 	}
-	err = load(s, addr, mode);
-	if (err)
-		goto fail;
 	err = check_no_xdp(s);
 	if (err)
 		goto fail;
@@ -395,7 +412,16 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	err = make_pin_dir(s);
 	if (err)
 		goto fail;
+	err = make_chain(s, mode);
+	if (err)
+		goto fail_unpin;
+	err = load(s, addr);
+	if (err)
+		goto fail_unpin;
 	err = pin_maps(s);
+	if (err)
+		goto fail_unpin;
+	err = link_steer(s) ?: link_vlan_strip(s);
 	if (err)
 		goto fail_unpin;
 	err = attach(s, mode);
@@ -407,6 +433,8 @@ fail_unpin:
 	unpin_maps(s);
 fail:
 	steer_bpf__destroy(s->skel);
+	vlan_strip_bpf__destroy(s->vlan);
+	xchain_close(s->chain);
 	free(s);
 	return err;
 }
@@ -419,6 +447,8 @@ void steer_close(struct steer *s)
 		close(s->link_fd); /* last reference: detaches the program */
 	unpin_maps(s);
 	steer_bpf__destroy(s->skel);
+	vlan_strip_bpf__destroy(s->vlan);
+	xchain_close(s->chain);
 	free(s);
 }
 

@@ -42,7 +42,8 @@
 #define TCP_MIN_HLEN 20
 /* Headers of a data segment with the timestamp option. */
 #define TCP_HDRS_TS (TCP_ETH_HLEN + TCP_IP_HLEN + TCP_MIN_HLEN + 12)
-#define TCP_MAX_HDRS (TCP_ETH_HLEN + 60 + 60)
+#define TCP_VLAN_HLEN 4 /* an 802.1Q tag after the MAC addresses */
+#define TCP_MAX_HDRS (TCP_ETH_HLEN + TCP_VLAN_HLEN + 60 + 60)
 /* SACK blocks kept from a segment (RFC 2018 allows 4 in 40 option bytes). */
 #define TCP_MAX_SACK 4
 /* SACK blocks we send: 3 fit next to the timestamp option. */
@@ -80,6 +81,8 @@ static inline bool seq_ge(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0
  * everything else in host order. payload points into the frame. */
 struct tcp_seg {
 	uint8_t smac[6], dmac[6];
+	bool vlan;         /* arrived with an 802.1Q tag (control-plane copies) */
+	uint16_t vlan_tci; /* host order */
 	uint32_t saddr, daddr;
 	uint16_t sport, dport;
 	uint8_t tos;
@@ -98,7 +101,9 @@ struct tcp_seg {
 };
 
 /*
- * Parse and validate a frame (no VLAN tag: the chain strips tags). Checks
+ * Parse and validate a frame. The chain strips VLAN tags before the
+ * data-path; copies for the control plane carry the tag again, so one
+ * 802.1Q tag is accepted and reported in vlan / vlan_tci. Checks
  * lengths, IPv4 header and checksum, fragments, TCP data offset, option
  * lengths, the TCP checksum when verify_csum, and invalid flag combinations
  * (SYN+FIN, SYN+RST, no flag at all). Returns XTOE_DROP_NONE when usable.
@@ -109,6 +114,8 @@ enum xtoe_drop_reason tcp_parse(const uint8_t *frame, size_t len,
 /* Both ends of a connection as they appear in frames we send. */
 struct tcp_endpoints {
 	uint8_t smac[6], dmac[6];
+	bool vlan;         /* send with an 802.1Q tag (vlan_tci, host order) */
+	uint16_t vlan_tci;
 	uint32_t saddr, daddr; /* network order; saddr is ours */
 	uint16_t sport, dport; /* network order; sport is ours */
 };

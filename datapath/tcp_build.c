@@ -86,11 +86,27 @@ static size_t put_opts(uint8_t *o, const struct tcp_hdrvals *h)
 	return put_data_opts(o, h);
 }
 
-static void put_eth(uint8_t *b, const struct tcp_endpoints *ep)
+/* Ethernet header, with the endpoints' 802.1Q tag if any; returns its length. */
+static size_t put_eth(uint8_t *b, const struct tcp_endpoints *ep)
 {
+	size_t off = 12;
+
 	memcpy(b, ep->dmac, 6);
 	memcpy(b + 6, ep->smac, 6);
-	put_be16(b + 12, 0x0800);
+	if (ep->vlan) {
+		put_be16(b + 12, 0x8100);
+		put_be16(b + 14, ep->vlan_tci);
+		off += TCP_VLAN_HLEN;
+	}
+	put_be16(b + off, 0x0800);
+	return off + 2;
+}
+
+/* Length of the Ethernet header (and tag) of a frame we built. */
+static size_t eth_len(const uint8_t *frame)
+{
+	return get_be16(frame + 12) == 0x8100 ? TCP_ETH_HLEN + TCP_VLAN_HLEN
+					      : TCP_ETH_HLEN;
 }
 
 static void put_ipv4(uint8_t *ip, const struct tcp_endpoints *ep,
@@ -128,28 +144,30 @@ int tcp_build_hdr(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 	uint8_t opts[40];
 	size_t olen = put_opts(opts, h);
 	size_t thlen = TCP_MIN_HLEN + olen;
-	size_t hdrs = TCP_ETH_HLEN + TCP_IP_HLEN + thlen;
+	size_t eth = TCP_ETH_HLEN + (ep->vlan ? TCP_VLAN_HLEN : 0);
+	size_t hdrs = eth + TCP_IP_HLEN + thlen;
 	size_t ip_len = TCP_IP_HLEN + thlen + payload_len;
 
 	if (hdrs + payload_len > cap || ip_len > 0xffff)
 		return -ENOSPC;
 	put_eth(buf, ep);
-	put_ipv4(buf + TCP_ETH_HLEN, ep, h, (uint16_t)ip_len);
-	put_tcp(buf + TCP_ETH_HLEN + TCP_IP_HLEN, ep, h, thlen);
-	memcpy(buf + TCP_ETH_HLEN + TCP_IP_HLEN + TCP_MIN_HLEN, opts, olen);
+	put_ipv4(buf + eth, ep, h, (uint16_t)ip_len);
+	put_tcp(buf + eth + TCP_IP_HLEN, ep, h, thlen);
+	memcpy(buf + eth + TCP_IP_HLEN + TCP_MIN_HLEN, opts, olen);
 	return (int)hdrs;
 }
 
 void tcp_frame_finish(uint8_t *frame, size_t len)
 {
-	uint8_t *ip = frame + TCP_ETH_HLEN;
+	size_t eth = eth_len(frame);
+	uint8_t *ip = frame + eth;
 	size_t ihl = (size_t)(ip[0] & 0x0f) * 4;
 	size_t tot_len = get_be16(ip + 2);
 	uint8_t *th = ip + ihl;
 	uint32_t saddr, daddr;
 	uint16_t c;
 
-	if (len < TCP_ETH_HLEN + tot_len || tot_len < ihl + TCP_MIN_HLEN)
+	if (len < eth + tot_len || tot_len < ihl + TCP_MIN_HLEN)
 		return;
 	memset(ip + 10, 0, 2);
 	c = csum_fold(csum_add(0, ip, ihl));

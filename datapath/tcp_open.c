@@ -250,6 +250,8 @@ bool tcp_rst_reply(const struct tcp_seg *s, struct tcp_endpoints *ep,
 		return false;
 	memcpy(ep->smac, s->dmac, 6);
 	memcpy(ep->dmac, s->smac, 6);
+	ep->vlan = s->vlan;
+	ep->vlan_tci = s->vlan_tci;
 	ep->saddr = s->daddr;
 	ep->daddr = s->saddr;
 	ep->sport = s->dport;

@@ -9,6 +9,7 @@
 #include "tcp_csum.h"
 
 #define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_8021Q 0x8100
 #define IPPROTO_TCP_NUM 6
 #define IP_MF 0x2000
 #define IP_OFFMASK 0x1fff
@@ -180,15 +181,23 @@ enum xtoe_drop_reason tcp_parse(const uint8_t *frame, size_t len,
 	size_t l4_len;
 	enum xtoe_drop_reason r;
 
+	size_t eth = TCP_ETH_HLEN;
+
 	memset(s, 0, sizeof(*s));
 	if (len < TCP_ETH_HLEN)
 		return XTOE_DROP_RUNT;
-	if (get_be16(frame + 12) != ETHERTYPE_IPV4)
-		return XTOE_DROP_NOT_IPV4;
 	memcpy(s->dmac, frame, 6);
 	memcpy(s->smac, frame + 6, 6);
-	r = parse_ipv4(frame + TCP_ETH_HLEN, len - TCP_ETH_HLEN, s, &l4,
-		       &l4_len);
+	if (get_be16(frame + 12) == ETHERTYPE_8021Q) {
+		if (len < TCP_ETH_HLEN + TCP_VLAN_HLEN)
+			return XTOE_DROP_RUNT;
+		s->vlan = true;
+		s->vlan_tci = get_be16(frame + 14);
+		eth += TCP_VLAN_HLEN;
+	}
+	if (get_be16(frame + eth - 2) != ETHERTYPE_IPV4)
+		return XTOE_DROP_NOT_IPV4;
+	r = parse_ipv4(frame + eth, len - eth, s, &l4, &l4_len);
 	if (r != XTOE_DROP_NONE)
 		return r;
 	return parse_tcp(l4, l4_len, s, verify_csum);

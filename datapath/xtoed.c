@@ -43,14 +43,16 @@ static const char usage_text[] =
 	"      --mss N           largest segment payload we accept (default 1448)\n"
 	"      --queue N         interface queue to bind (default 0)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
+	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
-       OPT_QUEUE, OPT_TW };
+       OPT_QUEUE, OPT_TW, OPT_CMOD };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
+	{ "cmodule", required_argument, NULL, OPT_CMOD },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "sock", required_argument, NULL, 's' },
 	{ "xdp-mode", required_argument, NULL, 'm' },
@@ -168,6 +170,11 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 			break;
 		case 'b': c->busy_poll = true; break;
 		case 'v': c->verbose = true; break;
+		case OPT_CMOD:
+			if (c->ncmodules >= CMOD_MAX)
+				return usage_error("%s", "at most 8 --cmodule");
+			c->cmodules[c->ncmodules++] = optarg;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case '?': return usage_error("%s", "unknown option");
 		default:
@@ -260,6 +267,17 @@ static int setup_port(struct xtoed *d)
 	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk));
 }
 
+static int load_cmodules(struct xtoed *d)
+{
+	for (int i = 0; i < d->cfg.ncmodules; i++) {
+		int err = cmods_load(&d->cmods, d->cfg.cmodules[i], NULL, 0);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
 static void teardown(struct xtoed *d)
 {
 	cp_destroy(d);
@@ -268,6 +286,7 @@ static void teardown(struct xtoed *d)
 		xsk_port_close(d->xsk);
 	if (d->steer)
 		steer_close(d->steer);
+	cmods_unload(&d->cmods);
 	free(d->cp2dp.sh);
 	free(d->dp2cp.sh);
 	free(d->pub);
@@ -303,7 +322,7 @@ int main(int argc, char **argv)
 		setenv("XTOE_VERBOSE", "1", 0);
 	d.dp_efd = d.cp_efd = -1;
 	/* control plane first: it blocks signals for both threads */
-	if ((err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
+	if ((err = load_cmodules(&d)) || (err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
 	    (err = dp_create(&d)))
 		goto out;
 	err = -pthread_create(&th, NULL, dp_thread, &d);

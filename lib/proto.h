@@ -16,6 +16,7 @@
 
 #define XTOE_PROTO_VERSION 1
 #define XTOE_DEFAULT_SOCK_DIR "/run/xtoe"
+#define XTOE_CMODULE_SPEC_MAX 4096
 
 enum xtoe_op {
 	XTOE_OP_HELLO = 1, /* a: version, b: pid */
@@ -23,6 +24,11 @@ enum xtoe_op {
 	XTOE_OP_UNLISTEN,  /* a: listener id */
 	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,
 			      laddr/lport in the response */
+	XTOE_OP_INFO,      /* (no HELLO needed; tools) -> msg: interface name,
+			      addr: the daemon's address */
+	XTOE_OP_CMODULE_ADD, /* (no HELLO; the daemon's own user only) a: length
+			      of FILE.so[:ARGS], which follows the request on
+			      the socket (absolute path, no NUL) -> msg: name */
 };
 
 struct xtoe_req {

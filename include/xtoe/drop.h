@@ -32,7 +32,8 @@
 	X(BAD_STATE, "segment not acceptable in connection state")             \
 	X(PAWS, "timestamp older than TS.Recent (PAWS)")                       \
 	X(FIREWALL, "firewall rule")                                           \
-	X(MODULE, "dropped by a module")
+	X(MODULE, "dropped by a module")                                       \
+	X(SYN_RATE, "SYN rate limit (syn_guard module)")
 
 enum xtoe_drop_reason {
 #define XTOE_DROP_ENUM(name, text) XTOE_DROP_##name,

@@ -3,7 +3,8 @@
  * The steering program (bpf/steer.bpf.c) run through BPF_PROG_TEST_RUN,
  * loaded from its skeleton and not attached. One table row per frame:
  * how it is built, the expected XDP action and the expected change of the
- * stats counters.
+ * stats counters. Frames enter through the chain's entry program, with
+ * steering as its only (final) module, as on an interface.
  *
  * In a test run the XSKMAP holds no socket, so bpf_redirect_map() returns
  * its fallback (XDP_PASS); the steering decision shows in the counters:
@@ -24,6 +25,7 @@
 #include "check.h"
 #include "../bpf/steer.h"
 #include "steer.skel.h"
+#include "../loader/chain.h"
 
 #define OUR   "198.18.0.1"
 #define PEER  "198.18.0.2"
@@ -33,7 +35,8 @@
 #define FLOW_RPORT  5555
 
 static struct steer_bpf *skel;
-static int prog_fd;
+static struct xchain *chain;
+static int prog_fd; /* the chain's entry */
 
 /* --- frame builder ------------------------------------------------------ */
 
@@ -306,9 +309,11 @@ static void test_rodata_addr(void)
 
 	REQUIRE(other);
 	other->rodata->our_addr = ip4(OTHER);
+	REQUIRE(xchain_reuse_maps(chain, other->obj) == 0);
 	REQUIRE(steer_bpf__load(other) == 0);
 	REQUIRE(bpf_map_update_elem(bpf_map__fd(other->maps.listen), &lk, &one, 0) == 0);
-	CHECK(bpf_prog_test_run_opts(bpf_program__fd(other->progs.xtoe_steer), &o) == 0);
+	REQUIRE(xchain_swap(chain, "steer", bpf_program__fd(other->progs.xtoe_steer)) == 0);
+	CHECK(bpf_prog_test_run_opts(prog_fd, &o) == 0);
 	CHECK_EQ(o.retval, XDP_PASS);
 	{
 		uint32_t k = STEER_STAT_TO_XSK;
@@ -319,23 +324,47 @@ static void test_rodata_addr(void)
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 		CHECK_EQ(sum, 0);
+		k = STEER_STAT_FRAMES;
+		sum = 0;
+		CHECK(bpf_map_lookup_elem(bpf_map__fd(other->maps.stats), &k, vals) == 0);
+		for (int i = 0; i < ncpu; i++)
+			sum += vals[i];
+		CHECK_EQ(sum, 1); /* the swapped-in program ran */
 	}
+	REQUIRE(xchain_swap(chain, "steer", bpf_program__fd(skel->progs.xtoe_steer)) == 0);
 	steer_bpf__destroy(other);
+}
+
+static int make_chain(void)
+{
+	if (xchain_create(&chain, NULL, 0, &prog_fd)) {
+		fprintf(stderr, "loading the chain's entry failed (needs root)\n");
+		return -1;
+	}
+	if (xchain_reuse_maps(chain, skel->obj))
+		return -1;
+	return 0;
 }
 
 int main(void)
 {
+	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
+
 	skel = steer_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "opening the steer skeleton failed: %s\n", strerror(errno));
 		return 1;
 	}
 	skel->rodata->our_addr = ip4(OUR);
+	if (make_chain())
+		return 1;
 	if (steer_bpf__load(skel)) {
 		fprintf(stderr, "loading the steering program failed (needs root)\n");
 		return 1;
 	}
-	prog_fd = bpf_program__fd(skel->progs.xtoe_steer);
+	if (xchain_insert(chain, bpf_program__fd(skel->progs.xtoe_steer), "steer",
+			  XTOE_MOD_F_BUILTIN | XTOE_MOD_F_FINAL, &pos) < 0)
+		return 1;
 	if (setup_maps()) {
 		fprintf(stderr, "map setup failed\n");
 		return 1;
@@ -345,5 +374,6 @@ int main(void)
 	RUN(test_map_removal);
 	RUN(test_rodata_addr);
 	steer_bpf__destroy(skel);
+	xchain_close(chain);
 	return check_summary();
 }

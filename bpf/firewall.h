@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Maps of the firewall module (firewall.bpf.c), shared by the BPF side and
+ * the loader (loader/firewall.c). Rules are numbered 0..n-1 by priority
+ * (0 first). Each header field maps to the set of rules it matches, as a
+ * bitmap; a frame's match is the AND of its five sets, and the rule is the
+ * lowest bit set. Lookups: two LPM tries (addresses), two array reads
+ * (ports, through elementary port-interval classes), one array read
+ * (protocol): the cost does not grow with the number of rules beyond the
+ * bitmap words.
+ *
+ * Two generations of every map; fw_state.gen says which one is live. The
+ * loader writes the other one whole and flips gen: an atomic replace of the
+ * whole rule set.
+ *
+ *   fw_src{0,1}   LPM   fw_lpm_key (source prefix)  -> fw_bits
+ *   fw_dst{0,1}   LPM   fw_lpm_key (dest prefix)    -> fw_bits
+ *   fw_ports{0,1} ARRAY port (sport) / 65536 + port (dport) -> __u16 class
+ *   fw_class{0,1} ARRAY class -> fw_bits
+ *   fw_proto{0,1} ARRAY IP protocol -> fw_bits
+ *   fw_rules{0,1} ARRAY rule -> fw_action
+ *   fw_hits       PERCPU_ARRAY gen * FW_MAX_RULES + rule -> __u64 packets
+ *   fw_state      ARRAY 0 -> struct fw_state
+ */
+#ifndef XTOE_BPF_FIREWALL_H
+#define XTOE_BPF_FIREWALL_H
+
+#include <linux/types.h>
+
+#define FW_MAX_RULES   1024
+#define FW_WORDS       (FW_MAX_RULES / 64)
+#define FW_PORT_SLOTS  (2 * 65536)
+#define FW_MAX_CLASSES (2 * (2 * FW_MAX_RULES + 1))
+#define FW_MAX_PREFIX  (FW_MAX_RULES + 1)
+
+struct fw_bits {
+	__u64 w[FW_WORDS];
+};
+
+struct fw_lpm_key {
+	__u32 prefixlen;
+	__u32 addr; /* network order */
+};
+
+enum fw_action {
+	FW_ACCEPT = 0, /* continue with the next module */
+	FW_DROP,       /* drop (XTOE_DROP_FIREWALL) */
+	FW_PASS,       /* hand to the kernel stack, skipping the rest */
+};
+
+struct fw_state {
+	__u32 gen;    /* live generation, 0 or 1 */
+	__u32 nrules; /* in the live generation; 0: the module does nothing */
+};
+
+#endif /* XTOE_BPF_FIREWALL_H */

@@ -1,0 +1,284 @@
+// SPDX-License-Identifier: MIT
+/* Build and install firewall rule sets (bpf/firewall.h). */
+#include "firewall.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+/* Map names in generation order: name0, name1. */
+static const char *const gen_maps[] = { "fw_src", "fw_dst", "fw_ports",
+					"fw_class", "fw_proto", "fw_rules" };
+
+static int *gen_fd(struct fw_maps *m, size_t i, int g)
+{
+	int *fds[] = { m->src, m->dst, m->ports, m->cls, m->proto, m->rules };
+
+	return &fds[i][g];
+}
+
+int fw_maps_from_obj(struct bpf_object *obj, struct fw_maps *m)
+{
+	char name[32];
+
+	for (size_t i = 0; i < 6; i++)
+		for (int g = 0; g < 2; g++) {
+			snprintf(name, sizeof(name), "%s%d", gen_maps[i], g);
+			*gen_fd(m, i, g) = bpf_object__find_map_fd_by_name(obj, name);
+			if (*gen_fd(m, i, g) < 0)
+				return -ENOENT;
+		}
+	m->hits = bpf_object__find_map_fd_by_name(obj, "fw_hits");
+	m->state = bpf_object__find_map_fd_by_name(obj, "fw_state");
+	return m->hits < 0 || m->state < 0 ? -ENOENT : 0;
+}
+
+static int pin_fd(const char *dir, const char *name, int *fd)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	*fd = bpf_obj_get(path);
+	if (*fd >= 0)
+		return 0;
+	fprintf(stderr, "firewall: no map %s: %s; is the firewall module "
+		"loaded?\n", path, strerror(errno));
+	return -errno;
+}
+
+int fw_maps_from_pins(const char *dir, struct fw_maps *m)
+{
+	char name[32];
+	int err = 0;
+
+	memset(m, 0xff, sizeof(*m)); /* all -1 */
+	for (size_t i = 0; i < 6 && !err; i++)
+		for (int g = 0; g < 2 && !err; g++) {
+			snprintf(name, sizeof(name), "%s%d", gen_maps[i], g);
+			err = pin_fd(dir, name, gen_fd(m, i, g));
+		}
+	err = err ?: pin_fd(dir, "fw_hits", &m->hits) ?: pin_fd(dir, "fw_state", &m->state);
+	if (err)
+		fw_maps_close(m);
+	return err;
+}
+
+void fw_maps_close(struct fw_maps *m)
+{
+	int *fds = (int *)m;
+
+	for (size_t i = 0; i < sizeof(*m) / sizeof(int); i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	memset(m, 0xff, sizeof(*m));
+}
+
+static void set_bit(struct fw_bits *b, int i)
+{
+	b->w[i / 64] |= 1ull << (i % 64);
+}
+
+static uint32_t mask(int len)
+{
+	return len ? htonl(~0u << (32 - len)) : 0;
+}
+
+/* Does prefix (a, la) lie inside prefix (b, lb)? */
+static int inside(uint32_t a, int la, uint32_t b, int lb)
+{
+	return lb <= la && ((a ^ b) & mask(lb)) == 0;
+}
+
+static int clear_lpm(int fd)
+{
+	struct fw_lpm_key k, next;
+
+	while (!bpf_map_get_next_key(fd, NULL, &next)) {
+		k = next;
+		if (bpf_map_delete_elem(fd, &k))
+			return -errno;
+	}
+	return 0;
+}
+
+/* One LPM trie: every distinct prefix of the rules (and 0/0) -> the rules
+ * whose prefix contains it. which: 0 source, 1 destination. */
+static int fill_lpm(int fd, const struct fw_rule *r, int n, int which)
+{
+	int err = clear_lpm(fd);
+
+	for (int p = -1; p < n && !err; p++) {
+		struct fw_lpm_key k = { 0, 0 };
+		struct fw_bits bits;
+
+		if (p >= 0) {
+			k.prefixlen = which ? r[p].dst_len : r[p].src_len;
+			k.addr = (which ? r[p].dst : r[p].src) & mask((int)k.prefixlen);
+		}
+		memset(&bits, 0, sizeof(bits));
+		for (int i = 0; i < n; i++)
+			if (inside(k.addr, (int)k.prefixlen,
+				   which ? r[i].dst : r[i].src,
+				   which ? r[i].dst_len : r[i].src_len))
+				set_bit(&bits, i);
+		if (bpf_map_update_elem(fd, &k, &bits, BPF_ANY))
+			err = -errno;
+	}
+	return err;
+}
+
+static int fill_proto(int fd, const struct fw_rule *r, int n)
+{
+	for (uint32_t p = 0; p < 256; p++) {
+		struct fw_bits bits;
+
+		memset(&bits, 0, sizeof(bits));
+		for (int i = 0; i < n; i++)
+			if (!r[i].proto || r[i].proto == p)
+				set_bit(&bits, i);
+		if (bpf_map_update_elem(fd, &p, &bits, BPF_ANY))
+			return -errno;
+	}
+	return 0;
+}
+
+static int cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Port dimension d (0 source, 1 destination): elementary intervals become
+ * classes base.. ; ports[] gets each port's class. Returns classes used. */
+static int port_classes(int cls_fd, const struct fw_rule *r, int n, int d,
+			uint32_t base, uint16_t *ports)
+{
+	uint32_t b[2 * FW_MAX_RULES + 2];
+	int nb = 0, u = 0;
+
+	b[nb++] = 0;
+	b[nb++] = 65536;
+	for (int i = 0; i < n; i++) {
+		b[nb++] = d ? r[i].dport_lo : r[i].sport_lo;
+		b[nb++] = (uint32_t)(d ? r[i].dport_hi : r[i].sport_hi) + 1;
+	}
+	qsort(b, (size_t)nb, sizeof(b[0]), cmp_u32);
+	for (int i = 0; i < nb; i++)
+		if (!u || b[i] != b[u - 1])
+			b[u++] = b[i];
+	for (int c = 0; c + 1 < u; c++) {
+		struct fw_bits bits;
+		uint32_t key = base + (uint32_t)c;
+
+		memset(&bits, 0, sizeof(bits));
+		for (int i = 0; i < n; i++) {
+			uint32_t lo = d ? r[i].dport_lo : r[i].sport_lo;
+			uint32_t hi = d ? r[i].dport_hi : r[i].sport_hi;
+
+			if (lo <= b[c] && b[c] <= hi)
+				set_bit(&bits, i);
+		}
+		if (bpf_map_update_elem(cls_fd, &key, &bits, BPF_ANY))
+			return -errno;
+		for (uint32_t p = b[c]; p < b[c + 1]; p++)
+			ports[p] = (uint16_t)key;
+	}
+	return u - 1;
+}
+
+static int fill_ports(int ports_fd, int cls_fd, const struct fw_rule *r, int n)
+{
+	uint16_t *ports = calloc(FW_PORT_SLOTS, sizeof(*ports));
+	uint32_t *keys = calloc(FW_PORT_SLOTS, sizeof(*keys));
+	uint32_t count = FW_PORT_SLOTS;
+	int ns = -ENOMEM;
+
+	if (ports && keys)
+		ns = port_classes(cls_fd, r, n, 0, 0, ports);
+	if (ns >= 0)
+		ns = port_classes(cls_fd, r, n, 1, (uint32_t)ns, ports + 65536);
+	if (ns >= 0) {
+		for (uint32_t i = 0; i < FW_PORT_SLOTS; i++)
+			keys[i] = i;
+		ns = bpf_map_update_batch(ports_fd, keys, ports, &count, NULL) ?
+		     -errno : 0;
+	}
+	free(ports);
+	free(keys);
+	return ns;
+}
+
+static int fill_rules(const struct fw_maps *m, int g, const struct fw_rule *r, int n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(uint64_t));
+	int err = zero ? 0 : -ENOMEM;
+
+	for (int i = 0; i < n && !err; i++) {
+		uint32_t k = (uint32_t)i, a = r[i].action, hk = (uint32_t)g * FW_MAX_RULES + k;
+
+		if (bpf_map_update_elem(m->rules[g], &k, &a, BPF_ANY) ||
+		    bpf_map_update_elem(m->hits, &hk, zero, BPF_ANY))
+			err = -errno;
+	}
+	free(zero);
+	return err;
+}
+
+int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
+{
+	struct fw_state st = { 0, 0 };
+	uint32_t zero = 0;
+	int g, err;
+
+	if (n < 0 || n > FW_MAX_RULES) {
+		fprintf(stderr, "firewall: %d rules; at most %d\n", n, FW_MAX_RULES);
+		return -E2BIG;
+	}
+	if (bpf_map_lookup_elem(m->state, &zero, &st))
+		return -errno;
+	g = !(st.gen & 1);
+	err = fill_lpm(m->src[g], rules, n, 0) ?: fill_lpm(m->dst[g], rules, n, 1) ?:
+	      fill_proto(m->proto[g], rules, n) ?:
+	      fill_ports(m->ports[g], m->cls[g], rules, n) ?:
+	      fill_rules(m, g, rules, n);
+	if (err) {
+		fprintf(stderr, "firewall: writing the new rule set failed: %s; "
+			"the old set stays in force\n", strerror(-err));
+		return err;
+	}
+	st.gen = (uint32_t)g;
+	st.nrules = (uint32_t)n;
+	return bpf_map_update_elem(m->state, &zero, &st, BPF_ANY) ? -errno : 0;
+}
+
+int fw_rule_hits(const struct fw_maps *m, int i, uint64_t *packets)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct fw_state st;
+	uint32_t zero = 0, k;
+	uint64_t *v;
+
+	*packets = 0;
+	if (ncpu <= 0 || i < 0 || i >= FW_MAX_RULES)
+		return -EINVAL;
+	if (bpf_map_lookup_elem(m->state, &zero, &st))
+		return -errno;
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	k = (st.gen & 1) * FW_MAX_RULES + (uint32_t)i;
+	if (!bpf_map_lookup_elem(m->hits, &k, v))
+		for (int c = 0; c < ncpu; c++)
+			*packets += v[c];
+	free(v);
+	return 0;
+}
