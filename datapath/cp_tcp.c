@@ -103,7 +103,7 @@ static void send_handshake(struct cp *cp, struct cp_conn *c)
 
 static void send_rst_for(struct cp *cp, const struct tcp_seg *s)
 {
-	struct tcp_endpoints ep;
+	struct tcp_endpoints ep = { 0 };
 	struct tcp_hdrvals h;
 
 	if (!tcp_rst_reply(s, &ep, &h))
@@ -256,7 +256,7 @@ static void time_wait_segment(struct cp *cp, struct cp_conn *c, const struct tcp
 static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_seg *s)
 {
 	struct flow_key k = seg_key(s);
-	struct tcp_endpoints ep;
+	struct tcp_endpoints ep = { 0 };
 	struct tcp_hdrvals h;
 	struct cp_conn *c;
 	uint64_t now = now_us();

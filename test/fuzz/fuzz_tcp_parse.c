@@ -23,7 +23,7 @@ static void check_seg(const uint8_t *data, size_t size, const struct tcp_seg *s)
 static void roundtrip(const struct tcp_seg *s)
 {
 	static uint8_t buf[4096];
-	struct tcp_endpoints ep;
+	struct tcp_endpoints ep = { 0 };
 	struct tcp_hdrvals h = { .seq = s->seq, .ack = s->ack, .wnd = s->wnd,
 				 .flags = s->flags, .tos = s->tos,
 				 .ts = s->has_ts, .tsval = s->tsval,

@@ -226,7 +226,7 @@ static void test_rst_reply(void)
 {
 	struct tcp_hdrvals h = { .seq = 100, .ack = 777, .flags = TCP_F_ACK,
 				 .wscale = -1 }, r;
-	struct tcp_endpoints ep;
+	struct tcp_endpoints ep = { 0 };
 	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "abc", 3);
 
 	REQUIRE(tcp_rst_reply(&s, &ep, &r));
