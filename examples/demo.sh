@@ -36,6 +36,22 @@ for m in rps p50 p99 p999 sys_cpu_us_per_req; do
 	printf '%-22s %14s %14s\n' "$m" "$xv" "$kv"
 done
 
+say "the programmable part: a user module compiled from C and inserted into the live chain"
+XTOECTL="build/bin/xtoectl --sock $TOPO_SOCK"
+$XTOECTL module add examples/modules/port_count.bpf.c
+in_l build/bin/xtoe-echo client --kernel -c "$TOPO_XADDR:$RPC_XPORT" -n 4 -s 64 -d 1 >/dev/null
+$XTOECTL module list
+echo "port_count's map, pinned at /sys/fs/bpf/xtoe/$TOPO_XIF/port_count/port_stats:"
+bpftool -j map dump pinned "/sys/fs/bpf/xtoe/$TOPO_XIF/port_count/port_stats" |
+	python3 -c '
+import json, sys
+for e in json.load(sys.stdin):
+    k = e["formatted"]["key"]; v = e["formatted"]["values"]
+    pk = sum(c["value"]["packets"] for c in v); by = sum(c["value"]["bytes"] for c in v)
+    print("  dport %-5d proto %-2d packets %-8d bytes %d" % (k["port"], k["proto"], pk, by))'
+$XTOECTL module del port_count
+echo "port_count removed; the chain kept running throughout"
+
 say "a kernel service on the same address still answers next to xtoe"
 spawn_x socat TCP-LISTEN:8080,reuseaddr,fork EXEC:'echo hello from the kernel stack'
 wait_port l "$TOPO_XADDR" 8080 || true
