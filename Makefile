@@ -8,7 +8,8 @@ DP_MAIN    := datapath/xtoed.c
 DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard datapath/*.c))
 LIB_SRCS   := $(wildcard lib/*.c)
 LIB_UTIL   := $(filter-out lib/xtoe%.c,$(LIB_SRCS))
-LOADER_SRCS:= $(filter-out loader/xtoectl.c,$(wildcard loader/*.c))
+CLI_SRCS   := loader/xtoectl.c $(wildcard loader/cli_*.c)
+LOADER_SRCS:= $(filter-out $(CLI_SRCS),$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
@@ -74,7 +75,7 @@ $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) 
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
 # --- xtoectl: host loader CLI over the loader library (loader/) ----------
-$(BUILD)/bin/xtoectl: $(call objs,loader/xtoectl.c $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
+$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 

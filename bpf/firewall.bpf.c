@@ -37,13 +37,15 @@ ARRAY_MAP(fw_proto0, 256, struct fw_bits);
 ARRAY_MAP(fw_proto1, 256, struct fw_bits);
 ARRAY_MAP(fw_rules0, FW_MAX_RULES, __u32);
 ARRAY_MAP(fw_rules1, FW_MAX_RULES, __u32);
+ARRAY_MAP(fw_desc0, FW_MAX_RULES, struct fw_rule);
+ARRAY_MAP(fw_desc1, FW_MAX_RULES, struct fw_rule);
 ARRAY_MAP(fw_state, 1, struct fw_state);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 2 * FW_MAX_RULES);
 	__type(key, __u32);
-	__type(value, __u64);
+	__type(value, struct fw_count);
 } fw_hits SEC(".maps");
 
 struct fw_hdr {
@@ -149,15 +151,17 @@ static __always_inline int first_rule(const struct fw_bits *acc)
 		ok ? first_rule(acc) : -1;                                     \
 	})
 
-static __always_inline __u32 rule_action(__u32 gen, __u32 rule)
+static __always_inline __u32 rule_action(struct xdp_md *ctx, __u32 gen, __u32 rule)
 {
 	__u32 *a = gen ? bpf_map_lookup_elem(&fw_rules1, &rule)
 		       : bpf_map_lookup_elem(&fw_rules0, &rule);
 	__u32 k = gen * FW_MAX_RULES + rule;
-	__u64 *hits = bpf_map_lookup_elem(&fw_hits, &k);
+	struct fw_count *hits = bpf_map_lookup_elem(&fw_hits, &k);
 
-	if (hits)
-		*hits += 1;
+	if (hits) {
+		hits->packets += 1;
+		hits->bytes += ctx->data_end - ctx->data;
+	}
 	return a ? *a : FW_ACCEPT;
 }
 
@@ -175,7 +179,7 @@ XTOE_MODULE(firewall)
 	rule = gen ? MATCH_GEN(1, &h, &acc) : MATCH_GEN(0, &h, &acc);
 	if (rule < 0 || rule >= FW_MAX_RULES)
 		return XTOE_NEXT;
-	switch (rule_action(gen, (__u32)rule)) {
+	switch (rule_action(ctx, gen, (__u32)rule)) {
 	case FW_DROP:
 		return xtoe_drop(meta, XTOE_DROP_FIREWALL);
 	case FW_PASS:

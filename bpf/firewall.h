@@ -19,7 +19,9 @@
  *   fw_class{0,1} ARRAY class -> fw_bits
  *   fw_proto{0,1} ARRAY IP protocol -> fw_bits
  *   fw_rules{0,1} ARRAY rule -> fw_action
- *   fw_hits       PERCPU_ARRAY gen * FW_MAX_RULES + rule -> __u64 packets
+ *   fw_desc{0,1}  ARRAY rule -> struct fw_rule (read by tools only: the set
+ *                 as it was written, with the handles `xtoectl fw` shows)
+ *   fw_hits       PERCPU_ARRAY gen * FW_MAX_RULES + rule -> struct fw_count
  *   fw_state      ARRAY 0 -> struct fw_state
  */
 #ifndef XTOE_BPF_FIREWALL_H
@@ -46,6 +48,21 @@ enum fw_action {
 	FW_ACCEPT = 0, /* continue with the next module */
 	FW_DROP,       /* drop (XTOE_DROP_FIREWALL) */
 	FW_PASS,       /* hand to the kernel stack, skipping the rest */
+};
+
+/* One rule as tools write it (addresses in network order, ports inclusive). */
+struct fw_rule {
+	__u32 src, dst;             /* network order */
+	__u8 src_len, dst_len;      /* prefix lengths; 0 = any */
+	__u8 proto;                 /* IP protocol; 0 = any */
+	__u8 action;                /* enum fw_action */
+	__u16 sport_lo, sport_hi;   /* 0..65535 = any */
+	__u16 dport_lo, dport_hi;
+	__u32 handle;               /* the tools' name for the rule; 0 = none */
+};
+
+struct fw_count {
+	__u64 packets, bytes;
 };
 
 struct fw_state {

@@ -110,4 +110,9 @@ void cp_tcp_drop_ctx(struct cp *cp, struct app_ctx *c);
 void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l);
 void cp_tcp_free_all(struct cp *cp);
 
+/* cp_tools.c: requests of the operator tools (xtoectl fw/stats/conns) */
+struct xtoe_req;
+struct xtoe_resp;
+bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r);
+
 #endif /* XTOE_CP_H */

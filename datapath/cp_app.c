@@ -385,6 +385,7 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 
 	if (q->op == XTOE_OP_INFO) {
 		req_info(cp, &r);
+	} else if (cp_tools_request(cp, q, &r)) { /* operator tools: cp_tools.c */
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
 		req_cmodule_add(cp, c, q, &r);
 	} else if (q->op != XTOE_OP_HELLO && !c->pid) {

@@ -49,6 +49,8 @@ struct xtoed_cfg {
 	bool verbose;
 	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
 	int ncmodules;
+	char fw_file[100];   /* --fw-file; "" when rules are not kept */
+	bool fw_file_set;
 };
 
 static inline uint64_t now_us(void)
@@ -180,5 +182,7 @@ void dp_cmd_commit(struct xtoed *d);
 int cp_create(struct xtoed *d);
 void cp_destroy(struct xtoed *d);
 int cp_run(struct xtoed *d); /* until SIGINT/SIGTERM */
+/* Install the rules of --fw-file (cp_tools.c); a bad file stops the start. */
+int cp_tools_fw_restore(struct xtoed *d);
 
 #endif /* XTOE_DAEMON_H */

@@ -44,15 +44,18 @@ static const char usage_text[] =
 	"      --queue N         interface queue to bind (default 0)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
+	"      --fw-file PATH    firewall rules kept here and installed at start\n"
+	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
-       OPT_QUEUE, OPT_TW, OPT_CMOD };
+       OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
 	{ "cmodule", required_argument, NULL, OPT_CMOD },
+	{ "fw-file", required_argument, NULL, OPT_FWFILE },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "sock", required_argument, NULL, 's' },
 	{ "xdp-mode", required_argument, NULL, 'm' },
@@ -175,6 +178,13 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 				return usage_error("%s", "at most 8 --cmodule");
 			c->cmodules[c->ncmodules++] = optarg;
 			break;
+		case OPT_FWFILE:
+			if (strlen(optarg) >= sizeof(c->fw_file))
+				return usage_error("--fw-file '%s': path too long", optarg);
+			snprintf(c->fw_file, sizeof(c->fw_file), "%s",
+				 strcmp(optarg, "none") ? optarg : "");
+			c->fw_file_set = true;
+			break;
 		case 'h': fputs(usage_text, stdout); exit(0);
 		case '?': return usage_error("%s", "unknown option");
 		default:
@@ -188,6 +198,8 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 		return usage_error("%s", "--iface and --addr are required");
 	if (!is_pow2(c->rx_size) || !is_pow2(c->tx_size))
 		return usage_error("%s", "--rx-buf and --tx-buf must be powers of two");
+	if (!c->fw_file_set)
+		snprintf(c->fw_file, sizeof(c->fw_file), "/var/lib/xtoe/%s.rules", c->ifname);
 	if (!c->sock_path) {
 		snprintf(sock, socklen, XTOE_DEFAULT_SOCK_DIR "/%s.sock", c->ifname);
 		c->sock_path = sock;
@@ -264,7 +276,8 @@ static int setup_port(struct xtoed *d)
 	err = xsk_port_open(&d->xsk, d->cfg.ifname, &xc);
 	if (err)
 		return err;
-	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk));
+	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk)) ?:
+	       cp_tools_fw_restore(d);
 }
 
 static int load_cmodules(struct xtoed *d)

@@ -29,6 +29,10 @@ enum xtoe_op {
 	XTOE_OP_CMODULE_ADD, /* (no HELLO; the daemon's own user only) a: length
 			      of FILE.so[:ARGS], which follows the request on
 			      the socket (absolute path, no NUL) -> msg: name */
+	/* --- operator tools (xtoectl fw/stats/conns; no HELLO needed) --- */
+	XTOE_OP_FW_FILE = 32, /* -> msg: the daemon's firewall rule file
+			      ("" when rules are not kept) */
+	/* --- end of operator tools --- */
 };
 
 struct xtoe_req {

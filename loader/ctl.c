@@ -61,6 +61,22 @@ int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len)
 	return err;
 }
 
+int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len)
+{
+	struct xtoe_req q = { .op = XTOE_OP_FW_FILE, .id = 1 };
+	struct xtoe_resp r;
+	int err = ask(sock_path, &q, NULL, 0, &r);
+
+	if (err == 1) {
+		fprintf(stderr, "xtoectl: the daemon at %s: %.*s\n", sock_path,
+			(int)sizeof(r.msg), r.msg);
+		return -r.err;
+	}
+	if (!err)
+		snprintf(path, len, "%.*s", (int)sizeof(r.msg), r.msg);
+	return err;
+}
+
 int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		     size_t len)
 {

@@ -15,4 +15,8 @@ int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len);
 int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		     size_t len);
 
+/* The daemon's firewall rule file (XTOE_OP_FW_FILE); "" when it keeps
+ * none. */
+int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len);
+
 #endif /* XTOE_LOADER_CTL_H */

@@ -15,11 +15,12 @@
 
 /* Map names in generation order: name0, name1. */
 static const char *const gen_maps[] = { "fw_src", "fw_dst", "fw_ports",
-					"fw_class", "fw_proto", "fw_rules" };
+					"fw_class", "fw_proto", "fw_rules", "fw_desc" };
+#define NGEN_MAPS (sizeof(gen_maps) / sizeof(gen_maps[0]))
 
 static int *gen_fd(struct fw_maps *m, size_t i, int g)
 {
-	int *fds[] = { m->src, m->dst, m->ports, m->cls, m->proto, m->rules };
+	int *fds[] = { m->src, m->dst, m->ports, m->cls, m->proto, m->rules, m->desc };
 
 	return &fds[i][g];
 }
@@ -28,7 +29,7 @@ int fw_maps_from_obj(struct bpf_object *obj, struct fw_maps *m)
 {
 	char name[32];
 
-	for (size_t i = 0; i < 6; i++)
+	for (size_t i = 0; i < NGEN_MAPS; i++)
 		for (int g = 0; g < 2; g++) {
 			snprintf(name, sizeof(name), "%s%d", gen_maps[i], g);
 			*gen_fd(m, i, g) = bpf_object__find_map_fd_by_name(obj, name);
@@ -59,7 +60,7 @@ int fw_maps_from_pins(const char *dir, struct fw_maps *m)
 	int err = 0;
 
 	memset(m, 0xff, sizeof(*m)); /* all -1 */
-	for (size_t i = 0; i < 6 && !err; i++)
+	for (size_t i = 0; i < NGEN_MAPS && !err; i++)
 		for (int g = 0; g < 2 && !err; g++) {
 			snprintf(name, sizeof(name), "%s%d", gen_maps[i], g);
 			err = pin_fd(dir, name, gen_fd(m, i, g));
@@ -216,20 +217,40 @@ static int fill_ports(int ports_fd, int cls_fd, const struct fw_rule *r, int n)
 	return ns;
 }
 
-static int fill_rules(const struct fw_maps *m, int g, const struct fw_rule *r, int n)
+/* Counter of the live rule with this handle, summed over CPUs (zero if none). */
+static void old_count(const struct fw_maps *m, const struct fw_state *st,
+		      uint32_t handle, struct fw_count *sum)
+{
+	memset(sum, 0, sizeof(*sum));
+	if (!handle)
+		return;
+	for (uint32_t i = 0; i < st->nrules && i < FW_MAX_RULES; i++) {
+		struct fw_rule r;
+
+		if (bpf_map_lookup_elem(m->desc[st->gen & 1], &i, &r) || r.handle != handle)
+			continue;
+		fw_rule_hits(m, (int)i, sum);
+		return;
+	}
+}
+
+static int fill_rules(const struct fw_maps *m, const struct fw_state *st, int g,
+		      const struct fw_rule *r, int n)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *zero = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(uint64_t));
-	int err = zero ? 0 : -ENOMEM;
+	struct fw_count *per = calloc((size_t)(ncpu > 0 ? ncpu : 1), sizeof(*per));
+	int err = per ? 0 : -ENOMEM;
 
 	for (int i = 0; i < n && !err; i++) {
 		uint32_t k = (uint32_t)i, a = r[i].action, hk = (uint32_t)g * FW_MAX_RULES + k;
 
+		old_count(m, st, r[i].handle, &per[0]); /* all on CPU 0, others 0 */
 		if (bpf_map_update_elem(m->rules[g], &k, &a, BPF_ANY) ||
-		    bpf_map_update_elem(m->hits, &hk, zero, BPF_ANY))
+		    bpf_map_update_elem(m->desc[g], &k, &r[i], BPF_ANY) ||
+		    bpf_map_update_elem(m->hits, &hk, per, BPF_ANY))
 			err = -errno;
 	}
-	free(zero);
+	free(per);
 	return err;
 }
 
@@ -249,7 +270,7 @@ int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
 	err = fill_lpm(m->src[g], rules, n, 0) ?: fill_lpm(m->dst[g], rules, n, 1) ?:
 	      fill_proto(m->proto[g], rules, n) ?:
 	      fill_ports(m->ports[g], m->cls[g], rules, n) ?:
-	      fill_rules(m, g, rules, n);
+	      fill_rules(m, &st, g, rules, n);
 	if (err) {
 		fprintf(stderr, "firewall: writing the new rule set failed: %s; "
 			"the old set stays in force\n", strerror(-err));
@@ -260,14 +281,14 @@ int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
 	return bpf_map_update_elem(m->state, &zero, &st, BPF_ANY) ? -errno : 0;
 }
 
-int fw_rule_hits(const struct fw_maps *m, int i, uint64_t *packets)
+int fw_rule_hits(const struct fw_maps *m, int i, struct fw_count *c)
 {
 	int ncpu = libbpf_num_possible_cpus();
+	struct fw_count *v;
 	struct fw_state st;
 	uint32_t zero = 0, k;
-	uint64_t *v;
 
-	*packets = 0;
+	memset(c, 0, sizeof(*c));
 	if (ncpu <= 0 || i < 0 || i >= FW_MAX_RULES)
 		return -EINVAL;
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
@@ -277,8 +298,26 @@ int fw_rule_hits(const struct fw_maps *m, int i, uint64_t *packets)
 		return -ENOMEM;
 	k = (st.gen & 1) * FW_MAX_RULES + (uint32_t)i;
 	if (!bpf_map_lookup_elem(m->hits, &k, v))
-		for (int c = 0; c < ncpu; c++)
-			*packets += v[c];
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			c->packets += v[cpu].packets;
+			c->bytes += v[cpu].bytes;
+		}
 	free(v);
 	return 0;
+}
+
+int fw_active(const struct fw_maps *m, struct fw_rule *rules, int max)
+{
+	struct fw_state st;
+	uint32_t zero = 0;
+
+	if (bpf_map_lookup_elem(m->state, &zero, &st))
+		return -errno;
+	for (uint32_t i = 0; i < st.nrules && i < FW_MAX_RULES; i++) {
+		if ((int)i >= max)
+			return -ENOSPC;
+		if (bpf_map_lookup_elem(m->desc[st.gen & 1], &i, &rules[i]))
+			return -errno;
+	}
+	return (int)(st.nrules < FW_MAX_RULES ? st.nrules : FW_MAX_RULES);
 }

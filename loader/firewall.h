@@ -3,7 +3,8 @@
  * The firewall module's rule set from user space (bpf/firewall.h for the
  * scheme): fw_replace writes a whole rule set into the idle generation of
  * the maps and flips to it, so frames see the old set or the new one,
- * never a mix. Meant for a later `xtoectl fw` and for tests.
+ * never a mix. Counters of rules with a handle (fw_rule.handle != 0) carry
+ * over to the new set; `xtoectl fw` (loader/fw_ctl.h) is built on this.
  */
 #ifndef XTOE_LOADER_FIREWALL_H
 #define XTOE_LOADER_FIREWALL_H
@@ -14,17 +15,9 @@
 
 struct bpf_object;
 
-struct fw_rule {
-	uint32_t src, dst;          /* network order */
-	uint8_t src_len, dst_len;   /* prefix lengths; 0 = any */
-	uint8_t proto;              /* IP protocol; 0 = any */
-	uint16_t sport_lo, sport_hi; /* inclusive; 0..65535 = any */
-	uint16_t dport_lo, dport_hi;
-	enum fw_action action;
-};
 
 struct fw_maps {
-	int src[2], dst[2], ports[2], cls[2], proto[2], rules[2];
+	int src[2], dst[2], ports[2], cls[2], proto[2], rules[2], desc[2];
 	int hits, state;
 };
 
@@ -36,7 +29,10 @@ void fw_maps_close(struct fw_maps *m);
 
 /* Replace the whole rule set (n <= FW_MAX_RULES; rule 0 has priority). */
 int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n);
-/* Packets that matched rule i of the live set. */
-int fw_rule_hits(const struct fw_maps *m, int i, uint64_t *packets);
+/* Packets and bytes that matched rule i of the live set. */
+int fw_rule_hits(const struct fw_maps *m, int i, struct fw_count *c);
+/* The live set as written (max >= FW_MAX_RULES is always enough);
+ * returns the number of rules or -errno. */
+int fw_active(const struct fw_maps *m, struct fw_rule *rules, int max);
 
 #endif /* XTOE_LOADER_FIREWALL_H */

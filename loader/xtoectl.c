@@ -25,17 +25,7 @@
 #include "module.h"
 #include "proto.h"
 
-enum { EXIT_USAGE = 2 };
-
-struct cli {
-	const char *iface, *sock;
-	bool json, verbose;
-	struct xchain_pos pos;
-	struct xmod_opts mo;
-	long count, timeout_s;
-	char ifname[IF_NAMESIZE + 1];
-	char pin_dir[sizeof(XTOE_PIN_ROOT) + IF_NAMESIZE + 2];
-};
+#include "cli.h"
 
 /* One table: getopt's options and --help's text. */
 static const struct opt {
@@ -53,6 +43,7 @@ static const struct opt {
 	{ "mode", "MODE", "native|skb|hw: the XDP mode the module is meant for", 'm' },
 	{ "count", "N", "module trace: stop after N verdicts (default 10)", 'c' },
 	{ "timeout", "S", "module trace: stop after S seconds (default 10)", 't' },
+	{ "handle", "N", "fw add: the new rule's handle (default: the next free)", 'H' },
 	{ "help", NULL, "this text", 'h' },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -67,7 +58,16 @@ static void usage(FILE *f)
 		"  module del NAME                remove from the chain\n"
 		"  module replace NAME FILE       swap the program in NAME's place\n"
 		"  module trace [--count N] [--timeout S]  print the chain's verdicts as frames pass\n"
-		"  cmodule add FILE.so[:ARGS]     load a C module into the running daemon\n\n"
+		"  cmodule add FILE.so[:ARGS]     load a C module into the running daemon\n"
+		"  fw add [--handle N] RULE       append a firewall rule; RULE is\n"
+		"        drop|pass|kernel [proto tcp|udp|icmp|N] [src CIDR] [dst CIDR]\n"
+		"        [sport P[-Q]] [dport P[-Q]]   (first match decides; pass: on as\n"
+		"        without the rule; kernel: to the kernel stack, bypassing xtoe)\n"
+		"  fw del HANDLE | fw flush       remove one rule | all rules\n"
+		"  fw list                        rules in order, with packet and byte counters\n"
+		"  fw apply FILE                  replace all rules with FILE's (one per line,\n"
+		"                                 '#' comments): all or nothing\n"
+		"  fw save                        the rules in FILE format (what apply reads)\n\n"
 		"options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[40];
@@ -105,6 +105,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case 'F': c->pos = (struct xchain_pos){ XCHAIN_FIRST, NULL }; break;
 		case 'c': c->count = strtol(optarg, NULL, 10); break;
 		case 't': c->timeout_s = strtol(optarg, NULL, 10); break;
+		case 'H': c->handle = optarg; break;
 		case 'm':
 			if (xmod_parse_mode(optarg, &c->mo.mode)) {
 				fprintf(stderr, "xtoectl: --mode: native, skb or hw, "
@@ -120,7 +121,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 }
 
 /* The interface: -i, else ask the daemon at --sock / $XTOE_SOCK. */
-static int find_iface(struct cli *c)
+int find_iface(struct cli *c)
 {
 	const char *sock = c->sock ? c->sock : getenv(XTOE_SOCK_ENV);
 	int err;
@@ -319,7 +320,7 @@ static int cmd_module(struct cli *c, struct xchain *ch, int argc, char **argv)
 }
 
 /* The daemon's socket: --sock, $XTOE_SOCK, or the default for -i IFACE. */
-static const char *daemon_sock(const struct cli *c, char *buf, size_t len)
+const char *daemon_sock(const struct cli *c, char *buf, size_t len)
 {
 	const char *s = c->sock ? c->sock : getenv(XTOE_SOCK_ENV);
 
@@ -364,6 +365,12 @@ static int run(struct cli *c, int argc, char **argv)
 
 	if (argc >= 1 && !strcmp(argv[0], "cmodule"))
 		return cmd_cmodule(c, argc, argv);
+	if (argc >= 2 && !strcmp(argv[0], "fw")) {
+		err = cli_fw(c, argc, argv);
+		if (err == CLI_USAGE)
+			usage(stderr);
+		return err == CLI_USAGE ? EXIT_USAGE : err;
+	}
 	if (argc < 2 || strcmp(argv[0], "module")) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -145,7 +145,7 @@ static void test_table(void)
 
 static void test_counters(void)
 {
-	uint64_t h0, h2, h3;
+	struct fw_count h0, h2, h3;
 
 	install_base(); /* counters start at zero with a new set */
 	expect("r0", &(struct pkt){ .src = "198.18.5.7", .dport = 22 }, PASS);
@@ -154,9 +154,10 @@ static void test_counters(void)
 	REQUIRE(fw_rule_hits(&maps, 0, &h0) == 0);
 	REQUIRE(fw_rule_hits(&maps, 2, &h2) == 0);
 	REQUIRE(fw_rule_hits(&maps, 3, &h3) == 0);
-	CHECK_EQ(h0, 1);
-	CHECK_EQ(h2, 2);
-	CHECK_EQ(h3, 0);
+	CHECK_EQ(h0.packets, 1);
+	CHECK_EQ(h2.packets, 2);
+	CHECK_EQ(h3.packets, 0);
+	CHECK(h2.bytes > 2 * 40);
 }
 
 /* A new set replaces the old one whole; an empty set filters nothing. */
@@ -172,6 +173,27 @@ static void test_replace(void)
 	REQUIRE(fw_replace(&maps, NULL, 0) == 0);
 	expect("empty set", &(struct pkt){ .dport = 1500 }, NEXT);
 	CHECK_EQ(fw_replace(&maps, &all, FW_MAX_RULES + 1), -E2BIG);
+}
+
+/* Rules with a handle keep their counters across a replace. */
+static void test_counters_follow_handles(void)
+{
+	struct fw_rule r[2] = {
+		{ .handle = 7, .proto = IPPROTO_UDP, .sport_hi = 65535, .dport_hi = 65535,
+		  .action = FW_DROP },
+		{ .handle = 9, .proto = IPPROTO_TCP, .sport_hi = 65535, .dport_lo = 80,
+		  .dport_hi = 80, .action = FW_DROP },
+	};
+	struct fw_count c;
+
+	REQUIRE(fw_replace(&maps, r, 2) == 0);
+	expect("udp", &(struct pkt){ .proto = IPPROTO_UDP, .dport = 5 }, DROP);
+	expect("tcp 80", &(struct pkt){ .dport = 80 }, DROP);
+	expect("tcp 80", &(struct pkt){ .dport = 80 }, DROP);
+	REQUIRE(fw_replace(&maps, &r[1], 1) == 0); /* handle 9 is now rule 0 */
+	REQUIRE(fw_rule_hits(&maps, 0, &c) == 0);
+	CHECK_EQ(c.packets, 2);
+	REQUIRE(fw_replace(&maps, NULL, 0) == 0);
 }
 
 /* 1000 rules: each /32 source with its own port range; the last decides. */
@@ -216,6 +238,7 @@ int main(void)
 	RUN(test_table);
 	RUN(test_counters);
 	RUN(test_replace);
+	RUN(test_counters_follow_handles);
 	RUN(test_many_rules);
 	firewall_bpf__destroy(fw);
 	bpf_object__close(probe);

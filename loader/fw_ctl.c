@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+/* The firewall of an interface: rules with handles, persisted (fw_ctl.h). */
+#include "fw_ctl.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+
+#include "module.h"
+
+#define FW_MODULE "firewall"
+
+static void module_dir(const struct fwc *f, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s/" FW_MODULE, xchain_dir(f->chain));
+}
+
+int fwc_open(struct fwc *f, struct xchain *c, const char *file)
+{
+	char dir[PATH_MAX], state[PATH_MAX + 16];
+
+	memset(f, 0, sizeof(*f));
+	memset(&f->maps, 0xff, sizeof(f->maps));
+	f->chain = c;
+	f->file = file;
+	module_dir(f, dir, sizeof(dir));
+	snprintf(state, sizeof(state), "%s/fw_state", dir);
+	if (access(state, F_OK))
+		return 0; /* no firewall yet: fwc_add & co. insert it */
+	f->loaded = true;
+	return fw_maps_from_pins(dir, &f->maps);
+}
+
+void fwc_close(struct fwc *f)
+{
+	if (f->loaded)
+		fw_maps_close(&f->maps);
+	f->loaded = false;
+}
+
+/* Insert the firewall right after vlan_strip (first if there is none). */
+static int ensure_loaded(struct fwc *f)
+{
+	struct xchain_pos pos = { XCHAIN_AFTER, "vlan_strip" };
+	struct xmod_opts o = { .name = FW_MODULE };
+	char dir[PATH_MAX];
+	int err;
+
+	if (f->loaded)
+		return 0;
+	if (xchain_find(f->chain, "vlan_strip") < 0)
+		pos = (struct xchain_pos){ XCHAIN_FIRST, NULL };
+	err = xmod_add(f->chain, FW_MODULE, &pos, &o, NULL);
+	if (err && err != -EEXIST)
+		return err;
+	module_dir(f, dir, sizeof(dir));
+	err = fw_maps_from_pins(dir, &f->maps);
+	f->loaded = !err;
+	return err;
+}
+
+int fwc_list(struct fwc *f, struct fw_rule *rules, int max)
+{
+	return f->loaded ? fw_active(&f->maps, rules, max) : 0;
+}
+
+/* Install rules[0..n) and write the rule file (under the chain's lock). */
+static int install(struct fwc *f, struct fw_rule *rules, int n)
+{
+	int err = fw_rules_number(rules, n);
+
+	if (err) {
+		fprintf(stderr, "firewall: two rules with the same handle; "
+			"give each rule its own or none\n");
+		return err;
+	}
+	if (f->loaded)
+		err = fw_replace(&f->maps, rules, n);
+	if (!err && f->file)
+		err = fw_file_save(f->file, rules, n);
+	return err;
+}
+
+typedef int (*fw_edit)(struct fw_rule *rules, int *n, void *arg);
+
+/* Read the live set, edit it, install it: all under the chain's lock.
+ * load: the change adds rules, so the module must be in the chain
+ * (xmod_add takes the lock itself: done first). */
+static int change(struct fwc *f, fw_edit edit, void *arg, bool load)
+{
+	struct fw_rule *rules = calloc(FW_MAX_RULES + 1, sizeof(*rules));
+	int n, err;
+
+	if (!rules)
+		return -ENOMEM;
+	err = load ? ensure_loaded(f) : 0;
+	err = err ?: xchain_lock(f->chain);
+	if (err)
+		goto out;
+	n = fwc_list(f, rules, FW_MAX_RULES);
+	err = n < 0 ? n : edit(rules, &n, arg);
+	if (!err)
+		err = install(f, rules, n);
+	xchain_unlock(f->chain);
+out:
+	free(rules);
+	return err;
+}
+
+static int edit_add(struct fw_rule *rules, int *n, void *arg)
+{
+	struct fw_rule *r = arg;
+
+	if (*n >= FW_MAX_RULES) {
+		fprintf(stderr, "firewall: %d rules already, the most there can "
+			"be; delete one first\n", *n);
+		return -E2BIG;
+	}
+	for (int i = 0; i < *n; i++)
+		if (r->handle && rules[i].handle == r->handle) {
+			fprintf(stderr, "firewall: handle %u is taken; pick another "
+				"or leave --handle out\n", r->handle);
+			return -EEXIST;
+		}
+	rules[(*n)++] = *r;
+	if (fw_rules_number(rules, *n))
+		return -EEXIST;
+	*r = rules[*n - 1];
+	return 0;
+}
+
+int fwc_add(struct fwc *f, struct fw_rule *r, uint32_t *handle)
+{
+	int err = change(f, edit_add, r, true);
+
+	if (!err)
+		*handle = r->handle;
+	return err;
+}
+
+static int edit_del(struct fw_rule *rules, int *n, void *arg)
+{
+	uint32_t h = *(uint32_t *)arg;
+
+	for (int i = 0; i < *n; i++)
+		if (rules[i].handle == h) {
+			memmove(&rules[i], &rules[i + 1],
+				(size_t)(*n - i - 1) * sizeof(*rules));
+			(*n)--;
+			return 0;
+		}
+	fprintf(stderr, "firewall: no rule with handle %u; see `xtoectl fw list`\n", h);
+	return -ENOENT;
+}
+
+int fwc_del(struct fwc *f, uint32_t handle)
+{
+	return change(f, edit_del, &handle, false);
+}
+
+static int edit_flush(struct fw_rule *rules, int *n, void *arg)
+{
+	(void)rules;
+	(void)arg;
+	*n = 0;
+	return 0;
+}
+
+int fwc_flush(struct fwc *f)
+{
+	return change(f, edit_flush, NULL, false);
+}
+
+struct set { struct fw_rule *rules; int n; };
+
+static int edit_set(struct fw_rule *rules, int *n, void *arg)
+{
+	const struct set *s = arg;
+
+	memcpy(rules, s->rules, (size_t)s->n * sizeof(*rules));
+	*n = s->n;
+	return 0;
+}
+
+int fwc_apply(struct fwc *f, struct fw_rule *rules, int n)
+{
+	struct set s = { rules, n };
+
+	if (n < 0 || n > FW_MAX_RULES)
+		return -E2BIG;
+	return change(f, edit_set, &s, n > 0);
+}
+
+static char *read_all(FILE *fp)
+{
+	size_t cap = 4096, len = 0, k;
+	char *buf = malloc(cap + 1), *nb;
+
+	while (buf && (k = fread(buf + len, 1, cap - len, fp)) > 0) {
+		len += k;
+		if (len == cap) {
+			nb = realloc(buf, 2 * cap + 1);
+			if (!nb)
+				free(buf);
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (buf)
+		buf[len] = 0;
+	return buf;
+}
+
+int fw_file_load(const char *path, struct fw_rule *rules, int max,
+		 char *msg, size_t msglen)
+{
+	FILE *fp = fopen(path, "r");
+	char err[128], *text;
+	int n, line = 0;
+
+	if (!fp) {
+		n = -errno;
+		snprintf(msg, msglen, "cannot read %s: %s", path, strerror(-n));
+		return n == -ENOENT ? 0 : n;
+	}
+	text = read_all(fp);
+	fclose(fp);
+	if (!text)
+		return -ENOMEM;
+	n = fw_rules_parse(text, rules, max, &line, err, sizeof(err));
+	free(text);
+	if (n < 0)
+		snprintf(msg, msglen, "%s:%d: %s; no rule was changed", path, line, err);
+	else if (fw_rules_number(rules, n)) {
+		snprintf(msg, msglen, "%s: two rules with the same handle; no rule "
+			 "was changed", path);
+		n = -EEXIST;
+	}
+	return n;
+}
+
+static void make_parent(const char *path)
+{
+	char dir[PATH_MAX], *slash;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (slash && slash != dir) {
+		*slash = 0;
+		mkdir(dir, 0755); /* one level: /var/lib/xtoe */
+	}
+}
+
+int fw_file_save(const char *path, const struct fw_rule *rules, int n)
+{
+	char tmp[PATH_MAX], line[FW_RULE_TEXT_MAX];
+	FILE *fp;
+	int err = 0;
+
+	make_parent(path);
+	snprintf(tmp, sizeof(tmp), "%s.tmp%d", path, (int)getpid());
+	fp = fopen(tmp, "w");
+	if (!fp)
+		goto fail;
+	fprintf(fp, "# xtoe firewall rules (xtoectl fw save); one rule per line\n");
+	for (int i = 0; i < n; i++) {
+		fw_rule_format(&rules[i], line, sizeof(line));
+		fprintf(fp, "%s\n", line);
+	}
+	if (fflush(fp) || fsync(fileno(fp)))
+		err = -errno;
+	if (fclose(fp) && !err)
+		err = -errno;
+	if (!err && rename(tmp, path))
+		err = -errno;
+	if (!err)
+		return 0;
+	unlink(tmp);
+	errno = -err;
+fail:
+	err = -errno;
+	fprintf(stderr, "firewall: the rules are in force but could not be saved "
+		"to %s: %s; they will not survive a restart of the daemon\n",
+		path, strerror(-err));
+	return err;
+}
