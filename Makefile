@@ -11,6 +11,7 @@ LIB_UTIL   := $(filter-out lib/xtoe%.c,$(LIB_SRCS))
 LOADER_SRCS:= $(filter-out loader/xtoectl.c,$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
+PROXY_SRCS := $(wildcard examples/proxy/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
 BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
@@ -26,7 +27,7 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
-BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl
+BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy
 LIBS := $(BUILD)/lib/libxtoe.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
@@ -88,6 +89,11 @@ $(BUILD)/bin/xtoe-echo: $(call objs,$(ECHO_SRCS)) $(BUILD)/lib/libxtoe.so | $(BU
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
 		-Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread
+
+$(BUILD)/bin/xtoe-proxy: $(call objs,$(PROXY_SRCS)) $(BUILD)/lib/libxtoe.so | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
+		-Wl,-rpath,'$$ORIGIN/../lib'
 
 # --- tests ---------------------------------------------------------------
 $(BUILD)/san/libcore.a: $(CORE_SAN)

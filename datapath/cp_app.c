@@ -372,6 +372,25 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 			 cp->d->cmods.v[atomic_load(&cp->d->cmods.n) - 1].m->name ?: "?");
 }
 
+/* --- XTOE_OP_SPLICE (cp_splice.c) -------------------------------------- */
+static void req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
+		       struct xtoe_resp *r)
+{
+	struct xtoe_splice_args args;
+	int err;
+
+	if (q->a != sizeof(args) ||
+	    recv(c->sock, &args, sizeof(args), MSG_WAITALL) != (ssize_t)sizeof(args)) {
+		resp_error(r, EPROTO, "splice request cut short; use the libxtoe built "
+			   "with this xtoed");
+		return;
+	}
+	err = cp_splice_request(cp, c, &args, r->msg, sizeof(r->msg));
+	if (err)
+		r->err = -err;
+}
+/* --- end of XTOE_OP_SPLICE ------------------------------------------------ */
+
 /* Tools (xtoectl) ask which interface this daemon serves. */
 static void req_info(struct cp *cp, struct xtoe_resp *r)
 {
@@ -403,6 +422,9 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 		case XTOE_OP_CONNECT:
 			req_connect(cp, c, q, &r);
 			break;
+		case XTOE_OP_SPLICE:
+			req_splice(cp, c, q, &r);
+			break;
 		default:
 			resp_error(&r, EOPNOTSUPP, "unknown request %u", q->op);
 		}
@@ -428,6 +450,7 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 			listener_remove(cp, l);
 	}
 	cp_tcp_drop_ctx(cp, c);
+	cp_splice_drop_ctx(cp, c);
 	if (!c->pid) { /* never reached the data-path */
 		cp_app_released(cp, c);
 		return;
