@@ -94,6 +94,8 @@ uint32_t cp_poll_notes(struct cp *cp);
 
 /* cp_app.c */
 int cp_app_listen_socket(struct cp *cp);
+struct xtoe_resp;
+void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r); /* a deferred answer */
 void cp_app_accept(struct cp *cp);
 void cp_app_input(struct cp *cp, struct app_ctx *c);
 void cp_app_released(struct cp *cp, struct app_ctx *c);
@@ -118,7 +120,7 @@ void cp_tcp_conn_remove(struct cp *cp, struct cp_conn *c);
 /* cp_splice.c: connection splicing (XTOE_OP_SPLICE) */
 struct xtoe_splice_args;
 int cp_splice_request(struct cp *cp, struct app_ctx *a, const struct xtoe_splice_args *args,
-		      char *msg, size_t msglen);
+		      uint32_t req_id, char *msg, size_t msglen);
 void cp_splice_note(struct cp *cp, const struct cp_note *n);
 void cp_splice_frame(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
 		     const uint8_t *frame, uint32_t len);

@@ -195,6 +195,12 @@ static int send_resp(struct app_ctx *c, const struct xtoe_resp *r, const int *fd
 	return sendmsg(c->sock, &msg, MSG_NOSIGNAL) == sizeof(*r) ? 0 : -EIO;
 }
 
+void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r)
+{
+	if (c->sock >= 0)
+		send_resp(c, r, NULL, 0);
+}
+
 static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
@@ -373,7 +379,8 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 }
 
 /* --- XTOE_OP_SPLICE (cp_splice.c) -------------------------------------- */
-static void req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
+/* True when the answer comes later, with the data-path's (cp_splice_note). */
+static bool req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
 		       struct xtoe_resp *r)
 {
 	struct xtoe_splice_args args;
@@ -383,11 +390,11 @@ static void req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	    recv(c->sock, &args, sizeof(args), MSG_WAITALL) != (ssize_t)sizeof(args)) {
 		resp_error(r, EPROTO, "splice request cut short; use the libxtoe built "
 			   "with this xtoed");
-		return;
+		return false;
 	}
-	err = cp_splice_request(cp, c, &args, r->msg, sizeof(r->msg));
-	if (err)
-		r->err = -err;
+	err = cp_splice_request(cp, c, &args, q->id, r->msg, sizeof(r->msg));
+	r->err = -err;
+	return !err;
 }
 /* --- end of XTOE_OP_SPLICE ------------------------------------------------ */
 
@@ -423,7 +430,8 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			req_connect(cp, c, q, &r);
 			break;
 		case XTOE_OP_SPLICE:
-			req_splice(cp, c, q, &r);
+			if (req_splice(cp, c, q, &r))
+				return;
 			break;
 		default:
 			resp_error(&r, EOPNOTSUPP, "unknown request %u", q->op);

@@ -22,7 +22,6 @@
  * between the freeze and the map write are dropped (the peers retransmit).
  */
 #include <errno.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,12 +33,13 @@
 #include "cp.h"
 #include "tcp_csum.h"
 
-#define SPLICE_WAIT_US 5000000u
-
 struct cp_splice {
 	struct cp_splice *next;
 	struct cp_conn *conn[2];
 	struct app_ctx *ctx;        /* NULL once the application went away */
+	uint32_t id;                /* of DP_CMD_SPLICE, while pending */
+	uint32_t req_id;            /* of the application's request, answered
+				       when CP_NOTE_SPLICED arrives */
 	uint32_t slot[2], gen[2];
 	struct splice_key key[2];   /* segments received on conn[i] */
 	struct splice_rw rw[2];     /* ... become segments of conn[!i] */
@@ -53,10 +53,7 @@ struct cp_splicer {
 	int map_fd;
 	uint32_t next_id;
 	struct cp_splice *pairs;
-	struct cp_splice *pending;  /* waits for CP_NOTE_SPLICED */
-	uint32_t pending_id;
-	int result;                 /* of the pending request; 1: none yet */
-	char msg[100];
+	struct cp_splice *pending;  /* wait for CP_NOTE_SPLICED (never blocking) */
 	uint64_t spliced, ended, fins, resets;
 };
 
@@ -308,7 +305,7 @@ static const char *why_text(uint8_t why)
 }
 
 static int activate(struct cp_splicer *sp, struct cp_splice *p,
-		    const struct dp_splice_rep *r)
+		    const struct dp_splice_rep *r, char *msg, size_t msglen)
 {
 	uint32_t t = now_ms() + 1;
 	int err;
@@ -322,7 +319,7 @@ static int activate(struct cp_splicer *sp, struct cp_splice *p,
 	make_rw(&r->conn[1], &r->conn[0], t, &p->key[1], &p->rw[1]);
 	err = write_entries(sp, p);
 	if (err) {
-		snprintf(sp->msg, sizeof(sp->msg), "cannot write the splice map: %s; "
+		snprintf(msg, msglen, "cannot write the splice map: %s; "
 			 "both connections were reset", strerror(-err));
 		return err;
 	}
@@ -333,26 +330,43 @@ static int activate(struct cp_splicer *sp, struct cp_splice *p,
 	return 0;
 }
 
-/* The data-path's answer (may come while cp_splice_request waits). */
+/* The application's request gets its answer now, from the data-path's. */
+static void reply(struct cp_splice *p, int err, const char *msg)
+{
+	struct xtoe_resp r = { .op = XTOE_OP_SPLICE, .id = p->req_id, .err = -err };
+
+	if (!p->ctx)
+		return; /* went away while the data-path answered */
+	snprintf(r.msg, sizeof(r.msg), "%s", msg);
+	cp_app_reply(p->ctx, &r);
+}
+
+/* The data-path's answer to DP_CMD_SPLICE. */
 void cp_splice_note(struct cp *cp, const struct cp_note *n)
 {
 	struct cp_splicer *sp = cp->spl;
 	const struct dp_splice_rep *r = &n->splice;
-	struct cp_splice *p;
+	struct cp_splice *p, **pp;
+	char msg[sizeof(((struct xtoe_resp *)0)->msg)] = "";
 	int err;
 
-	if (!sp || !sp->pending || r->id != sp->pending_id)
+	if (!sp)
 		return;
-	p = sp->pending;
-	sp->pending = NULL;
+	for (pp = &sp->pending; *pp && (*pp)->id != r->id; pp = &(*pp)->next)
+		;
+	if (!(p = *pp))
+		return;
+	*pp = p->next;
+	p->next = NULL;
 	if (r->why != DPS_OK) {
-		snprintf(sp->msg, sizeof(sp->msg), "connection in slot %u %s (%u bytes)",
+		snprintf(msg, sizeof(msg), "connection in slot %u %s (%u bytes)",
 			 p->slot[r->which], why_text(r->why), r->bytes);
-		sp->result = r->why == DPS_GONE || r->why == DPS_STATE ? -ENOTCONN : -EBUSY;
+		reply(p, r->why == DPS_GONE || r->why == DPS_STATE ? -ENOTCONN : -EBUSY, msg);
 		free(p);
 		return;
 	}
-	err = activate(sp, p, r);
+	err = activate(sp, p, r, msg, sizeof(msg));
+	reply(p, err, msg);
 	if (err) {
 		for (int i = 0; i < 2; i++) { /* the streams cannot be resumed */
 			struct tcp_hdrvals h;
@@ -363,23 +377,9 @@ void cp_splice_note(struct cp *cp, const struct cp_note *n)
 		p->next = sp->pairs;
 		sp->pairs = p;
 		pair_end(cp, p, ECONNRESET);
+		return;
 	}
-	sp->result = err;
-}
-
-static int wait_answer(struct cp *cp, struct cp_splicer *sp)
-{
-	uint64_t until = now_us() + SPLICE_WAIT_US;
-
-	while (sp->result == 1) {
-		if (!cp_poll_notes(cp))
-			sched_yield();
-		if (now_us() > until) {
-			snprintf(sp->msg, sizeof(sp->msg), "the data-path did not answer");
-			return -ETIMEDOUT;
-		}
-	}
-	return sp->result;
+	cp_log(cp, "splice: slots %u and %u", p->slot[0], p->slot[1]);
 }
 
 static int check_pair(struct cp *cp, struct app_ctx *a, const struct xtoe_splice_args *q,
@@ -407,8 +407,12 @@ static int check_pair(struct cp *cp, struct app_ctx *a, const struct xtoe_splice
 	return 0;
 }
 
+/* Checks the pair and asks the data-path to freeze it; the control plane
+ * goes on serving meanwhile. 0: the answer to request req_id goes to the
+ * application when the data-path's note arrives (cp_splice_note); else the
+ * error to answer at once, explained in msg. */
 int cp_splice_request(struct cp *cp, struct app_ctx *a, const struct xtoe_splice_args *q,
-		      char *msg, size_t msglen)
+		      uint32_t req_id, char *msg, size_t msglen)
 {
 	struct cp_splicer *sp = splicer(cp);
 	struct cp_splice *p = calloc(1, sizeof(*p));
@@ -422,27 +426,28 @@ int cp_splice_request(struct cp *cp, struct app_ctx *a, const struct xtoe_splice
 	}
 	p->ctx = a;
 	err = check_pair(cp, a, q, p, msg, msglen) ?: open_map(cp, sp, msg, msglen);
-	if (err || sp->pending) {
-		if (!err)
-			snprintf(msg, msglen, "a splice is in progress; try again");
+	for (struct cp_splice *o = sp->pending; !err && o; o = o->next)
+		for (int i = 0; i < 2; i++)
+			if (o->conn[i] == p->conn[0] || o->conn[i] == p->conn[1]) {
+				snprintf(msg, msglen, "connection in slot %u is being spliced "
+					 "already", p->slot[o->conn[i] == p->conn[1]]);
+				err = -EALREADY;
+				break;
+			}
+	if (err) {
 		free(p);
-		return err ?: -EAGAIN;
+		return err;
 	}
+	p->id = ++sp->next_id;
+	p->req_id = req_id;
+	p->next = sp->pending;
 	sp->pending = p;
-	sp->pending_id = ++sp->next_id;
-	sp->result = 1;
-	sp->msg[0] = 0;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_SPLICE;
-	cmd->splice = (struct dp_splice_req){ .id = sp->pending_id,
+	cmd->splice = (struct dp_splice_req){ .id = p->id,
 		.flow = { p->conn[0]->flow, p->conn[1]->flow }, .gen = { q->gen[0], q->gen[1] } };
 	cp_cmd_commit(cp);
-	err = wait_answer(cp, sp);
-	if (err)
-		snprintf(msg, msglen, "%s", sp->msg);
-	else
-		cp_log(cp, "splice: context %u slots %u and %u", a->id, q->slot[0], q->slot[1]);
-	return err;
+	return 0;
 }
 
 /* --- timers, applications going away, shutdown ------------------------------- */
@@ -469,6 +474,9 @@ void cp_splice_drop_ctx(struct cp *cp, struct app_ctx *a)
 	for (struct cp_splice *p = cp->spl->pairs; p; p = p->next)
 		if (p->ctx == a)
 			p->ctx = NULL;
+	for (struct cp_splice *p = cp->spl->pending; p; p = p->next)
+		if (p->ctx == a)
+			p->ctx = NULL;
 }
 
 void cp_splice_free_all(struct cp *cp)
@@ -486,7 +494,12 @@ void cp_splice_free_all(struct cp *cp)
 		delete_entries(sp, p);
 		free(p);
 	}
-	free(sp->pending);
+	while (sp->pending) {
+		struct cp_splice *p = sp->pending;
+
+		sp->pending = p->next;
+		free(p);
+	}
 	if (sp->map_fd >= 0)
 		close(sp->map_fd);
 	free(sp);
