@@ -119,10 +119,16 @@ $(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.
-TOOL_BINS := $(BUILD)/test/xsk_probe
+TOOL_BINS := $(BUILD)/test/xsk_probe $(BUILD)/test/peer_pass.bpf.o
 $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+
+# XDP_PASS for the Linux end of a veth when xtoe's modules XDP_TX
+# (test/lib/topo.bash: topo_peer_xdp).
+$(BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BUILD)/test
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
