@@ -12,6 +12,7 @@ CLI_SRCS   := loader/xtoectl.c $(wildcard loader/cli_*.c)
 LOADER_SRCS:= $(filter-out $(CLI_SRCS),$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
+PROXY_SRCS := $(wildcard examples/proxy/*.c)
 UNIT_SRCS  := $(wildcard test/unit/test_*.c)
 BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
@@ -27,7 +28,7 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
-BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl
+BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy
 LIBS := $(BUILD)/lib/libxtoe.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
@@ -90,6 +91,11 @@ $(BUILD)/bin/xtoe-echo: $(call objs,$(ECHO_SRCS)) $(BUILD)/lib/libxtoe.so | $(BU
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
 		-Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread
 
+$(BUILD)/bin/xtoe-proxy: $(call objs,$(PROXY_SRCS)) $(BUILD)/lib/libxtoe.so | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
+		-Wl,-rpath,'$$ORIGIN/../lib'
+
 # --- tests ---------------------------------------------------------------
 $(BUILD)/san/libcore.a: $(CORE_SAN)
 	$(call msg,AR,$@)
@@ -114,10 +120,16 @@ $(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.
-TOOL_BINS := $(BUILD)/test/xsk_probe
+TOOL_BINS := $(BUILD)/test/xsk_probe $(BUILD)/test/peer_pass.bpf.o
 $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+
+# XDP_PASS for the Linux end of a veth when xtoe's modules XDP_TX
+# (test/lib/topo.bash: topo_peer_xdp).
+$(BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BUILD)/test
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,

@@ -4,8 +4,12 @@
  * ports, sequence and acknowledgment numbers, checksums updated
  * incrementally (RFC 1624), and go back out with XDP_TX. SYN, FIN and RST
  * continue down the chain to the control plane, which owns the pair's
- * set-up and teardown. TCP options (timestamps, SACK blocks) pass through
- * as they are: the control plane splices connections with matching options.
+ * set-up and teardown. Options: the window field is rescaled between the
+ * two connections' window scales; with SPLICE_F_TS the timestamp option
+ * in the place every Linux segment has it (NOP, NOP, TS first) gets
+ * TSval/TSecr deltas, so each peer sees one monotonic clock (PAWS), and
+ * SACK blocks right after it move with the ack delta. Options in any other
+ * layout pass unchanged.
  */
 #include <xtoe/module.h>
 #include "splice.h"
@@ -87,6 +91,62 @@ static __always_inline void rewrite_tcp(struct tcphdr *tcp, const struct splice_
 	tcp->ack_seq = ack;
 }
 
+static __always_inline void rewrite_wnd(struct tcphdr *tcp, const struct splice_rw *rw)
+{
+	__u32 w = bpf_ntohs(tcp->window);
+	__u16 nw;
+
+	if (!rw->wnd_shift)
+		return;
+	if (rw->wnd_shift > 0)
+		w <<= rw->wnd_shift & 15;
+	else
+		w >>= -rw->wnd_shift & 15;
+	nw = bpf_htons(w > 0xffff ? 0xffff : (__u16)w);
+	csum_replace2(&tcp->check, tcp->window, nw);
+	tcp->window = nw;
+}
+
+static __always_inline void add32(__u16 *sum, __u32 *field, __u32 delta)
+{
+	__u32 v = bpf_htonl(bpf_ntohl(*field) + delta);
+
+	csum_replace4(sum, *field, v);
+	*field = v;
+}
+
+/* SACK blocks after the timestamp option: NOP, NOP, kind 5, length. */
+static __always_inline void rewrite_sack(struct tcphdr *tcp, __u8 *o, void *end,
+					 __u32 delta)
+{
+	__u32 *b = (__u32 *)(o + 4);
+	__u32 optend = (__u32)tcp->doff * 4 - sizeof(*tcp) - 12;
+
+	if ((void *)(o + 4) > end || o[0] != 1 || o[1] != 1 || o[2] != 5 ||
+	    o[3] < 10 || o[3] + 2u > optend)
+		return;
+#pragma unroll
+	for (int i = 0; i < 6; i++) {
+		if (i >= (o[3] - 2) / 4 || (void *)(b + i + 1) > end)
+			return;
+		add32(&tcp->check, b + i, delta);
+	}
+}
+
+static __always_inline void rewrite_opts(struct tcphdr *tcp, void *end,
+					 const struct splice_rw *rw)
+{
+	__u8 *o = (__u8 *)(tcp + 1);
+
+	if (!(rw->flags & SPLICE_F_TS) || tcp->doff < 8 || (void *)(o + 12) > end)
+		return;
+	if (o[0] != 1 || o[1] != 1 || o[2] != 8 || o[3] != 10)
+		return;
+	add32(&tcp->check, (__u32 *)(o + 4), rw->tsval_delta);
+	add32(&tcp->check, (__u32 *)(o + 8), rw->tsecr_delta);
+	rewrite_sack(tcp, o + 12, end, rw->ack_delta);
+}
+
 XTOE_MODULE(splice)
 {
 	void *end = (void *)(long)ctx->data_end;
@@ -120,6 +180,8 @@ XTOE_MODULE(splice)
 	}
 	rewrite_ip(ip, tcp, rw);
 	rewrite_tcp(tcp, rw);
+	rewrite_wnd(tcp, rw);
+	rewrite_opts(tcp, end, rw);
 	__builtin_memcpy(eth->h_source, rw->smac, 6);
 	__builtin_memcpy(eth->h_dest, rw->dmac, 6);
 	stat(SPLICE_STAT_TX);

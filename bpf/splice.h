@@ -22,11 +22,21 @@ struct splice_key {
 	__u16 sport, dport;
 };
 
+/* splice_rw.flags */
+#define SPLICE_F_TS 1u /* rewrite TSval/TSecr of a leading NOP,NOP,TS option */
+
 struct splice_rw {
 	__u8 smac[6], dmac[6];      /* of the frame sent */
 	__u32 saddr, daddr;
 	__u16 sport, dport;
-	__u32 seq_delta, ack_delta; /* seq += seq_delta, ack += ack_delta */
+	__u32 seq_delta, ack_delta; /* seq += seq_delta, ack += ack_delta;
+				       SACK blocks (after the timestamps) move
+				       with ack_delta */
+	__u32 tsval_delta, tsecr_delta; /* with SPLICE_F_TS */
+	__s8 wnd_shift;             /* window field << shift (>> -shift), at most
+				       0xffff: the two connections' scales */
+	__u8 flags;                 /* SPLICE_F_* */
+	__u16 _pad;
 };
 
 enum splice_stat {

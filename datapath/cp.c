@@ -100,10 +100,13 @@ static void cp_note(struct cp *cp, const struct cp_note *n)
 	case CP_NOTE_CTX_RELEASED:
 		cp_app_released(cp, n->ctx);
 		break;
+	case CP_NOTE_SPLICED:
+		cp_splice_note(cp, n);
+		break;
 	}
 }
 
-static uint32_t cp_poll_notes(struct cp *cp)
+uint32_t cp_poll_notes(struct cp *cp)
 {
 	struct cp_note *n;
 	uint32_t count = 0;
@@ -224,6 +227,7 @@ void cp_destroy(struct xtoed *d)
 	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu",
 	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts);
 	cp_app_close_all(cp);
+	cp_splice_free_all(cp);
 	cp_tcp_free_all(cp);
 	if (cp->lsock >= 0) {
 		close(cp->lsock);
@@ -257,8 +261,10 @@ static void cp_tick(struct cp *cp)
 {
 	uint64_t expirations;
 
-	if (read(cp->tfd, &expirations, sizeof(expirations)) > 0)
-		cp_tcp_timers(cp, now_us());
+	if (read(cp->tfd, &expirations, sizeof(expirations)) <= 0)
+		return;
+	cp_tcp_timers(cp, now_us());
+	cp_splice_timers(cp, now_us());
 }
 
 static bool cp_dispatch(struct cp *cp, const struct epoll_event *ev)

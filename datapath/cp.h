@@ -24,6 +24,7 @@ enum cp_conn_state {
 	CPC_SYN_RCVD,
 	CPC_INSTALLED,  /* owned by the data-path */
 	CPC_TIME_WAIT,
+	CPC_SPLICED,    /* half of a spliced pair (cp_splice.c) */
 };
 
 struct cp_listener {
@@ -54,6 +55,7 @@ struct cp_conn {
 	/* persist timer while the peer's window holds output back */
 	uint64_t persist_since;
 	uint32_t persist_backoff;
+	struct cp_splice *splice;        /* with CPC_SPLICED */
 };
 
 struct cp_pending_stats {
@@ -76,6 +78,7 @@ struct cp {
 	uint16_t next_port;              /* host order */
 	struct tcp_open_cfg open_cfg;
 	struct cp_pending_stats st;
+	struct cp_splicer *spl;          /* spliced pairs (cp_splice.c) */
 };
 
 /* cp.c */
@@ -87,9 +90,12 @@ bool cp_push_app_event(struct app_ctx *c, uint16_t type, uint32_t slot,
 		       uint32_t gen, uint32_t arg);
 void cp_log(const struct cp *cp, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+uint32_t cp_poll_notes(struct cp *cp);
 
 /* cp_app.c */
 int cp_app_listen_socket(struct cp *cp);
+struct xtoe_resp;
+void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r); /* a deferred answer */
 void cp_app_accept(struct cp *cp);
 void cp_app_input(struct cp *cp, struct app_ctx *c);
 void cp_app_released(struct cp *cp, struct app_ctx *c);
@@ -109,6 +115,18 @@ void cp_tcp_timers(struct cp *cp, uint64_t now);
 void cp_tcp_drop_ctx(struct cp *cp, struct app_ctx *c);
 void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l);
 void cp_tcp_free_all(struct cp *cp);
+void cp_tcp_conn_remove(struct cp *cp, struct cp_conn *c);
+
+/* cp_splice.c: connection splicing (XTOE_OP_SPLICE) */
+struct xtoe_splice_args;
+int cp_splice_request(struct cp *cp, struct app_ctx *a, const struct xtoe_splice_args *args,
+		      uint32_t req_id, char *msg, size_t msglen);
+void cp_splice_note(struct cp *cp, const struct cp_note *n);
+void cp_splice_frame(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
+		     const uint8_t *frame, uint32_t len);
+void cp_splice_timers(struct cp *cp, uint64_t now);
+void cp_splice_drop_ctx(struct cp *cp, struct app_ctx *a);
+void cp_splice_free_all(struct cp *cp);
 
 /* cp_tools.c: requests of the operator tools (xtoectl fw/stats/conns) */
 struct xtoe_req;

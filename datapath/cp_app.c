@@ -195,6 +195,12 @@ static int send_resp(struct app_ctx *c, const struct xtoe_resp *r, const int *fd
 	return sendmsg(c->sock, &msg, MSG_NOSIGNAL) == sizeof(*r) ? 0 : -EIO;
 }
 
+void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r)
+{
+	if (c->sock >= 0)
+		send_resp(c, r, NULL, 0);
+}
+
 static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
@@ -372,6 +378,26 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 			 cp->d->cmods.v[atomic_load(&cp->d->cmods.n) - 1].m->name ?: "?");
 }
 
+/* --- XTOE_OP_SPLICE (cp_splice.c) -------------------------------------- */
+/* True when the answer comes later, with the data-path's (cp_splice_note). */
+static bool req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
+		       struct xtoe_resp *r)
+{
+	struct xtoe_splice_args args;
+	int err;
+
+	if (q->a != sizeof(args) ||
+	    recv(c->sock, &args, sizeof(args), MSG_WAITALL) != (ssize_t)sizeof(args)) {
+		resp_error(r, EPROTO, "splice request cut short; use the libxtoe built "
+			   "with this xtoed");
+		return false;
+	}
+	err = cp_splice_request(cp, c, &args, q->id, r->msg, sizeof(r->msg));
+	r->err = -err;
+	return !err;
+}
+/* --- end of XTOE_OP_SPLICE ------------------------------------------------ */
+
 /* Tools (xtoectl) ask which interface this daemon serves. */
 static void req_info(struct cp *cp, struct xtoe_resp *r)
 {
@@ -404,6 +430,10 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 		case XTOE_OP_CONNECT:
 			req_connect(cp, c, q, &r);
 			break;
+		case XTOE_OP_SPLICE:
+			if (req_splice(cp, c, q, &r))
+				return;
+			break;
 		default:
 			resp_error(&r, EOPNOTSUPP, "unknown request %u", q->op);
 		}
@@ -429,6 +459,7 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 			listener_remove(cp, l);
 	}
 	cp_tcp_drop_ctx(cp, c);
+	cp_splice_drop_ctx(cp, c);
 	if (!c->pid) { /* never reached the data-path */
 		cp_app_released(cp, c);
 		return;

@@ -78,6 +78,11 @@ static void conn_remove(struct cp *cp, struct cp_conn *c)
 	free(c);
 }
 
+void cp_tcp_conn_remove(struct cp *cp, struct cp_conn *c)
+{
+	conn_remove(cp, c);
+}
+
 void cp_tcp_free_all(struct cp *cp)
 {
 	while (cp->conns)
@@ -315,6 +320,9 @@ void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len)
 			time_wait_segment(cp, c, &s, frame, len);
 			return;
 		case CPC_RESOLVING:
+			return;
+		case CPC_SPLICED:
+			cp_splice_frame(cp, c, &s, frame, len);
 			return;
 		}
 	}
@@ -665,6 +673,8 @@ void cp_tcp_timers(struct cp *cp, uint64_t now)
 		case CPC_TIME_WAIT:
 			if (now >= c->deadline)
 				conn_remove(cp, c);
+			break;
+		case CPC_SPLICED: /* cp_splice_timers */
 			break;
 		}
 	}

@@ -100,6 +100,31 @@ enum dp_cmd_type {
 	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
 	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
+	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
+};
+
+/* DP_CMD_SPLICE asks the data-path to hand two quiescent flows over to the
+ * splice module; CP_NOTE_SPLICED answers with their final state, or why
+ * not (enum dp_splice_why, the flow it is about and its byte count). */
+struct dp_splice_req {
+	uint32_t id;
+	uint32_t flow[2], gen[2];
+};
+
+enum dp_splice_why {
+	DPS_OK,
+	DPS_GONE,        /* not installed (closed, or a stale handle) */
+	DPS_STATE,       /* not ESTABLISHED: a FIN went one way already */
+	DPS_RX_UNREAD,   /* received bytes the application did not read */
+	DPS_RX_OOO,      /* out-of-order bytes held */
+	DPS_TX_UNACKED,  /* bytes queued or in flight */
+};
+
+struct dp_splice_rep {
+	uint32_t id;
+	uint8_t why, which;  /* enum dp_splice_why, 0/1 */
+	uint32_t bytes;
+	struct tcp_conn conn[2];
 };
 
 #define DP_INSTALL_ACK 1u /* send an ACK right away */
@@ -115,6 +140,7 @@ struct dp_cmd {
 	union {
 		struct tcp_conn conn;
 		uint8_t frame[XTOE_FRAME_MAX];
+		struct dp_splice_req splice;
 	};
 };
 
@@ -125,6 +151,7 @@ enum cp_note_type {
 	CP_NOTE_FLOW_FREE,   /* application closed a finished flow: free it */
 	CP_NOTE_APP_CLOSE,   /* close/abort bump for a slot not installed */
 	CP_NOTE_CTX_RELEASED,/* data-path no longer uses ctx */
+	CP_NOTE_SPLICED,     /* answer to DP_CMD_SPLICE (splice) */
 };
 
 struct cp_note {
@@ -137,6 +164,7 @@ struct cp_note {
 	union {
 		struct tcp_conn conn;
 		uint8_t frame[XTOE_FRAME_MAX];
+		struct dp_splice_rep splice;
 	};
 };
 

@@ -77,6 +77,8 @@ void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
 uint32_t dp_poll_apps(struct dp *dp);
 void dp_wake_apps(struct dp *dp);
 void dp_reap_ctxs(struct dp *dp);
+/* dp_splice.c */
+void dp_splice(struct dp *dp, const struct dp_splice_req *q);
 /* dp.c */
 struct cp_note *dp_note_reserve(struct dp *dp);
 void dp_note_commit(struct dp *dp);

@@ -250,6 +250,9 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 	case DP_CMD_STOP:
 		dp->running = false;
 		break;
+	case DP_CMD_SPLICE:
+		dp_splice(dp, &cmd->splice);
+		break;
 	}
 }
 

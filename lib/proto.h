@@ -29,10 +29,18 @@ enum xtoe_op {
 	XTOE_OP_CMODULE_ADD, /* (no HELLO; the daemon's own user only) a: length
 			      of FILE.so[:ARGS], which follows the request on
 			      the socket (absolute path, no NUL) -> msg: name */
+	XTOE_OP_SPLICE,    /* a: sizeof(struct xtoe_splice_args), which follows
+			      the request on the socket: two established
+			      connections of this context, handed to the splice
+			      module; err EBUSY while bytes wait in a ring */
 	/* --- operator tools (xtoectl fw/stats/conns; no HELLO needed) --- */
 	XTOE_OP_FW_FILE = 32, /* -> msg: the daemon's firewall rule file
 			      ("" when rules are not kept) */
 	/* --- end of operator tools --- */
+};
+
+struct xtoe_splice_args {
+	uint32_t slot[2], gen[2];
 };
 
 struct xtoe_req {

@@ -211,7 +211,7 @@ ssize_t xtoe_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
 {
 	uint32_t st = atomic_load_explicit(&c->fs->status, memory_order_acquire);
 	uint32_t space, done = 0;
-	int err = conn_check(c, st);
+	int err = c->spliced ? -EPIPE : conn_check(c, st);
 
 	xlib_flush_bumps(c->ctx);
 	if (err)

@@ -172,12 +172,26 @@ int xlib_hello(struct xtoe_ctx *ctx, int fds[3])
 int xlib_request(struct xtoe_ctx *ctx, struct xtoe_req *req,
 		 struct xtoe_resp *resp)
 {
+	return xlib_request_data(ctx, req, NULL, 0, resp);
+}
+
+int xlib_request_data(struct xtoe_ctx *ctx, struct xtoe_req *req, const void *data,
+		      size_t len, struct xtoe_resp *resp)
+{
 	int err;
+
+	uint8_t msg[sizeof(*req) + XTOE_REQ_DATA_MAX];
 
 	if (ctx->dead)
 		return xlib_err(ctx, -ECONNRESET, "daemon went away; reopen the context");
+	if (len > XTOE_REQ_DATA_MAX)
+		return xlib_err(ctx, -EINVAL, "request data of %zu bytes is too long", len);
 	req->id = ++ctx->next_id;
-	err = write_full(ctx->sock, req, sizeof(*req));
+	memcpy(msg, req, sizeof(*req));
+	if (len)
+		memcpy(msg + sizeof(*req), data, len);
+	/* one write: the daemon reads the data right after the request */
+	err = write_full(ctx->sock, msg, sizeof(*req) + len);
 	if (!err)
 		err = read_full(ctx->sock, resp, sizeof(*resp));
 	if (err)

@@ -44,6 +44,7 @@ struct xtoe_conn {
 	int err;                        /* negative errno once failed */
 	bool shut_wr;
 	bool accepted;                  /* handed to the application */
+	bool spliced;                   /* bytes bypass the rings (xtoe_splice) */
 	uint32_t laddr, raddr;
 	uint16_t lport, rport;
 	void *user;
@@ -89,6 +90,11 @@ void xlib_open_err(int err, const char *fmt, ...)
 int xlib_hello(struct xtoe_ctx *ctx, int fds[3]);
 int xlib_request(struct xtoe_ctx *ctx, struct xtoe_req *req,
 		 struct xtoe_resp *resp);
+/* The same, with len (<= XTOE_REQ_DATA_MAX) bytes of data following the
+ * request in the same write. */
+#define XTOE_REQ_DATA_MAX 64
+int xlib_request_data(struct xtoe_ctx *ctx, struct xtoe_req *req, const void *data,
+		      size_t len, struct xtoe_resp *resp);
 int xlib_connect_sock(const char *path, int *out);
 
 /* Bumps (xtoe_conn.c). */

@@ -8,7 +8,7 @@ PKGS=(
 	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
 	libmnl-dev
 	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3
-	bats bats-assert bats-support
+	bats bats-assert bats-support tcpdump
 )
 
 missing=()

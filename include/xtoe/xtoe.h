@@ -96,6 +96,27 @@ void xtoe_close(struct xtoe_conn *c);
 /* Abortive close (RST); the handle is freed. */
 void xtoe_abort(struct xtoe_conn *c);
 
+/*
+ * Splice two established connections of the same context: from then on
+ * the bytes of each flow to the other peer in the XDP hook (the splice
+ * module, `xtoectl module add splice`), reaching neither the application
+ * nor the data-path; sequence and acknowledgment numbers, windows and TCP
+ * timestamps are translated between the two connections. The handles stay
+ * open but carry no data (send fails with -EPIPE, recv returns -EAGAIN);
+ * they report XTOE_EV_HUP when the spliced pair ends: 0 after both peers'
+ * FINs went through (each peer's close travels to the other), -ECONNRESET
+ * when either peer reset. Close them afterwards (closing earlier does not
+ * stop the pair). The pair outlives the application.
+ *
+ * Both connections must be quiescent: every received byte read and every
+ * byte sent acknowledged. Otherwise -EBUSY, and nothing changed: read (and
+ * relay) what arrived, wait for XTOE_EV_WRITABLE, and call again.
+ * -ENOTCONN when one is not established or already closing, -ENOENT when
+ * the interface has no splice module, -EOPNOTSUPP when only one of them
+ * uses TCP timestamps. xtoe_strerror() names the connection and the reason.
+ */
+int xtoe_splice(struct xtoe_conn *a, struct xtoe_conn *b);
+
 /* Addresses of a connection (either pointer may be NULL). */
 void xtoe_conn_addrs(const struct xtoe_conn *c, struct sockaddr_in *local,
 		     struct sockaddr_in *peer);

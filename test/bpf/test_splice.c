@@ -138,6 +138,52 @@ static void test_spliced_segments(void)
 		check_spliced(&rows[i]);
 }
 
+/* Timestamps get per-direction deltas, SACK blocks move with the ack delta
+ * and the window is rescaled (here 1 << 5 on the way in, 1 << 3 out). */
+static void test_options_rewritten(void)
+{
+	struct splice_key k = { ep_in.saddr, ep_in.daddr, ep_in.sport, ep_in.dport };
+	struct splice_rw rw = {
+		.saddr = ep_out.saddr, .daddr = ep_out.daddr,
+		.sport = ep_out.sport, .dport = ep_out.dport,
+		.seq_delta = SEQ_DELTA, .ack_delta = ACK_DELTA,
+		.tsval_delta = 1000, .tsecr_delta = (uint32_t)-7,
+		.wnd_shift = 2, .flags = SPLICE_F_TS,
+	};
+	struct tcp_hdrvals h = { .seq = 9, .ack = 100, .flags = TCP_F_ACK, .wnd = 20000,
+				 .wscale = -1, .ts = true, .tsval = 500, .tsecr = 50,
+				 .nsack = 2, .sack = { { 200, 300 }, { 400, 0xfffffff0u } } };
+	uint8_t in[256], want[256];
+	struct out r;
+	int n, m;
+
+	memcpy(rw.smac, ep_out.smac, 6);
+	memcpy(rw.dmac, ep_out.dmac, 6);
+	REQUIRE(bpf_map_update_elem(bpf_map__fd(sp->maps.splice_pairs), &k, &rw, BPF_ANY) == 0);
+	n = tcp_build_frame(in, sizeof(in), &ep_in, &h, "ts", 2);
+	h.seq += SEQ_DELTA;
+	h.ack += ACK_DELTA;
+	h.tsval += 1000;
+	h.tsecr -= 7;
+	h.wnd = 0xffff; /* 80000: capped */
+	for (int i = 0; i < 2; i++) {
+		h.sack[i][0] += ACK_DELTA;
+		h.sack[i][1] += ACK_DELTA;
+	}
+	m = tcp_build_frame(want, sizeof(want), &ep_out, &h, "ts", 2);
+	REQUIRE(n > 0 && m == n);
+	run(in, n, &r);
+	CHECK_EQ(r.act, XDP_TX);
+	CHECK_EQ(r.len, (uint32_t)m);
+	CHECK(!memcmp(r.frame, want, (size_t)m));
+	rw.wnd_shift = -3;
+	REQUIRE(bpf_map_update_elem(bpf_map__fd(sp->maps.splice_pairs), &k, &rw, BPF_ANY) == 0);
+	h.wnd = 20000 >> 3;
+	m = tcp_build_frame(want, sizeof(want), &ep_out, &h, "ts", 2);
+	run(in, n, &r);
+	CHECK(!memcmp(r.frame, want, (size_t)m));
+}
+
 /* Set-up and teardown segments, and other flows, go on unchanged. */
 static void test_control_segments_continue(void)
 {
@@ -185,6 +231,7 @@ int main(void)
 			  XTOE_MOD_F_BUILTIN, &pos) < 0)
 		return 1;
 	RUN(test_spliced_segments);
+	RUN(test_options_rewritten);
 	RUN(test_control_segments_continue);
 	splice_bpf__destroy(sp);
 	bpf_object__close(probe);

@@ -61,6 +61,14 @@ topo_down() {
 	return 0
 }
 
+# XDP_PASS on the Linux end of the veth, for tests where xtoe answers with
+# XDP_TX (splice): the kernel delivers XDP_TX frames to a veth peer promptly
+# only when the peer runs an XDP program (test/tools/peer_pass.bpf.c).
+topo_peer_xdp() {
+	in_l ip link set dev "$TOPO_LIF" xdpdrv \
+		obj "$TOPO_ROOT/build/test/peer_pass.bpf.o" sec xdp
+}
+
 in_x() { nsenter --net=/var/run/netns/"$TOPO_X" "$@"; }
 in_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@"; }
 
