@@ -380,13 +380,26 @@ static void dupack(struct tcp_conn *c, struct tcp_result *r)
 
 /* --- input: SACK blocks (RFC 2018) ------------------------------------------ */
 
-/* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
- * (at or below snd_una) and blocks beyond snd_max are ignored. */
-static void sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+static uint32_t sacked_bytes(const struct tcp_conn *c)
 {
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->sacked.n; i++)
+		n += c->sacked.iv[i].end - c->sacked.iv[i].start;
+	return n;
+}
+
+/* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
+ * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
+ * true when the segment SACKed bytes not SACKed before. */
+static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint32_t before;
+
 	tcp_ivset_trim(&c->sacked, c->snd_una);
-	if (!c->sack_ok)
-		return;
+	if (!c->sack_ok || !s->nsack)
+		return false;
+	before = sacked_bytes(c);
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
 
@@ -396,6 +409,7 @@ static void sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
 			      rgt);
 	}
+	return sacked_bytes(c) != before;
 }
 
 /* RFC 9293 3.10.7.4 fifth check (window update rule with SND.WL1/WL2). */
@@ -436,10 +450,13 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		return true; /* old duplicate: ignore the ACK field */
 	if (seq_gt(s->ack, c->snd_una)) {
 		ack_advance(c, s->ack, now_us, r);
-	} else if (is_dupack(c, s, wnd)) {
-		dupack(c, r);
+		sack_input(c, s);
+	} else if (sack_input(c, s) || is_dupack(c, s, wnd)) {
+		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
+		 * counts, whatever its window or payload */
+		if (c->snd_max != c->snd_una)
+			dupack(c, r);
 	}
-	sack_input(c, s);
 	window_update(c, s, wnd, r);
 	return true;
 }

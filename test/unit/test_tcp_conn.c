@@ -552,6 +552,51 @@ static void test_retransmission_skips_sacked(void)
 	fix_free(&f);
 }
 
+/* RFC 6675 2 (DupAck): with SACK, a segment that SACKs new bytes counts
+ * as a duplicate ACK even when it carries data or a different window (a
+ * peer that is sending too); one that SACKs nothing new does not. */
+static void test_sack_dupacks_with_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+	uint32_t rcv = IRS + 1;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	for (int i = 0; i < 3; i++) {
+		struct tcp_hdrvals h = {
+			.seq = rcv, .ack = ISS + 1, .flags = TCP_F_ACK,
+			.wnd = (uint16_t)(9000 + 100 * i), .ts = true,
+			.tsval = 200, .tsecr = 1, .wscale = -1, .nsack = 1,
+			.sack = { { ISS + 1001, ISS + 2001 + 1000 * (i == 2) } } };
+		struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "data", 4);
+
+		r = tcp_input(&f.c, &s, 5000);
+		rcv += 4;
+		CHECK(r.act & TCP_ACT_RX);
+	}
+	CHECK_EQ(f.c.dupacks, 2); /* the second SACKed nothing new */
+	CHECK(!(r.act & TCP_ACT_OUTPUT));
+	{
+		struct tcp_hdrvals h = {
+			.seq = rcv, .ack = ISS + 1, .flags = TCP_F_ACK,
+			.wnd = 8000, .ts = true, .tsval = 200, .tsecr = 1,
+			.wscale = -1, .nsack = 1,
+			.sack = { { ISS + 1001, ISS + 4001 } } };
+		struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+		r = tcp_input(&f.c, &s, 5000);
+	}
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	fix_free(&f);
+}
+
 /* FIN after data (RFC 9293 3.6): rides on the last segment; FIN-WAIT-1,
  * then FIN-WAIT-2 when acked; tx_head does not count the FIN. */
 static void test_fin_after_data(void)
@@ -768,6 +813,7 @@ int main(void)
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
+	RUN(test_sack_dupacks_with_data);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
