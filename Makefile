@@ -86,6 +86,25 @@ $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
+# --- link impairment for the namespace tests --------------------------------
+# test/bpf/impair.bpf.c: loss, duplication, reordering and corruption as tc
+# programs on a Linux peer's veth; test/tools/impair attaches it.
+IMPAIR_OBJ := $(BUILD)/test/impair.bpf.o
+TOOL_BINS  += $(BUILD)/test/impair
+
+$(IMPAIR_OBJ): test/bpf/impair.bpf.c test/bpf/impair.h | $(BUILD)/test
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/impair.skel.h: $(IMPAIR_OBJ) | $(BUILD)/gen
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name impair_bpf > $@
+
+$(BUILD)/test/impair: test/tools/impair.c $(BUILD)/gen/impair.skel.h | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+# --- end of link impairment ---------------------------------------------------
+
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
 # built with clang and sanitizers straight from the core's sources.
