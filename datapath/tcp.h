@@ -181,6 +181,8 @@ struct tcp_conn {
 	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
 				    retransmissions skip them */
 	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
+	bool rto_sweep;     /* going back after an RTO: resend everything */
+	uint32_t rtx_high;  /* SACK recovery: holes below this were resent */
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */

@@ -191,6 +191,26 @@ void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 		sack_blocks(c, h);
 }
 
+/* Largest payload now: SACK blocks on a data segment take payload room
+ * (the MSS leaves room for the timestamp option only). */
+static uint32_t payload_max(const struct tcp_conn *c)
+{
+	uint32_t n = c->ooo.n < TCP_SEND_SACK ? c->ooo.n : TCP_SEND_SACK;
+	uint32_t opt = c->sack_ok && n ? 4 + 8 * n : 0;
+
+	return c->mss > opt + 64 ? c->mss - opt : c->mss;
+}
+
+/* A data segment's header: the current ACK, window, timestamps, and the
+ * SACK blocks when we hold out-of-order data. */
+static void data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
+		     uint32_t seq, uint8_t flags)
+{
+	fill_hdr(c, now_us, h, seq, flags);
+	if (c->sack_ok && payload_max(c) != c->mss)
+		sack_blocks(c, h);
+}
+
 bool tcp_window_update_due(const struct tcp_conn *c)
 {
 	uint32_t adv = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
@@ -354,6 +374,8 @@ static bool is_dupack(const struct tcp_conn *c, const struct tcp_seg *s,
 static void go_back(struct tcp_conn *c)
 {
 	c->snd_nxt = c->snd_una;
+	c->rtx_high = c->snd_una;
+	c->rto_sweep = false;
 	if (c->fin_sent && !fin_acked(c))
 		c->fin_sent = false;
 	c->snd_recover = c->snd_max;
@@ -412,6 +434,22 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 	return sacked_bytes(c) != before;
 }
 
+static uint32_t high_sacked(const struct tcp_conn *c)
+{
+	return c->sacked.iv[c->sacked.n - 1].end;
+}
+
+/* Inside a SACK recovery, new blocks above what the retransmissions have
+ * covered reveal new holes: go back to resend them (RFC 6675 NextSeg). */
+static void sack_rewind(struct tcp_conn *c, struct tcp_result *r)
+{
+	if (!c->sacked.n || c->rto_sweep || !seq_lt(c->snd_una, c->snd_recover) ||
+	    seq_lt(c->snd_nxt, c->snd_max) || !seq_gt(high_sacked(c), c->rtx_high))
+		return;
+	c->snd_nxt = seq_gt(c->rtx_high, c->snd_una) ? c->rtx_high : c->snd_una;
+	r->act |= TCP_ACT_OUTPUT;
+}
+
 /* RFC 9293 3.10.7.4 fifth check (window update rule with SND.WL1/WL2). */
 static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
 			  uint32_t wnd, struct tcp_result *r)
@@ -456,6 +494,7 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		 * counts, whatever its window or payload */
 		if (c->snd_max != c->snd_una)
 			dupack(c, r);
+		sack_rewind(c, r);
 	}
 	window_update(c, s, wnd, r);
 	return true;
@@ -767,8 +806,8 @@ static uint32_t usable_window(const struct tcp_conn *c)
  * persist timer overrides this when nothing is in flight). */
 static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
 {
-	return len >= c->mss || len == unsent || len >= c->max_snd_wnd / 2 ||
-	       c->sws_override;
+	return len >= payload_max(c) || len == unsent ||
+	       len >= c->max_snd_wnd / 2 || c->sws_override;
 }
 
 /* Retransmissions jump over the block the peer SACKed and stop at its
@@ -779,6 +818,16 @@ static uint32_t sack_skip(struct tcp_conn *c)
 
 	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
 		c->snd_nxt = c->sacked.iv[i].end;
+	if (c->sacked.n && !c->rto_sweep &&
+	    seq_ge(c->snd_nxt, high_sacked(c))) {
+		/* RFC 6675 IsLost: only holes below the highest SACKed byte
+		 * are taken as lost; what follows is still in flight */
+		if (seq_gt(high_sacked(c), c->rtx_high))
+			c->rtx_high = high_sacked(c);
+		if (seq_lt(c->snd_nxt, c->snd_max))
+			c->snd_nxt = c->snd_max;
+		return UINT32_MAX;
+	}
 	if (!seq_lt(c->snd_nxt, c->snd_max))
 		return UINT32_MAX;
 	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
@@ -794,11 +843,11 @@ static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
 	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
 	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
 		return false;
-	len = min3(c->mss, end - c->snd_una,
+	len = min3(payload_max(c), end - c->snd_una,
 		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
 	seg->tx_pos = c->snd_una - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	fill_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
 	c->retransmits++;
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
@@ -820,7 +869,7 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	len = sack_skip(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
 	usable = usable_window(c);
-	len = min3(min3(c->mss, usable, unsent), len, UINT32_MAX);
+	len = min3(payload_max(c), usable, unsent < len ? unsent : len);
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
@@ -834,7 +883,7 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 		flags |= TCP_F_FIN;
 	seg->tx_pos = c->snd_nxt - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	fill_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
+	data_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
 	output_account(c, c->snd_nxt, len + fin, (uint16_t)len, now_us);
 	if (fin)
 		fin_sent_transition(c);
@@ -885,6 +934,7 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 	(void)now_us;
 	c->sacked.n = 0;
 	go_back(c);
+	c->rto_sweep = true;
 }
 
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)
