@@ -111,7 +111,7 @@ $(BUILD)/test/impair: test/tools/impair.c $(BUILD)/gen/impair.skel.h | $(BUILD)/
 # `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
 FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CORE   := $(wildcard datapath/tcp_*.c) datapath/siphash.c
+FUZZ_CORE   := $(wildcard datapath/tcp_*.c datapath/cc*.c) datapath/siphash.c
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -Ilib \
 	       -Idatapath -D_GNU_SOURCE -fno-sanitize-recover=all \
 	       -fsanitize=fuzzer,address,undefined
@@ -124,7 +124,7 @@ $(BUILD)/fuzz:
 
 $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard datapath/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
 
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)

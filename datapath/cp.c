@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../lib/wake.h"
+#include "cc.h"
 #include "cp.h"
 
 #define CP_TICK_NS (5 * 1000 * 1000)
@@ -185,6 +186,8 @@ int cp_create(struct xtoed *d)
 	cp->open_cfg.timestamps = true;
 	cp->open_cfg.wscale = true;
 	cp->open_cfg.sack = true;
+	cp->open_cfg.cc = d->cfg.cc;
+	cp->open_cfg.ecn = d->cfg.cc == &tcp_cc_dctcp;
 	if (getrandom(cp->isn_key, sizeof(cp->isn_key), 0) != sizeof(cp->isn_key))
 		return -errno;
 	err = cp_flows_init(cp);

@@ -45,6 +45,7 @@ struct xtoed_cfg {
 	uint16_t mss;
 	uint32_t queue;
 	uint32_t time_wait_ms;
+	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;
 };
 

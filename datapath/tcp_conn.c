@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "cc.h"
 #include "tcp.h"
 
 #define WND_FIELD_MAX 65535u
@@ -159,6 +160,8 @@ static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->ts = c->ts_ok;
 	h->tsval = (uint32_t)(now_us / 1000);
 	h->tsecr = c->ts_recent;
+	if (c->ecn_ok && c->ce_state) /* RFC 8257 3.2: echo the CE state */
+		h->flags |= TCP_F_ECE;
 }
 
 /* RFC 2018 4: the block holding the latest out-of-order segment first,
@@ -209,6 +212,12 @@ static void data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
 	fill_hdr(c, now_us, h, seq, flags);
 	if (c->sack_ok && payload_max(c) != c->mss)
 		sack_blocks(c, h);
+	if (c->ecn_ok && seq_ge(seq, c->snd_max)) { /* RFC 3168 6.1.2/6.1.5 */
+		h->tos = (uint8_t)((h->tos & ~3u) | TCP_ECN_ECT0);
+		if (c->cwr_pending)
+			h->flags |= TCP_F_CWR;
+		c->cwr_pending = false;
+	}
 }
 
 bool tcp_window_update_due(const struct tcp_conn *c)
@@ -327,6 +336,20 @@ static void fin_acked_transition(struct tcp_conn *c, struct tcp_result *r)
 }
 
 /* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
+/* Congestion control for bytes newly acknowledged: growth only outside a
+ * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed);
+ * every such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
+static void cc_acked(struct tcp_conn *c, const struct tcp_seg *s,
+		     uint32_t acked, uint64_t now_us)
+{
+	if (!c->cc)
+		return;
+	if (!seq_lt(s->ack, c->snd_recover))
+		c->cc->on_ack(c, acked, now_us);
+	if (c->ecn_ok)
+		c->cc->on_ecn(c, acked, s->flags & TCP_F_ECE, now_us);
+}
+
 static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 			struct tcp_result *r)
 {
@@ -387,11 +410,13 @@ static void go_back(struct tcp_conn *c)
 /* Inside a recovery (RFC 6582: snd_una below recover) every third further
  * duplicate ACK resends the one segment at snd_una: its retransmission was
  * lost too, or the peer could not hold it. */
-static void dupack(struct tcp_conn *c, struct tcp_result *r)
+static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 {
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
+		if (c->cc)
+			c->cc->on_loss(c, now_us);
 		go_back(c);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
@@ -487,13 +512,16 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
 	if (seq_gt(s->ack, c->snd_una)) {
+		uint32_t acked = s->ack - c->snd_una;
+
 		ack_advance(c, s->ack, now_us, r);
+		cc_acked(c, s, acked, now_us);
 		sack_input(c, s);
 	} else if (sack_input(c, s) || is_dupack(c, s, wnd)) {
 		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
 		 * counts, whatever its window or payload */
 		if (c->snd_max != c->snd_una)
-			dupack(c, r);
+			dupack(c, now_us, r);
 		sack_rewind(c, r);
 	}
 	window_update(c, s, wnd, r);
@@ -701,6 +729,19 @@ static struct tcp_result time_wait_input(const struct tcp_seg *s)
 	return r;
 }
 
+/* RFC 8257 3.2: the receiver echoes the CE state of the latest data
+ * segment; a change is acknowledged at once. */
+static void ecn_input(struct tcp_conn *c, const struct tcp_seg *s,
+		      struct tcp_result *r)
+{
+	bool ce = (s->tos & 3) == TCP_ECN_CE;
+
+	if (!c->ecn_ok || !s->len || ce == c->ce_state)
+		return;
+	c->ce_state = ce;
+	r->act |= TCP_ACT_ACK | TCP_ACT_ACK_NOW;
+}
+
 /* Checks that may stop the segment before its ACK field is used. Returns
  * false when processing ends. */
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
@@ -748,6 +789,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (!input_gate(c, s, now_us, &r))
 		return r;
 	ts_recent_update(c, s);
+	ecn_input(c, s, &r);
 	if (!ack_input(c, s, now_us, &r))
 		return r;
 	payload_input(c, s, &r);
@@ -855,6 +897,26 @@ static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
 	return true;
 }
 
+/* What congestion control lets go from snd_nxt. New data: cwnd less the
+ * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
+ * are not limited (they replace lost bytes); other retransmissions (no
+ * SACK, after an RTO) stay within snd_una + cwnd. */
+static uint32_t cwnd_room(const struct tcp_conn *c)
+{
+	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
+
+	if (!c->cc)
+		return UINT32_MAX;
+	if (seq_lt(c->snd_nxt, c->snd_max)) {
+		if (c->sacked.n && !c->rto_sweep)
+			return UINT32_MAX;
+		end = c->snd_una + cwnd;
+		return seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	}
+	pipe = c->snd_max - c->snd_una - sacked_bytes(c);
+	return cwnd > pipe ? cwnd - pipe : 0;
+}
+
 bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 {
 	uint32_t end, unsent, usable, len;
@@ -870,6 +932,8 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
 	usable = usable_window(c);
 	len = min3(payload_max(c), usable, unsent < len ? unsent : len);
+	if (len > cwnd_room(c))
+		len = cwnd_room(c);
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
@@ -931,7 +995,8 @@ void tcp_app_shutdown(struct tcp_conn *c)
  * (RFC 2018 8: the peer may have discarded what it SACKed). */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 {
-	(void)now_us;
+	if (c->cc && c->snd_una != c->snd_max)
+		c->cc->on_rto(c, now_us);
 	c->sacked.n = 0;
 	go_back(c);
 	c->rto_sweep = true;
