@@ -224,8 +224,10 @@ void cp_destroy(struct xtoed *d)
 
 	if (!cp)
 		return;
-	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu",
-	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts);
+	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu"
+	       " syn_cookies %lu cookies_ok %lu",
+	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts,
+	       cp->st.syn_cookies, cp->st.cookies_ok);
 	cp_app_close_all(cp);
 	cp_tcp_free_all(cp);
 	if (cp->lsock >= 0) {

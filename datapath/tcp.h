@@ -297,6 +297,25 @@ bool tcp_rst_reply(const struct tcp_seg *s, struct tcp_endpoints *ep,
 uint32_t tcp_isn(const struct tcp_endpoints *ep, const uint8_t key[16],
 		 uint64_t now_us);
 
+/*
+ * SYN cookies (RFC 4987 3.6, tcp_cookie.c) for a full listen backlog.
+ * tcp_cookie_isn: the ISN of a stateless SYN-ACK (tcp_cookie_synack fills
+ * it: MSS option only). tcp_cookie_check: for the ACK that completes the
+ * handshake (peer_isn = SEG.SEQ - 1, cookie = SEG.ACK - 1), the MSS the
+ * cookie carries, or 0 when it is not ours or too old. tcp_cookie_open:
+ * the connection, ESTABLISHED, built from that ACK (no timestamps, window
+ * scaling or SACK); 0 or -EINVAL.
+ */
+uint32_t tcp_cookie_isn(const struct tcp_endpoints *ep, uint32_t peer_isn,
+			uint16_t peer_mss, const uint8_t key[16], uint64_t now_us);
+uint16_t tcp_cookie_check(const struct tcp_endpoints *ep, uint32_t peer_isn,
+			  uint32_t cookie, const uint8_t key[16], uint64_t now_us);
+void tcp_cookie_synack(const struct tcp_seg *syn, uint32_t iss,
+		       const struct tcp_open_cfg *cfg, struct tcp_hdrvals *h);
+int tcp_cookie_open(struct tcp_conn *c, const struct tcp_seg *ack,
+		    const struct tcp_endpoints *ep, uint16_t mss,
+		    const struct tcp_open_cfg *cfg, uint64_t now_us);
+
 /* Give an established connection its rings. Counters start at 0. */
 void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
 		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
