@@ -131,13 +131,32 @@ $(BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BUILD)/test
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# --- link impairment for the namespace tests --------------------------------
+# test/bpf/impair.bpf.c: loss, duplication, reordering and corruption as tc
+# programs on a Linux peer's veth; test/tools/impair attaches it.
+IMPAIR_OBJ := $(BUILD)/test/impair.bpf.o
+TOOL_BINS  += $(BUILD)/test/impair
+
+$(IMPAIR_OBJ): test/bpf/impair.bpf.c test/bpf/impair.h | $(BUILD)/test
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/gen/impair.skel.h: $(IMPAIR_OBJ) | $(BUILD)/gen
+	$(call msg,SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name impair_bpf > $@
+
+$(BUILD)/test/impair: test/tools/impair.c $(BUILD)/gen/impair.skel.h | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
+# --- end of link impairment ---------------------------------------------------
+
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
 # built with clang and sanitizers straight from the core's sources.
 # `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
 FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CORE   := $(wildcard datapath/tcp_*.c) datapath/siphash.c
+FUZZ_CORE   := $(wildcard datapath/tcp_*.c datapath/cc*.c) datapath/siphash.c
 FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -Ilib \
 	       -Idatapath -D_GNU_SOURCE -fno-sanitize-recover=all \
 	       -fsanitize=fuzzer,address,undefined
@@ -150,7 +169,7 @@ $(BUILD)/fuzz:
 
 $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard datapath/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
 
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)

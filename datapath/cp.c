@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "../lib/wake.h"
+#include "cc.h"
 #include "cp.h"
 
 #define CP_TICK_NS (5 * 1000 * 1000)
@@ -188,6 +189,8 @@ int cp_create(struct xtoed *d)
 	cp->open_cfg.timestamps = true;
 	cp->open_cfg.wscale = true;
 	cp->open_cfg.sack = true;
+	cp->open_cfg.cc = d->cfg.cc;
+	cp->open_cfg.ecn = d->cfg.cc == &tcp_cc_dctcp;
 	if (getrandom(cp->isn_key, sizeof(cp->isn_key), 0) != sizeof(cp->isn_key))
 		return -errno;
 	err = cp_flows_init(cp);
@@ -224,8 +227,10 @@ void cp_destroy(struct xtoed *d)
 
 	if (!cp)
 		return;
-	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu",
-	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts);
+	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu"
+	       " syn_cookies %lu cookies_ok %lu",
+	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts,
+	       cp->st.syn_cookies, cp->st.cookies_ok);
 	cp_app_close_all(cp);
 	cp_splice_free_all(cp);
 	cp_tcp_free_all(cp);

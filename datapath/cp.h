@@ -60,6 +60,7 @@ struct cp_conn {
 
 struct cp_pending_stats {
 	uint64_t syn_dropped, rst_sent, retx, timeouts;
+	uint64_t syn_cookies, cookies_ok; /* cookie SYN-ACKs sent / accepted */
 };
 
 struct cp {

@@ -258,6 +258,61 @@ static void handshake_segment(struct cp *cp, struct cp_conn *c, const struct tcp
 static void time_wait_segment(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
 			      const uint8_t *frame, uint32_t len);
 
+/* Our side of the segment's connection, as frames we send see it. */
+static void reply_endpoints(struct cp *cp, const struct tcp_seg *s,
+			    struct tcp_endpoints *ep)
+{
+	memcpy(ep->smac, cp->d->mac, 6);
+	memcpy(ep->dmac, s->smac, 6); /* the peer, or the router before it */
+	ep->vlan = s->vlan;           /* replies carry the SYN's 802.1Q tag */
+	ep->vlan_tci = s->vlan_tci;
+	ep->saddr = s->daddr;
+	ep->daddr = s->saddr;
+	ep->sport = s->dport;
+	ep->dport = s->sport;
+}
+
+/* RFC 4987 3.6: the backlog is full; answer with a SYN cookie and keep
+ * nothing. */
+static void cookie_synack(struct cp *cp, const struct tcp_seg *s,
+			  const struct tcp_endpoints *ep, uint64_t now)
+{
+	struct tcp_hdrvals h;
+	uint32_t iss = tcp_cookie_isn(ep, s->seq, s->has_mss ? s->mss : 536,
+				      cp->isn_key, now);
+
+	tcp_cookie_synack(s, iss, &cp->open_cfg, &h);
+	cp_send_frame(cp, ep, &h);
+	cp->st.syn_cookies++;
+}
+
+/* A bare ACK for a listener with no connection: the end of a handshake
+ * answered with a cookie? Returns false when it is not. */
+static bool cookie_ack(struct cp *cp, struct cp_listener *l, const struct tcp_seg *s,
+		       const uint8_t *frame, uint32_t len)
+{
+	struct flow_key k = seg_key(s);
+	struct tcp_endpoints ep = { 0 };
+	struct cp_conn *c;
+	uint64_t now = now_us();
+	uint16_t mss;
+
+	reply_endpoints(cp, s, &ep);
+	mss = tcp_cookie_check(&ep, s->seq - 1, s->ack - 1, cp->isn_key, now);
+	if (!mss || !(c = conn_new(cp, &k)))
+		return false;
+	if (tcp_cookie_open(&c->tcp, s, &ep, mss, &cp->open_cfg, now)) {
+		conn_remove(cp, c);
+		return false;
+	}
+	cp->st.cookies_ok++;
+	c->state = CPC_SYN_RCVD;
+	c->lst = l;
+	l->half_open++;
+	established_passive(cp, c, s, false, frame, len);
+	return true;
+}
+
 static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_seg *s)
 {
 	struct flow_key k = seg_key(s);
@@ -266,21 +321,16 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 	struct cp_conn *c;
 	uint64_t now = now_us();
 
+	reply_endpoints(cp, s, &ep);
 	if (l->half_open >= l->backlog) {
-		cp->st.syn_dropped++;
+		cookie_synack(cp, s, &ep, now);
 		return;
 	}
 	c = conn_new(cp, &k);
-	if (!c)
+	if (!c) {
+		cp->st.syn_dropped++;
 		return;
-	memcpy(ep.smac, cp->d->mac, 6);
-	memcpy(ep.dmac, s->smac, 6); /* the peer, or the router before it */
-	ep.vlan = s->vlan;           /* replies carry the SYN's 802.1Q tag */
-	ep.vlan_tci = s->vlan_tci;
-	ep.saddr = s->daddr;
-	ep.daddr = s->saddr;
-	ep.sport = s->dport;
-	ep.dport = s->sport;
+	}
 	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg,
 			 now, &h);
 	c->state = CPC_SYN_RCVD;
@@ -326,11 +376,11 @@ void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len)
 			return;
 		}
 	}
-	l = (s.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) == TCP_F_SYN ?
-		    cp_listener_find(cp, s.dport) : NULL;
-	if (l)
+	l = cp_listener_find(cp, s.dport);
+	if (l && (s.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) == TCP_F_SYN)
 		passive_open(cp, l, &s);
-	else
+	else if (!(l && (s.flags & (TCP_F_SYN | TCP_F_ACK | TCP_F_RST)) == TCP_F_ACK &&
+		   cookie_ack(cp, l, &s, frame, len)))
 		send_rst_for(cp, &s);
 }
 

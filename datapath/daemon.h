@@ -46,6 +46,7 @@ struct xtoed_cfg {
 	uint16_t mss;
 	uint32_t queue;
 	uint32_t time_wait_ms;
+	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;
 	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
 	int ncmodules;

@@ -149,6 +149,10 @@ void dp_reap_ctxs(struct dp *dp)
 
 static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 {
+	/* Requests the application queued before it went away come first:
+	 * a close there is an orderly close, not an abort. */
+	while (dp_poll_app(dp, c))
+		;
 	c->dp_dead = true;
 	for (uint32_t s = 0; s < c->geom.max_flows; s++) {
 		struct dp_flow *f;

@@ -37,6 +37,10 @@
 #define TCP_F_ECE 0x40
 #define TCP_F_CWR 0x80
 
+/* ECN field of the IPv4 TOS byte (RFC 3168 5). */
+#define TCP_ECN_ECT0 0x02
+#define TCP_ECN_CE 0x03
+
 #define TCP_ETH_HLEN 14
 #define TCP_IP_HLEN 20
 #define TCP_MIN_HLEN 20
@@ -138,7 +142,8 @@ struct tcp_hdrvals {
 /*
  * Write Ethernet + IPv4 + TCP headers for a segment that will carry
  * payload_len bytes right after them. Returns the header length, or -ENOSPC.
- * The caller places the payload, then calls tcp_frame_finish().
+ * The caller places the payload, then calls tcp_frame_finish(). The IPv4
+ * TOS byte (with the ECN field) comes from h->tos.
  */
 int tcp_build_hdr(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 		  const struct tcp_hdrvals *h, uint16_t payload_len);
@@ -166,6 +171,17 @@ enum tcp_state {
 /* RFC 9293 name, e.g. "SYN-RECEIVED". */
 const char *tcp_state_name(enum tcp_state s);
 
+/* Congestion control (cc.h): the algorithm's ops and the state it keeps. */
+struct tcp_cc_ops;
+struct tcp_cc_state {
+	uint32_t cwnd, ssthresh; /* bytes; enforced by tcp_output_next */
+	uint32_t acc;            /* bytes towards the next increase */
+	uint32_t ecn_recover;    /* react to ECN-Echo once per window */
+	uint32_t w_max, w_est;   /* CUBIC */
+	uint64_t epoch_us, k_us;
+	uint32_t alpha, win_end, bytes_acked, bytes_marked; /* DCTCP */
+};
+
 struct tcp_conn {
 	struct tcp_endpoints ep;
 	uint8_t state;      /* enum tcp_state */
@@ -176,6 +192,7 @@ struct tcp_conn {
 	bool ts_ok;         /* both sides use timestamps */
 	bool ws_ok;         /* both sides use window scaling */
 	bool sack_ok;       /* both sides permit SACK (RFC 2018) */
+	bool ecn_ok;        /* both sides use ECN (RFC 3168) */
 	/* send side */
 	uint32_t iss;
 	uint32_t snd_una, snd_nxt;
@@ -188,6 +205,13 @@ struct tcp_conn {
 	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
 				    retransmissions skip them */
 	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
+	bool rto_sweep;     /* going back after an RTO: resend everything */
+	uint32_t rtx_high;  /* SACK recovery: holes below this were resent */
+	/* congestion control: NULL ops means none (only the peer's window) */
+	const struct tcp_cc_ops *cc;
+	struct tcp_cc_state cc_st;
+	bool cwr_pending;   /* ECN: put CWR on the next new data segment */
+	bool ce_state;      /* ECN: the last data segment was CE-marked */
 	uint8_t dupacks;
 	bool fin_queued;    /* application asked for FIN */
 	bool fin_sent;      /* our FIN has a sequence number (snd_nxt past it) */
@@ -232,6 +256,8 @@ struct tcp_open_cfg {
 	bool timestamps;     /* offer / accept timestamps */
 	bool wscale;         /* offer / accept window scaling */
 	bool sack;           /* offer / accept SACK */
+	bool ecn;            /* offer / accept ECN */
+	const struct tcp_cc_ops *cc; /* congestion control, NULL: none */
 };
 
 /*
@@ -277,6 +303,25 @@ bool tcp_rst_reply(const struct tcp_seg *s, struct tcp_endpoints *ep,
 /* RFC 6528 initial sequence number: keyed hash of the 4-tuple + 4 us clock. */
 uint32_t tcp_isn(const struct tcp_endpoints *ep, const uint8_t key[16],
 		 uint64_t now_us);
+
+/*
+ * SYN cookies (RFC 4987 3.6, tcp_cookie.c) for a full listen backlog.
+ * tcp_cookie_isn: the ISN of a stateless SYN-ACK (tcp_cookie_synack fills
+ * it: MSS option only). tcp_cookie_check: for the ACK that completes the
+ * handshake (peer_isn = SEG.SEQ - 1, cookie = SEG.ACK - 1), the MSS the
+ * cookie carries, or 0 when it is not ours or too old. tcp_cookie_open:
+ * the connection, ESTABLISHED, built from that ACK (no timestamps, window
+ * scaling or SACK); 0 or -EINVAL.
+ */
+uint32_t tcp_cookie_isn(const struct tcp_endpoints *ep, uint32_t peer_isn,
+			uint16_t peer_mss, const uint8_t key[16], uint64_t now_us);
+uint16_t tcp_cookie_check(const struct tcp_endpoints *ep, uint32_t peer_isn,
+			  uint32_t cookie, const uint8_t key[16], uint64_t now_us);
+void tcp_cookie_synack(const struct tcp_seg *syn, uint32_t iss,
+		       const struct tcp_open_cfg *cfg, struct tcp_hdrvals *h);
+int tcp_cookie_open(struct tcp_conn *c, const struct tcp_seg *ack,
+		    const struct tcp_endpoints *ep, uint16_t mss,
+		    const struct tcp_open_cfg *cfg, uint64_t now_us);
 
 /* Give an established connection its rings. Counters start at 0. */
 void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,

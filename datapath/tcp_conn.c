@@ -9,6 +9,7 @@
  */
 #include <string.h>
 
+#include "cc.h"
 #include "tcp.h"
 
 #define WND_FIELD_MAX 65535u
@@ -159,6 +160,8 @@ static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->ts = c->ts_ok;
 	h->tsval = (uint32_t)(now_us / 1000);
 	h->tsecr = c->ts_recent;
+	if (c->ecn_ok && c->ce_state) /* RFC 8257 3.2: echo the CE state */
+		h->flags |= TCP_F_ECE;
 }
 
 /* RFC 2018 4: the block holding the latest out-of-order segment first,
@@ -189,6 +192,32 @@ void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 	fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
 	if (c->sack_ok)
 		sack_blocks(c, h);
+}
+
+/* Largest payload now: SACK blocks on a data segment take payload room
+ * (the MSS leaves room for the timestamp option only). */
+static uint32_t payload_max(const struct tcp_conn *c)
+{
+	uint32_t n = c->ooo.n < TCP_SEND_SACK ? c->ooo.n : TCP_SEND_SACK;
+	uint32_t opt = c->sack_ok && n ? 4 + 8 * n : 0;
+
+	return c->mss > opt + 64 ? c->mss - opt : c->mss;
+}
+
+/* A data segment's header: the current ACK, window, timestamps, and the
+ * SACK blocks when we hold out-of-order data. */
+static void data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
+		     uint32_t seq, uint8_t flags)
+{
+	fill_hdr(c, now_us, h, seq, flags);
+	if (c->sack_ok && payload_max(c) != c->mss)
+		sack_blocks(c, h);
+	if (c->ecn_ok && seq_ge(seq, c->snd_max)) { /* RFC 3168 6.1.2/6.1.5 */
+		h->tos = (uint8_t)((h->tos & ~3u) | TCP_ECN_ECT0);
+		if (c->cwr_pending)
+			h->flags |= TCP_F_CWR;
+		c->cwr_pending = false;
+	}
 }
 
 bool tcp_window_update_due(const struct tcp_conn *c)
@@ -307,6 +336,20 @@ static void fin_acked_transition(struct tcp_conn *c, struct tcp_result *r)
 }
 
 /* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
+/* Congestion control for bytes newly acknowledged: growth only outside a
+ * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed);
+ * every such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
+static void cc_acked(struct tcp_conn *c, const struct tcp_seg *s,
+		     uint32_t acked, uint64_t now_us)
+{
+	if (!c->cc)
+		return;
+	if (!seq_lt(s->ack, c->snd_recover))
+		c->cc->on_ack(c, acked, now_us);
+	if (c->ecn_ok)
+		c->cc->on_ecn(c, acked, s->flags & TCP_F_ECE, now_us);
+}
+
 static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 			struct tcp_result *r)
 {
@@ -354,6 +397,8 @@ static bool is_dupack(const struct tcp_conn *c, const struct tcp_seg *s,
 static void go_back(struct tcp_conn *c)
 {
 	c->snd_nxt = c->snd_una;
+	c->rtx_high = c->snd_una;
+	c->rto_sweep = false;
 	if (c->fin_sent && !fin_acked(c))
 		c->fin_sent = false;
 	c->snd_recover = c->snd_max;
@@ -365,11 +410,13 @@ static void go_back(struct tcp_conn *c)
 /* Inside a recovery (RFC 6582: snd_una below recover) every third further
  * duplicate ACK resends the one segment at snd_una: its retransmission was
  * lost too, or the peer could not hold it. */
-static void dupack(struct tcp_conn *c, struct tcp_result *r)
+static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 {
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
+		if (c->cc)
+			c->cc->on_loss(c, now_us);
 		go_back(c);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
@@ -380,13 +427,26 @@ static void dupack(struct tcp_conn *c, struct tcp_result *r)
 
 /* --- input: SACK blocks (RFC 2018) ------------------------------------------ */
 
-/* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
- * (at or below snd_una) and blocks beyond snd_max are ignored. */
-static void sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+static uint32_t sacked_bytes(const struct tcp_conn *c)
 {
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->sacked.n; i++)
+		n += c->sacked.iv[i].end - c->sacked.iv[i].start;
+	return n;
+}
+
+/* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
+ * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
+ * true when the segment SACKed bytes not SACKed before. */
+static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+{
+	uint32_t before;
+
 	tcp_ivset_trim(&c->sacked, c->snd_una);
-	if (!c->sack_ok)
-		return;
+	if (!c->sack_ok || !s->nsack)
+		return false;
+	before = sacked_bytes(c);
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
 
@@ -396,6 +456,23 @@ static void sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
 			      rgt);
 	}
+	return sacked_bytes(c) != before;
+}
+
+static uint32_t high_sacked(const struct tcp_conn *c)
+{
+	return c->sacked.iv[c->sacked.n - 1].end;
+}
+
+/* Inside a SACK recovery, new blocks above what the retransmissions have
+ * covered reveal new holes: go back to resend them (RFC 6675 NextSeg). */
+static void sack_rewind(struct tcp_conn *c, struct tcp_result *r)
+{
+	if (!c->sacked.n || c->rto_sweep || !seq_lt(c->snd_una, c->snd_recover) ||
+	    seq_lt(c->snd_nxt, c->snd_max) || !seq_gt(high_sacked(c), c->rtx_high))
+		return;
+	c->snd_nxt = seq_gt(c->rtx_high, c->snd_una) ? c->rtx_high : c->snd_una;
+	r->act |= TCP_ACT_OUTPUT;
 }
 
 /* RFC 9293 3.10.7.4 fifth check (window update rule with SND.WL1/WL2). */
@@ -435,11 +512,18 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
 	if (seq_gt(s->ack, c->snd_una)) {
+		uint32_t acked = s->ack - c->snd_una;
+
 		ack_advance(c, s->ack, now_us, r);
-	} else if (is_dupack(c, s, wnd)) {
-		dupack(c, r);
+		cc_acked(c, s, acked, now_us);
+		sack_input(c, s);
+	} else if (sack_input(c, s) || is_dupack(c, s, wnd)) {
+		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
+		 * counts, whatever its window or payload */
+		if (c->snd_max != c->snd_una)
+			dupack(c, now_us, r);
+		sack_rewind(c, r);
 	}
-	sack_input(c, s);
 	window_update(c, s, wnd, r);
 	return true;
 }
@@ -645,6 +729,19 @@ static struct tcp_result time_wait_input(const struct tcp_seg *s)
 	return r;
 }
 
+/* RFC 8257 3.2: the receiver echoes the CE state of the latest data
+ * segment; a change is acknowledged at once. */
+static void ecn_input(struct tcp_conn *c, const struct tcp_seg *s,
+		      struct tcp_result *r)
+{
+	bool ce = (s->tos & 3) == TCP_ECN_CE;
+
+	if (!c->ecn_ok || !s->len || ce == c->ce_state)
+		return;
+	c->ce_state = ce;
+	r->act |= TCP_ACT_ACK | TCP_ACT_ACK_NOW;
+}
+
 /* Checks that may stop the segment before its ACK field is used. Returns
  * false when processing ends. */
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
@@ -692,6 +789,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (!input_gate(c, s, now_us, &r))
 		return r;
 	ts_recent_update(c, s);
+	ecn_input(c, s, &r);
 	if (!ack_input(c, s, now_us, &r))
 		return r;
 	payload_input(c, s, &r);
@@ -750,8 +848,8 @@ static uint32_t usable_window(const struct tcp_conn *c)
  * persist timer overrides this when nothing is in flight). */
 static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
 {
-	return len >= c->mss || len == unsent || len >= c->max_snd_wnd / 2 ||
-	       c->sws_override;
+	return len >= payload_max(c) || len == unsent ||
+	       len >= c->max_snd_wnd / 2 || c->sws_override;
 }
 
 /* Retransmissions jump over the block the peer SACKed and stop at its
@@ -762,6 +860,16 @@ static uint32_t sack_skip(struct tcp_conn *c)
 
 	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
 		c->snd_nxt = c->sacked.iv[i].end;
+	if (c->sacked.n && !c->rto_sweep &&
+	    seq_ge(c->snd_nxt, high_sacked(c))) {
+		/* RFC 6675 IsLost: only holes below the highest SACKed byte
+		 * are taken as lost; what follows is still in flight */
+		if (seq_gt(high_sacked(c), c->rtx_high))
+			c->rtx_high = high_sacked(c);
+		if (seq_lt(c->snd_nxt, c->snd_max))
+			c->snd_nxt = c->snd_max;
+		return UINT32_MAX;
+	}
 	if (!seq_lt(c->snd_nxt, c->snd_max))
 		return UINT32_MAX;
 	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
@@ -777,16 +885,36 @@ static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
 	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
 	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
 		return false;
-	len = min3(c->mss, end - c->snd_una,
+	len = min3(payload_max(c), end - c->snd_una,
 		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
 	seg->tx_pos = c->snd_una - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	fill_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
 	c->retransmits++;
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
 	c->bytes_out += len;
 	return true;
+}
+
+/* What congestion control lets go from snd_nxt. New data: cwnd less the
+ * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
+ * are not limited (they replace lost bytes); other retransmissions (no
+ * SACK, after an RTO) stay within snd_una + cwnd. */
+static uint32_t cwnd_room(const struct tcp_conn *c)
+{
+	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
+
+	if (!c->cc)
+		return UINT32_MAX;
+	if (seq_lt(c->snd_nxt, c->snd_max)) {
+		if (c->sacked.n && !c->rto_sweep)
+			return UINT32_MAX;
+		end = c->snd_una + cwnd;
+		return seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	}
+	pipe = c->snd_max - c->snd_una - sacked_bytes(c);
+	return cwnd > pipe ? cwnd - pipe : 0;
 }
 
 bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
@@ -803,7 +931,9 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	len = sack_skip(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
 	usable = usable_window(c);
-	len = min3(min3(c->mss, usable, unsent), len, UINT32_MAX);
+	len = min3(payload_max(c), usable, unsent < len ? unsent : len);
+	if (len > cwnd_room(c))
+		len = cwnd_room(c);
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
@@ -817,7 +947,7 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 		flags |= TCP_F_FIN;
 	seg->tx_pos = c->snd_nxt - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	fill_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
+	data_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
 	output_account(c, c->snd_nxt, len + fin, (uint16_t)len, now_us);
 	if (fin)
 		fin_sent_transition(c);
@@ -865,9 +995,11 @@ void tcp_app_shutdown(struct tcp_conn *c)
  * (RFC 2018 8: the peer may have discarded what it SACKed). */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 {
-	(void)now_us;
+	if (c->cc && c->snd_una != c->snd_max)
+		c->cc->on_rto(c, now_us);
 	c->sacked.n = 0;
 	go_back(c);
+	c->rto_sweep = true;
 }
 
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "siphash.h"
+#include "cc.h"
 #include "tcp.h"
 
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: no MSS option */
@@ -63,6 +64,13 @@ static void negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 		c->ts_recent = s->tsval;
 	c->ws_ok = c->ws_ok && s->has_ws;
 	c->sack_ok = c->sack_ok && s->sack_ok;
+	/* RFC 3168 6.1.1: ECE+CWR on the SYN, ECE alone on the SYN-ACK */
+	if (s->flags & TCP_F_ACK)
+		c->ecn_ok = c->ecn_ok && (s->flags & (TCP_F_ECE | TCP_F_CWR)) ==
+					 TCP_F_ECE;
+	else
+		c->ecn_ok = c->ecn_ok && (s->flags & (TCP_F_ECE | TCP_F_CWR)) ==
+					 (TCP_F_ECE | TCP_F_CWR);
 	c->snd_wscale = c->ws_ok ? s->wscale : 0;
 	if (!c->ws_ok)
 		c->rcv_wscale = 0;
@@ -87,6 +95,8 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 	c->ts_ok = cfg->timestamps;
 	c->ws_ok = cfg->wscale;
 	c->sack_ok = cfg->sack;
+	c->ecn_ok = cfg->ecn;
+	c->cc = cfg->cc;
 	c->rcv_wscale = cfg->wscale ? wscale_for(cfg->rx_size) : 0;
 	c->rx_size = cfg->rx_size;
 	c->last_progress_us = now_us;
@@ -129,6 +139,8 @@ void tcp_handshake_hdr(const struct tcp_conn *c, const struct tcp_open_cfg *cfg,
 	h->tsval = (uint32_t)(now_us / 1000);
 	h->tsecr = syn_sent ? 0 : c->ts_recent;
 	h->sack_ok = c->sack_ok;
+	if (c->ecn_ok)
+		h->flags |= syn_sent ? TCP_F_ECE | TCP_F_CWR : TCP_F_ECE;
 }
 
 /* Both handshake states end here: RFC 9293 3.10.7.3 / 3.10.7.4 step 5. */
@@ -145,6 +157,8 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->last_progress_us = now_us;
+	if (c->cc)
+		c->cc->on_init(c, now_us);
 }
 
 static struct tcp_hs_out hs_drop(enum xtoe_drop_reason why)

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "../lib/proto.h"
+#include "cc.h"
 #include "daemon.h"
 #include "nl.h"
 
@@ -46,11 +47,13 @@ static const char usage_text[] =
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
 	"      --fw-file PATH    firewall rules kept here and installed at start\n"
 	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
+	"      --cc NAME         congestion control: newreno, cubic (default) or\n"
+	"                        dctcp (which also negotiates ECN)\n"
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
-       OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE };
+       OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -69,6 +72,7 @@ static const struct option long_opts[] = {
 	{ "mss", required_argument, NULL, OPT_MSS },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
+	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -132,6 +136,7 @@ static void cfg_defaults(struct xtoed_cfg *c)
 	c->ctx_flows = 4096;
 	c->mss = 1448;
 	c->time_wait_ms = 60000;
+	c->cc = &tcp_cc_cubic;
 }
 
 static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
@@ -172,6 +177,10 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 				return usage_error("bad --xdp-mode '%s': native, skb or hw", optarg);
 			break;
 		case 'b': c->busy_poll = true; break;
+		case OPT_CC:
+			if (!(c->cc = tcp_cc_find(optarg)))
+				return usage_error("bad --cc '%s': newreno, cubic or dctcp", optarg);
+			break;
 		case 'v': c->verbose = true; break;
 		case OPT_CMOD:
 			if (c->ncmodules >= CMOD_MAX)

@@ -24,6 +24,12 @@ teardown() {
 	assert_output --partial "--iface and --addr are required"
 }
 
+@test "xtoed with an unknown --cc is a usage error (exit 2)" {
+	run "$TOPO_BIN/xtoed" --iface lo --addr 198.18.0.1/24 --cc vegas
+	assert_equal "$status" 2
+	assert_output --partial "bad --cc 'vegas'"
+}
+
 @test "xtoed on a missing interface says so" {
 	run "$TOPO_BIN/xtoed" --iface nosuchif0 --addr 198.18.0.1/24 --sock /tmp/none.sock
 	assert_equal "$status" 1

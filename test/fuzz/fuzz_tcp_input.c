@@ -3,7 +3,7 @@
  * libFuzzer target: a connection in ESTABLISHED fed a sequence of events
  * decoded from the input, on a virtual clock: segments from the peer
  * (sequence and ACK numbers near the interesting edges, any flags, window,
- * timestamps, SACK blocks, payload), raw frames, time passing, the
+ * timestamps, SACK blocks, ECN marks, payload), raw frames, time passing, the
  * application reading, writing and lying about its ring indices, output,
  * retransmission timeouts, window probes and shutdown.
  *
@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cc.h"
 #include "tcp.h"
 
 #define RING 4096u
@@ -92,6 +93,9 @@ static void world_init(struct world *w, uint8_t opts)
 	w->now = 1000000;
 	w->peer_ts = 1000;
 	w->c.ts_recent = w->peer_ts;
+	w->c.ecn_ok = opts & 0x80;
+	w->c.cc = opts & 0x80 ? &tcp_cc_dctcp : &tcp_cc_cubic;
+	w->c.cc->on_init(&w->c, w->now);
 	tcp_conn_attach(&w->c, &w->shm, w->rx, RING, w->tx, RING);
 }
 
@@ -127,7 +131,7 @@ static void ev_segment(struct world *w, struct fz *f)
 	uint16_t len = take16(f) % 1461;
 	struct tcp_hdrvals h = {
 		.flags = take8(f), .wnd = take16(f), .wscale = -1,
-		.ts = sel & 1, .tsecr = take16(f),
+		.ts = sel & 1, .tsecr = take16(f), .tos = sel >> 6,
 	};
 	struct tcp_seg s;
 	int n;

@@ -510,9 +510,10 @@ static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
 	return tcp_input(&f->c, &s, 5000);
 }
 
-/* RFC 2018 + RFC 5681 3.2: after three duplicate ACKs the retransmission
- * goes back to snd_una but skips what the peer SACKed; RFC 6582: further
- * duplicate ACKs inside the recovery resend the one segment at snd_una. */
+/* RFC 2018 + RFC 5681 3.2 + RFC 6675: after three duplicate ACKs the
+ * holes below the highest SACKed byte are resent, skipping what the peer
+ * SACKed; new SACK blocks reveal new holes; RFC 6582: further duplicate
+ * ACKs inside the recovery resend the one segment at snd_una. */
 static void test_retransmission_skips_sacked(void)
 {
 	struct fix f;
@@ -533,14 +534,21 @@ static void test_retransmission_skips_sacked(void)
 	REQUIRE(tcp_output_next(&f.c, 1, &seg));
 	CHECK_EQ(seg.h.seq, ISS + 1);
 	CHECK_EQ(seg.len, 1000);
-	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 3001); /* [1001, 3001) skipped */
-	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 4001);
+	/* RFC 6675 IsLost: [3001, 5001) is above every SACKed byte, so
+	 * still in flight, not lost */
 	CHECK(!tcp_output_next(&f.c, 1, &seg));
-	/* the retransmission is lost as well: three more duplicates */
-	for (int i = 0; i < 3; i++)
-		r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 5001);
+	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
+	/* segment 5 arrives, segment 4 not: a new hole to resend, and the
+	 * SACKed [1001, 3001) and [4001, 5001) are skipped */
+	r = feed_sack(&f, ISS + 1, ISS + 4001, ISS + 5001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 3001);
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	/* the first retransmission is lost as well: more duplicates */
+	for (int i = 0; i < 2; i++)
+		r = feed_sack(&f, ISS + 1, ISS + 4001, ISS + 5001);
 	CHECK(r.act & TCP_ACT_OUTPUT);
 	REQUIRE(tcp_output_next(&f.c, 1, &seg));
 	CHECK_EQ(seg.h.seq, ISS + 1);
@@ -549,6 +557,51 @@ static void test_retransmission_skips_sacked(void)
 	/* RTO: SACK information is dropped (RFC 2018 8) */
 	tcp_go_back_n(&f.c, 2);
 	CHECK_EQ(f.c.sacked.n, 0);
+	fix_free(&f);
+}
+
+/* RFC 6675 2 (DupAck): with SACK, a segment that SACKs new bytes counts
+ * as a duplicate ACK even when it carries data or a different window (a
+ * peer that is sending too); one that SACKs nothing new does not. */
+static void test_sack_dupacks_with_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+	uint32_t rcv = IRS + 1;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	for (int i = 0; i < 3; i++) {
+		struct tcp_hdrvals h = {
+			.seq = rcv, .ack = ISS + 1, .flags = TCP_F_ACK,
+			.wnd = (uint16_t)(9000 + 100 * i), .ts = true,
+			.tsval = 200, .tsecr = 1, .wscale = -1, .nsack = 1,
+			.sack = { { ISS + 1001, ISS + 2001 + 1000 * (i == 2) } } };
+		struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "data", 4);
+
+		r = tcp_input(&f.c, &s, 5000);
+		rcv += 4;
+		CHECK(r.act & TCP_ACT_RX);
+	}
+	CHECK_EQ(f.c.dupacks, 2); /* the second SACKed nothing new */
+	CHECK(!(r.act & TCP_ACT_OUTPUT));
+	{
+		struct tcp_hdrvals h = {
+			.seq = rcv, .ack = ISS + 1, .flags = TCP_F_ACK,
+			.wnd = 8000, .ts = true, .tsval = 200, .tsecr = 1,
+			.wscale = -1, .nsack = 1,
+			.sack = { { ISS + 1001, ISS + 4001 } } };
+		struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+
+		r = tcp_input(&f.c, &s, 5000);
+	}
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
 	fix_free(&f);
 }
 
@@ -768,6 +821,7 @@ int main(void)
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
+	RUN(test_sack_dupacks_with_data);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);

@@ -95,6 +95,42 @@ static void test_sack_permitted_negotiation(void)
 	CHECK(h.sack_ok);
 }
 
+/* RFC 4987 3.6: a SYN cookie comes back in the ACK and rebuilds the
+ * connection, with the MSS it encodes; a wrong peer ISN, a forged cookie
+ * or one older than two 64 s ticks is refused. */
+static void test_syn_cookie_roundtrip(void)
+{
+	uint8_t key[16] = { 9, 8, 7 };
+	struct tcp_hdrvals h = linux_syn(1000, 5), sa;
+	struct tcp_seg syn = syn_seg(&h), ack;
+	uint64_t now = 500000000;
+	uint32_t iss = tcp_cookie_isn(&test_ep_local, 1000, 1460, key, now);
+	struct tcp_conn c;
+
+	tcp_cookie_synack(&syn, iss, &cfg, &sa);
+	CHECK_EQ(sa.seq, iss);
+	CHECK_EQ(sa.ack, 1001);
+	CHECK(!sa.ts && sa.wscale == -1 && !sa.sack_ok && sa.mss == 1448);
+	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1000, iss, key, now + 70000000),
+		 1460);
+	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1001, iss, key, now), 0);
+	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1000, iss ^ 4, key, now), 0);
+	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1000, iss, key,
+				  now + 3 * 64000000ull), 0);
+	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1000,
+				  tcp_cookie_isn(&test_ep_local, 1000, 600, key, now),
+				  key, now), 536);
+	h = (struct tcp_hdrvals){ .seq = 1001, .ack = iss + 1,
+				  .flags = TCP_F_ACK, .wnd = 500, .wscale = -1 };
+	ack = syn_seg(&h);
+	CHECK_EQ(tcp_cookie_open(&c, &ack, &test_ep_local, 1460, &cfg, now), 0);
+	CHECK_EQ(c.state, TCP_ESTABLISHED);
+	CHECK_EQ(c.iss, iss);
+	CHECK_EQ(c.rcv_nxt, 1001);
+	CHECK_EQ(c.mss, 1448);
+	CHECK(!c.ts_ok && !c.ws_ok && !c.sack_ok);
+}
+
 /* RFC 9293 3.10.7.4 SYN-RECEIVED: ACK of our SYN establishes; the segment's
  * data is left for tcp_input. */
 static void test_syn_rcvd_ack_establishes(void)
@@ -286,6 +322,7 @@ int main(void)
 	RUN(test_passive_open_bare_syn);
 	RUN(test_passive_open_we_refuse_options);
 	RUN(test_sack_permitted_negotiation);
+	RUN(test_syn_cookie_roundtrip);
 	RUN(test_syn_rcvd_ack_establishes);
 	RUN(test_syn_rcvd_dup_syn_bad_ack_rst);
 	RUN(test_active_open_negotiation);

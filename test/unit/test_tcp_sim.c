@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "cc.h"
 #include "tcp.h"
 
 #define FRAME_CAP 1600
@@ -340,7 +341,7 @@ static void handshake(struct sim *s, uint32_t ring)
 {
 	struct tcp_open_cfg cfg = { .mss = 1448, .rx_size = ring,
 				    .timestamps = true, .wscale = true,
-				    .sack = true };
+				    .sack = true, .cc = &tcp_cc_cubic };
 	uint8_t key[16] = { 7 }, f[FRAME_CAP];
 	struct tcp_hdrvals h;
 	struct tcp_seg seg;

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# Goodput over a lossy link: 64 MiB echoed each way with xtoe and with the
+# Linux stack on the same path, at 0, 1 and 5 % loss each way (impairment
+# on the Linux peer's veth, test/lib/impair.bash), alternating, ROUNDS
+# times. Two roles:
+#   srv: a Linux client (test/tools/sha_stream.py) to an echo server on
+#        xtoe / on Linux in the xtoe namespace;
+#   cli: xtoe-echo stream on xtoe / on Linux to a Linux echo server.
+# Prints medians as `name value unit` lines; ratios are xtoe / Linux.
+#
+#   ROUNDS=3 MIB=64 LOSSES="0 1 5" bench/loss.sh [xtoed options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/lib/topo.bash
+source test/lib/impair.bash
+
+ROUNDS=${ROUNDS:-3} MIB=${MIB:-64} LOSSES=${LOSSES:-0 1 5}
+BYTES=$((MIB * 1024 * 1024))
+ECHO=$TOPO_BIN/xtoe-echo
+SHA=test/tools/sha_stream.py
+
+trap 'impair_down >/dev/null; topo_down' EXIT
+topo_up
+xtoed_start "$@"
+spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/xecho.log" 2>&1
+spawn_x "$ECHO" server --kernel -p 7001 >"$TOPO_DIR/kecho.log" 2>&1
+spawn_l "$ECHO" server --kernel -p 7002 >"$TOPO_DIR/lecho.log" 2>&1
+wait_port l "$TOPO_XADDR" 7000
+wait_port l "$TOPO_XADDR" 7001
+wait_port x "$TOPO_LADDR" 7002
+
+# Mbit/s of one direction's payload, or 0 when the transfer failed.
+mbps() { awk -v b="$BYTES" -v s="$1" 'BEGIN { printf "%.1f\n", (s > 0 ? b * 8 / s / 1e6 : 0) }'; }
+
+srv_run() { # PORT
+	local out
+	out=$(limit 120 in_l python3 "$SHA" client "$TOPO_XADDR" "$1" "$BYTES") || { echo 0; return; }
+	mbps "$(awk '$1 == "seconds" {print $2}' <<<"$out")"
+}
+
+cli_run() { # [--kernel]
+	local t0 t1
+	t0=$(date +%s%N)
+	limit 120 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" stream "$@" \
+		-c "$TOPO_LADDR:7002" -b "$BYTES" >/dev/null || { echo 0; return; }
+	t1=$(date +%s%N)
+	mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')"
+}
+
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+
+res=$(mktemp)
+for loss in $LOSSES; do
+	impair_up "$loss,0,0,0" "$loss,0,0" || exit 1
+	for r in $(seq "$ROUNDS"); do
+		echo "srv xtoe $loss $(srv_run 7000)" >>"$res"
+		echo "srv linux $loss $(srv_run 7001)" >>"$res"
+		echo "cli xtoe $loss $(cli_run)" >>"$res"
+		echo "cli linux $loss $(cli_run --kernel)" >>"$res"
+	done
+	impair_down >/dev/null
+done
+
+echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,}"
+for role in srv cli; do
+	for loss in $LOSSES; do
+		x=$(awk -v r=$role -v l=$loss '$1 == r && $2 == "xtoe" && $3 == l {print $4}' "$res" | median)
+		k=$(awk -v r=$role -v l=$loss '$1 == r && $2 == "linux" && $3 == l {print $4}' "$res" | median)
+		echo "xtoe_${role}_loss${loss}_goodput $x Mbit/s"
+		echo "linux_${role}_loss${loss}_goodput $k Mbit/s"
+		awk -v x="$x" -v k="$k" -v n="${role}_loss${loss}" \
+			'BEGIN { if (k > 0) printf "ratio_%s_goodput %.3f x\n", n, x / k }'
+	done
+done
+[ -n "${KEEP:-}" ] && cat "$res" >&2
+rm -f "$res"
