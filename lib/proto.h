@@ -23,7 +23,18 @@ enum xtoe_op {
 	XTOE_OP_UNLISTEN,  /* a: listener id */
 	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,
 			      laddr/lport in the response */
+	XTOE_OP_LISTEN_MODE, /* a: listener id, b: 1 standby, 0 active */
 };
+
+/*
+ * LISTEN flags (xtoe_req.b). Several listeners may share a port: all with
+ * REUSEPORT (SO_REUSEPORT), or a SHARE listener joining any existing one (a
+ * listening socket inherited across fork). New connections go round-robin
+ * to the active listeners of the port; standby listeners (a parent that
+ * forked workers) get them only when no listener of the port is active.
+ */
+#define XTOE_LISTEN_REUSEPORT 1u
+#define XTOE_LISTEN_SHARE 2u
 
 struct xtoe_req {
 	uint32_t op;
