@@ -23,6 +23,7 @@ static short conn_revents(struct xsock *s)
 
 	if (!c)
 		return POLLIN | POLLOUT | POLLERR | POLLHUP;
+	xs_conn_sync(c);
 	err = xtoe_conn_error(c);
 	if (err == -EINPROGRESS)
 		return 0;

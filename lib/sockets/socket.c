@@ -55,7 +55,7 @@ XS_API int socket(int domain, int type, int protocol)
 	int fd = REAL(socket)(domain, type, protocol);
 
 	if (fd < 0 || domain != AF_INET || (type & 0xf) != SOCK_STREAM ||
-	    (protocol && protocol != IPPROTO_TCP) || !getenv(XTOE_SOCK_ENV))
+	    (protocol && protocol != IPPROTO_TCP) || !xs.sock_path[0])
 		return fd;
 	xs_lock();
 	if (!new_sock(fd, type & SOCK_NONBLOCK)) {
@@ -448,6 +448,7 @@ static int sock_ioctl(struct xsock *s, unsigned long req, int *arg)
 	if (!s->c)
 		return -ENOTCONN;
 	xs_pump();
+	xs_conn_sync(s->c);
 	if (req == FIONREAD)
 		*arg = (int)xtoe_rx_avail(s->c);
 	else

@@ -47,7 +47,6 @@ static void atfork_child(void);
 
 void xs_init(void)
 {
-	static pthread_once_t once = PTHREAD_ONCE_INIT;
 	static bool done;
 
 	if (done)
@@ -63,7 +62,8 @@ void xs_init(void)
 		}
 	}
 	xs.pid = getpid();
-	(void)once;
+	if (getenv(XTOE_SOCK_ENV))
+		snprintf(xs.sock_path, sizeof(xs.sock_path), "%s", getenv(XTOE_SOCK_ENV));
 	pthread_atfork(atfork_prepare, atfork_parent, atfork_child);
 	done = true;
 }
@@ -187,10 +187,10 @@ struct xtoe_ctx *xs_ctx(void)
 
 	if (xs.ctx || xs.ctx_failed)
 		return xs.ctx;
-	err = xtoe_ctx_open(&xs.ctx, NULL);
+	err = xs.sock_path[0] ? xtoe_ctx_open(&xs.ctx, xs.sock_path) : -EINVAL;
 	if (err) {
 		xs.ctx_failed = true;
-		if (getenv(XTOE_SOCK_ENV))
+		if (xs.sock_path[0])
 			fprintf(stderr, "libxtoe-sockets: %s; using the kernel's TCP\n",
 				xtoe_strerror(NULL));
 		return NULL;

@@ -149,6 +149,8 @@ struct xs_proc {
 	bool sh_locked;              /* this critical section holds sh->m */
 	struct xs_fctx *foreign;     /* parents' contexts (fork child) */
 	uint32_t fork_epoch;
+	char sock_path[108];         /* $XTOE_SOCK at start: some programs
+					(nginx workers) clear the environment */
 	bool ctx_failed;             /* no daemon: fall back to the kernel */
 	pid_t pid;
 	int sleepers;                /* threads blocked on the context's eventfd */

@@ -13,11 +13,23 @@ setup_file() {
 	topo_up
 	xtoed_start
 	head -c $((8 * 1024 * 1024)) /dev/urandom >"$TOPO_DIR/blob"
+	# Linux peer for test/tools/sockcheck.py: echo 7300, reset 7301, watch 7302
+	spawn_l python3 "$TOPO_ROOT/test/tools/sockpeer.py" "$TOPO_LADDR" 7300 \
+		>"$TOPO_DIR/peer.log" 2>&1
 	sha256sum <"$TOPO_DIR/blob" | cut -d' ' -f1 >"$TOPO_DIR/blob.sha"
 }
 
 teardown_file() {
 	topo_down
+}
+
+# One socket-semantics check of test/tools/sockcheck.py on xtoe.
+sockcheck() {
+	wait_port l "$TOPO_LADDR" 7302
+	run limit 60 in_x "$RUN" -- python3 "$TOPO_ROOT/test/tools/sockcheck.py" \
+		"$TOPO_LADDR" 7300 "$1"
+	assert_success
+	assert_line "ok $1"
 }
 
 # Report a comparison on the TAP stream.
@@ -133,4 +145,187 @@ memaslap_tps() {
 	run limit 20 in_x "$RUN" -- memccat --servers="$TOPO_LADDR:11411" mckey
 	assert_success
 	assert_output "value-from-xtoe"
+}
+
+# redis-benchmark GET/SET against redis-server on port: "SET GET" rps.
+redis_rps() {
+	limit 60 in_l redis-benchmark -h "$TOPO_XADDR" -p "$1" -c 50 -n 50000 \
+		-t get,set -q 2>&1 | tr '\r' '\n' |
+		sed -n 's/^\(SET\|GET\): \([0-9.]*\) requests per second.*/\2/p' | xargs
+}
+
+@test "redis-server on xtoe serves redis-benchmark GET/SET -c 50 from Linux" {
+	need redis-server
+	need redis-benchmark
+	local opts=(--save '' --appendonly no --protected-mode no --bind "$TOPO_XADDR")
+	spawn_x "$RUN" -- redis-server --port 6379 "${opts[@]}"
+	spawn_x redis-server --port 6479 "${opts[@]}"
+	wait_port l "$TOPO_XADDR" 6379
+	wait_port l "$TOPO_XADDR" 6479
+	local x k
+	x=$(redis_rps 6379)
+	k=$(redis_rps 6479)
+	report "redis (redis-benchmark -c 50, SET GET req/s): xtoe $x, linux $k"
+	[ "$(echo "$x" | wc -w)" -eq 2 ]
+}
+
+# wrk for 3 s against url: "req/s MB/s".
+wrk_rate() {
+	limit 30 in_l wrk -t 2 -c 50 -d 3s "$1" 2>&1 | awk '
+		/Requests\/sec/ { r = $2 }
+		/Transfer\/sec/ { t = $2 }
+		/Non-2xx|Socket errors/ { bad = 1 }
+		END { if (!bad) print r, t }'
+}
+
+@test "nginx on xtoe (master and 2 forked workers) serves wrk from Linux" {
+	need nginx
+	need wrk
+	head -c 65536 /dev/urandom >"$TOPO_DIR/f64k"
+	spawn_x "$RUN" -- nginx -c "$(nginx_conf x "$TOPO_XADDR" 8081 2)" -p "$TOPO_DIR"
+	spawn_x nginx -c "$(nginx_conf k "$TOPO_XADDR" 8082 2)" -p "$TOPO_DIR"
+	wait_port l "$TOPO_XADDR" 8081
+	wait_port l "$TOPO_XADDR" 8082
+	sleep 0.5 # workers register their listeners
+	local x k
+	x=$(wrk_rate "http://$TOPO_XADDR:8081/f64k")
+	k=$(wrk_rate "http://$TOPO_XADDR:8082/f64k")
+	report "nginx 64 KiB file (wrk -c 50, req/s transfer/s): xtoe $x, linux $k"
+	[ -n "$x" ]
+	run limit 20 in_l curl -sS -o "$TOPO_DIR/got-nginx" "http://$TOPO_XADDR:8081/blob"
+	assert_success
+	assert_equal "$(sha256sum <"$TOPO_DIR/got-nginx" | cut -d' ' -f1)" "$(cat "$TOPO_DIR/blob.sha")"
+}
+
+@test "lighttpd on xtoe serves wrk from Linux" {
+	need lighttpd
+	need wrk
+	[ -f "$TOPO_DIR/f64k" ] || head -c 65536 /dev/urandom >"$TOPO_DIR/f64k"
+	local p
+	for p in 8091 8092; do
+		printf 'server.document-root = "%s"\nserver.bind = "%s"\nserver.port = %s\n' \
+			"$TOPO_DIR" "$TOPO_XADDR" "$p" >"$TOPO_DIR/lighttpd-$p.conf"
+	done
+	spawn_x "$RUN" -- lighttpd -D -f "$TOPO_DIR/lighttpd-8091.conf"
+	spawn_x lighttpd -D -f "$TOPO_DIR/lighttpd-8092.conf"
+	wait_port l "$TOPO_XADDR" 8091
+	wait_port l "$TOPO_XADDR" 8092
+	local x k
+	x=$(wrk_rate "http://$TOPO_XADDR:8091/f64k")
+	k=$(wrk_rate "http://$TOPO_XADDR:8092/f64k")
+	report "lighttpd 64 KiB file (wrk -c 50, req/s transfer/s): xtoe $x, linux $k"
+	[ -n "$x" ]
+}
+
+# iperf3 receiver bitrate (Gbit/s) from a 3 s run: iperf3_gbps SIDE ARGS...
+iperf3_gbps() {
+	local side=$1
+	shift
+	limit 30 "in_$side" "$@" -t 3 -f g 2>&1 |
+		awk '/receiver/ { for (i = 1; i <= NF; i++) if ($(i+1) == "Gbits/sec") print $i }'
+}
+
+@test "iperf3 -4 on xtoe: server for a Linux client, client for a Linux server" {
+	need iperf3
+	spawn_x "$RUN" -- iperf3 -s -4 -B "$TOPO_XADDR" -p 5201
+	local xpid=$SPAWN_PID
+	spawn_x iperf3 -s -4 -B "$TOPO_XADDR" -p 5301
+	local kpid=$SPAWN_PID
+	sleep 0.5 # no wait_port: a probe connection confuses iperf3
+	local xs ks xc kc
+	xs=$(iperf3_gbps l iperf3 -4 -c "$TOPO_XADDR" -p 5201)
+	ks=$(iperf3_gbps l iperf3 -4 -c "$TOPO_XADDR" -p 5301)
+	spawn_l iperf3 -s -4 -B "$TOPO_LADDR" -p 5401
+	local spid=$SPAWN_PID
+	sleep 0.3
+	xc=$(iperf3_gbps x "$RUN" -- iperf3 -4 -c "$TOPO_LADDR" -p 5401)
+	kc=$(iperf3_gbps x iperf3 -4 -c "$TOPO_LADDR" -p 5401)
+	kill "$spid" "$xpid" "$kpid"
+	report "iperf3 server side (Gbit/s): xtoe $xs, linux $ks"
+	report "iperf3 client side (Gbit/s): xtoe $xc, linux $kc"
+	[ -n "$xs" ] && [ -n "$xc" ]
+}
+
+# sockperf ping-pong for 3 s: "p50 p99" in us.
+sockperf_lat() {
+	limit 30 in_l sockperf ping-pong --tcp -i "$TOPO_XADDR" -p "$1" -t 3 2>&1 | awk '
+		/percentile 50.000/ { p50 = $NF }
+		/percentile 99.000/ { p99 = $NF }
+		END { if (p50 != "") print p50, p99 }'
+}
+
+@test "sockperf server on xtoe answers TCP ping-pong from Linux" {
+	need sockperf
+	spawn_x "$RUN" -- sockperf server --tcp -i "$TOPO_XADDR" -p 11111
+	spawn_x sockperf server --tcp -i "$TOPO_XADDR" -p 11112
+	wait_port l "$TOPO_XADDR" 11111
+	wait_port l "$TOPO_XADDR" 11112
+	local x k
+	x=$(sockperf_lat 11111)
+	k=$(sockperf_lat 11112)
+	report "sockperf ping-pong (p50 p99 us): xtoe $x, linux $k"
+	[ -n "$x" ]
+}
+
+@test "semantics: connect, echo, names, TCP_INFO, TCP_MAXSEG, options, FIONREAD, MSG_PEEK" {
+	sockcheck basic
+}
+
+@test "semantics: non-blocking connect, poll for POLLOUT, SO_ERROR, EAGAIN" {
+	sockcheck nonblocking_connect
+}
+
+@test "semantics: refused connects give ECONNREFUSED (SO_ERROR and blocking)" {
+	sockcheck refused
+}
+
+@test "semantics: poll and select over xtoe sockets and pipes together" {
+	sockcheck mixed_poll_select
+}
+
+@test "semantics: epoll edge- and level-triggered, ONESHOT, RDHUP, with a pipe in the set" {
+	sockcheck epoll
+}
+
+@test "semantics: ECONNRESET from a reset, EPIPE with MSG_NOSIGNAL, SIGPIPE without" {
+	sockcheck reset_and_epipe
+}
+
+@test "semantics: dup, fork (both processes use the socket), four threads" {
+	sockcheck dup_fork_threads
+}
+
+@test "semantics: loopback and unix sockets stay with the kernel; EADDRINUSE" {
+	sockcheck fallthrough
+}
+
+@test "an application killed with SIGKILL ends its connections (the Linux peer sees it)" {
+	wait_port l "$TOPO_LADDR" 7302
+	spawn_x "$RUN" -- python3 "$TOPO_ROOT/test/tools/sockcheck.py" "$TOPO_LADDR" 7300 hold \
+		>"$TOPO_DIR/hold.log" 2>&1
+	local hpid=$SPAWN_PID
+	for _ in $(seq 50); do grep -q holding "$TOPO_DIR/hold.log" && break; sleep 0.1; done
+	local before
+	before=$(grep -c -E '^(fin|rst)$' "$TOPO_DIR/peer.log" || true)
+	kill -9 "$hpid"
+	for _ in $(seq 50); do
+		[ "$(grep -c -E '^(fin|rst)$' "$TOPO_DIR/peer.log")" -gt "$before" ] && break
+		sleep 0.1
+	done
+	[ "$(grep -c -E '^(fin|rst)$' "$TOPO_DIR/peer.log")" -gt "$before" ]
+}
+
+# Last: it stops the daemon.
+@test "a recv blocked when xtoed goes away returns ECONNRESET, not a hang" {
+	wait_port l "$TOPO_LADDR" 7300
+	spawn_x "$RUN" -- python3 "$TOPO_ROOT/test/tools/sockcheck.py" "$TOPO_LADDR" 7300 block_recv \
+		>"$TOPO_DIR/block.log" 2>&1
+	local bpid=$SPAWN_PID
+	for _ in $(seq 50); do grep -q blocking "$TOPO_DIR/block.log" && break; sleep 0.1; done
+	kill -TERM "$XTOED_PID"
+	local rc=0
+	timeout 10 tail --pid="$bpid" -f /dev/null || rc=$?
+	[ "$rc" -eq 0 ]
+	run cat "$TOPO_DIR/block.log"
+	assert_line "reset"
 }
