@@ -70,6 +70,15 @@ $(BUILD)/lib/libxtoe-sockets.so: $(SOCK_OBJS) $(LIB_OBJS) | $(BUILD)/lib
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libxtoe-sockets.so -o $@ $^ \
 		-ldl -lpthread
 
+# Unit test: the interposed calls linked straight into the test binary (as
+# objects, not an archive: the sanitizer runtime would otherwise satisfy
+# read/write/poll... first).
+$(BUILD)/test/test_sockets: test/unit/test_sockets.c $(call san_objs,$(SOCK_SRCS)) \
+		$(BUILD)/san/libcore.a $(wildcard test/unit/*.h) | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< \
+		$(call san_objs,$(SOCK_SRCS)) $(BUILD)/san/libcore.a $(DP_LIBS) -ldl
+
 $(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run.c) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^

@@ -309,7 +309,8 @@ int xs_block(struct pollfd *extra, int nextra, int timeout_ms,
 
 	if (nextra + 2 > 16 && !(p = malloc((nextra + 2) * sizeof(*p))))
 		return -ENOMEM;
-	memcpy(p, extra, nextra * sizeof(*p));
+	if (nextra)
+		memcpy(p, extra, nextra * sizeof(*p));
 	if (ctx && !ctx->dead) {
 		p[n++] = (struct pollfd){ .fd = ctx->app_efd, .events = POLLIN };
 		p[n++] = (struct pollfd){ .fd = ctx->sock, .events = POLLIN };
@@ -335,7 +336,8 @@ int xs_block(struct pollfd *extra, int nextra, int timeout_ms,
 		if (sock_hup(ctx->sock, p[nextra + 1].revents))
 			daemon_gone(ctx);
 	}
-	memcpy(extra, p, nextra * sizeof(*p));
+	if (nextra)
+		memcpy(extra, p, nextra * sizeof(*p));
 	if (p != stack)
 		free(p);
 	if (err)
