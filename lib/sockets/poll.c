@@ -121,6 +121,14 @@ static int merge(struct pollfd *fds, const struct pollfd *k, nfds_t n)
 	return ready;
 }
 
+static bool has_kernel(const struct pollfd *k, nfds_t n)
+{
+	for (nfds_t i = 0; i < n; i++)
+		if (k[i].fd >= 0)
+			return true;
+	return false;
+}
+
 static int poll_loop(struct pollfd *fds, struct pollfd *k, nfds_t n,
 		     int timeout, const sigset_t *mask)
 {
@@ -131,7 +139,8 @@ static int poll_loop(struct pollfd *fds, struct pollfd *k, nfds_t n,
 	for (;;) {
 		if (scan(fds, n)) {
 			xs_unlock();
-			REAL(poll)(k, n, 0);
+			if (has_kernel(k, n))
+				REAL(poll)(k, n, 0);
 			return merge(fds, k, n);
 		}
 		xs_sleep_begin();

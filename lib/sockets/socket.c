@@ -336,8 +336,7 @@ static void forget_fd(int fd)
 	}
 	if (ep) {
 		xs_set_ep(fd, NULL);
-		free(ep->items);
-		free(ep);
+		xs_epoll_free(ep);
 	}
 }
 

@@ -212,6 +212,8 @@ static void on_event(const struct xtoe_event *e)
 		s->tx_gen++;
 	if ((e->events & (XTOE_EV_CONNECTED | XTOE_EV_HUP)) && e->err && !s->so_error)
 		s->so_error = -e->err;
+	if (s->owner_ep)
+		xs_epoll_kick(s->owner_ep); /* its waiter may sleep on another fd */
 }
 
 /* Take the daemon's events: accept queues, connection states, event counts.
@@ -248,12 +250,11 @@ void xs_sleep_end(void)
 		wake_cancel_sleep(&xs.ctx->hdr->app_sleeping);
 }
 
-/* Reset the eventfd only when no other thread still sleeps on it: they
- * must see it readable too (the last one to wake resets it). */
+/* Whoever wakes on the eventfd resets it and then takes the events (the
+ * caller pumps next), waking the epoll waiters they concern (on_event). */
 static void drain_efd(struct xtoe_ctx *ctx)
 {
-	if (xs.sleepers <= 1)
-		wake_drain(ctx->app_efd);
+	wake_drain(ctx->app_efd);
 }
 
 static void daemon_gone(struct xtoe_ctx *ctx)

@@ -102,6 +102,7 @@ struct xsock {
 	int rcvtimeo_ms, sndtimeo_ms;
 	/* event counts, for edge-triggered epoll */
 	uint32_t rx_gen, tx_gen;
+	struct xs_epoll *owner_ep;   /* the epoll instance it was last added to */
 };
 
 /*
@@ -138,6 +139,10 @@ struct xs_epoll {
 	struct xs_epitem *items;
 	int n, cap;
 	bool ctx_added;              /* the context's fds are in the kernel set */
+	int nkernel;                 /* kernel fds added (an upper bound) */
+	int wfd;                     /* eventfd: an event for one of our items */
+	bool sleeping, kicked;       /* a thread waits in it; wfd written */
+	int64_t kernel_checked_us;   /* last look at them while xtoe items were ready */
 };
 
 /* Per-process interposition state. */
@@ -194,6 +199,8 @@ int xs_wait_sock(struct xsock *s, short events, int timeout_ms);
 
 /* epoll.c */
 void xs_epoll_forget_fd(int fd, struct xsock *s);
+void xs_epoll_kick(struct xs_epoll *ep);
+void xs_epoll_free(struct xs_epoll *ep);
 
 /* sockopt.c */
 int xs_getsockopt(struct xsock *s, int fd, int level, int name, void *val,
