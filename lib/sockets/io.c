@@ -299,25 +299,31 @@ XS_API ssize_t __recvfrom_chk(int fd, void *buf, size_t len, size_t buflen,
 
 /* --- sendfile ------------------------------------------------------------- */
 
-static uint8_t sf_buf[1 << 16]; /* guarded by xs.lock */
-
-/* Copy up to one ring's room from the file into the socket. */
+/* Read up to room bytes of the file straight into the send ring (one copy,
+ * where Linux has none). */
 static ssize_t sendfile_once(struct xsock *s, int in, off_t *off, size_t count)
 {
-	size_t room = xtoe_tx_space(s->c);
+	struct xtoe_conn *c = s->c;
+	size_t room = xtoe_tx_space(c);
+	uint32_t pos = c->tx_tail & (c->tx_size - 1), first = c->tx_size - pos;
+	struct iovec v[2];
 	ssize_t r;
 
-	if (room > sizeof(sf_buf))
-		room = sizeof(sf_buf);
 	if (room > count)
 		room = count;
 	if (!room)
 		return -EAGAIN;
-	r = off ? pread(in, sf_buf, room, *off) : REAL(read)(in, sf_buf, room);
+	if (first > room)
+		first = (uint32_t)room;
+	v[0] = (struct iovec){ c->tx + pos, first };
+	v[1] = (struct iovec){ c->tx, room - first };
+	r = off ? preadv(in, v, 2, *off) : REAL(readv)(in, v, 2);
 	if (r <= 0)
 		return r < 0 ? -errno : 0;
-	r = xtoe_send(s->c, sf_buf, r); /* fits: room was free and we hold the lock */
-	if (r > 0 && off)
+	c->tx_tail += (uint32_t)r;
+	atomic_store_explicit(&c->fs->tx_tail, c->tx_tail, memory_order_release);
+	xlib_bump(c->ctx, XTOE_BUMP_TX, c->slot, c->gen);
+	if (off)
 		*off += r;
 	return r;
 }

@@ -187,11 +187,15 @@ wrk_rate() {
 	wait_port l "$TOPO_XADDR" 8081
 	wait_port l "$TOPO_XADDR" 8082
 	sleep 0.5 # workers register their listeners
-	local x k
+	head -c 1024 /dev/urandom >"$TOPO_DIR/f1k"
+	local x k x1 k1
+	x1=$(wrk_rate "http://$TOPO_XADDR:8081/f1k")
+	k1=$(wrk_rate "http://$TOPO_XADDR:8082/f1k")
 	x=$(wrk_rate "http://$TOPO_XADDR:8081/f64k")
 	k=$(wrk_rate "http://$TOPO_XADDR:8082/f64k")
+	report "nginx 1 KiB file (wrk -c 50, req/s transfer/s): xtoe $x1, linux $k1"
 	report "nginx 64 KiB file (wrk -c 50, req/s transfer/s): xtoe $x, linux $k"
-	[ -n "$x" ]
+	[ -n "$x" ] && [ -n "$x1" ]
 	run limit 20 in_l curl -sS -o "$TOPO_DIR/got-nginx" "http://$TOPO_XADDR:8081/blob"
 	assert_success
 	assert_equal "$(sha256sum <"$TOPO_DIR/got-nginx" | cut -d' ' -f1)" "$(cat "$TOPO_DIR/blob.sha")"
