@@ -298,6 +298,8 @@ static int block_round(int epfd, struct xs_epoll *ep, struct epoll_event *ev,
 
 	if (xs.sleepers && (tmo < 0 || tmo > 20))
 		tmo = 20; /* another thread sleeps on the same eventfd */
+	if ((xs.ndeferred || xs.foreign) && (tmo < 0 || tmo > 100))
+		tmo = xs.foreign ? 2 : 100; /* see holders.c, xs_block */
 	xs_sleep_begin();
 	k = scan(ep, ev, max);
 	if (k) {

@@ -162,23 +162,6 @@ int xs_left(int64_t deadline)
 
 /* --- the context ---------------------------------------------------------- */
 
-static struct xs_shared *shared_new(uint32_t slots)
-{
-	size_t len = sizeof(struct xs_shared) + slots * sizeof(uint32_t);
-	struct xs_shared *sh = mmap(NULL, len, PROT_READ | PROT_WRITE,
-				    MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	pthread_mutexattr_t a;
-
-	if (sh == MAP_FAILED)
-		return NULL; /* connections then do not survive a fork */
-	pthread_mutexattr_init(&a);
-	pthread_mutexattr_setpshared(&a, PTHREAD_PROCESS_SHARED);
-	pthread_mutexattr_setrobust(&a, PTHREAD_MUTEX_ROBUST);
-	pthread_mutex_init(&sh->m, &a);
-	pthread_mutexattr_destroy(&a);
-	return sh;
-}
-
 /* The process's context, opened on first use; NULL when no daemon serves
  * (callers then fall back to the kernel). Called locked. */
 struct xtoe_ctx *xs_ctx(void)
@@ -196,7 +179,7 @@ struct xtoe_ctx *xs_ctx(void)
 		return NULL;
 	}
 	xtoe_ctx_set_spin_us(xs.ctx, 0);
-	xs.sh = shared_new(xs.ctx->geo.max_flows);
+	xs.sh = xs_shared_new(xs.ctx->geo.max_flows);
 	return xs.ctx;
 }
 
@@ -225,6 +208,7 @@ void xs_pump(void)
 
 	for (struct xs_fctx *f = xs.foreign; f; f = f->next)
 		xlib_flush_bumps(f->ctx);
+	xs_deferred_scan();
 	if (!xs.ctx)
 		return;
 	do {
@@ -320,6 +304,8 @@ int xs_block(struct pollfd *extra, int nextra, int timeout_ms,
 	}
 	if (xs.foreign && (timeout_ms < 0 || timeout_ms > 2))
 		timeout_ms = 2; /* inherited connections: no wake-ups, poll them */
+	if (xs.ndeferred && (timeout_ms < 0 || timeout_ms > 100))
+		timeout_ms = 100; /* look after connections other processes held */
 	xs_unlock();
 	if (mask) {
 		struct timespec ts = { timeout_ms / 1000, (timeout_ms % 1000) * 1000000L };
@@ -354,8 +340,7 @@ int xs_block(struct pollfd *extra, int nextra, int timeout_ms,
 /* A connection made in this process: the only holder of its slot. */
 void xs_conn_owned(struct xsock *s)
 {
-	if (xs.sh)
-		atomic_store(&xs.sh->refs[s->c->slot], 1);
+	xs_holders_own(xs.sh, s->c->slot);
 }
 
 /* Our private ring counters are what we last wrote; after a fork another
@@ -373,9 +358,10 @@ static void conn_drop(struct xsock *s)
 
 	if (!s->c)
 		return;
-	if (sh && atomic_fetch_sub(&sh->refs[s->c->slot], 1) > 1)
+	if (sh && xs_holders_release(sh, s->c->slot)) {
+		xs_defer_close(s->c, sh, s->linger0);
 		xlib_conn_free(s->c);
-	else if (s->linger0)
+	} else if (s->linger0)
 		xtoe_abort(s->c);
 	else
 		xtoe_close(s->c);
@@ -428,7 +414,8 @@ void xs_listener_use(struct xsock *s)
 
 /* --- fork and exit ---------------------------------------------------------- */
 
-/* Every connection crossing the fork gets one more holder. Locked. */
+/* Connections crossing the fork: their contexts lock bumps from now on,
+ * and the child-to-be holds them already. Locked. */
 static void mark_inherited(void)
 {
 	uint32_t epoch = ++xs.fork_epoch;
@@ -443,8 +430,8 @@ static void mark_inherited(void)
 		sh = s->fc ? s->fc->sh : xs.sh;
 		if (!sh)
 			continue;
-		atomic_fetch_add(&sh->refs[s->c->slot], 1);
 		atomic_store(&sh->forked, 1);
+		xs_holders_fork(sh, s->c->slot);
 	}
 }
 
@@ -527,6 +514,25 @@ static void child_contexts(void)
 	xs.sh = NULL;
 }
 
+/* Child: it holds every inherited connection too. */
+static void hold_inherited(void)
+{
+	uint32_t epoch = ++xs.fork_epoch;
+
+	xs.ndeferred = 0; /* the parent's: it looks after them */
+	for (int fd = 0; fd < xs.nfds; fd++) {
+		struct xsock *s = xs.socks[fd];
+
+		if (!s || s->kind != XS_CONN || !s->c || !s->fc ||
+		    s->fork_mark == epoch)
+			continue;
+		s->fork_mark = epoch;
+		sh_lock(s->fc->sh);
+		xs_holders_add(s->fc->sh, s->c->slot);
+		pthread_mutex_unlock(&s->fc->sh->m);
+	}
+}
+
 static void atfork_child(void)
 {
 	pthread_mutex_init(&xs.lock, NULL);
@@ -535,6 +541,7 @@ static void atfork_child(void)
 	xs.sh_locked = false;
 	xs.ctx_failed = false;
 	child_contexts();
+	hold_inherited();
 	for (int fd = 0; fd < xs.nfds; fd++) {
 		struct xsock *s = xs.socks[fd];
 
@@ -557,6 +564,7 @@ static void forget_idle_foreign(void)
 			continue;
 		}
 		*pp = f->next;
+		xs_deferred_forget_ctx(f->ctx);
 		sh_lock(f->sh);
 		xlib_flush_bumps(f->ctx);
 		pthread_mutex_unlock(&f->sh->m);

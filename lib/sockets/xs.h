@@ -109,12 +109,24 @@ struct xsock {
  * Shared between the processes of a fork family, per context (anonymous
  * MAP_SHARED memory made when the context opens, inherited by fork).
  * Connections that crossed a fork are used by several processes: their
- * bumps go through one lock, and the last process to close one closes it.
+ * bumps go through one lock, and the last live holder closes them
+ * (holders.c).
  */
+#define XS_HOLDERS 4
+
 struct xs_shared {
 	pthread_mutex_t m;           /* robust, process-shared */
 	_Atomic uint32_t forked;     /* connections crossed a fork: lock bumps */
-	_Atomic uint32_t refs[];     /* per slot: processes holding it */
+	uint32_t nslots;
+	int32_t holders[][XS_HOLDERS]; /* per slot: pids holding it (0: none) */
+};
+
+/* A connection this process let go of while other processes held it. */
+struct xs_deferred {
+	struct xtoe_ctx *ctx;
+	struct xs_shared *sh;
+	uint32_t slot, gen;
+	bool abort;
 };
 
 /* A parent's context, kept in a fork child for inherited connections. */
@@ -154,6 +166,9 @@ struct xs_proc {
 	bool sh_locked;              /* this critical section holds sh->m */
 	struct xs_fctx *foreign;     /* parents' contexts (fork child) */
 	uint32_t fork_epoch;
+	struct xs_deferred *deferred;  /* see holders.c */
+	int ndeferred, deferred_cap;
+	int64_t deferred_scan_ms;
 	char sock_path[108];         /* $XTOE_SOCK at start: some programs
 					(nginx workers) clear the environment */
 	bool ctx_failed;             /* no daemon: fall back to the kernel */
@@ -188,6 +203,16 @@ void xs_conn_owned(struct xsock *s);
 void xs_conn_sync(struct xtoe_conn *c);
 void xs_listener_use(struct xsock *s);
 int xs_set_errno(int neg);
+
+/* holders.c */
+struct xs_shared *xs_shared_new(uint32_t slots);
+void xs_holders_own(struct xs_shared *sh, uint32_t slot);
+void xs_holders_fork(struct xs_shared *sh, uint32_t slot);
+void xs_holders_add(struct xs_shared *sh, uint32_t slot);
+bool xs_holders_release(struct xs_shared *sh, uint32_t slot);
+void xs_defer_close(struct xtoe_conn *c, struct xs_shared *sh, bool abort);
+void xs_deferred_scan(void);
+void xs_deferred_forget_ctx(struct xtoe_ctx *ctx);
 
 /* socket.c */
 bool xs_is_xtoe_dst(const struct sockaddr_in *a);
