@@ -63,7 +63,7 @@ static void add_ctx(int epfd, struct xs_epoll *ep)
 	struct xtoe_ctx *ctx = xs_ctx();
 	struct epoll_event e = { .events = EPOLLIN | EPOLLEXCLUSIVE };
 
-	if (ep->ctx_added || !ctx)
+	if (ep->ctx_added || !ctx || ctx->dead)
 		return;
 	ep->wfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	e.data.u64 = XS_EP_TAG | 1;

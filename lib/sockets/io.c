@@ -60,6 +60,38 @@ static ssize_t recv_once(struct xsock *s, const struct iovec *iov, int cnt,
 	return n;
 }
 
+static void advance(struct iovec **iov, int *cnt, size_t n);
+static size_t iov_total(const struct iovec *iov, int cnt);
+
+/* MSG_WAITALL: wait until the buffer is full, the stream ends, an error
+ * comes or (non-blocking) nothing more is there. */
+static ssize_t recv_all(struct xsock *s, const struct iovec *iov, int cnt,
+			int flags)
+{
+	struct iovec v[64], *p = v;
+	size_t total, done = 0;
+	ssize_t n;
+
+	if (cnt > 64)
+		cnt = 64;
+	memcpy(v, iov, cnt * sizeof(*v));
+	total = iov_total(v, cnt);
+	while (done < total) {
+		n = recv_once(s, p, cnt, flags);
+		if (n > 0) {
+			done += n;
+			advance(&p, &cnt, n);
+			continue;
+		}
+		if (n == 0 || (n != -EAGAIN) || s->nonblock || (flags & MSG_DONTWAIT))
+			return done ? (ssize_t)done : n;
+		n = xs_wait_sock(s, POLLIN, s->rcvtimeo_ms ? s->rcvtimeo_ms : -1);
+		if (n)
+			return done ? (ssize_t)done : n == -ETIMEDOUT ? -EAGAIN : n;
+	}
+	return done;
+}
+
 static ssize_t sock_recv(struct xsock *s, const struct iovec *iov, int cnt,
 			 int flags)
 {
@@ -70,6 +102,8 @@ static ssize_t sock_recv(struct xsock *s, const struct iovec *iov, int cnt,
 		return err;
 	if (s->rd_shut)
 		return 0;
+	if ((flags & MSG_WAITALL) && !(flags & MSG_PEEK))
+		return recv_all(s, iov, cnt, flags);
 	for (;;) {
 		n = recv_once(s, iov, cnt, flags);
 		if (n != -EAGAIN || s->nonblock || (flags & MSG_DONTWAIT))

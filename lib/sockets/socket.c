@@ -199,7 +199,9 @@ static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 	for (;;) {
 		xs_listener_use(s);
 		xs_pump();
-		err = s->l ? xtoe_accept(s->l, &c) : -EAGAIN;
+		if (!s->l)
+			return -EINVAL; /* not listening in this process: said on stderr */
+		err = xtoe_accept(s->l, &c);
 		if (!err)
 			return accepted_fd(c, flags, addr, len);
 		if (err != -EAGAIN || s->nonblock)

@@ -249,6 +249,16 @@ static void daemon_gone(struct xtoe_ctx *ctx)
 	for (uint32_t i = 0; i < ctx->geo.max_flows; i++)
 		if (ctx->slots[i])
 			xlib_conn_fail(ctx->slots[i], -ECONNRESET);
+	/* its fds would keep every epoll instance awake */
+	for (int fd = 0; fd < xs.nfds; fd++) {
+		struct xs_epoll *ep = xs.epolls[fd];
+
+		if (!ep || !ep->ctx_added)
+			continue;
+		REAL(epoll_ctl)(fd, EPOLL_CTL_DEL, ctx->app_efd, NULL);
+		REAL(epoll_ctl)(fd, EPOLL_CTL_DEL, ctx->sock, NULL);
+		ep->ctx_added = false;
+	}
 	fprintf(stderr, "libxtoe-sockets: xtoed went away; xtoe connections "
 		"are reset\n");
 }

@@ -258,6 +258,29 @@ static void test_rcvtimeo_and_dup(void)
 	env_close(&e);
 }
 
+static void *late_writer(void *arg)
+{
+	usleep(50000);
+	if (write(*(int *)arg, "def", 3) != 3)
+		abort();
+	return NULL;
+}
+
+static void test_waitall_across_writes(void)
+{
+	struct env e;
+	pthread_t th;
+	char b[8] = "";
+
+	env_open(&e);
+	CHECK_EQ(write(e.cfd, "abc", 3), 3);
+	REQUIRE(pthread_create(&th, NULL, late_writer, &e.cfd) == 0);
+	CHECK_EQ(recv(e.afd, b, 6, MSG_WAITALL), 6);
+	CHECK(!memcmp(b, "abcdef", 6));
+	pthread_join(th, NULL);
+	env_close(&e);
+}
+
 static void test_daemon_death_wakes_reader(void)
 {
 	struct env e;
@@ -278,6 +301,7 @@ int main(void)
 	RUN(test_epoll_edge_level_and_pipe);
 	RUN(test_shutdown_epipe_eof);
 	RUN(test_rcvtimeo_and_dup);
+	RUN(test_waitall_across_writes);
 	RUN(test_daemon_death_wakes_reader);
 	return check_summary();
 }
