@@ -330,15 +330,31 @@ static int block_round(int epfd, struct xs_epoll *ep, struct epoll_event *ev,
 	return k;
 }
 
+struct spin_scan {
+	struct xs_epoll *ep;
+	struct epoll_event *ev;
+	int max, n;
+};
+
+static bool spin_scan(void *arg)
+{
+	struct spin_scan *sc = arg;
+
+	sc->n = scan(sc->ep, sc->ev, sc->max);
+	return sc->n > 0;
+}
+
 static int ep_wait(int epfd, struct xs_epoll *ep, struct epoll_event *ev,
 		   int max, int timeout, const sigset_t *mask)
 {
 	int64_t deadline = timeout < 0 ? -1 : xs_now_ms() + timeout;
 	int n, k;
 
+	struct spin_scan sc = { ep, ev, max, 0 };
+
 	xs_lock();
 	n = scan(ep, ev, max);
-	if (n) {
+	if (n || (timeout && ep->n && xs_spin(spin_scan, &sc) && (n = sc.n))) {
 		xs_unlock();
 		return kernel_now(epfd, ep, ev, n, max);
 	}

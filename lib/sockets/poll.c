@@ -63,14 +63,32 @@ short xs_revents(struct xsock *s)
 	return 0;
 }
 
+struct want {
+	struct xsock *s;
+	short events;
+};
+
+static bool sock_ready(void *arg)
+{
+	struct want *w = arg;
+
+	return xs_revents(w->s) & w->events;
+}
+
 /* Wait until s reports one of events (or an error / hang-up). Locked.
  * 0, -ETIMEDOUT or -EINTR. */
 int xs_wait_sock(struct xsock *s, short events, int timeout_ms)
 {
 	int64_t deadline = timeout_ms < 0 ? -1 : xs_now_ms() + timeout_ms;
 	short want = events | POLLERR | POLLHUP;
+	struct want w = { s, want };
 	int rc;
 
+	xs_pump();
+	if (xs_revents(s) & want)
+		return 0;
+	if (xs_spin(sock_ready, &w))
+		return 0;
 	for (;;) {
 		xs_pump();
 		if (xs_revents(s) & want)

@@ -169,6 +169,7 @@ struct xs_proc {
 	struct xs_deferred *deferred;  /* see holders.c */
 	int ndeferred, deferred_cap;
 	int64_t deferred_scan_ms;
+	unsigned int spin_us;        /* look before sleeping ($XTOE_SPIN_US) */
 	char sock_path[108];         /* $XTOE_SOCK at start: some programs
 					(nginx workers) clear the environment */
 	bool ctx_failed;             /* no daemon: fall back to the kernel */
@@ -192,6 +193,7 @@ void xs_set_ep(int fd, struct xs_epoll *ep);
 struct xtoe_ctx *xs_ctx(void);
 void xs_pump(void);
 void xs_ctx_news(bool sock_fired);
+bool xs_spin(bool (*ready)(void *), void *arg);
 void xs_sleep_begin(void);
 void xs_sleep_end(void);
 int xs_block(struct pollfd *extra, int nextra, int timeout_ms,
