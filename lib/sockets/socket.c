@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -141,13 +142,32 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 	return 0;
 }
 
+/* An IPv6 listener stays with the kernel: say so once, since a dual-stack
+ * server (iperf3 without -4) would otherwise quietly bypass xtoe. */
+static void note_ipv6_listener(int fd)
+{
+	static bool told;
+	struct sockaddr_in6 a;
+	socklen_t len = sizeof(a);
+
+	if (told || !xs.sock_path[0] ||
+	    REAL(getsockname)(fd, (struct sockaddr *)&a, &len) || a.sin6_family != AF_INET6)
+		return;
+	told = true;
+	fprintf(stderr, "libxtoe-sockets: IPv6 listener on port %u stays on the "
+		"kernel's TCP; listen on IPv4 (e.g. iperf3 -4) to serve it on xtoe\n",
+		ntohs(a.sin6_port));
+}
+
 XS_API int listen(int fd, int backlog)
 {
 	struct xsock *s = xs_sock(fd);
 	int err;
 
-	if (!s)
+	if (!s) {
+		note_ipv6_listener(fd);
 		return REAL(listen)(fd, backlog);
+	}
 	xs_lock();
 	err = do_listen(fd, s, backlog);
 	xs_unlock();

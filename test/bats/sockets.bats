@@ -301,6 +301,10 @@ sockperf_lat() {
 	sockcheck dup_fork_threads
 }
 
+@test "semantics: a socket kept across exec fails clearly (ENOTCONN/EPIPE) in the new program" {
+	sockcheck exec
+}
+
 @test "semantics: loopback and unix sockets stay with the kernel; EADDRINUSE" {
 	sockcheck fallthrough
 }

@@ -224,6 +224,30 @@ def check_fallthrough():
         assert e.errno == errno.EADDRINUSE, e
 
 
+def check_exec():
+    """A socket kept across exec fails clearly in the new program."""
+    s = conn()
+    echo_once(s)
+    s.set_inheritable(True)
+    prog = ("import os, socket, sys\n"
+            "s = socket.socket(fileno=int(sys.argv[1]))\n"
+            "try:\n"
+            "    s.send(b'x', socket.MSG_NOSIGNAL)\n"
+            "    print('send worked')\n"
+            "except OSError as e:\n"
+            "    print('errno', e.errno)\n")
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.dup2(w, 1)
+        os.execv(sys.executable, [sys.executable, "-c", prog, str(s.fileno())])
+    os.close(w)
+    _, st = os.waitpid(pid, 0)
+    out = os.read(r, 100).decode().strip()
+    assert out in ("errno %d" % errno.ENOTCONN, "errno %d" % errno.EPIPE), out
+    echo_once(s, b"still-mine")
+
+
 def check_hold():
     """Connect to the watching port, then wait to be killed."""
     s = conn(WATCH)
