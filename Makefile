@@ -28,8 +28,9 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
-BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy
-LIBS := $(BUILD)/lib/libxtoe.so
+BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy \
+	$(BUILD)/bin/xtoe-run
+LIBS := $(BUILD)/lib/libxtoe.so $(BUILD)/lib/libxtoe-sockets.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
@@ -84,6 +85,30 @@ $(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BU
 $(BUILD)/lib/libxtoe.so: $(LIB_OBJS) | $(BUILD)/lib
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libxtoe.so -o $@ $^ -lpthread
+
+# --- libxtoe-sockets (LD_PRELOAD) and xtoe-run ----------------------------
+# The sockets library carries its own copy of libxtoe; only the interposed
+# libc functions (XS_API) are exported from lib/sockets/.
+SOCK_SRCS := $(wildcard lib/sockets/*.c)
+SOCK_OBJS := $(call pic_objs,$(SOCK_SRCS))
+$(SOCK_OBJS): CFLAGS += -fvisibility=hidden
+$(BUILD)/lib/libxtoe-sockets.so: $(SOCK_OBJS) $(LIB_OBJS) | $(BUILD)/lib
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libxtoe-sockets.so -o $@ $^ \
+		-ldl -lpthread
+
+# Unit test: the interposed calls linked straight into the test binary (as
+# objects, not an archive: the sanitizer runtime would otherwise satisfy
+# read/write/poll... first).
+$(BUILD)/test/test_sockets: test/unit/test_sockets.c $(call san_objs,$(SOCK_SRCS)) \
+		$(BUILD)/san/libcore.a $(wildcard test/unit/*.h) | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< \
+		$(call san_objs,$(SOCK_SRCS)) $(BUILD)/san/libcore.a $(DP_LIBS) -ldl
+
+$(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run.c) | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # --- examples ------------------------------------------------------------
 $(BUILD)/bin/xtoe-echo: $(call objs,$(ECHO_SRCS)) $(BUILD)/lib/libxtoe.so | $(BUILD)/bin

@@ -34,6 +34,9 @@ struct cp_listener {
 	uint32_t backlog;
 	uint32_t half_open;    /* connections in SYN-RECEIVED */
 	struct app_ctx *ctx;
+	uint32_t flags;        /* XTOE_LISTEN_* */
+	bool standby;          /* only when no listener of the port is active */
+	uint64_t picks;        /* connections given, for round-robin */
 };
 
 struct cp_conn {
@@ -42,6 +45,8 @@ struct cp_conn {
 	struct flow_key key;
 	uint8_t state;                   /* enum cp_conn_state */
 	bool active;                     /* we opened it: steered by 4-tuple */
+	bool steered;                    /* passive, 4-tuple steered once
+					    established: outlives its listener */
 	struct tcp_conn tcp;
 	struct cp_listener *lst;         /* passive, until installed */
 	struct app_ctx *ctx;

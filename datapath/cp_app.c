@@ -240,12 +240,63 @@ static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q
 	cp_log(cp, "context %u: pid %d", c->id, c->pid);
 }
 
+/* --- listeners: SO_REUSEPORT groups (several listeners per port) ------- */
+
+static bool listener_better(const struct cp_listener *a, const struct cp_listener *b)
+{
+	if (a->standby != b->standby)
+		return !a->standby;
+	return a->picks < b->picks;
+}
+
+/* The listener that takes the next connection on port: round-robin over the
+ * port's active listeners (standby ones only when none is active), or NULL. */
 struct cp_listener *cp_listener_find(struct cp *cp, uint16_t port)
+{
+	struct cp_listener *best = NULL;
+
+	for (struct cp_listener *l = cp->listeners; l; l = l->next)
+		if (l->port == port && (!best || listener_better(l, best)))
+			best = l;
+	if (best)
+		best->picks++;
+	return best;
+}
+
+static struct cp_listener *listener_any(struct cp *cp, uint16_t port)
 {
 	for (struct cp_listener *l = cp->listeners; l; l = l->next)
 		if (l->port == port)
 			return l;
 	return NULL;
+}
+
+/* EADDRINUSE unless the port is free or the new listener may join. */
+static bool listener_may_join(struct cp *cp, uint16_t port, uint32_t flags)
+{
+	struct cp_listener *first = listener_any(cp, port);
+
+	if (!first || (flags & XTOE_LISTEN_SHARE))
+		return true;
+	if (!(flags & XTOE_LISTEN_REUSEPORT))
+		return false;
+	for (struct cp_listener *l = cp->listeners; l; l = l->next)
+		if (l->port == port && !(l->flags & XTOE_LISTEN_REUSEPORT))
+			return false;
+	return true;
+}
+
+static uint64_t listener_min_picks(struct cp *cp, uint16_t port)
+{
+	uint64_t m = 0;
+	bool any = false;
+
+	for (struct cp_listener *l = cp->listeners; l; l = l->next)
+		if (l->port == port && (!any || l->picks < m)) {
+			m = l->picks;
+			any = true;
+		}
+	return m;
 }
 
 static uint16_t pick_listen_port(struct cp *cp)
@@ -254,7 +305,7 @@ static uint16_t pick_listen_port(struct cp *cp)
 		uint16_t p = htons(cp->next_port);
 
 		cp->next_port = cp->next_port >= 65535 ? 61000 : cp->next_port + 1;
-		if (!cp_listener_find(cp, p))
+		if (!listener_any(cp, p))
 			return p;
 	}
 	return 0;
@@ -276,7 +327,7 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 		resp_error(r, EADDRINUSE, "no free port left");
 		return;
 	}
-	if (cp_listener_find(cp, port)) {
+	if (!listener_may_join(cp, port, q->b)) {
 		resp_error(r, EADDRINUSE, "port %u already has a listener", ntohs(port));
 		return;
 	}
@@ -295,6 +346,8 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	l->port = port;
 	l->backlog = q->a ? q->a : 128;
 	l->ctx = c;
+	l->flags = q->b & (XTOE_LISTEN_REUSEPORT | XTOE_LISTEN_SHARE);
+	l->picks = listener_min_picks(cp, port); /* a newcomer gets no backlog */
 	l->next = cp->listeners;
 	cp->listeners = l;
 	r->val = l->id;
@@ -310,7 +363,8 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 	while (*pp != l)
 		pp = &(*pp)->next;
 	*pp = l->next;
-	steer_del_listen(cp->d->steer, l->port);
+	if (!listener_any(cp, l->port))
+		steer_del_listen(cp->d->steer, l->port);
 	cp_tcp_drop_listener(cp, l);
 	free(l);
 }
@@ -321,6 +375,20 @@ static void req_unlisten(struct cp *cp, struct app_ctx *c, const struct xtoe_req
 	for (struct cp_listener *l = cp->listeners; l; l = l->next) {
 		if (l->id == q->a && l->ctx == c) {
 			listener_remove(cp, l);
+			return;
+		}
+	}
+	resp_error(r, EBADF, "no listener %u in this context", q->a);
+}
+
+static void req_listen_mode(struct cp *cp, struct app_ctx *c,
+			    const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	for (struct cp_listener *l = cp->listeners; l; l = l->next) {
+		if (l->id == q->a && l->ctx == c) {
+			l->standby = q->b != 0;
+			if (!l->standby)
+				l->picks = listener_min_picks(cp, l->port);
 			return;
 		}
 	}
@@ -426,6 +494,9 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			break;
 		case XTOE_OP_UNLISTEN:
 			req_unlisten(cp, c, q, &r);
+			break;
+		case XTOE_OP_LISTEN_MODE:
+			req_listen_mode(cp, c, q, &r);
 			break;
 		case XTOE_OP_CONNECT:
 			req_connect(cp, c, q, &r);

@@ -72,7 +72,7 @@ static void conn_remove(struct cp *cp, struct cp_conn *c)
 		c->next->prev = c->prev;
 	if (c->lst && c->state == CPC_SYN_RCVD)
 		c->lst->half_open--;
-	if (c->active)
+	if (c->active || c->steered)
 		steer_del_flow(cp->d->steer, cp->d->cfg.addr, c->key.lport,
 			       c->key.raddr, c->key.rport);
 	free(c);
@@ -201,6 +201,9 @@ static void established_passive(struct cp *cp, struct cp_conn *c, const struct t
 		conn_remove(cp, c);
 		return;
 	}
+	/* steered by 4-tuple too, so it survives its listener (close, fork) */
+	c->steered = !steer_add_flow(cp->d->steer, cp->d->cfg.addr, c->key.lport,
+				     c->key.raddr, c->key.rport);
 	cp_push_app_event(c->ctx, XTOE_EVT_ACCEPT, c->slot, c->gen, l->id);
 }
 

@@ -33,6 +33,7 @@ enum xtoe_op {
 			      the request on the socket: two established
 			      connections of this context, handed to the splice
 			      module; err EBUSY while bytes wait in a ring */
+	XTOE_OP_LISTEN_MODE, /* a: listener id, b: 1 standby, 0 active */
 	/* --- operator tools (xtoectl fw/stats/conns; no HELLO needed) --- */
 	XTOE_OP_FW_FILE = 32, /* -> msg: the daemon's firewall rule file
 			      ("" when rules are not kept) */
@@ -42,6 +43,16 @@ enum xtoe_op {
 struct xtoe_splice_args {
 	uint32_t slot[2], gen[2];
 };
+
+/*
+ * LISTEN flags (xtoe_req.b). Several listeners may share a port: all with
+ * REUSEPORT (SO_REUSEPORT), or a SHARE listener joining any existing one (a
+ * listening socket inherited across fork). New connections go round-robin
+ * to the active listeners of the port; standby listeners (a parent that
+ * forked workers) get them only when no listener of the port is active.
+ */
+#define XTOE_LISTEN_REUSEPORT 1u
+#define XTOE_LISTEN_SHARE 2u
 
 struct xtoe_req {
 	uint32_t op;

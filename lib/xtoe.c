@@ -203,6 +203,11 @@ void xtoe_ctx_close(struct xtoe_ctx *ctx)
 		xlib_flush_bumps(ctx);
 		usleep(100);
 	}
+	/* ... and to take them: a CLOSE still queued when the control socket
+	 * closes would turn into a reset instead of a FIN after the data. */
+	for (int i = 0; i < 1000 && !ctx->dead && ctx->base &&
+	     spsc_used(&ctx->app2dp); i++)
+		usleep(100);
 	if (ctx->base)
 		munmap(ctx->base, ctx->size);
 	if (ctx->app_efd >= 0)
@@ -233,9 +238,24 @@ void xtoe_ctx_set_spin_us(struct xtoe_ctx *ctx, unsigned int us)
 int xtoe_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
 		int backlog, struct xtoe_listener **out)
 {
+	return xlib_listen(ctx, addr, backlog, 0, out);
+}
+
+int xlib_listen_mode(struct xtoe_listener *l, bool standby)
+{
+	struct xtoe_req req = { .op = XTOE_OP_LISTEN_MODE, .a = l->id, .b = standby };
+	struct xtoe_resp resp;
+
+	return xlib_request(l->ctx, &req, &resp);
+}
+
+int xlib_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
+		int backlog, uint32_t flags, struct xtoe_listener **out)
+{
 	struct xtoe_req req = {
 		.op = XTOE_OP_LISTEN, .addr = addr->sin_addr.s_addr,
 		.port = addr->sin_port, .a = backlog > 0 ? (uint32_t)backlog : 128,
+		.b = flags,
 	};
 	struct xtoe_resp resp;
 	struct xtoe_listener *l;
@@ -253,6 +273,8 @@ int xtoe_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
 	l->obj.is_listener = true;
 	l->ctx = ctx;
 	l->id = resp.val;
+	l->addr = resp.addr;
+	l->port = resp.port;
 	l->next = ctx->listeners;
 	ctx->listeners = l;
 	*out = l;

@@ -58,6 +58,8 @@ struct xtoe_listener {
 	void *user;
 	struct xtoe_conn *acc_head, *acc_tail;
 	struct xtoe_listener *next;     /* ctx's listener list */
+	uint32_t addr;                  /* as the daemon answered (network order) */
+	uint16_t port;
 };
 
 struct xtoe_ctx {
@@ -108,6 +110,12 @@ void xlib_conn_free(struct xtoe_conn *c);
 void xlib_conn_fail(struct xtoe_conn *c, int err);
 void xlib_conn_detach(struct xtoe_conn *c, int err);
 struct xtoe_listener *xlib_listener_by_id(struct xtoe_ctx *ctx, uint32_t id);
+
+/* Listeners with XTOE_LISTEN_* flags, and standby mode (xtoe.c); used by
+ * the sockets library (lib/sockets/). */
+int xlib_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
+		int backlog, uint32_t flags, struct xtoe_listener **out);
+int xlib_listen_mode(struct xtoe_listener *l, bool standby);
 
 /* Ready list (xtoe_ev.c). */
 void xlib_ready(struct xtoe_ctx *ctx, struct xobj *o, uint32_t bits, int err);

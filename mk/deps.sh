@@ -9,6 +9,9 @@ PKGS=(
 	libmnl-dev
 	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3
 	bats bats-assert bats-support tcpdump
+	# applications run unmodified on xtoe (test/bats/sockets.bats)
+	curl memcached libmemcached-tools redis-server redis-tools nginx-light
+	lighttpd wrk sockperf iperf3
 )
 
 missing=()
