@@ -96,6 +96,7 @@ enum dp_cmd_type {
 	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
 	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
+	DP_CMD_TLP,          /* flow idx, gen: loss probe, resend at snd_una */
 };
 
 #define DP_INSTALL_ACK 1u /* send an ACK right away */
