@@ -57,6 +57,7 @@ struct cp_conn {
 	uint32_t last_una;
 	uint64_t una_since;
 	uint32_t backoff;
+	bool probed;                     /* loss probe sent for last_una */
 	/* persist timer while the peer's window holds output back */
 	uint64_t persist_since;
 	uint32_t persist_backoff;

@@ -20,6 +20,7 @@
 #define RTO_INITIAL_US 1000000u
 #define RTO_MAX_BACKOFF 10
 #define PERSIST_MAX_US 60000000u
+#define PTO_MIN_US 10000u
 
 /* --- the connection table ----------------------------------------------- */
 
@@ -605,6 +606,15 @@ static uint32_t rto_us(uint32_t srtt, uint32_t rttvar)
 	return rto < RTO_MIN_US ? RTO_MIN_US : rto;
 }
 
+/* Loss probe timeout: two smoothed RTTs, at least PTO_MIN_US (RFC 8985
+ * 7.2 uses 2 SRTT; the floor covers the control plane's 5 ms tick). */
+static uint64_t pto_us(uint32_t srtt)
+{
+	uint64_t pto = 2ull * srtt;
+
+	return pto < PTO_MIN_US ? PTO_MIN_US : pto;
+}
+
 static void dp_cmd_flow(struct cp *cp, struct cp_conn *c, uint32_t type, int err)
 {
 	struct dp_cmd *cmd = cp_cmd_reserve(cp);
@@ -631,6 +641,16 @@ static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 		c->last_una = una;
 		c->una_since = now;
 		c->backoff = 0;
+		c->probed = false;
+		return;
+	}
+	if (!c->probed && !c->backoff &&
+	    now - c->una_since >= pto_us(atomic_load(&p->srtt_us))) {
+		/* RFC 8985 7 (in spirit): before the RTO, probe once by
+		 * resending the first unacknowledged segment, so a lost tail or
+		 * retransmission draws feedback without collapsing cwnd */
+		c->probed = true;
+		dp_cmd_flow(cp, c, DP_CMD_TLP, 0);
 		return;
 	}
 	if (now - c->una_since < (uint64_t)rto_us(atomic_load(&p->srtt_us),

@@ -101,6 +101,7 @@ enum dp_cmd_type {
 	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
 	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
+	DP_CMD_TLP,          /* flow idx, gen: loss probe, resend at snd_una */
 	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
 };
 

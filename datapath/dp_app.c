@@ -239,6 +239,13 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 			dp_queue(dp, cmd->flow);
 		}
 		break;
+	case DP_CMD_TLP:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			tcp_loss_probe(&f->tcp);
+			f->want_output = true;
+			dp_queue(dp, cmd->flow);
+		}
+		break;
 	case DP_CMD_PROBE:
 		if ((f = dp_cmd_flow(dp, cmd))) {
 			dp_send_probe(dp, f);

@@ -392,6 +392,9 @@ bool tcp_persist_wanted(const struct tcp_conn *c);
  * and the next tcp_output_next may send a segment that sender SWS avoidance
  * would hold back (RFC 9293 3.8.6.2.1, override timeout). */
 void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
+/* The caller's loss probe (before the RTO, RFC 8985 7 in spirit): the next
+ * tcp_output_next resends the segment at snd_una; cwnd and snd_nxt stay. */
+void tcp_loss_probe(struct tcp_conn *c);
 /* Retransmission (RTO or fast retransmit): resend from snd_una. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
 /* The RST for an abortive close of c. */

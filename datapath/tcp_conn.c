@@ -991,6 +991,12 @@ void tcp_app_shutdown(struct tcp_conn *c)
 	c->fin_queued = true;
 }
 
+void tcp_loss_probe(struct tcp_conn *c)
+{
+	if (c->snd_una != c->snd_max)
+		c->rtx_una = true;
+}
+
 /* The caller's RTO: SACK information is not trusted across a timeout
  * (RFC 2018 8: the peer may have discarded what it SACKed). */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)

@@ -560,6 +560,29 @@ static void test_retransmission_skips_sacked(void)
 	fix_free(&f);
 }
 
+/* RFC 8985 7 (in spirit): the caller's loss probe resends the segment at
+ * snd_una once, leaving snd_nxt (and congestion state) alone; nothing is
+ * probed when nothing is outstanding. */
+static void test_loss_probe(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	tcp_loss_probe(&f.c);
+	CHECK(!f.c.rtx_una);
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	tcp_loss_probe(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	CHECK_EQ(f.c.snd_nxt, ISS + 3001);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
 /* RFC 6675 2 (DupAck): with SACK, a segment that SACKs new bytes counts
  * as a duplicate ACK even when it carries data or a different window (a
  * peer that is sending too); one that SACKs nothing new does not. */
@@ -822,6 +845,7 @@ int main(void)
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
 	RUN(test_sack_dupacks_with_data);
+	RUN(test_loss_probe);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
