@@ -229,7 +229,7 @@ static void prog_name(__u32 id, char *buf, size_t len)
  * after the process is gone: when the attached program is our own, give
  * it up to STALE_WAIT_MS to go away before calling the device busy.
  */
-#define STALE_WAIT_MS 1000
+#define STALE_WAIT_MS 5000
 static int check_no_xdp(struct steer *s)
 {
 	char name[BPF_OBJ_NAME_LEN];
@@ -240,6 +240,9 @@ static int check_no_xdp(struct steer *s)
 		return 0;
 	prog_name(id, name, sizeof(name));
 	while (!strcmp(name, "xtoe_entry") && waited < STALE_WAIT_MS) {
+		if (waited == 1000)
+			fprintf(stderr, "steer: %s: waiting for the XDP program of an "
+				"xtoe daemon (id %u) to go away\n", s->ifname, id);
 		usleep(20 * 1000);
 		waited += 20;
 		id = attached_prog(s);

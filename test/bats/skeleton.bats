@@ -71,7 +71,7 @@ teardown_file() {
 @test "an application that dies resets its connections and xtoed keeps serving" {
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim.log" 2>&1
 	local vpid=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" 7200
+	wait_port l "$TOPO_XADDR" 7200 || { cat "$TOPO_DIR/victim.log"; false; }
 	# a Linux client holding a connection open, reporting how it ended
 	spawn_l python3 -c '
 import socket, sys
@@ -87,14 +87,16 @@ except ConnectionResetError:
 	local cpid=$SPAWN_PID
 	sleep 0.5
 	kill -9 "$vpid"
+	wait "$vpid" 2>/dev/null || true
 	run limit 15 bash -c "while kill -0 $cpid 2>/dev/null; do sleep 0.1; done"
 	run cat "$TOPO_DIR/victim-client.log"
 	assert_output "reset"
 	kill -0 "$XTOED_PID"
-	# the port can be served again by a new application
+	# the port can be served again by a new application (once the dead one's
+	# socket is closed, as with the kernel's own ports)
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7200 >"$TOPO_DIR/victim2.log" 2>&1
 	local v2=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" 7200
+	wait_port l "$TOPO_XADDR" 7200 || { cat "$TOPO_DIR/victim2.log"; false; }
 	run limit 30 in_l "$ECHO" client --kernel -c "$TOPO_XADDR:7200" -n 2 -s 32 -d 1
 	kill "$v2"
 	assert_success
