@@ -10,6 +10,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <sys/file.h>
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
@@ -47,6 +48,7 @@ struct steer {
 	struct xchain *chain; /* entry program + module chain; steer is last */
 	int entry_fd;
 	int link_fd;
+	int lock_fd;          /* /run/xtoe/IF.lock, held while we own IF */
 	int ifindex;
 	int flows_fd, listen_fd, xsks_fd, stats_fd;
 	char ifname[IF_NAMESIZE];
@@ -223,11 +225,50 @@ static void prog_name(__u32 id, char *buf, size_t len)
 	close(fd);
 }
 
+#define LOCK_DIR "/run/xtoe"
+
+/*
+ * One xtoe owner per interface: an flock on /run/xtoe/IF.lock, released by
+ * the kernel when the owner dies. Holding it tells a live owner from the
+ * leftovers of a dead one. -EBUSY naming the owner's pid when it is held.
+ */
+static int take_lock(struct steer *s)
+{
+	char path[sizeof(LOCK_DIR) + IF_NAMESIZE + 8], pid[32] = "";
+	ssize_t n;
+
+	snprintf(path, sizeof(path), LOCK_DIR "/%s.lock", s->ifname);
+	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
+		return -errno;
+	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (s->lock_fd < 0)
+		return -errno;
+	if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
+		n = pread(s->lock_fd, pid, sizeof(pid) - 1, 0);
+		pid[n > 0 ? n : 0] = '\0';
+		fprintf(stderr, "steer: %s: another xtoe process (pid %s) serves this "
+			"interface; stop it first\n", s->ifname,
+			pid[0] ? strtok(pid, "\n") : "unknown");
+		return -EBUSY;
+	}
+	n = snprintf(pid, sizeof(pid), "%d\n", getpid());
+	if (ftruncate(s->lock_fd, 0) || pwrite(s->lock_fd, pid, (size_t)n, 0) != n)
+		return -errno;
+	return 0;
+}
+
+static void drop_lock(struct steer *s)
+{
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the flock; the file stays, harmless */
+	s->lock_fd = -1;
+}
+
 /*
  * -EBUSY with a message when some XDP program is attached to the device.
- * A link of a daemon that just died is released by the kernel a little
- * after the process is gone: when the attached program is our own, give
- * it up to STALE_WAIT_MS to go away before calling the device busy.
+ * Called with the interface lock held, so an xtoe program still attached
+ * belongs to an owner that died: the kernel releases its link a little
+ * after the process is gone, so give it up to STALE_WAIT_MS to go away.
  */
 #define STALE_WAIT_MS 5000
 static int check_no_xdp(struct steer *s)
@@ -396,7 +437,7 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return -ENOMEM;
-	s->link_fd = -1;
+	s->link_fd = s->lock_fd = -1;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s/%s", PIN_ROOT, ifname);
 	s->ifindex = (int)if_nametoindex(ifname);
@@ -406,7 +447,7 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 			"`ip link`\n", ifname, strerror(-err));
 		goto fail;
 	}
-	err = check_no_xdp(s);
+	err = take_lock(s) ?: check_no_xdp(s);
 	if (err)
 		goto fail;
 	err = ensure_bpffs();
@@ -438,6 +479,7 @@ fail:
 	steer_bpf__destroy(s->skel);
 	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);
+	drop_lock(s);
 	free(s);
 	return err;
 }
@@ -452,6 +494,7 @@ void steer_close(struct steer *s)
 	steer_bpf__destroy(s->skel);
 	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);
+	drop_lock(s);
 	free(s);
 }
 

@@ -97,7 +97,7 @@ syn_roundtrip() {
 	syn_roundtrip native 7005
 }
 
-@test "a second attach is refused and names the fix" {
+@test "a second xtoe on the interface is refused and names the owner" {
 	local out="$BATS_TEST_TMPDIR/probe.out" pid
 	nsenter --net="/var/run/netns/${P}a" "$PROBE" syn "${P}xa" $A_ADDR 7006 native 3 >"$out" 2>&1 &
 	pid=$!
@@ -105,6 +105,17 @@ syn_roundtrip() {
 	run in_a "$PROBE" syn "${P}xa" $A_ADDR 7007 skb 1
 	kill $pid 2>/dev/null || true
 	wait $pid || true
+	echo "$output"
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"another xtoe process (pid $pid) serves this interface"* ]]
+}
+
+@test "a foreign XDP program is refused with the command that detaches it" {
+	local obj="$BATS_TEST_DIRNAME/../../build/test/peer_pass.bpf.o"
+	[ -f "$obj" ] || skip "build/test/peer_pass.bpf.o not built"
+	in_a ip link set dev "${P}xa" xdpgeneric obj "$obj" sec xdp
+	run in_a "$PROBE" syn "${P}xa" $A_ADDR 7007 skb 1
+	in_a ip link set dev "${P}xa" xdpgeneric off
 	echo "$output"
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"another XDP program is already attached"* ]]
