@@ -114,5 +114,10 @@ void cp_tcp_free_all(struct cp *cp);
 struct xtoe_req;
 struct xtoe_resp;
 bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r);
+/* XTOE_OP_CAPTURE: the ring's fd to hand over, or -1 (r->err set). */
+int cp_tools_capture(struct cp *cp, const struct app_ctx *c,
+		     const struct xtoe_req *q, struct xtoe_resp *r);
+/* A connection closed: ends the capture it owned. */
+void cp_tools_gone(struct cp *cp, const struct app_ctx *c);
 
 #endif /* XTOE_CP_H */

@@ -386,6 +386,11 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	if (q->op == XTOE_OP_INFO) {
 		req_info(cp, &r);
 	} else if (cp_tools_request(cp, q, &r)) { /* operator tools: cp_tools.c */
+	} else if (q->op == XTOE_OP_CAPTURE) { /* xtoe-dump: cp_tools.c */
+		int fd = cp_tools_capture(cp, c, q, &r);
+
+		send_resp(c, &r, &fd, fd >= 0);
+		return;
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
 		req_cmodule_add(cp, c, q, &r);
 	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
@@ -419,6 +424,7 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 	struct dp_cmd *cmd;
 
 	cp_log(cp, "context %u (pid %d) closed", c->id, c->pid);
+	cp_tools_gone(cp, c); /* a capture it ran */
 	epoll_ctl(cp->epfd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;

@@ -167,6 +167,12 @@ struct xtoed {
 	struct dp *dp;
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
+	/* tx capture for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
+	struct xtoe_cap_shm *cap;    /* NULL until the first capture; then
+					kept mapped until the daemon exits */
+	int cap_fd;
+	_Atomic bool cap_on;
+	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
 	_Atomic bool stop;
 };
 

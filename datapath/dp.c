@@ -178,6 +178,7 @@ static uint32_t dp_round(struct dp *dp)
 	uint32_t work;
 
 	dp->now = now_us();
+	dp_cap_round(dp);
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
 	work += dp_poll_apps(dp);
