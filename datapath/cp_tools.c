@@ -60,8 +60,8 @@ static int cap_ring(struct xtoed *d)
 	return 0;
 }
 
-int cp_tools_capture(struct cp *cp, const struct app_ctx *c,
-		     const struct xtoe_req *q, struct xtoe_resp *r)
+static int req_capture(struct cp *cp, const struct app_ctx *c,
+		       const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	struct xtoed *d = cp->d;
 	struct xtoe_cap_shm *sh;
@@ -88,7 +88,128 @@ int cp_tools_capture(struct cp *cp, const struct app_ctx *c,
 	d->cap_owner = c;
 	atomic_store_explicit(&d->cap_on, true, memory_order_release);
 	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
-	return d->cap_fd;
+	return dup(d->cap_fd);
+}
+
+/* A memfd holding len bytes from p, read from the start by the tool. */
+static int blob_fd(const void *p, size_t len, struct xtoe_resp *r)
+{
+	int fd = memfd_create("xtoe-tools", MFD_CLOEXEC);
+
+	if (fd >= 0 && (write(fd, p, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		r->err = errno ?: EIO;
+		snprintf(r->msg, sizeof(r->msg), "answer: %s", strerror((int)r->err));
+	}
+	return fd;
+}
+
+/* The data-path's last publication (sequence lock; bounded retries). */
+static int req_stats(struct cp *cp, struct xtoe_resp *r)
+{
+	struct dp_stats_pub *p = &cp->d->spub;
+	struct xtoe_stat_dp s;
+	uint32_t a, b;
+	uint64_t at;
+
+	for (int i = 0; i < 1000; i++) {
+		a = atomic_load_explicit(&p->seq, memory_order_acquire);
+		memcpy(&s, &p->s, sizeof(s));
+		at = p->at_us;
+		atomic_thread_fence(memory_order_acquire);
+		b = atomic_load_explicit(&p->seq, memory_order_relaxed);
+		if (a == b && !(a & 1))
+			break;
+	}
+	if (a != b || (a & 1)) {
+		r->err = EAGAIN;
+		snprintf(r->msg, sizeof(r->msg), "the data-path's counters kept "
+			 "changing; try again");
+		return -1;
+	}
+	s.age_us = at ? now_us() - at : 0;
+	return blob_fd(&s, sizeof(s), r);
+}
+
+static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)
+{
+	const struct xtoe_flow_shm *sh;
+
+	if (!k->ctx || k->ctx->cp_dead || k->slot >= k->ctx->geom.max_flows)
+		return;
+	sh = &k->ctx->slots[k->slot];
+	o->recv_q = atomic_load(&sh->rx_tail) - atomic_load(&sh->rx_head);
+	o->send_q = atomic_load(&sh->tx_tail) - atomic_load(&sh->tx_head);
+}
+
+static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_conn *o)
+{
+	const struct flow_pub *p = &cp->d->pub[k->flow];
+	uint32_t state = k->tcp.state;
+	bool live = k->state == CPC_INSTALLED && atomic_load(&p->gen);
+
+	memset(o, 0, sizeof(*o));
+	if (live) {
+		state = atomic_load(&p->state);
+		o->srtt_us = atomic_load(&p->srtt_us);
+		o->rttvar_us = atomic_load(&p->rttvar_us);
+		o->retransmits = atomic_load(&p->retransmits);
+		conn_queues(k, o);
+	} else if (k->state == CPC_TIME_WAIT) {
+		state = TCP_TIME_WAIT;
+	}
+	snprintf(o->state, sizeof(o->state), "%s", tcp_state_name(state));
+	o->laddr = cp->d->cfg.addr;
+	o->lport = k->key.lport;
+	o->raddr = k->key.raddr;
+	o->rport = k->key.rport;
+	o->pid = k->ctx ? k->ctx->pid : 0;
+}
+
+static int req_conns(struct cp *cp, struct xtoe_resp *r)
+{
+	struct xtoe_stat_conn *rows;
+	uint32_t n = 0;
+	int fd;
+
+	rows = calloc(XTOE_STAT_CONNS_MAX, sizeof(*rows));
+	if (!rows) {
+		r->err = ENOMEM;
+		return -1;
+	}
+	for (struct cp_listener *l = cp->listeners; l && n < XTOE_STAT_CONNS_MAX; l = l->next) {
+		snprintf(rows[n].state, sizeof(rows[n].state), "LISTEN");
+		rows[n].laddr = cp->d->cfg.addr;
+		rows[n].lport = l->port;
+		rows[n++].pid = l->ctx ? l->ctx->pid : 0;
+	}
+	for (struct cp_conn *k = cp->conns; k && n < XTOE_STAT_CONNS_MAX; k = k->next)
+		conn_row(cp, k, &rows[n++]);
+	fd = blob_fd(rows, n * sizeof(*rows), r);
+	r->val = n;
+	free(rows);
+	return fd;
+}
+
+bool cp_tools_fd_op(uint32_t op)
+{
+	return op == XTOE_OP_CAPTURE || op == XTOE_OP_STATS || op == XTOE_OP_CONNS;
+}
+
+int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
+			const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	switch (q->op) {
+	case XTOE_OP_CAPTURE:
+		return req_capture(cp, c, q, r);
+	case XTOE_OP_STATS:
+		return req_stats(cp, r);
+	default:
+		return req_conns(cp, r);
+	}
 }
 
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c)

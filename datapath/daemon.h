@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "../lib/shm.h"
+#include "../lib/tools.h"
 #include "../lib/spsc.h"
 #include "steer.h"
 #include "cmod.h"
@@ -147,6 +148,16 @@ struct flow_pub {
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
 	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
+	_Atomic uint32_t retransmits; /* for xtoectl conns */
+};
+
+/* The data-path's counters for the tools: written by the data-path under
+ * a sequence lock (odd while writing; dp_pub.c), read by the control plane
+ * (cp_tools.c), which retries while it changes. */
+struct dp_stats_pub {
+	_Atomic uint32_t seq;
+	uint64_t at_us;              /* when published */
+	struct xtoe_stat_dp s;
 };
 
 struct dp;
@@ -173,6 +184,7 @@ struct xtoed {
 	int cap_fd;
 	_Atomic bool cap_on;
 	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };
 

@@ -89,6 +89,8 @@ static inline void dp_cap_tx(struct dp *dp, const uint8_t *frame, uint32_t len)
 	if (dp->cap_active)
 		dp_cap_frame(dp, frame, len);
 }
+/* dp_pub.c: counters for the tools */
+void dp_stats_publish(struct dp *dp);
 /* dp.c */
 struct cp_note *dp_note_reserve(struct dp *dp);
 void dp_note_commit(struct dp *dp);

@@ -222,6 +222,8 @@ static void dp_publish(struct dp *dp, struct dp_flow *f)
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
 	atomic_store_explicit(&p->persist, tcp_persist_wanted(&f->tcp),
 			      memory_order_relaxed);
+	atomic_store_explicit(&p->retransmits, (uint32_t)f->tcp.retransmits,
+			      memory_order_relaxed);
 }
 
 /* Park a flow whose only duty is an ACK that may still be carried by data;

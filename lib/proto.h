@@ -35,6 +35,8 @@ enum xtoe_op {
 	XTOE_OP_CAPTURE,      /* a: snaplen -> one fd (SCM_RIGHTS): the tx
 			      capture ring (lib/cap.h); capturing until this
 			      connection closes. EBUSY while another runs */
+	XTOE_OP_STATS,        /* -> one fd: struct xtoe_stat_dp (lib/tools.h) */
+	XTOE_OP_CONNS,        /* -> one fd: val struct xtoe_stat_conn rows */
 	/* --- end of operator tools --- */
 };
 
