@@ -26,9 +26,20 @@
 #define DUMP_MOD_NAME "xtoe_dump"
 #define DUMP_BATCH 512
 
+#define DUMP_HOLD_NS (20 * 1000 * 1000) /* wait this long for a verdict */
+
 struct pend {
 	struct dump_pkt p;
+	uint64_t mono_ns;
+	bool decided;        /* has its chain verdict (or needs none) */
 	uint8_t buf[XTOE_CAP_SNAP_MAX];
+};
+
+/* A verdict record of the chain, to be matched with a traced frame. */
+struct verdict {
+	struct pkt_key key;
+	uint64_t ts_ns;
+	char text[32];       /* "MODULE:VERDICT[:REASON]" */
 };
 
 struct dump {
@@ -39,6 +50,11 @@ struct dump {
 	bool linked;
 	struct ring_buffer *rb;
 	int stats_fd;
+	bool verdicts;                /* we switched the chain's verdicts on */
+	struct xchain_ent ents[XTOE_CHAIN_SLOTS];
+	int nents;
+	struct verdict *vs;           /* this poll's verdict records */
+	uint32_t nvs;
 	/* tx: the daemon's ring */
 	int sock;
 	struct xtoe_cap_shm *cap;
@@ -68,6 +84,8 @@ static struct pend *pend_next(struct dump *d, uint64_t mono_ns, uint32_t len,
 	if (caplen > sizeof(e->buf))
 		caplen = sizeof(e->buf);
 	memcpy(e->buf, data, caplen);
+	e->mono_ns = mono_ns;
+	e->decided = !d->verdicts;
 	e->p.ts_ns = (uint64_t)((int64_t)mono_ns + d->mono2real);
 	e->p.len = len;
 	e->p.caplen = caplen;
@@ -115,6 +133,7 @@ static void tx_drain(struct dump *d)
 
 		e = pend_next(d, r->ts_ns, r->len, caplen, r->data);
 		e->p.dir = DUMP_OUT;
+		e->decided = true;
 		snprintf(e->p.note, sizeof(e->p.note), "dp-tx");
 		spsc_release(&d->q);
 		d->n.tx++;
@@ -128,11 +147,89 @@ static int by_time(const void *a, const void *b)
 	return x->p.ts_ns < y->p.ts_ns ? -1 : x->p.ts_ns > y->p.ts_ns;
 }
 
+static const char *const verdict_names[XTOE_V__COUNT] = {
+	"aborted", "drop", "pass", "tx", "redirect", "next",
+};
+
+static const char *slot_name(const struct dump *d, uint32_t slot)
+{
+	for (int i = 0; i < d->nents; i++)
+		if (d->ents[i].slot == slot)
+			return d->ents[i].info.name;
+	return "?";
+}
+
+static int vt_record(void *ctx, void *data, size_t size)
+{
+	struct dump *d = ctx;
+	const struct xtoe_verdict_rec *r = data;
+	struct verdict *v;
+	int n;
+
+	if (size < sizeof(*r) || d->nvs >= DUMP_BATCH)
+		return 0;
+	v = &d->vs[d->nvs];
+	if (!pkt_key(r->data, r->caplen < XTOE_VTRACE_SNAP ? r->caplen : XTOE_VTRACE_SNAP,
+		     &v->key))
+		return 0;
+	v->ts_ns = r->ts_ns;
+	n = snprintf(v->text, sizeof(v->text), "%s:%s", slot_name(d, r->slot),
+		     r->verdict < XTOE_V__COUNT ? verdict_names[r->verdict] : "?");
+	if (r->meta.drop && n > 0 && (size_t)n < sizeof(v->text))
+		snprintf(v->text + n, sizeof(v->text) - (size_t)n, ":%s",
+			 xtoe_drop_name(r->meta.drop));
+	d->nvs++;
+	return 0;
+}
+
+/* Give each verdict to the oldest undecided received frame it matches. */
+static void match_verdicts(struct dump *d)
+{
+	for (uint32_t i = 0; i < d->nvs; i++) {
+		const struct verdict *v = &d->vs[i];
+
+		for (uint32_t j = 0; j < d->npend; j++) {
+			struct pend *e = &d->pend[j];
+			struct pkt_key k;
+			size_t n = strlen(e->p.note);
+
+			if (e->decided || e->mono_ns > v->ts_ns ||
+			    !pkt_key(e->buf, e->p.caplen, &k) || memcmp(&k, &v->key, sizeof(k)))
+				continue;
+			snprintf(e->p.note + n, sizeof(e->p.note) - n, " %s", v->text);
+			e->decided = true;
+			break;
+		}
+	}
+	d->nvs = 0;
+}
+
+/* Hand over, in time order, the frames that need not wait any longer;
+ * the rest stay for the next poll (all of them when flush is set). */
+static int emit(struct dump *d, dump_cb cb, void *arg, bool flush)
+{
+	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	uint32_t i;
+	int err = 0;
+
+	qsort(d->pend, d->npend, sizeof(*d->pend), by_time);
+	for (i = 0; i < d->npend && !err; i++) {
+		struct pend *e = &d->pend[i];
+
+		if (!flush && !e->decided && now - e->mono_ns < DUMP_HOLD_NS)
+			break;
+		e->p.data = e->buf; /* moved by the sort */
+		err = cb(&e->p, arg);
+	}
+	memmove(d->pend, d->pend + i, (d->npend - i) * sizeof(*d->pend));
+	d->npend -= i;
+	return err ? err : (int)i;
+}
+
 int dump_poll(struct dump *d, int timeout_ms, dump_cb cb, void *arg)
 {
 	int err = 0;
 
-	d->npend = 0;
 	if (d->rb) {
 		err = ring_buffer__poll(d->rb, timeout_ms);
 		if (err < 0 && err != -EINTR)
@@ -142,13 +239,35 @@ int dump_poll(struct dump *d, int timeout_ms, dump_cb cb, void *arg)
 	}
 	if (d->cap)
 		tx_drain(d);
-	qsort(d->pend, d->npend, sizeof(*d->pend), by_time);
-	for (uint32_t i = 0; i < d->npend; i++) {
-		d->pend[i].p.data = d->pend[i].buf; /* moved by the sort */
-		if ((err = cb(&d->pend[i].p, arg)))
-			return err;
-	}
-	return (int)d->npend;
+	match_verdicts(d);
+	return emit(d, cb, arg, false);
+}
+
+int dump_flush(struct dump *d, dump_cb cb, void *arg)
+{
+	return emit(d, cb, arg, true);
+}
+
+/* The chain's verdict records, to say how each received frame's chain
+ * ended (best effort: matched by addresses, IP id and ports/sequence). */
+static int verdicts_open(struct dump *d)
+{
+	int err;
+
+	d->nents = xchain_walk(d->ch, d->ents, XTOE_CHAIN_SLOTS);
+	if (d->nents < 0)
+		d->nents = 0;
+	d->vs = calloc(DUMP_BATCH, sizeof(*d->vs));
+	if (!d->vs)
+		return -ENOMEM;
+	err = ring_buffer__add(d->rb, xchain_vtrace_fd(d->ch), vt_record, d);
+	if (!err)
+		err = xchain_trace_verdicts(d->ch, true);
+	d->verdicts = !err;
+	if (err)
+		fprintf(stderr, "xtoe-dump: no chain verdicts (%s); frames are "
+			"shown without them\n", strerror(-err));
+	return 0;
 }
 
 /* The trace module, first in the chain (or right before steering). */
@@ -182,7 +301,7 @@ static int rx_open(struct dump *d)
 		return -errno ?: -ENOMEM;
 	snprintf(path, sizeof(path), "%s/" DUMP_MOD_NAME "/trace_stats", dir);
 	d->stats_fd = bpf_obj_get(path);
-	return 0;
+	return verdicts_open(d);
 }
 
 static int ask_capture(int sock, uint32_t snaplen, int *fd)
@@ -293,7 +412,10 @@ void dump_close(struct dump *d, struct dump_counts *c)
 		d->n.tx_lost = atomic_load(&d->cap->drops);
 	if (c)
 		*c = d->n;
+	if (d->verdicts)
+		xchain_trace_verdicts(d->ch, false);
 	ring_buffer__free(d->rb);
+	free(d->vs);
 	if (d->stats_fd >= 0)
 		close(d->stats_fd);
 	if (d->linked && xmod_del(d->ch, DUMP_MOD_NAME))

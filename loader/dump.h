@@ -37,6 +37,8 @@ int dump_open(struct dump **out, const struct dump_opts *o);
 /* Wait up to timeout_ms, hand what arrived to cb in time order. Returns
  * the number of frames, or the callback's non-zero value, or -errno. */
 int dump_poll(struct dump *d, int timeout_ms, dump_cb cb, void *arg);
+/* Hand over what is still held (frames waiting for their verdict). */
+int dump_flush(struct dump *d, dump_cb cb, void *arg);
 void dump_close(struct dump *d, struct dump_counts *c);
 
 #endif /* XTOE_LOADER_DUMP_H */

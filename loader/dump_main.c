@@ -230,6 +230,8 @@ static int capture(struct run *r)
 			break;
 		err = 0;
 	}
+	if (!(r->c->count && r->seen >= r->c->count) && (err >= 0 || err == -EINTR))
+		err = dump_flush(d, on_pkt, r) < 0 ? -EIO : 0;
 	dump_close(d, &n);
 	if (r->w.f && fflush(r->w.f))
 		err = err ?: -errno;

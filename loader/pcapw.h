@@ -36,4 +36,15 @@ int pcapw_write(struct pcapw *w, const struct dump_pkt *p);
 /* One line: time, direction, note, then Ethernet/IPv4/TCP|UDP fields. */
 void pkt_summary(const struct dump_pkt *p, char *buf, size_t len);
 
+/* What identifies one frame across views of it (with or without its VLAN
+ * tag): IPv4 addresses, id and protocol, the first 8 bytes of TCP/UDP.
+ * false when the frame is not IPv4. */
+struct pkt_key {
+	uint32_t saddr, daddr;
+	uint16_t ip_id;
+	uint8_t proto, _rsv;
+	uint8_t l4[8];
+};
+bool pkt_key(const uint8_t *p, uint32_t caplen, struct pkt_key *k);
+
 #endif /* XTOE_LOADER_PCAPW_H */

@@ -63,6 +63,8 @@ static void l4(struct sum *s, const uint8_t *ip, const uint8_t *p, uint32_t capl
 	} else if (ip[9] == 17 && caplen >= 8) {
 		add(s, "IP %s.%u > %s.%u: UDP, length %u", a, rd16(p), b, rd16(p + 2),
 		    rd16(p + 4) >= 8 ? rd16(p + 4) - 8u : 0);
+	} else if (ip[9] == 1) {
+		add(s, "IP %s > %s: ICMP, length %u", a, b, iplen > ihl ? iplen - ihl : 0);
 	} else {
 		add(s, "IP %s > %s: proto %u, length %u", a, b, ip[9], iplen);
 	}
@@ -108,4 +110,26 @@ void pkt_summary(const struct dump_pkt *p, char *buf, size_t len)
 	    (unsigned long)(p->ts_ns % 1000000000u / 1000u),
 	    p->dir == DUMP_IN ? "In " : "Out", p->note[0] ? p->note : "-");
 	l3(&s, p->data, p->caplen);
+}
+
+bool pkt_key(const uint8_t *p, uint32_t caplen, struct pkt_key *k)
+{
+	uint32_t off = 12, ihl;
+
+	memset(k, 0, sizeof(*k));
+	if (caplen < 14)
+		return false;
+	if (rd16(p + off) == 0x8100)
+		off += 4;
+	if (caplen < off + 2 + 20 || rd16(p + off) != 0x0800)
+		return false;
+	off += 2;
+	ihl = (p[off] & 0xf) * 4u;
+	memcpy(&k->saddr, p + off + 12, 4);
+	memcpy(&k->daddr, p + off + 16, 4);
+	k->ip_id = rd16(p + off + 4);
+	k->proto = p[off + 9];
+	if (caplen >= off + ihl + 8)
+		memcpy(k->l4, p + off + ihl, 8);
+	return true;
 }

@@ -77,7 +77,7 @@ count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
 	wait "$DUMP_PID"
 	run cat "$TOPO_DIR/b.txt"
 	[ "${#lines[@]}" -eq 2 ]
-	assert_line --index 0 --regexp "^[0-9:.]+ In  rx IP $TOPO_LADDR\.[0-9]+ > $TOPO_XADDR\.7000: Flags \[S\], seq [0-9]+"
+	assert_line --index 0 --regexp "^[0-9:.]+ In  rx steer:redirect IP $TOPO_LADDR\.[0-9]+ > $TOPO_XADDR\.7000: Flags \[S\], seq [0-9]+"
 	assert_line --index 1 --regexp "^[0-9:.]+ Out dp-tx IP $TOPO_XADDR\.7000 > $TOPO_LADDR\.[0-9]+: Flags \[S\.\]"
 }
 
@@ -90,13 +90,25 @@ count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
 	[ "$(count "$TOPO_DIR/c.pcap" tcp)" -eq 0 ]
 }
 
+@test "received frames carry the chain's verdict: a firewall drop names the module and reason" {
+	"$CTL" fw add drop proto icmp >/dev/null
+	dump_start "$TOPO_DIR/f.txt" "$TOPO_DIR/f.err" -c 1 icmp
+	run in_l ping -c 1 -W 1 "$TOPO_XADDR"
+	assert_failure
+	for _ in $(seq 40); do kill -0 "$DUMP_PID" 2>/dev/null || break; sleep 0.05; done
+	dump_stop
+	"$CTL" fw flush >/dev/null
+	run cat "$TOPO_DIR/f.txt"
+	assert_line --regexp "^[0-9:.]+ In  rx firewall:drop:[A-Za-z_]+ IP $TOPO_LADDR > $TOPO_XADDR: ICMP"
+}
+
 @test "pcapng on stdout: tshark reads directions and verdict comments" {
 	dump_start "$TOPO_DIR/d.pcapng" "$TOPO_DIR/d.err" --pcapng -U -w - -Q inout tcp port 7000
 	transfer
 	dump_stop
 	run tshark -r - -T fields -e frame.packet_flags_direction -e frame.comment <"$TOPO_DIR/d.pcapng"
 	assert_success
-	assert_line --regexp '^0x0*1	rx$'
+	assert_line --regexp '^0x0*1	rx steer:redirect$'
 	assert_line --regexp '^0x0*2	dp-tx$'
 	run tcpdump -n -r "$TOPO_DIR/d.pcapng"
 	assert_success
