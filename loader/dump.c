@@ -128,6 +128,8 @@ static void tx_drain(struct dump *d)
 	const struct xtoe_cap_rec *r;
 	struct pend *e;
 
+	while (!d->o.tx && spsc_peek(&d->q))
+		spsc_release(&d->q);
 	while (d->npend < DUMP_BATCH && (r = spsc_peek(&d->q))) {
 		uint32_t caplen = r->caplen < XTOE_CAP_SNAP_MAX ? r->caplen : XTOE_CAP_SNAP_MAX;
 
@@ -274,14 +276,22 @@ static int verdicts_open(struct dump *d)
 static int rx_open(struct dump *d)
 {
 	struct xchain_pos pos = { .where = d->o.after_chain ? XCHAIN_DEFAULT : XCHAIN_FIRST };
+	char dir[256], path[300], snap[32];
+	const char *set[] = { snap, NULL };
 	struct xmod_opts mo = { .name = DUMP_MOD_NAME, .ifname = d->o.ifname,
-				.verbose = d->o.verbose };
-	char dir[256], path[300];
+				.verbose = d->o.verbose, .set = set };
 	int err, fd;
 
+	snprintf(snap, sizeof(snap), "snaplen=%u",
+		 d->o.snaplen < TRACE_SNAP_MAX ? d->o.snaplen : TRACE_SNAP_MAX);
 	snprintf(dir, sizeof(dir), "%s/%s", XTOE_PIN_ROOT, d->o.ifname);
 	if ((err = xchain_open(&d->ch, dir)))
 		return err;
+	/* We hold the daemon's only capture: one left in the chain is stale
+	 * (an xtoe-dump that was killed). */
+	if (xchain_find(d->ch, DUMP_MOD_NAME) >= 0 && !xmod_del(d->ch, DUMP_MOD_NAME))
+		fprintf(stderr, "xtoe-dump: removed the trace module an earlier "
+			"xtoe-dump left in the chain\n");
 	if ((err = xmod_add(d->ch, "trace", &pos, &mo, NULL))) {
 		fprintf(stderr, "xtoe-dump: cannot link the trace module into the "
 			"chain of %s; is build/bpf/trace.bpf.o there (make)?\n", d->o.ifname);
@@ -376,7 +386,7 @@ int dump_open(struct dump **out, const struct dump_opts *o)
 	d->mono2real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
 	d->pend = calloc(DUMP_BATCH, sizeof(*d->pend));
 	err = d->pend ? 0 : -ENOMEM;
-	if (!err && o->tx)
+	if (!err) /* with -Q in too: the daemon's capture is the session's lock */
 		err = tx_open(d);
 	if (!err && o->rx)
 		err = rx_open(d);
@@ -408,7 +418,7 @@ void dump_close(struct dump *d, struct dump_counts *c)
 	if (!d)
 		return;
 	d->n.rx_lost = rx_lost(d);
-	if (d->cap)
+	if (d->cap && d->o.tx)
 		d->n.tx_lost = atomic_load(&d->cap->drops);
 	if (c)
 		*c = d->n;

@@ -52,7 +52,7 @@ static void usage(FILE *f)
 		"  -w FILE|-         write frames to FILE (- : stdout) instead of lines\n"
 		"      --pcapng      write pcapng (direction flags, verdict comments)\n"
 		"  -c COUNT          stop after COUNT frames (after the filter)\n"
-		"  -s SNAPLEN        bytes kept per frame (default and max 256; rx at most 128)\n"
+		"  -s SNAPLEN        bytes kept per frame (default and max 256)\n"
 		"  -U                flush the file after every frame\n"
 		"  -Q in|out|inout   direction (default inout)\n"
 		"  -n                accepted (names are never resolved)\n"

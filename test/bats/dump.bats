@@ -63,6 +63,10 @@ count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
 	[ "$(count "$TOPO_DIR/a.pcap" "tcp src port 7000 and greater 100")" -ge 1 ]
 	run tshark -r "$TOPO_DIR/a.pcap" -Y tcp.port==7000
 	assert_success
+	# full snap (256) in both directions
+	run tshark -r "$TOPO_DIR/a.pcap" -Y "tcp.len > 1000" -T fields -e ip.src -e frame.cap_len
+	assert_line --regexp "^$TOPO_LADDR	256$"
+	assert_line --regexp "^$TOPO_XADDR	256$"
 	run "$CTL" module list
 	refute_output --partial xtoe_dump
 }
@@ -114,12 +118,30 @@ count() { tcpdump -n -r "$1" "$2" 2>/dev/null | wc -l; }
 	assert_success
 }
 
+@test "a killed xtoe-dump leaves its module; the next one removes it" {
+	dump_start /dev/null "$TOPO_DIR/g.err" -Q in
+	kill -9 "$DUMP_PID"
+	wait "$DUMP_PID" || true
+	run "$CTL" module list
+	assert_output --partial xtoe_dump
+	dump_start /dev/null "$TOPO_DIR/g2.err"
+	run "$DUMP" -i "$TOPO_XIF" -c 1
+	assert_equal "$status" 1
+	assert_output --partial "another capture is running"
+	dump_stop
+	run cat "$TOPO_DIR/g2.err"
+	assert_output --partial "removed the trace module"
+	run "$CTL" module list
+	refute_output --partial xtoe_dump
+}
+
 @test "-Q in, -s and usage errors" {
 	dump_start "$TOPO_DIR/e.txt" "$TOPO_DIR/e.err" -Q in -s 64 -w "$TOPO_DIR/e.pcap"
 	transfer
 	dump_stop
 	[ "$(count "$TOPO_DIR/e.pcap" "src host $TOPO_XADDR")" -eq 0 ]
 	[ "$(count "$TOPO_DIR/e.pcap" "dst host $TOPO_XADDR")" -ge 1 ]
+	[ "$(tshark -r "$TOPO_DIR/e.pcap" -T fields -e frame.cap_len | sort -n | tail -1)" -eq 64 ]
 	run "$DUMP" -i "$TOPO_XIF" -Q sideways
 	assert_equal "$status" 2
 	run "$DUMP" -i "$TOPO_XIF" "tcp port"
