@@ -65,7 +65,7 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 {
 	struct xtoed *d = cp->d;
 	struct xtoe_cap_shm *sh;
-	int err;
+	int err, fd;
 
 	if (d->cap_owner) {
 		r->err = EBUSY;
@@ -85,10 +85,16 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 	sh->entries = XTOE_CAP_ENTRIES;
 	sh->esize = sizeof(struct xtoe_cap_rec);
 	spsc_format(&sh->ring);
+	fd = dup(d->cap_fd);
+	if (fd < 0) {
+		r->err = (uint32_t)errno;
+		snprintf(r->msg, sizeof(r->msg), "capture ring: %s", strerror(errno));
+		return -1;
+	}
 	d->cap_owner = c;
 	atomic_store_explicit(&d->cap_on, true, memory_order_release);
 	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
-	return dup(d->cap_fd);
+	return fd;
 }
 
 /* A memfd holding len bytes from p, read from the start by the tool. */
