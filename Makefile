@@ -9,7 +9,8 @@ DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard datapath/*.c))
 LIB_SRCS   := $(wildcard lib/*.c)
 LIB_UTIL   := $(filter-out lib/xtoe%.c,$(LIB_SRCS))
 CLI_SRCS   := loader/xtoectl.c $(wildcard loader/cli_*.c)
-LOADER_SRCS:= $(filter-out $(CLI_SRCS),$(wildcard loader/*.c))
+DUMP_SRCS  := loader/dump.c loader/dump_main.c
+LOADER_SRCS:= $(filter-out $(CLI_SRCS) $(DUMP_SRCS),$(wildcard loader/*.c))
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
 PROXY_SRCS := $(wildcard examples/proxy/*.c)
@@ -29,7 +30,7 @@ UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
 BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy \
-	$(BUILD)/bin/xtoe-run
+	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
 LIBS := $(BUILD)/lib/libxtoe.so $(BUILD)/lib/libxtoe-sockets.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
@@ -80,6 +81,11 @@ $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) 
 $(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+
+# --- xtoe-dump: capture tool over loader/dump.c ---------------------------
+$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
+	$(call msg,LINK,$@)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) -lpcap
 
 # --- libxtoe -------------------------------------------------------------
 $(BUILD)/lib/libxtoe.so: $(LIB_OBJS) | $(BUILD)/lib

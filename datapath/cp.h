@@ -139,5 +139,12 @@ void cp_splice_free_all(struct cp *cp);
 struct xtoe_req;
 struct xtoe_resp;
 bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r);
+/* Requests answered with an fd (XTOE_OP_CAPTURE, STATS, CONNS): the fd to
+ * hand over and close, or -1 (r->err set). */
+bool cp_tools_fd_op(uint32_t op);
+int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
+			const struct xtoe_req *q, struct xtoe_resp *r);
+/* A connection closed: ends the capture it owned. */
+void cp_tools_gone(struct cp *cp, const struct app_ctx *c);
 
 #endif /* XTOE_CP_H */

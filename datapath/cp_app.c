@@ -480,6 +480,13 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	if (q->op == XTOE_OP_INFO) {
 		req_info(cp, &r);
 	} else if (cp_tools_request(cp, q, &r)) { /* operator tools: cp_tools.c */
+	} else if (cp_tools_fd_op(q->op)) { /* tools answered with an fd: cp_tools.c */
+		int fd = cp_tools_fd_request(cp, c, q, &r);
+
+		send_resp(c, &r, &fd, fd >= 0);
+		if (fd >= 0)
+			close(fd);
+		return;
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
 		req_cmodule_add(cp, c, q, &r);
 	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
@@ -520,6 +527,7 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 	struct dp_cmd *cmd;
 
 	cp_log(cp, "context %u (pid %d) closed", c->id, c->pid);
+	cp_tools_gone(cp, c); /* a capture it ran */
 	epoll_ctl(cp->epfd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;

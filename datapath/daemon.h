@@ -23,6 +23,7 @@
 #include <time.h>
 
 #include "../lib/shm.h"
+#include "../lib/tools.h"
 #include "../lib/spsc.h"
 #include "steer.h"
 #include "cmod.h"
@@ -177,6 +178,16 @@ struct flow_pub {
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
 	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
+	_Atomic uint32_t retransmits; /* for xtoectl conns */
+};
+
+/* The data-path's counters for the tools: written by the data-path under
+ * a sequence lock (odd while writing; dp_pub.c), read by the control plane
+ * (cp_tools.c), which retries while it changes. */
+struct dp_stats_pub {
+	_Atomic uint32_t seq;
+	uint64_t at_us;              /* when published */
+	struct xtoe_stat_dp s;
 };
 
 struct dp;
@@ -197,6 +208,13 @@ struct xtoed {
 	struct dp *dp;
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
+	/* tx capture for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
+	struct xtoe_cap_shm *cap;    /* NULL until the first capture; then
+					kept mapped until the daemon exits */
+	int cap_fd;
+	_Atomic bool cap_on;
+	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };
 

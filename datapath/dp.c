@@ -178,6 +178,7 @@ static uint32_t dp_round(struct dp *dp)
 	uint32_t work;
 
 	dp->now = now_us();
+	dp_cap_round(dp);
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
 	work += dp_poll_apps(dp);
@@ -192,7 +193,8 @@ static uint32_t dp_round(struct dp *dp)
 		dp->cp_wake = false;
 		wake_sleeper(&dp->d->cp_sleeping, dp->d->cp_efd);
 	}
-	dp->st.rounds++;
+	if ((dp->st.rounds++ & 1023) == 0)
+		dp_stats_publish(dp);
 	return work;
 }
 
@@ -214,6 +216,7 @@ void *dp_thread(void *arg)
 			sched_yield();
 			continue;
 		}
+		dp_stats_publish(dp);
 		dp_sleep(dp);
 		idle_since = now_us();
 	}

@@ -10,6 +10,7 @@
 
 #include "daemon.h"
 #include "flowtab.h"
+#include "../lib/cap.h"
 
 #define DP_RX_BATCH 64
 #define DP_BUMP_BATCH 256
@@ -57,6 +58,9 @@ struct dp {
 	bool cp_wake;   /* notes pushed this round */
 	struct dp_note_overflow *overflow, *spare;
 	struct dp_stats st;
+	/* tx capture (dp_cap.c) */
+	bool cap_active;            /* xtoed.cap_on as of this round */
+	struct spsc cap_q;
 };
 
 /* dp_rx.c */
@@ -79,6 +83,16 @@ void dp_wake_apps(struct dp *dp);
 void dp_reap_ctxs(struct dp *dp);
 /* dp_splice.c */
 void dp_splice(struct dp *dp, const struct dp_splice_req *q);
+/* dp_cap.c: tx capture for xtoe-dump */
+void dp_cap_round(struct dp *dp);
+void dp_cap_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
+static inline void dp_cap_tx(struct dp *dp, const uint8_t *frame, uint32_t len)
+{
+	if (dp->cap_active)
+		dp_cap_frame(dp, frame, len);
+}
+/* dp_pub.c: counters for the tools */
+void dp_stats_publish(struct dp *dp);
 /* dp.c */
 struct cp_note *dp_note_reserve(struct dp *dp);
 void dp_note_commit(struct dp *dp);

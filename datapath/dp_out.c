@@ -37,6 +37,7 @@ void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len)
 		return;
 	}
 	memcpy(fr.data, frame, len);
+	dp_cap_tx(dp, fr.data, len);
 	xsk_port_tx_submit(dp->d->xsk, fr.addr, len);
 }
 
@@ -55,6 +56,7 @@ static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrva
 		return false;
 	}
 	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)len); /* C modules */
+	dp_cap_tx(dp, fr.data, (uint32_t)len);
 	xsk_port_tx_submit(dp->d->xsk, fr.addr, (uint32_t)len);
 	return true;
 }
@@ -147,6 +149,7 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
 	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
 	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)hlen + seg.len); /* C modules */
+	dp_cap_tx(dp, fr.data, (uint32_t)hlen + seg.len);
 	xsk_port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
 	dp_acked(f);
@@ -218,6 +221,8 @@ static void dp_publish(struct dp *dp, struct dp_flow *f)
 	atomic_store_explicit(&p->rttvar_us, f->tcp.rttvar_us, memory_order_relaxed);
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
 	atomic_store_explicit(&p->persist, tcp_persist_wanted(&f->tcp),
+			      memory_order_relaxed);
+	atomic_store_explicit(&p->retransmits, (uint32_t)f->tcp.retransmits,
 			      memory_order_relaxed);
 }
 

@@ -37,6 +37,11 @@ enum xtoe_op {
 	/* --- operator tools (xtoectl fw/stats/conns; no HELLO needed) --- */
 	XTOE_OP_FW_FILE = 32, /* -> msg: the daemon's firewall rule file
 			      ("" when rules are not kept) */
+	XTOE_OP_CAPTURE,      /* a: snaplen -> one fd (SCM_RIGHTS): the tx
+			      capture ring (lib/cap.h); capturing until this
+			      connection closes. EBUSY while another runs */
+	XTOE_OP_STATS,        /* -> one fd: struct xtoe_stat_dp (lib/tools.h) */
+	XTOE_OP_CONNS,        /* -> one fd: val struct xtoe_stat_conn rows */
 	/* --- end of operator tools --- */
 };
 

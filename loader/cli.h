@@ -22,6 +22,8 @@ struct cli {
 	struct xmod_opts mo;
 	long count, timeout_s;
 	const char *handle;
+	const char *state;    /* conns --state */
+	unsigned long port;   /* conns --port */
 	char ifname[IF_NAMESIZE + 1];
 	char pin_dir[sizeof(XTOE_PIN_ROOT) + IF_NAMESIZE + 2];
 };
@@ -33,5 +35,9 @@ const char *daemon_sock(const struct cli *c, char *buf, size_t len);
 
 /* fw VERB ...: exit status, or CLI_USAGE. */
 int cli_fw(struct cli *c, int argc, char **argv);
+
+/* stats, conns (cli_stats.c): exit status. */
+int cli_stats(struct cli *c);
+int cli_conns(struct cli *c);
 
 #endif /* XTOE_LOADER_CLI_H */

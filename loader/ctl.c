@@ -107,3 +107,57 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		snprintf(name, len, "%.*s", (int)sizeof(r.msg), r.msg);
 	return err;
 }
+
+static int recv_fd(int sock, struct xtoe_resp *r, int *fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = r, .iov_len = sizeof(*r) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(sock, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != sizeof(*r))
+		return -errno ?: -EIO;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+		memcpy(fd, CMSG_DATA(cm), sizeof(int));
+	return 0;
+}
+
+int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	struct xtoe_req q = { .op = op, .id = 1 };
+	int s, err = 0;
+
+	*fd = -1;
+	if (strlen(sock_path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, sock_path);
+	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return -errno;
+	if (connect(s, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    send(s, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q))
+		err = -errno ?: -EIO;
+	else
+		err = recv_fd(s, r, fd);
+	close(s);
+	if (err) {
+		fprintf(stderr, "xtoectl: cannot ask the daemon at %s: %s; is "
+			"xtoed running (or pass -i IFACE)?\n", sock_path, strerror(-err));
+		return err;
+	}
+	if (r->err) {
+		fprintf(stderr, "xtoectl: the daemon at %s: %.*s\n", sock_path,
+			(int)sizeof(r->msg), r->msg);
+		if (*fd >= 0)
+			close(*fd);
+		*fd = -1;
+		return -(int)r->err;
+	}
+	return *fd >= 0 ? 0 : -EPROTO;
+}

@@ -4,6 +4,7 @@
 #define XTOE_LOADER_CTL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #define XTOE_PIN_ROOT "/sys/fs/bpf/xtoe"
 
@@ -18,5 +19,11 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 /* The daemon's firewall rule file (XTOE_OP_FW_FILE); "" when it keeps
  * none. */
 int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len);
+
+/* A request answered with an fd (XTOE_OP_STATS, XTOE_OP_CONNS: lib/tools.h);
+ * *fd is the caller's to close, r->val the answer's count. On refusal:
+ * the daemon's message on stderr, -r->err. */
+struct xtoe_resp;
+int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd);
 
 #endif /* XTOE_LOADER_CTL_H */

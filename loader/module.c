@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include <linux/if_link.h>
 
@@ -247,6 +248,69 @@ static int open_obj(struct xmod *m, const char *path, const char *file,
 	return check_name(name ? name : bpf_program__name(m->prog));
 }
 
+/* Offset of the 4-byte variable var in the object's .rodata, or -errno. */
+static long rodata_off(struct bpf_object *obj, const char *var)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	int id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -ENOENT;
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *t;
+
+	if (id < 0)
+		return -ENOENT;
+	t = btf__type_by_id(btf, (__u32)id);
+	vs = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), var))
+			return vs->size == 4 ? (long)vs->offset : -EINVAL;
+	}
+	return -ENOENT;
+}
+
+/* One "VAR=N" into the .rodata image ro (size bytes). */
+static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
+{
+	char var[64];
+	uint32_t val;
+	long off;
+
+	if (sscanf(spec, "%63[^=]=%u", var, &val) != 2)
+		return -EINVAL;
+	off = rodata_off(m->obj, var);
+	if (off < 0 || (size_t)off + 4 > size) {
+		fprintf(stderr, "xtoectl: module %s has no 4-byte load-time knob "
+			"'%s'\n", m->name, var);
+		return off < 0 ? (int)off : -EINVAL;
+	}
+	memcpy(ro + off, &val, 4);
+	return 0;
+}
+
+/* o->set: knobs written into .rodata before the load. */
+static int set_consts(struct xmod *m, const struct xmod_opts *o)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(m->obj, ".rodata");
+	const void *cur;
+	uint8_t *ro;
+	size_t size = 0;
+	int err = 0;
+
+	if (!o->set || !o->set[0])
+		return 0;
+	cur = map ? bpf_map__initial_value(map, &size) : NULL;
+	if (!cur || !(ro = malloc(size)))
+		return cur ? -ENOMEM : -ENOENT;
+	memcpy(ro, cur, size);
+	for (const char *const *s = o->set; *s && !err; s++)
+		err = set_const(m, *s, ro, size);
+	if (!err)
+		err = bpf_map__set_initial_value(map, ro, size);
+	free(ro);
+	return err;
+}
+
 static void report_load(const struct xmod *m, int err, bool verbose)
 {
 	if (m->rejected) {
@@ -273,6 +337,8 @@ static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
 	if (err)
 		return err;
 	err = open_obj(m, path, file, name);
+	if (!err)
+		err = set_consts(m, o);
 	if (!err && o->mode == XMOD_MODE_HW)
 		err = hw_offload(m, o);
 	if (!err)

@@ -22,6 +22,8 @@ struct xmod_opts {
 	const char *ifname;   /* for --mode checks and hw offload; may be NULL */
 	enum xmod_mode mode;
 	bool verbose;         /* whole verifier log, clang's command */
+	const char *const *set; /* NULL-terminated "VAR=N": load-time knobs
+				   (const volatile __u32 in .rodata) */
 };
 
 int xmod_parse_mode(const char *s, enum xmod_mode *mode);

@@ -44,6 +44,8 @@ static const struct opt {
 	{ "count", "N", "module trace: stop after N verdicts (default 10)", 'c' },
 	{ "timeout", "S", "module trace: stop after S seconds (default 10)", 't' },
 	{ "handle", "N", "fw add: the new rule's handle (default: the next free)", 'H' },
+	{ "state", "S", "conns: only connections in state S (e.g. ESTABLISHED)", 'S' },
+	{ "port", "P", "conns: only connections with local or peer port P", 'P' },
 	{ "help", NULL, "this text", 'h' },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -67,7 +69,9 @@ static void usage(FILE *f)
 		"  fw list                        rules in order, with packet and byte counters\n"
 		"  fw apply FILE                  replace all rules with FILE's (one per line,\n"
 		"                                 '#' comments): all or nothing\n"
-		"  fw save                        the rules in FILE format (what apply reads)\n\n"
+		"  fw save                        the rules in FILE format (what apply reads)\n"
+		"  stats                          data-path, AF_XDP and per-module counters\n"
+		"  conns [--state S] [--port P]   connections and listeners (ss-like)\n\n"
 		"options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[40];
@@ -106,6 +110,8 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case 'c': c->count = strtol(optarg, NULL, 10); break;
 		case 't': c->timeout_s = strtol(optarg, NULL, 10); break;
 		case 'H': c->handle = optarg; break;
+		case 'S': c->state = optarg; break;
+		case 'P': c->port = strtoul(optarg, NULL, 10); break;
 		case 'm':
 			if (xmod_parse_mode(optarg, &c->mo.mode)) {
 				fprintf(stderr, "xtoectl: --mode: native, skb or hw, "
@@ -365,6 +371,10 @@ static int run(struct cli *c, int argc, char **argv)
 
 	if (argc >= 1 && !strcmp(argv[0], "cmodule"))
 		return cmd_cmodule(c, argc, argv);
+	if (argc == 1 && !strcmp(argv[0], "stats"))
+		return cli_stats(c);
+	if (argc == 1 && !strcmp(argv[0], "conns"))
+		return cli_conns(c);
 	if (argc >= 2 && !strcmp(argv[0], "fw")) {
 		err = cli_fw(c, argc, argv);
 		if (err == CLI_USAGE)

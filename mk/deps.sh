@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(
 	build-essential clang llvm pkg-config libclang-rt-14-dev
 	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
-	libmnl-dev
+	libmnl-dev libpcap-dev tcpdump tshark
 	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3
 	bats bats-assert bats-support tcpdump
 	# applications run unmodified on xtoe (test/bats/sockets.bats)
