@@ -14,6 +14,7 @@
 #include <fcntl.h>
 #include <net/if.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +50,7 @@ struct steer {
 	int entry_fd;
 	int link_fd;
 	int lock_fd;          /* /run/xtoe/IF.lock, held while we own IF */
+	bool locked;
 	int ifindex;
 	int flows_fd, listen_fd, xsks_fd, stats_fd;
 	char ifname[IF_NAMESIZE];
@@ -251,6 +253,7 @@ static int take_lock(struct steer *s)
 			pid[0] ? strtok(pid, "\n") : "unknown");
 		return -EBUSY;
 	}
+	s->locked = true;
 	n = snprintf(pid, sizeof(pid), "%d\n", getpid());
 	if (ftruncate(s->lock_fd, 0) || pwrite(s->lock_fd, pid, (size_t)n, 0) != n)
 		return -errno;
@@ -259,8 +262,15 @@ static int take_lock(struct steer *s)
 
 static void drop_lock(struct steer *s)
 {
-	if (s->lock_fd >= 0)
-		close(s->lock_fd); /* releases the flock; the file stays, harmless */
+	char path[sizeof(LOCK_DIR) + IF_NAMESIZE + 8];
+
+	if (s->lock_fd < 0)
+		return;
+	if (s->locked) { /* still ours: unlink before the flock goes */
+		snprintf(path, sizeof(path), LOCK_DIR "/%s.lock", s->ifname);
+		unlink(path);
+	}
+	close(s->lock_fd);
 	s->lock_fd = -1;
 }
 

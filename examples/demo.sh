@@ -59,5 +59,12 @@ sleep 0.2
 in_l socat -T 3 - TCP:"$TOPO_XADDR":8080 </dev/null || true
 in_l ping -c 1 -W 2 "$TOPO_XADDR" | grep -E 'bytes from|loss'
 
+say "an operator's firewall rule (XDP, ahead of everything): drop TCP to port 8080"
+$XTOECTL fw add drop proto tcp dport 8080
+in_l socat -T 1 - TCP:"$TOPO_XADDR":8080,connect-timeout=1 </dev/null 2>&1 | sed 's/^/  client: /' || true
+$XTOECTL fw list
+$XTOECTL fw flush
+in_l socat -T 3 - TCP:"$TOPO_XADDR":8080 </dev/null | sed 's/^/  after flush: /' || true
+
 rpc_servers_stop
 say "done; tearing down"

@@ -86,7 +86,8 @@ limit() {
 # Start xtoed on the xtoe side; waits until its socket serves.
 xtoed_start() {
 	spawn_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
-		--sock "$TOPO_SOCK" "$@" >"$TOPO_DIR/xtoed.log" 2>&1
+		--sock "$TOPO_SOCK" --fw-file "$TOPO_DIR/fw.rules" "$@" \
+		>"$TOPO_DIR/xtoed.log" 2>&1
 	export XTOED_PID=$SPAWN_PID
 	export XTOE_SOCK=$TOPO_SOCK
 	for _ in $(seq 100); do
