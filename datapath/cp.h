@@ -10,6 +10,7 @@
 #include "daemon.h"
 #include "flowtab.h"
 #include "nl.h"
+#include "../lib/trace.h"
 
 enum cp_slot_state {
 	CPS_FREE = 0,
@@ -86,6 +87,7 @@ struct cp {
 	struct tcp_open_cfg open_cfg;
 	struct cp_pending_stats st;
 	struct cp_splicer *spl;          /* spliced pairs (cp_splice.c) */
+	struct spsc trace_q;             /* xtoectl trace, ring 1 (cp_trace.c) */
 };
 
 /* cp.c */
@@ -144,7 +146,19 @@ bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp 
 bool cp_tools_fd_op(uint32_t op);
 int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
 			const struct xtoe_req *q, struct xtoe_resp *r);
-/* A connection closed: ends the capture it owned. */
+/* A connection closed: ends the capture or trace it owned. */
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c);
+
+/* cp_trace.c: the control plane's TCP events for xtoectl trace (handshake
+ * states, SYN retransmits, RTO and loss probe decisions, TIME-WAIT). Cost
+ * one test while no trace runs. */
+void cp_trace_put(struct cp *cp, const struct cp_conn *c, uint8_t type,
+		  uint32_t a, uint32_t b, uint32_t v);
+static inline void cp_trace(struct cp *cp, const struct cp_conn *c, uint8_t type,
+			    uint32_t a, uint32_t b, uint32_t v)
+{
+	if (cp->d->trace_owner)
+		cp_trace_put(cp, c, type, a, b, v);
+}
 
 #endif /* XTOE_CP_H */

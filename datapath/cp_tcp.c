@@ -233,8 +233,15 @@ static void established_active(struct cp *cp, struct cp_conn *c, bool ack)
 static void handshake_segment(struct cp *cp, struct cp_conn *c, const struct tcp_seg *s,
 			      const uint8_t *frame, uint32_t len)
 {
+	uint8_t old = c->tcp.state;
 	struct tcp_hs_out o = tcp_handshake_input(&c->tcp, s, now_us());
 
+	if (o.res == TCP_HS_DROP)
+		cp_trace(cp, c, XTOE_TR_DROP, o.drop, s->seq, 0);
+	else if (o.res == TCP_HS_REFUSED || o.res == TCP_HS_ABORTED)
+		cp_trace(cp, c, XTOE_TR_STATE, old, TCP_CLOSED, 0);
+	else if (c->tcp.state != old)
+		cp_trace(cp, c, XTOE_TR_STATE, old, c->tcp.state, 0);
 	switch (o.res) {
 	case TCP_HS_DROP:
 		break;
@@ -311,6 +318,7 @@ static bool cookie_ack(struct cp *cp, struct cp_listener *l, const struct tcp_se
 	}
 	cp->st.cookies_ok++;
 	c->state = CPC_SYN_RCVD;
+	cp_trace(cp, c, XTOE_TR_STATE, TCP_LISTEN, TCP_ESTABLISHED, 0); /* cookie */
 	c->lst = l;
 	l->half_open++;
 	established_passive(cp, c, s, false, frame, len);
@@ -338,6 +346,7 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg,
 			 now, &h);
 	c->state = CPC_SYN_RCVD;
+	cp_trace(cp, c, XTOE_TR_STATE, TCP_LISTEN, TCP_SYN_RCVD, 0);
 	c->lst = l;
 	l->half_open++;
 	c->deadline = now + SYN_RTO_US;
@@ -439,6 +448,7 @@ static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
 	memcpy(ep.dmac, mac, 6);
 	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg, now, &h);
 	c->state = CPC_SYN_SENT;
+	cp_trace(cp, c, XTOE_TR_STATE, TCP_CLOSED, TCP_SYN_SENT, 0);
 	c->deadline = now + SYN_RTO_US;
 	cp_send_frame(cp, &c->tcp.ep, &h);
 }
@@ -650,6 +660,7 @@ static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 		 * resending the first unacknowledged segment, so a lost tail or
 		 * retransmission draws feedback without collapsing cwnd */
 		c->probed = true;
+		cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_PROBE, una, 0);
 		dp_cmd_flow(cp, c, DP_CMD_TLP, 0);
 		return;
 	}
@@ -663,6 +674,7 @@ static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 		return;
 	}
 	cp->st.retx++;
+	cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_RTO, una, c->backoff);
 	dp_cmd_flow(cp, c, DP_CMD_RETX, 0);
 }
 
@@ -703,6 +715,7 @@ static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 	if (now < c->deadline)
 		return;
 	if (++c->tries >= limit) {
+		cp_trace(cp, c, XTOE_TR_STATE, c->tcp.state, TCP_CLOSED, 0);
 		if (c->active)
 			connect_failed(cp, c, ETIMEDOUT);
 		else
@@ -710,6 +723,7 @@ static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 		return;
 	}
 	c->deadline = now + ((uint64_t)SYN_RTO_US << c->tries);
+	cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_SYN, c->tcp.iss, c->tries);
 	send_handshake(cp, c);
 }
 
@@ -744,8 +758,10 @@ void cp_tcp_timers(struct cp *cp, uint64_t now)
 			persist_check(cp, c, now);
 			break;
 		case CPC_TIME_WAIT:
-			if (now >= c->deadline)
-				conn_remove(cp, c);
+			if (now < c->deadline)
+				break;
+			cp_trace(cp, c, XTOE_TR_STATE, TCP_TIME_WAIT, TCP_CLOSED, 0);
+			conn_remove(cp, c);
 			break;
 		case CPC_SPLICED: /* cp_splice_timers */
 			break;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The daemon's side of the operator tools (xtoectl fw/stats/conns):
- * requests answered from what the control plane already has, and the
- * firewall rules of --fw-file installed at start.
+ * The daemon's side of the operator tools (xtoectl fw/stats/conns/trace,
+ * xtoe-dump): requests answered from what the control plane already has,
+ * the shared rings of a capture or trace, and the firewall rules of
+ * --fw-file installed at start.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 
 #include "../lib/cap.h"
 #include "../lib/proto.h"
+#include "../lib/trace.h"
 #include "../loader/fw_ctl.h"
 #include "cp.h"
 
@@ -34,30 +36,48 @@ bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp 
 	}
 }
 
-/* The capture ring: created at the first capture, then kept (the
- * data-path may still be finishing a round with it when a capture ends). */
-static int cap_ring(struct xtoed *d)
+/* A tool's shared ring (capture, trace): created at the first use, then
+ * kept (the data-path may still be finishing a round with it when the
+ * tool goes). *mem non-NULL: already there. */
+static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 {
 	void *p;
 	int fd;
 
-	if (d->cap)
+	if (*mem)
 		return 0;
-	fd = memfd_create("xtoe-capture", MFD_CLOEXEC);
+	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (ftruncate(fd, (off_t)xtoe_cap_bytes()) < 0) {
+	if (ftruncate(fd, (off_t)bytes) < 0) {
 		close(fd);
 		return -errno;
 	}
-	p = mmap(NULL, xtoe_cap_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (p == MAP_FAILED) {
 		close(fd);
 		return -errno;
 	}
-	d->cap = p;
-	d->cap_fd = fd;
+	*mem = p;
+	*mfd = fd;
 	return 0;
+}
+
+static int cap_ring(struct xtoed *d)
+{
+	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
+}
+
+/* The tool's copy of a ring's fd, or -1 with r filled in. */
+static int ring_fd(int fd, struct xtoe_resp *r)
+{
+	int dfd = dup(fd);
+
+	if (dfd < 0) {
+		r->err = (uint32_t)errno;
+		snprintf(r->msg, sizeof(r->msg), "ring: %s", strerror(errno));
+	}
+	return dfd;
 }
 
 static int req_capture(struct cp *cp, const struct app_ctx *c,
@@ -85,15 +105,44 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 	sh->entries = XTOE_CAP_ENTRIES;
 	sh->esize = sizeof(struct xtoe_cap_rec);
 	spsc_format(&sh->ring);
-	fd = dup(d->cap_fd);
-	if (fd < 0) {
-		r->err = (uint32_t)errno;
-		snprintf(r->msg, sizeof(r->msg), "capture ring: %s", strerror(errno));
+	if ((fd = ring_fd(d->cap_fd, r)) < 0)
 		return -1;
-	}
 	d->cap_owner = c;
 	atomic_store_explicit(&d->cap_on, true, memory_order_release);
 	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
+	return fd;
+}
+
+/* The trace rings: both formatted; the control plane attaches its own. */
+static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	int err, fd;
+
+	if (d->trace_owner) {
+		r->err = EBUSY;
+		snprintf(r->msg, sizeof(r->msg), "another trace is running; "
+			 "stop it first");
+		return -1;
+	}
+	if ((err = tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
+			     &d->trace_fd))) {
+		r->err = -err;
+		snprintf(r->msg, sizeof(r->msg), "trace ring: %s", strerror(-err));
+		return -1;
+	}
+	memset(d->trace, 0, sizeof(*d->trace));
+	d->trace->entries = XTOE_TRACE_ENTRIES;
+	d->trace->esize = sizeof(struct xtoe_trace_rec);
+	for (int i = 0; i < 2; i++)
+		spsc_format(xtoe_trace_ring(d->trace, i));
+	if ((fd = ring_fd(d->trace_fd, r)) < 0)
+		return -1;
+	spsc_attach(&cp->trace_q, xtoe_trace_ring(d->trace, 1), XTOE_TRACE_ENTRIES,
+		    sizeof(struct xtoe_trace_rec));
+	d->trace_owner = c;
+	atomic_store_explicit(&d->trace_on, true, memory_order_release);
+	cp_log(cp, "trace started");
 	return fd;
 }
 
@@ -202,7 +251,8 @@ static int req_conns(struct cp *cp, struct xtoe_resp *r)
 
 bool cp_tools_fd_op(uint32_t op)
 {
-	return op == XTOE_OP_CAPTURE || op == XTOE_OP_STATS || op == XTOE_OP_CONNS;
+	return op == XTOE_OP_CAPTURE || op == XTOE_OP_STATS || op == XTOE_OP_CONNS ||
+	       op == XTOE_OP_TRACE;
 }
 
 int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
@@ -213,15 +263,33 @@ int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
 		return req_capture(cp, c, q, r);
 	case XTOE_OP_STATS:
 		return req_stats(cp, r);
+	case XTOE_OP_TRACE:
+		return req_trace(cp, c, r);
 	default:
 		return req_conns(cp, r);
 	}
+}
+
+static void trace_gone(struct cp *cp, const struct app_ctx *c)
+{
+	struct xtoed *d = cp->d;
+
+	if (!d->trace_owner || d->trace_owner != c)
+		return;
+	atomic_store_explicit(&d->trace_on, false, memory_order_release);
+	d->trace_owner = NULL;
+	cp_log(cp, "trace stopped: %lu events, %lu dropped",
+	       (unsigned long)(atomic_load(&d->trace->records[0]) +
+			       atomic_load(&d->trace->records[1])),
+	       (unsigned long)(atomic_load(&d->trace->drops[0]) +
+			       atomic_load(&d->trace->drops[1])));
 }
 
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c)
 {
 	struct xtoed *d = cp->d;
 
+	trace_gone(cp, c);
 	if (!d->cap_owner || d->cap_owner != c)
 		return;
 	atomic_store_explicit(&d->cap_on, false, memory_order_release);

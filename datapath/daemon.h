@@ -63,6 +63,15 @@ static inline uint64_t now_us(void)
 	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
 }
 
+/* CLOCK_MONOTONIC in ns, like bpf_ktime_get_ns(): tools' record stamps. */
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 /* An application context as both threads see it. Created and freed by the
  * control plane; the data-path uses it between DP_CMD_CTX_ADD and its
  * CP_NOTE_CTX_RELEASED. */
@@ -214,6 +223,12 @@ struct xtoed {
 	int cap_fd;
 	_Atomic bool cap_on;
 	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
+	 * cp_trace.c write); like the capture ring, kept once created */
+	struct xtoe_trace_shm *trace;
+	int trace_fd;
+	_Atomic bool trace_on;
+	const struct app_ctx *trace_owner; /* control plane: the tool's */
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };

@@ -179,6 +179,7 @@ static uint32_t dp_round(struct dp *dp)
 
 	dp->now = now_us();
 	dp_cap_round(dp);
+	dp_trace_round(dp);
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
 	work += dp_poll_apps(dp);

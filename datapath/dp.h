@@ -11,10 +11,18 @@
 #include "daemon.h"
 #include "flowtab.h"
 #include "../lib/cap.h"
+#include "../lib/trace.h"
 
 #define DP_RX_BATCH 64
 #define DP_BUMP_BATCH 256
 #define DP_SEGS_PER_FLOW 32 /* per round, so one flow cannot starve others */
+
+/* What xtoectl trace last reported of a flow (dp_trace.c). */
+struct dp_trace_snap {
+	uint8_t state;
+	bool rtx_una;
+	uint32_t cwnd, ssthresh, rtt_samples, recover;
+};
 
 enum dp_ev_bits { DP_EV_RX = 1, DP_EV_TX = 2, DP_EV_STATUS = 4 };
 
@@ -33,6 +41,7 @@ struct dp_flow {
 	bool delayed;          /* on the delayed-ACK list */
 	uint32_t acked;        /* ack number of the last segment sent */
 	uint64_t ack_due;      /* deferred ACK deadline (0: none) */
+	struct dp_trace_snap tr;
 };
 
 struct dp_note_overflow;
@@ -61,6 +70,9 @@ struct dp {
 	/* tx capture (dp_cap.c) */
 	bool cap_active;            /* xtoed.cap_on as of this round */
 	struct spsc cap_q;
+	/* TCP events for xtoectl trace (dp_trace.c) */
+	bool trace_active;          /* xtoed.trace_on as of this round */
+	struct spsc trace_q;
 };
 
 /* dp_rx.c */
@@ -90,6 +102,23 @@ static inline void dp_cap_tx(struct dp *dp, const uint8_t *frame, uint32_t len)
 {
 	if (dp->cap_active)
 		dp_cap_frame(dp, frame, len);
+}
+/* dp_trace.c: TCP events for xtoectl trace. dp_trace_flow reports what
+ * changed since the flow's snapshot; retx: the kind a go-back seen now is
+ * (0: a command's, reported by the control plane). */
+void dp_trace_round(struct dp *dp);
+void dp_trace_sync(struct dp_flow *f);
+void dp_trace_flow(struct dp *dp, struct dp_flow *f, uint8_t retx);
+void dp_trace_drop(struct dp *dp, const struct dp_flow *f, uint32_t seq,
+		   enum xtoe_drop_reason why);
+static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
+				  uint32_t seq, enum xtoe_drop_reason why)
+{
+	if (!dp->trace_active)
+		return;
+	if (why != XTOE_DROP_NONE)
+		dp_trace_drop(dp, f, seq, why);
+	dp_trace_flow(dp, f, XTOE_RETX_FAST);
 }
 /* dp_pub.c: counters for the tools */
 void dp_stats_publish(struct dp *dp);

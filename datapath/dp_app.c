@@ -187,6 +187,7 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	f->want_output = true;
 	f->ack_pending = cmd->flags & DP_INSTALL_ACK;
 	f->acked = f->tcp.rcv_nxt;
+	dp_trace_sync(f);
 	k.raddr = f->tcp.ep.daddr;
 	k.rport = f->tcp.ep.dport;
 	k.lport = f->tcp.ep.sport;
@@ -235,6 +236,8 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 	case DP_CMD_RETX:
 		if ((f = dp_cmd_flow(dp, cmd))) {
 			tcp_go_back_n(&f->tcp, dp->now);
+			if (dp->trace_active)
+				dp_trace_flow(dp, f, 0);
 			f->want_output = true;
 			dp_queue(dp, cmd->flow);
 		}

@@ -7,7 +7,6 @@
  * ring costs a counted drop.
  */
 #include <string.h>
-#include <time.h>
 
 #include "dp.h"
 
@@ -20,14 +19,6 @@ void dp_cap_round(struct dp *dp)
 		spsc_attach(&dp->cap_q, &d->cap->ring, XTOE_CAP_ENTRIES,
 			    sizeof(struct xtoe_cap_rec));
 	dp->cap_active = on;
-}
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void dp_cap_frame(struct dp *dp, const uint8_t *frame, uint32_t len)

@@ -276,6 +276,8 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 		dp_flow_events(f);
 	if (f->in_table)
 		dp_publish(dp, f);
+	if (dp->trace_active && f->in_table)
+		dp_trace_flow(dp, f, 0);
 	if (f->done && f->close_req) {
 		dp_flow_free(dp, f);
 		return;

@@ -109,6 +109,7 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 	r = tcp_input(&f->tcp, &seg, dp->now);
 	if (r.drop != XTOE_DROP_NONE)
 		dp->st.drops[r.drop]++;
+	dp_trace_input(dp, f, seg.seq, r.drop);
 	if (r.act & TCP_ACT_TO_CP)
 		dp_to_cp(dp, data, len, vlan);
 	/* Duplicate ACKs are not coalesced: the peer counts them for its

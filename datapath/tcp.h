@@ -27,6 +27,7 @@
 
 #include <xtoe/drop.h>
 #include "../lib/shm.h"
+#include "../lib/tcp_state.h"
 
 #define TCP_F_FIN 0x01
 #define TCP_F_SYN 0x02
@@ -154,22 +155,7 @@ int tcp_build_frame(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 		    const struct tcp_hdrvals *h, const void *payload,
 		    uint16_t payload_len);
 
-enum tcp_state {
-	TCP_CLOSED,
-	TCP_LISTEN,
-	TCP_SYN_SENT,
-	TCP_SYN_RCVD,
-	TCP_ESTABLISHED,
-	TCP_FIN_WAIT_1,
-	TCP_FIN_WAIT_2,
-	TCP_CLOSE_WAIT,
-	TCP_CLOSING,
-	TCP_LAST_ACK,
-	TCP_TIME_WAIT,
-};
-
-/* RFC 9293 name, e.g. "SYN-RECEIVED". */
-const char *tcp_state_name(enum tcp_state s);
+/* enum tcp_state and tcp_state_name: lib/tcp_state.h (the tools' too). */
 
 /* Congestion control (cc.h): the algorithm's ops and the state it keeps. */
 struct tcp_cc_ops;
@@ -234,6 +220,7 @@ struct tcp_conn {
 	uint64_t rtt_start_us;
 	bool rtt_timing;
 	uint32_t srtt_us, rttvar_us; /* 0 until the first sample */
+	uint32_t rtt_last_us, rtt_samples; /* the latest sample; how many */
 	uint64_t last_progress_us;   /* last time snd_una advanced / data sent */
 	/* RFC 5961 7: challenge ACKs sent in the current second */
 	uint64_t chack_since_us;

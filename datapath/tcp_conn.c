@@ -302,6 +302,8 @@ static void rtt_sample(struct tcp_conn *c, uint64_t now_us)
 	uint32_t r = r64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(r64 ? r64 : 1);
 
 	c->rtt_timing = false;
+	c->rtt_last_us = r;
+	c->rtt_samples++;
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;

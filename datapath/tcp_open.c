@@ -15,27 +15,6 @@
 #define WS_MAX_SHIFT 14
 #define WND_FIELD_MAX 65535u
 
-const char *tcp_state_name(enum tcp_state s)
-{
-	static const char *const names[] = {
-		[TCP_CLOSED] = "CLOSED",
-		[TCP_LISTEN] = "LISTEN",
-		[TCP_SYN_SENT] = "SYN-SENT",
-		[TCP_SYN_RCVD] = "SYN-RECEIVED",
-		[TCP_ESTABLISHED] = "ESTABLISHED",
-		[TCP_FIN_WAIT_1] = "FIN-WAIT-1",
-		[TCP_FIN_WAIT_2] = "FIN-WAIT-2",
-		[TCP_CLOSE_WAIT] = "CLOSE-WAIT",
-		[TCP_CLOSING] = "CLOSING",
-		[TCP_LAST_ACK] = "LAST-ACK",
-		[TCP_TIME_WAIT] = "TIME-WAIT",
-	};
-
-	if ((unsigned)s >= sizeof(names) / sizeof(names[0]))
-		return "UNKNOWN";
-	return names[s];
-}
-
 /* Smallest shift that lets the 16-bit window field cover the ring. */
 static uint8_t wscale_for(uint32_t rx_size)
 {

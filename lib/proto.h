@@ -42,6 +42,9 @@ enum xtoe_op {
 			      connection closes. EBUSY while another runs */
 	XTOE_OP_STATS,        /* -> one fd: struct xtoe_stat_dp (lib/tools.h) */
 	XTOE_OP_CONNS,        /* -> one fd: val struct xtoe_stat_conn rows */
+	XTOE_OP_TRACE,        /* -> one fd (SCM_RIGHTS): the TCP event rings
+			      (lib/trace.h); tracing until this connection
+			      closes. EBUSY while another trace runs */
 	/* --- end of operator tools --- */
 };
 

@@ -23,7 +23,8 @@ struct cli {
 	long count, timeout_s;
 	const char *handle;
 	const char *state;    /* conns --state */
-	unsigned long port;   /* conns --port */
+	unsigned long port;   /* conns --port, trace --port */
+	const char *events;   /* trace --events */
 	char ifname[IF_NAMESIZE + 1];
 	char pin_dir[sizeof(XTOE_PIN_ROOT) + IF_NAMESIZE + 2];
 };
@@ -39,5 +40,7 @@ int cli_fw(struct cli *c, int argc, char **argv);
 /* stats, conns (cli_stats.c): exit status. */
 int cli_stats(struct cli *c);
 int cli_conns(struct cli *c);
+/* trace [FILTER] (cli_trace.c): exit status, or CLI_USAGE. */
+int cli_trace(struct cli *c, int argc, char **argv);
 
 #endif /* XTOE_LOADER_CLI_H */

@@ -129,11 +129,21 @@ static int recv_fd(int sock, struct xtoe_resp *r, int *fd)
 
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd)
 {
+	int s, err = xctl_session_fd(sock_path, op, r, &s, fd);
+
+	if (s >= 0)
+		close(s);
+	return err;
+}
+
+int xctl_session_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r,
+		    int *sock, int *fd)
+{
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	struct xtoe_req q = { .op = op, .id = 1 };
 	int s, err = 0;
 
-	*fd = -1;
+	*fd = *sock = -1;
 	if (strlen(sock_path) >= sizeof(sa.sun_path))
 		return -ENAMETOOLONG;
 	strcpy(sa.sun_path, sock_path);
@@ -145,7 +155,7 @@ int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd
 		err = -errno ?: -EIO;
 	else
 		err = recv_fd(s, r, fd);
-	close(s);
+	*sock = s;
 	if (err) {
 		fprintf(stderr, "xtoectl: cannot ask the daemon at %s: %s; is "
 			"xtoed running (or pass -i IFACE)?\n", sock_path, strerror(-err));

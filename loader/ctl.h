@@ -25,5 +25,9 @@ int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len);
  * the daemon's message on stderr, -r->err. */
 struct xtoe_resp;
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd);
+/* The same, for a session that lasts while *sock stays open (XTOE_OP_TRACE):
+ * *sock is the caller's to close, also on failure when >= 0. */
+int xctl_session_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r,
+		    int *sock, int *fd);
 
 #endif /* XTOE_LOADER_CTL_H */

@@ -41,11 +41,12 @@ static const struct opt {
 	{ "after", "MODULE", "module add: insert after MODULE", 'A' },
 	{ "first", NULL, "module add: insert at the head of the chain", 'F' },
 	{ "mode", "MODE", "native|skb|hw: the XDP mode the module is meant for", 'm' },
-	{ "count", "N", "module trace: stop after N verdicts (default 10)", 'c' },
-	{ "timeout", "S", "module trace: stop after S seconds (default 10)", 't' },
+	{ "count", "N", "module trace: stop after N verdicts (default 10); trace: events", 'c' },
+	{ "timeout", "S", "module trace: stop after S seconds (default 10); trace too", 't' },
 	{ "handle", "N", "fw add: the new rule's handle (default: the next free)", 'H' },
 	{ "state", "S", "conns: only connections in state S (e.g. ESTABLISHED)", 'S' },
-	{ "port", "P", "conns: only connections with local or peer port P", 'P' },
+	{ "port", "P", "conns, trace: only connections with local or peer port P", 'P' },
+	{ "events", "LIST", "trace: only these (state,rtt,cwnd,retx,drop)", 'E' },
 	{ "help", NULL, "this text", 'h' },
 };
 #define NOPTS (sizeof(opts) / sizeof(opts[0]))
@@ -71,7 +72,9 @@ static void usage(FILE *f)
 		"                                 '#' comments): all or nothing\n"
 		"  fw save                        the rules in FILE format (what apply reads)\n"
 		"  stats                          data-path, AF_XDP and per-module counters\n"
-		"  conns [--state S] [--port P]   connections and listeners (ss-like)\n\n"
+		"  conns [--state S] [--port P]   connections and listeners (ss-like)\n"
+		"  trace [port N] [host A.B.C.D] [--events LIST] [-c N] [-t S]\n"
+		"                                 live TCP events: state, rtt, cwnd, retx, drop\n\n"
 		"options:\n");
 	for (size_t i = 0; i < NOPTS; i++) {
 		char left[40];
@@ -112,6 +115,7 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case 'H': c->handle = optarg; break;
 		case 'S': c->state = optarg; break;
 		case 'P': c->port = strtoul(optarg, NULL, 10); break;
+		case 'E': c->events = optarg; break;
 		case 'm':
 			if (xmod_parse_mode(optarg, &c->mo.mode)) {
 				fprintf(stderr, "xtoectl: --mode: native, skb or hw, "
@@ -375,6 +379,12 @@ static int run(struct cli *c, int argc, char **argv)
 		return cli_stats(c);
 	if (argc == 1 && !strcmp(argv[0], "conns"))
 		return cli_conns(c);
+	if (argc >= 1 && !strcmp(argv[0], "trace")) {
+		err = cli_trace(c, argc - 1, argv + 1);
+		if (err == CLI_USAGE)
+			usage(stderr);
+		return err == CLI_USAGE ? EXIT_USAGE : err;
+	}
 	if (argc >= 2 && !strcmp(argv[0], "fw")) {
 		err = cli_fw(c, argc, argv);
 		if (err == CLI_USAGE)
