@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The data-path half of the TCP core: segments for attached connections in
- * ESTABLISHED and later states (RFC 9293 3.10.7.4, common case), the next
- * segment to send, windows and retransmission by going back to snd_una.
+ * The data-path half of the TCP core, input side: segments for attached
+ * connections in ESTABLISHED and later states (RFC 9293 3.10.7.4, common
+ * case), ACK and SACK processing, windows, out-of-order placement. The
+ * output side is tcp_output.c.
  *
  * Hot path: no allocation, no system calls, no locks. The application side
  * of the rings (rx_head, tx_tail) is read with acquire and never trusted.
@@ -11,6 +12,7 @@
 
 #include "cc.h"
 #include "tcp.h"
+#include "tcp_conn_int.h"
 
 #define WND_FIELD_MAX 65535u
 
@@ -27,7 +29,7 @@ static uint32_t tx_head_get(const struct tcp_conn *c)
 }
 
 /* tx_tail as far as it can be believed: at most a ring ahead of tx_head. */
-static uint32_t tx_tail_get(const struct tcp_conn *c)
+uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 {
 	uint32_t head = tx_head_get(c);
 	uint32_t tail = atomic_load_explicit(&c->shm->tx_tail,
@@ -94,14 +96,14 @@ void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
 
 /* --- sequence-space helpers -------------------------------------------- */
 
-static uint32_t tx_seq(const struct tcp_conn *c, uint32_t pos)
+uint32_t tcpc_tx_seq(const struct tcp_conn *c, uint32_t pos)
 {
 	return c->iss + 1 + pos;
 }
 
 static uint32_t fin_seq(const struct tcp_conn *c)
 {
-	return tx_seq(c, c->fin_pos);
+	return tcpc_tx_seq(c, c->fin_pos);
 }
 
 static bool fin_acked(const struct tcp_conn *c)
@@ -110,14 +112,14 @@ static bool fin_acked(const struct tcp_conn *c)
 }
 
 /* Sequence number after the last data byte that may be sent. */
-static uint32_t data_end_seq(const struct tcp_conn *c)
+uint32_t tcpc_data_end_seq(const struct tcp_conn *c)
 {
-	return tx_seq(c, c->fin_queued ? c->fin_pos : tx_tail_get(c));
+	return tcpc_tx_seq(c, c->fin_queued ? c->fin_pos : tcpc_tx_tail(c));
 }
 
 static bool output_waits(const struct tcp_conn *c)
 {
-	uint32_t end = data_end_seq(c);
+	uint32_t end = tcpc_data_end_seq(c);
 
 	if (c->fin_queued && !c->fin_sent)
 		end++;
@@ -148,7 +150,7 @@ static uint16_t advertise(struct tcp_conn *c)
 	return (uint16_t)field;
 }
 
-static void fill_hdr(struct tcp_conn *c, uint64_t now_us,
+void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us,
 		     struct tcp_hdrvals *h, uint32_t seq, uint8_t flags)
 {
 	memset(h, 0, sizeof(*h));
@@ -189,14 +191,14 @@ static void sack_blocks(const struct tcp_conn *c, struct tcp_hdrvals *h)
  * Pure ACKs carry the SACK blocks (data segments would outgrow the MSS). */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 {
-	fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
+	tcpc_fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
 	if (c->sack_ok)
 		sack_blocks(c, h);
 }
 
 /* Largest payload now: SACK blocks on a data segment take payload room
  * (the MSS leaves room for the timestamp option only). */
-static uint32_t payload_max(const struct tcp_conn *c)
+uint32_t tcpc_payload_max(const struct tcp_conn *c)
 {
 	uint32_t n = c->ooo.n < TCP_SEND_SACK ? c->ooo.n : TCP_SEND_SACK;
 	uint32_t opt = c->sack_ok && n ? 4 + 8 * n : 0;
@@ -206,11 +208,11 @@ static uint32_t payload_max(const struct tcp_conn *c)
 
 /* A data segment's header: the current ACK, window, timestamps, and the
  * SACK blocks when we hold out-of-order data. */
-static void data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
+void tcpc_data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
 		     uint32_t seq, uint8_t flags)
 {
-	fill_hdr(c, now_us, h, seq, flags);
-	if (c->sack_ok && payload_max(c) != c->mss)
+	tcpc_fill_hdr(c, now_us, h, seq, flags);
+	if (c->sack_ok && tcpc_payload_max(c) != c->mss)
 		sack_blocks(c, h);
 	if (c->ecn_ok && seq_ge(seq, c->snd_max)) { /* RFC 3168 6.1.2/6.1.5 */
 		h->tos = (uint8_t)((h->tos & ~3u) | TCP_ECN_ECT0);
@@ -241,7 +243,7 @@ bool tcp_window_update_due(const struct tcp_conn *c)
 
 /* --- input: checks before the segment's content is used ---------------- */
 
-static bool in_states_synchronized(const struct tcp_conn *c)
+bool tcpc_synchronized(const struct tcp_conn *c)
 {
 	return c->state >= TCP_ESTABLISHED && c->state <= TCP_LAST_ACK;
 }
@@ -396,7 +398,7 @@ static bool is_dupack(const struct tcp_conn *c, const struct tcp_seg *s,
 /* RFC 5681 3.2 fast retransmit on the third duplicate ACK, here as
  * go-back-N; once per window (RFC 6582 "recover"), so the duplicate ACKs of
  * segments sent before the retransmission do not trigger it again. */
-static void go_back(struct tcp_conn *c)
+void tcpc_go_back(struct tcp_conn *c)
 {
 	c->snd_nxt = c->snd_una;
 	c->rtx_high = c->snd_una;
@@ -419,7 +421,7 @@ static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
 		if (c->cc)
 			c->cc->on_loss(c, now_us);
-		go_back(c);
+		tcpc_go_back(c);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
 		c->rtx_una = true;
@@ -429,7 +431,7 @@ static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 
 /* --- input: SACK blocks (RFC 2018) ------------------------------------------ */
 
-static uint32_t sacked_bytes(const struct tcp_conn *c)
+uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
 {
 	uint32_t n = 0;
 
@@ -448,7 +450,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 	tcp_ivset_trim(&c->sacked, c->snd_una);
 	if (!c->sack_ok || !s->nsack)
 		return false;
-	before = sacked_bytes(c);
+	before = tcpc_sacked_bytes(c);
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
 
@@ -458,10 +460,10 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
 			      rgt);
 	}
-	return sacked_bytes(c) != before;
+	return tcpc_sacked_bytes(c) != before;
 }
 
-static uint32_t high_sacked(const struct tcp_conn *c)
+uint32_t tcpc_high_sacked(const struct tcp_conn *c)
 {
 	return c->sacked.iv[c->sacked.n - 1].end;
 }
@@ -471,7 +473,7 @@ static uint32_t high_sacked(const struct tcp_conn *c)
 static void sack_rewind(struct tcp_conn *c, struct tcp_result *r)
 {
 	if (!c->sacked.n || c->rto_sweep || !seq_lt(c->snd_una, c->snd_recover) ||
-	    seq_lt(c->snd_nxt, c->snd_max) || !seq_gt(high_sacked(c), c->rtx_high))
+	    seq_lt(c->snd_nxt, c->snd_max) || !seq_gt(tcpc_high_sacked(c), c->rtx_high))
 		return;
 	c->snd_nxt = seq_gt(c->rtx_high, c->snd_una) ? c->rtx_high : c->snd_una;
 	r->act |= TCP_ACT_OUTPUT;
@@ -784,7 +786,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	c->segs_in++;
 	if (c->state == TCP_TIME_WAIT)
 		return time_wait_input(s);
-	if (!in_states_synchronized(c) || !c->shm) {
+	if (!tcpc_synchronized(c) || !c->shm) {
 		r.drop = XTOE_DROP_BAD_STATE;
 		return r;
 	}
@@ -798,223 +800,3 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	return r;
 }
 
-/* --- output -------------------------------------------------------------- */
-
-static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
-{
-	uint32_t m = a < b ? a : b;
-
-	return m < c ? m : c;
-}
-
-/* Count, time and account a segment about to leave [seq, seq + seq_len). */
-static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
-			   uint16_t len, uint64_t now_us)
-{
-	if (c->snd_una == c->snd_nxt)
-		c->last_progress_us = now_us;
-	if (seq_lt(seq, c->snd_max)) {
-		c->retransmits++;
-	} else if (!c->rtt_timing) {
-		c->rtt_timing = true;
-		c->rtt_seq = seq + seq_len;
-		c->rtt_start_us = now_us;
-	}
-	c->snd_nxt = seq + seq_len;
-	if (seq_gt(c->snd_nxt, c->snd_max))
-		c->snd_max = c->snd_nxt;
-	c->segs_out++;
-	c->bytes_out += len;
-}
-
-static void fin_sent_transition(struct tcp_conn *c)
-{
-	c->fin_sent = true;
-	if (c->state == TCP_ESTABLISHED)
-		c->state = TCP_FIN_WAIT_1;
-	else if (c->state == TCP_CLOSE_WAIT)
-		c->state = TCP_LAST_ACK;
-}
-
-/* Usable window: what the peer's window allows after snd_nxt. */
-static uint32_t usable_window(const struct tcp_conn *c)
-{
-	uint32_t wnd_end = c->snd_una + c->snd_wnd;
-
-	return seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
-}
-
-/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a segment goes out when it is
- * full-sized, carries all queued data, or is at least half the largest
- * window the peer has offered; otherwise the window waits to grow (the
- * persist timer overrides this when nothing is in flight). */
-static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
-{
-	return len >= payload_max(c) || len == unsent ||
-	       len >= c->max_snd_wnd / 2 || c->sws_override;
-}
-
-/* Retransmissions jump over the block the peer SACKed and stop at its
- * left edge. Returns the most that may be sent from snd_nxt. */
-static uint32_t sack_skip(struct tcp_conn *c)
-{
-	int i;
-
-	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
-		c->snd_nxt = c->sacked.iv[i].end;
-	if (c->sacked.n && !c->rto_sweep &&
-	    seq_ge(c->snd_nxt, high_sacked(c))) {
-		/* RFC 6675 IsLost: only holes below the highest SACKed byte
-		 * are taken as lost; what follows is still in flight */
-		if (seq_gt(high_sacked(c), c->rtx_high))
-			c->rtx_high = high_sacked(c);
-		if (seq_lt(c->snd_nxt, c->snd_max))
-			c->snd_nxt = c->snd_max;
-		return UINT32_MAX;
-	}
-	if (!seq_lt(c->snd_nxt, c->snd_max))
-		return UINT32_MAX;
-	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
-}
-
-/* The one segment at snd_una asked for by dupack(); snd_nxt stays. */
-static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
-			 struct tcp_txseg *seg)
-{
-	uint32_t end = data_end_seq(c), len;
-
-	c->rtx_una = false;
-	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
-	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
-		return false;
-	len = min3(payload_max(c), end - c->snd_una,
-		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
-	seg->tx_pos = c->snd_una - (c->iss + 1);
-	seg->len = (uint16_t)len;
-	data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
-	c->retransmits++;
-	c->rtt_timing = false; /* Karn */
-	c->segs_out++;
-	c->bytes_out += len;
-	return true;
-}
-
-/* What congestion control lets go from snd_nxt. New data: cwnd less the
- * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
- * are not limited (they replace lost bytes); other retransmissions (no
- * SACK, after an RTO) stay within snd_una + cwnd. */
-static uint32_t cwnd_room(const struct tcp_conn *c)
-{
-	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
-
-	if (!c->cc)
-		return UINT32_MAX;
-	if (seq_lt(c->snd_nxt, c->snd_max)) {
-		if (c->sacked.n && !c->rto_sweep)
-			return UINT32_MAX;
-		end = c->snd_una + cwnd;
-		return seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
-	}
-	pipe = c->snd_max - c->snd_una - sacked_bytes(c);
-	return cwnd > pipe ? cwnd - pipe : 0;
-}
-
-bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
-{
-	uint32_t end, unsent, usable, len;
-	uint8_t flags = TCP_F_ACK;
-	bool fin;
-
-	if (!in_states_synchronized(c) || !c->shm)
-		return false;
-	if (c->rtx_una && rtx_una_next(c, now_us, seg))
-		return true;
-	end = data_end_seq(c);
-	len = sack_skip(c);
-	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
-	usable = usable_window(c);
-	len = min3(payload_max(c), usable, unsent < len ? unsent : len);
-	if (len > cwnd_room(c))
-		len = cwnd_room(c);
-	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
-	      usable > len;
-	if (len == 0 && !fin)
-		return false;
-	if (len && seq_ge(c->snd_nxt, c->snd_max) && !sws_ok(c, len, unsent))
-		return false; /* new data only: retransmissions fill holes */
-	c->sws_override = false;
-	if (len && c->snd_nxt + len == end)
-		flags |= TCP_F_PSH;
-	if (fin)
-		flags |= TCP_F_FIN;
-	seg->tx_pos = c->snd_nxt - (c->iss + 1);
-	seg->len = (uint16_t)len;
-	data_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
-	output_account(c, c->snd_nxt, len + fin, (uint16_t)len, now_us);
-	if (fin)
-		fin_sent_transition(c);
-	return true;
-}
-
-/* --- zero windows ---------------------------------------------------------- */
-
-bool tcp_persist_wanted(const struct tcp_conn *c)
-{
-	uint32_t end, unsent, usable;
-
-	if (!in_states_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
-		return false;
-	end = data_end_seq(c);
-	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
-	if (unsent == 0)
-		return c->fin_queued && !c->fin_sent && usable_window(c) == 0;
-	usable = usable_window(c);
-	return usable == 0 || !sws_ok(c, min3(c->mss, usable, unsent), unsent);
-}
-
-void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
-{
-	fill_hdr(c, now_us, h, c->snd_una - 1, TCP_F_ACK);
-	c->sws_override = true;
-}
-
-/* --- application requests and retransmission ------------------------------ */
-
-void tcp_app_shutdown(struct tcp_conn *c)
-{
-	uint32_t pos;
-
-	if (c->fin_queued)
-		return;
-	pos = c->shm ? tx_tail_get(c) : 0;
-	if (seq_lt(tx_seq(c, pos), c->snd_nxt))
-		pos = c->snd_nxt - (c->iss + 1); /* tx_tail moved back */
-	c->fin_pos = pos;
-	c->fin_queued = true;
-}
-
-void tcp_loss_probe(struct tcp_conn *c)
-{
-	if (c->snd_una != c->snd_max)
-		c->rtx_una = true;
-}
-
-/* The caller's RTO: SACK information is not trusted across a timeout
- * (RFC 2018 8: the peer may have discarded what it SACKed). */
-void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
-{
-	if (c->cc && c->snd_una != c->snd_max)
-		c->cc->on_rto(c, now_us);
-	c->sacked.n = 0;
-	go_back(c);
-	c->rto_sweep = true;
-}
-
-void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)
-{
-	memset(h, 0, sizeof(*h));
-	h->seq = c->snd_max;
-	h->ack = c->rcv_nxt;
-	h->flags = TCP_F_RST | TCP_F_ACK;
-	h->wscale = -1;
-}

@@ -45,9 +45,10 @@ static int ask(const char *sock_path, struct xtoe_req *q, const void *extra,
 	return err ? err : r->err ? 1 : 0;
 }
 
-int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len)
+/* A request whose answer is the response's message text. */
+static int ask_msg(const char *sock_path, uint32_t op, char *out, size_t len)
 {
-	struct xtoe_req q = { .op = XTOE_OP_INFO, .id = 1 };
+	struct xtoe_req q = { .op = op, .id = 1 };
 	struct xtoe_resp r;
 	int err = ask(sock_path, &q, NULL, 0, &r);
 
@@ -57,24 +58,18 @@ int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len)
 		return -r.err;
 	}
 	if (!err)
-		snprintf(ifname, len, "%.*s", (int)sizeof(r.msg), r.msg);
+		snprintf(out, len, "%.*s", (int)sizeof(r.msg), r.msg);
 	return err;
+}
+
+int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len)
+{
+	return ask_msg(sock_path, XTOE_OP_INFO, ifname, len);
 }
 
 int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len)
 {
-	struct xtoe_req q = { .op = XTOE_OP_FW_FILE, .id = 1 };
-	struct xtoe_resp r;
-	int err = ask(sock_path, &q, NULL, 0, &r);
-
-	if (err == 1) {
-		fprintf(stderr, "xtoectl: the daemon at %s: %.*s\n", sock_path,
-			(int)sizeof(r.msg), r.msg);
-		return -r.err;
-	}
-	if (!err)
-		snprintf(path, len, "%.*s", (int)sizeof(r.msg), r.msg);
-	return err;
+	return ask_msg(sock_path, XTOE_OP_FW_FILE, path, len);
 }
 
 int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,

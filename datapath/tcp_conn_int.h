@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Helpers shared by the two halves of the data-path TCP core: input
+ * (tcp_conn.c) and output (tcp_output.c). Internal to the core.
+ */
+#ifndef XTOE_TCP_CONN_INT_H
+#define XTOE_TCP_CONN_INT_H
+
+#include "tcp.h"
+
+uint32_t tcpc_tx_tail(const struct tcp_conn *c);
+uint32_t tcpc_tx_seq(const struct tcp_conn *c, uint32_t pos);
+uint32_t tcpc_data_end_seq(const struct tcp_conn *c);
+void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h, uint32_t seq, uint8_t flags);
+uint32_t tcpc_payload_max(const struct tcp_conn *c);
+void tcpc_data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h, uint32_t seq, uint8_t flags);
+bool tcpc_synchronized(const struct tcp_conn *c);
+void tcpc_go_back(struct tcp_conn *c);
+uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
+uint32_t tcpc_high_sacked(const struct tcp_conn *c);
+
+#endif /* XTOE_TCP_CONN_INT_H */

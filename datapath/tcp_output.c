@@ -1,0 +1,235 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The output half of the data-path TCP core: the next segment to send
+ * within the peer's window and the congestion window (SACK holes first,
+ * silly-window avoidance, FIN), persist probes, loss probes, go-back-N and
+ * the RST of an abortive close.
+ *
+ * Hot path: no allocation, no system calls, no locks.
+ */
+#include <string.h>
+
+#include "cc.h"
+#include "tcp.h"
+#include "tcp_conn_int.h"
+
+/* --- output -------------------------------------------------------------- */
+
+static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
+{
+	uint32_t m = a < b ? a : b;
+
+	return m < c ? m : c;
+}
+
+/* Count, time and account a segment about to leave [seq, seq + seq_len). */
+static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
+			   uint16_t len, uint64_t now_us)
+{
+	if (c->snd_una == c->snd_nxt)
+		c->last_progress_us = now_us;
+	if (seq_lt(seq, c->snd_max)) {
+		c->retransmits++;
+	} else if (!c->rtt_timing) {
+		c->rtt_timing = true;
+		c->rtt_seq = seq + seq_len;
+		c->rtt_start_us = now_us;
+	}
+	c->snd_nxt = seq + seq_len;
+	if (seq_gt(c->snd_nxt, c->snd_max))
+		c->snd_max = c->snd_nxt;
+	c->segs_out++;
+	c->bytes_out += len;
+}
+
+static void fin_sent_transition(struct tcp_conn *c)
+{
+	c->fin_sent = true;
+	if (c->state == TCP_ESTABLISHED)
+		c->state = TCP_FIN_WAIT_1;
+	else if (c->state == TCP_CLOSE_WAIT)
+		c->state = TCP_LAST_ACK;
+}
+
+/* Usable window: what the peer's window allows after snd_nxt. */
+static uint32_t usable_window(const struct tcp_conn *c)
+{
+	uint32_t wnd_end = c->snd_una + c->snd_wnd;
+
+	return seq_gt(wnd_end, c->snd_nxt) ? wnd_end - c->snd_nxt : 0;
+}
+
+/* RFC 9293 3.8.6.2.1 sender SWS avoidance: a segment goes out when it is
+ * full-sized, carries all queued data, or is at least half the largest
+ * window the peer has offered; otherwise the window waits to grow (the
+ * persist timer overrides this when nothing is in flight). */
+static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
+{
+	return len >= tcpc_payload_max(c) || len == unsent ||
+	       len >= c->max_snd_wnd / 2 || c->sws_override;
+}
+
+/* Retransmissions jump over the block the peer SACKed and stop at its
+ * left edge. Returns the most that may be sent from snd_nxt. */
+static uint32_t sack_skip(struct tcp_conn *c)
+{
+	int i;
+
+	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
+		c->snd_nxt = c->sacked.iv[i].end;
+	if (c->sacked.n && !c->rto_sweep &&
+	    seq_ge(c->snd_nxt, tcpc_high_sacked(c))) {
+		/* RFC 6675 IsLost: only holes below the highest SACKed byte
+		 * are taken as lost; what follows is still in flight */
+		if (seq_gt(tcpc_high_sacked(c), c->rtx_high))
+			c->rtx_high = tcpc_high_sacked(c);
+		if (seq_lt(c->snd_nxt, c->snd_max))
+			c->snd_nxt = c->snd_max;
+		return UINT32_MAX;
+	}
+	if (!seq_lt(c->snd_nxt, c->snd_max))
+		return UINT32_MAX;
+	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
+}
+
+/* The one segment at snd_una asked for by dupack(); snd_nxt stays. */
+static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
+			 struct tcp_txseg *seg)
+{
+	uint32_t end = tcpc_data_end_seq(c), len;
+
+	c->rtx_una = false;
+	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
+	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
+		return false;
+	len = min3(tcpc_payload_max(c), end - c->snd_una,
+		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
+	seg->tx_pos = c->snd_una - (c->iss + 1);
+	seg->len = (uint16_t)len;
+	tcpc_data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	c->retransmits++;
+	c->rtt_timing = false; /* Karn */
+	c->segs_out++;
+	c->bytes_out += len;
+	return true;
+}
+
+/* What congestion control lets go from snd_nxt. New data: cwnd less the
+ * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
+ * are not limited (they replace lost bytes); other retransmissions (no
+ * SACK, after an RTO) stay within snd_una + cwnd. */
+static uint32_t cwnd_room(const struct tcp_conn *c)
+{
+	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
+
+	if (!c->cc)
+		return UINT32_MAX;
+	if (seq_lt(c->snd_nxt, c->snd_max)) {
+		if (c->sacked.n && !c->rto_sweep)
+			return UINT32_MAX;
+		end = c->snd_una + cwnd;
+		return seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	}
+	pipe = c->snd_max - c->snd_una - tcpc_sacked_bytes(c);
+	return cwnd > pipe ? cwnd - pipe : 0;
+}
+
+bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+{
+	uint32_t end, unsent, usable, len;
+	uint8_t flags = TCP_F_ACK;
+	bool fin;
+
+	if (!tcpc_synchronized(c) || !c->shm)
+		return false;
+	if (c->rtx_una && rtx_una_next(c, now_us, seg))
+		return true;
+	end = tcpc_data_end_seq(c);
+	len = sack_skip(c);
+	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	usable = usable_window(c);
+	len = min3(tcpc_payload_max(c), usable, unsent < len ? unsent : len);
+	if (len > cwnd_room(c))
+		len = cwnd_room(c);
+	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
+	      usable > len;
+	if (len == 0 && !fin)
+		return false;
+	if (len && seq_ge(c->snd_nxt, c->snd_max) && !sws_ok(c, len, unsent))
+		return false; /* new data only: retransmissions fill holes */
+	c->sws_override = false;
+	if (len && c->snd_nxt + len == end)
+		flags |= TCP_F_PSH;
+	if (fin)
+		flags |= TCP_F_FIN;
+	seg->tx_pos = c->snd_nxt - (c->iss + 1);
+	seg->len = (uint16_t)len;
+	tcpc_data_hdr(c, now_us, &seg->h, c->snd_nxt, flags);
+	output_account(c, c->snd_nxt, len + fin, (uint16_t)len, now_us);
+	if (fin)
+		fin_sent_transition(c);
+	return true;
+}
+
+/* --- zero windows ---------------------------------------------------------- */
+
+bool tcp_persist_wanted(const struct tcp_conn *c)
+{
+	uint32_t end, unsent, usable;
+
+	if (!tcpc_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
+		return false;
+	end = tcpc_data_end_seq(c);
+	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+	if (unsent == 0)
+		return c->fin_queued && !c->fin_sent && usable_window(c) == 0;
+	usable = usable_window(c);
+	return usable == 0 || !sws_ok(c, min3(c->mss, usable, unsent), unsent);
+}
+
+void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
+{
+	tcpc_fill_hdr(c, now_us, h, c->snd_una - 1, TCP_F_ACK);
+	c->sws_override = true;
+}
+
+/* --- application requests and retransmission ------------------------------ */
+
+void tcp_app_shutdown(struct tcp_conn *c)
+{
+	uint32_t pos;
+
+	if (c->fin_queued)
+		return;
+	pos = c->shm ? tcpc_tx_tail(c) : 0;
+	if (seq_lt(tcpc_tx_seq(c, pos), c->snd_nxt))
+		pos = c->snd_nxt - (c->iss + 1); /* tx_tail moved back */
+	c->fin_pos = pos;
+	c->fin_queued = true;
+}
+
+void tcp_loss_probe(struct tcp_conn *c)
+{
+	if (c->snd_una != c->snd_max)
+		c->rtx_una = true;
+}
+
+/* The caller's RTO: SACK information is not trusted across a timeout
+ * (RFC 2018 8: the peer may have discarded what it SACKed). */
+void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
+{
+	if (c->cc && c->snd_una != c->snd_max)
+		c->cc->on_rto(c, now_us);
+	c->sacked.n = 0;
+	tcpc_go_back(c);
+	c->rto_sweep = true;
+}
+
+void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h)
+{
+	memset(h, 0, sizeof(*h));
+	h->seq = c->snd_max;
+	h->ack = c->rcv_nxt;
+	h->flags = TCP_F_RST | TCP_F_ACK;
+	h->wscale = -1;
+}
