@@ -144,7 +144,7 @@ $(BUILD)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(wildcard include/xtoe/*.h)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/test/bpf_%: test/bpf/%.c $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san/libcore.a | $(BUILD)/test
+$(BUILD)/test/bpf_%: test/bpf/%.c test/bpf/bpf_test_util.h $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BPF_DIR='"$(abspath $(BUILD))/test/bpf"' \
 		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)

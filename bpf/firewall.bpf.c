@@ -61,11 +61,8 @@ static __always_inline int parse(struct xdp_md *ctx, struct fw_hdr *h)
 	struct tcphdr *tcp;
 	struct udphdr *udp;
 	struct iphdr *ip;
-	__be16 proto;
 
-	if (!parse_eth(&c, end, &proto) || proto != bpf_htons(ETH_P_IP))
-		return -1;
-	ip = parse_ipv4(&c, end);
+	ip = parse_eth_ipv4(&c, end);
 	if (!ip)
 		return -1;
 	h->saddr = ip->saddr;

@@ -32,11 +32,8 @@ static __always_inline int tcp_dport(struct xdp_md *ctx, __u16 *port)
 	struct cursor c = { .pos = (void *)(long)ctx->data };
 	struct tcphdr *tcp;
 	struct iphdr *ip;
-	__be16 proto;
 
-	if (!parse_eth(&c, end, &proto) || proto != bpf_htons(ETH_P_IP))
-		return -1;
-	ip = parse_ipv4(&c, end);
+	ip = parse_eth_ipv4(&c, end);
 	if (!ip || ip->protocol != IPPROTO_TCP || ipv4_is_fragment(ip))
 		return -1;
 	tcp = parse_tcp(&c, end);

@@ -31,11 +31,8 @@ static __always_inline int dst_port(struct xdp_md *ctx, struct port_key *k)
 	struct tcphdr *tcp;
 	struct udphdr *udp;
 	struct iphdr *ip;
-	__be16 proto;
 
-	if (!parse_eth(&c, end, &proto) || proto != bpf_htons(ETH_P_IP))
-		return -1;
-	ip = parse_ipv4(&c, end);
+	ip = parse_eth_ipv4(&c, end);
 	if (!ip || ipv4_is_fragment(ip))
 		return -1;
 	k->proto = ip->protocol;

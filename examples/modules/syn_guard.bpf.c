@@ -31,11 +31,8 @@ static __always_inline __u32 syn_source(struct xdp_md *ctx)
 	struct cursor c = { .pos = (void *)(long)ctx->data };
 	struct tcphdr *tcp;
 	struct iphdr *ip;
-	__be16 proto;
 
-	if (!parse_eth(&c, end, &proto) || proto != bpf_htons(ETH_P_IP))
-		return 0;
-	ip = parse_ipv4(&c, end);
+	ip = parse_eth_ipv4(&c, end);
 	if (!ip || ip->protocol != IPPROTO_TCP || ipv4_is_fragment(ip))
 		return 0;
 	tcp = parse_tcp(&c, end);

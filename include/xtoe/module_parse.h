@@ -103,6 +103,17 @@ static __always_inline struct iphdr *parse_ipv4(struct cursor *c, void *end)
 	return ip;
 }
 
+/* An Ethernet frame (VLAN tags skipped) carrying IPv4: its IPv4 header, the
+ * cursor after it; NULL for anything else or a malformed header. */
+static __always_inline struct iphdr *parse_eth_ipv4(struct cursor *c, void *end)
+{
+	__be16 proto;
+
+	if (!parse_eth(c, end, &proto) || proto != bpf_htons(ETH_P_IP))
+		return NULL;
+	return parse_ipv4(c, end);
+}
+
 /* true when ip is a fragment (MF set or a non-zero offset). */
 static __always_inline int ipv4_is_fragment(const struct iphdr *ip)
 {

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
+#include "bpf_test_util.h"
 #include "../loader/chain.h"
 #include "../bpf/classify.h"
 #include "../bpf/steer.h"
@@ -27,14 +28,6 @@ static struct classify_bpf *cls;
 static struct steer_bpf *st;
 static struct bpf_object *probe;
 static int entry_fd, seen_fd;
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
 
 /* IPv4 frame from src:sport to 198.18.0.1:dport (proto 6 or 17), or ARP. */
 static size_t build(uint8_t *f, const char *src, uint8_t proto, uint16_t sport,

@@ -18,6 +18,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
+#include "bpf_test_util.h"
 #include "../loader/chain.h"
 #include "../loader/firewall.h"
 #include "firewall.skel.h"
@@ -27,14 +28,6 @@ static struct firewall_bpf *fw;
 static struct bpf_object *probe;
 static struct fw_maps maps;
 static int entry_fd, seen_fd;
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
 
 struct pkt {
 	const char *src, *dst;

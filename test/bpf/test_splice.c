@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
+#include "bpf_test_util.h"
 #include "tcp.h"
 #include "../loader/chain.h"
 #include "../bpf/splice.h"
@@ -25,14 +26,6 @@ static struct xchain *chain;
 static struct splice_bpf *sp;
 static struct bpf_object *probe;
 static int entry_fd, seen_fd;
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
 
 /* client -> xtoe (received), xtoe -> server (sent) */
 static struct tcp_endpoints ep_in, ep_out;

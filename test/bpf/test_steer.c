@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 
 #include "check.h"
+#include "bpf_test_util.h"
 #include "../bpf/steer.h"
 #include "steer.skel.h"
 #include "../loader/chain.h"
@@ -51,14 +52,6 @@ struct fspec {
 	int doff;            /* 0: 5 */
 	int payload;
 };
-
-static uint32_t ip4(const char *s)
-{
-	struct in_addr a;
-
-	inet_pton(AF_INET, s, &a);
-	return a.s_addr;
-}
 
 static size_t build_at(uint8_t *buf, const struct fspec *f);
 
