@@ -447,16 +447,8 @@ XS_API int fcntl(int fd, int cmd, ...)
 	return do_fcntl(fd, cmd, arg);
 }
 
-XS_API int fcntl64(int fd, int cmd, ...)
-{
-	va_list ap;
-	long arg;
-
-	va_start(ap, cmd);
-	arg = va_arg(ap, long);
-	va_end(ap);
-	return do_fcntl(fd, cmd, arg);
-}
+/* Same call under its large-file name. */
+XS_API int fcntl64(int fd, int cmd, ...) __attribute__((alias("fcntl")));
 
 static int sock_ioctl(struct xsock *s, unsigned long req, int *arg)
 {

@@ -18,9 +18,8 @@ teardown() {
 @test "segstat counts the segments and connections of a transfer" {
 	topo_up
 	xtoed_start --cmodule "$SEGSTAT:$TOPO_DIR/segstat.txt"
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
+	xtoe_echo_start
 	local echo_pid=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" 7000
 	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 1M
 	assert_success
 	sleep 0.2
@@ -52,9 +51,8 @@ teardown() {
 @test "xtoectl cmodule add loads a C module into the running daemon" {
 	topo_up
 	xtoed_start
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
+	xtoe_echo_start
 	local echo_pid=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" 7000
 	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 1M
 	assert_success
 	run "$TOPO_BIN/xtoectl" cmodule add "$TOPO_ROOT/build/lib/libxtoe.so"

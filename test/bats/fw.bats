@@ -12,8 +12,7 @@ setup_file() {
 	topo_up
 	export FW_FILE=$TOPO_DIR/fw.rules
 	xtoed_start --fw-file "$FW_FILE"
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
-	wait_port l "$TOPO_XADDR" 7000
+	xtoe_echo_start
 }
 
 teardown_file() {

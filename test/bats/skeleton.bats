@@ -8,9 +8,7 @@ setup_file() {
 	require_root
 	topo_up
 	xtoed_start
-	# xtoe echo server on port 7000, for the Linux clients
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
-	wait_port l "$TOPO_XADDR" 7000
+	xtoe_echo_start
 }
 
 teardown_file() {

@@ -11,9 +11,8 @@ setup_file() {
 	require_root
 	topo_up
 	xtoed_start
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
+	xtoe_echo_start
 	export ECHO_PID=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" 7000
 	# one connection held open for the tests
 	spawn_l python3 -c "
 import socket, time

@@ -12,8 +12,7 @@ setup_file() {
 	require_root
 	topo_up
 	xtoed_start
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/echo.log" 2>&1
-	wait_port l "$TOPO_XADDR" 7000
+	xtoe_echo_start
 }
 
 teardown_file() {
