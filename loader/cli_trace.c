@@ -271,7 +271,7 @@ int cli_trace(struct cli *c, int argc, char **argv)
 			"XTOE_SOCK, or -i IFACE for the default socket\n");
 		return EXIT_USAGE;
 	}
-	err = xctl_session_fd(sock, XTOE_OP_TRACE, &r, &s, &fd);
+	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, &r, &s, &fd);
 	if (!err) {
 		err = trace_run(c, &f, fd, s);
 		close(fd);

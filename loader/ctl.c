@@ -124,18 +124,18 @@ static int recv_fd(int sock, struct xtoe_resp *r, int *fd)
 
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd)
 {
-	int s, err = xctl_session_fd(sock_path, op, r, &s, fd);
+	int s, err = xctl_session_fd(sock_path, op, 0, r, &s, fd);
 
 	if (s >= 0)
 		close(s);
 	return err;
 }
 
-int xctl_session_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r,
-		    int *sock, int *fd)
+int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
+		    struct xtoe_resp *r, int *sock, int *fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct xtoe_req q = { .op = op, .id = 1 };
+	struct xtoe_req q = { .op = op, .id = 1, .a = arg };
 	int s, err = 0;
 
 	*fd = *sock = -1;
@@ -152,13 +152,14 @@ int xctl_session_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r,
 		err = recv_fd(s, r, fd);
 	*sock = s;
 	if (err) {
-		fprintf(stderr, "xtoectl: cannot ask the daemon at %s: %s; is "
-			"xtoed running (or pass -i IFACE)?\n", sock_path, strerror(-err));
+		fprintf(stderr, "%s: cannot ask the daemon at %s: %s; is "
+			"xtoed running (or pass -i IFACE)?\n", program_invocation_short_name,
+			sock_path, strerror(-err));
 		return err;
 	}
 	if (r->err) {
-		fprintf(stderr, "xtoectl: the daemon at %s: %.*s\n", sock_path,
-			(int)sizeof(r->msg), r->msg);
+		fprintf(stderr, "%s: the daemon at %s: %.*s\n", program_invocation_short_name,
+			sock_path, (int)sizeof(r->msg), r->msg);
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;

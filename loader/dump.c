@@ -7,8 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -314,52 +312,15 @@ static int rx_open(struct dump *d)
 	return verdicts_open(d);
 }
 
-static int ask_capture(int sock, uint32_t snaplen, int *fd)
-{
-	struct xtoe_req q = { .op = XTOE_OP_CAPTURE, .id = 1, .a = snaplen };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct xtoe_resp r;
-	struct iovec iov = { .iov_base = &r, .iov_len = sizeof(r) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *cm;
-
-	if (send(sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q) ||
-	    recvmsg(sock, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != sizeof(r))
-		return -errno ?: -EIO;
-	if (r.err) {
-		fprintf(stderr, "xtoe-dump: the daemon refused the capture: %.*s\n",
-			(int)sizeof(r.msg), r.msg);
-		return -(int)r.err;
-	}
-	cm = CMSG_FIRSTHDR(&mh);
-	if (!cm || cm->cmsg_type != SCM_RIGHTS)
-		return -EPROTO;
-	memcpy(fd, CMSG_DATA(cm), sizeof(int));
-	return 0;
-}
-
 /* The daemon's capture ring, for as long as d->sock stays open. */
 static int tx_open(struct dump *d)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	int err, fd = -1;
+	struct xtoe_resp r;
+	int err, fd;
 	void *p;
 
-	if (strlen(d->o.sock) >= sizeof(sa.sun_path))
-		return -ENAMETOOLONG;
-	strcpy(sa.sun_path, d->o.sock);
-	d->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (d->sock < 0 || connect(d->sock, (struct sockaddr *)&sa, sizeof(sa))) {
-		err = -errno;
-		fprintf(stderr, "xtoe-dump: cannot reach the daemon at %s: %s; is "
-			"xtoed running (or pass --sock PATH)?\n", d->o.sock, strerror(-err));
-		return err;
-	}
-	if ((err = ask_capture(d->sock, d->o.snaplen, &fd)))
+	err = xctl_session_fd(d->o.sock, XTOE_OP_CAPTURE, d->o.snaplen, &r, &d->sock, &fd);
+	if (err)
 		return err;
 	p = mmap(NULL, xtoe_cap_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	err = p == MAP_FAILED ? -errno : 0;
