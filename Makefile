@@ -4,13 +4,21 @@
 include mk/rules.mk
 .DEFAULT_GOAL := all
 
-DP_MAIN    := datapath/xtoed.c
-DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard datapath/*.c))
-LIB_SRCS   := $(wildcard lib/*.c)
-LIB_UTIL   := $(filter-out lib/xtoe%.c,$(LIB_SRCS))
-CLI_SRCS   := loader/xtoectl.c $(wildcard loader/cli_*.c)
-DUMP_SRCS  := loader/dump.c loader/dump_main.c
-LOADER_SRCS:= $(filter-out $(CLI_SRCS) $(DUMP_SRCS),$(wildcard loader/*.c))
+# Parts (docs/architecture.md): core/ the sans-IO TCP core; common/ the
+# contracts between processes; xdp/ the XDP-side library (chain, modules,
+# firewall); daemon/ xtoed (dp/ data-path, cp/ control plane, port/ AF_XDP,
+# steering, netlink); lib/xtoe and lib/sockets the application libraries;
+# tools/ one folder per operator tool.
+CORE_SRCS  := $(wildcard core/*.c)
+COMMON_SRCS:= $(wildcard common/*.c)
+XDP_SRCS   := $(wildcard xdp/*.c)
+DP_MAIN    := daemon/xtoed.c
+DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
+LIBX_SRCS  := $(wildcard lib/xtoe/*.c)
+CLI_SRCS   := $(wildcard tools/xtoectl/*.c)
+DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c
+DUMP_LIB   := $(filter-out $(DUMP_MAIN),$(wildcard tools/xtoe-dump/*.c))
+DUMP_SRCS  := $(DUMP_MAIN) $(DUMP_LIB)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
 ECHO_SRCS  := $(wildcard examples/echo/*.c)
 PROXY_SRCS := $(wildcard examples/proxy/*.c)
@@ -23,9 +31,11 @@ CMOD_SRCS  := $(wildcard examples/cmodules/*.c)
 CMOD_SOS   := $(patsubst examples/cmodules/%.c,$(BUILD)/examples/cmodules/%.so,$(CMOD_SRCS))
 BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
 SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
-DP_OBJS    := $(call objs,$(DP_SRCS) $(LOADER_SRCS))
-LIB_OBJS   := $(call pic_objs,$(LIB_SRCS))
-CORE_SAN   := $(call san_objs,$(DP_SRCS) $(LOADER_SRCS) $(LIB_SRCS))
+DP_OBJS    := $(call objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS))
+LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
+# Everything but the programs' main files, for unit tests (ASan/UBSan).
+CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
+		$(LIBX_SRCS) $(DUMP_LIB))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
@@ -73,17 +83,17 @@ $(BUILD)/examples/cmodules/%.so: examples/cmodules/%.c include/xtoe/cmodule.h
 # --- daemon --------------------------------------------------------------
 $(DP_OBJS) $(CORE_SAN): $(SKELS)
 
-$(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) $(call objs,$(LIB_UTIL)) | $(BUILD)/bin
+$(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
-# --- xtoectl: host loader CLI over the loader library (loader/) ----------
-$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
+# --- xtoectl: operator CLI over the XDP-side library (xdp/) ---------------
+$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
-# --- xtoe-dump: capture tool over loader/dump.c ---------------------------
-$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(LOADER_SRCS) $(LIB_UTIL)) | $(BUILD)/bin
+# --- xtoe-dump: capture tool (tools/xtoe-dump/) ---------------------------
+$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) -lpcap
 
@@ -112,7 +122,7 @@ $(BUILD)/test/test_sockets: test/unit/test_sockets.c $(call san_objs,$(SOCK_SRCS
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< \
 		$(call san_objs,$(SOCK_SRCS)) $(BUILD)/san/libcore.a $(DP_LIBS) -ldl
 
-$(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run.c) | $(BUILD)/bin
+$(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run/xtoe-run.c) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
@@ -187,9 +197,9 @@ $(BUILD)/test/impair: test/tools/impair.c $(BUILD)/gen/impair.skel.h | $(BUILD)/
 # `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
 FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
-FUZZ_CORE   := $(wildcard datapath/tcp_*.c datapath/cc*.c) datapath/siphash.c
-FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(WERROR) -Iinclude -Ilib \
-	       -Idatapath -D_GNU_SOURCE -fno-sanitize-recover=all \
+FUZZ_CORE   := $(CORE_SRCS)
+FUZZ_CFLAGS := -g -O1 -std=gnu11 -Wall -Wextra $(WERROR) -I. -Iinclude \
+	       -D_GNU_SOURCE -fno-sanitize-recover=all \
 	       -fsanitize=fuzzer,address,undefined
 FUZZ_SECONDS ?= 4
 FUZZ_LONG_SECONDS ?= 300
@@ -198,7 +208,7 @@ export FUZZ_SECONDS
 $(BUILD)/fuzz:
 	$(Q)mkdir -p $@
 
-$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard datapath/*.h) | $(BUILD)/fuzz
+$(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h common/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Maps of the firewall module (firewall.bpf.c), shared by the BPF side and
- * the loader (loader/firewall.c). Rules are numbered 0..n-1 by priority
+ * the loader (xdp/firewall.c). Rules are numbered 0..n-1 by priority
  * (0 first). Each header field maps to the set of rules it matches, as a
  * bitmap; a frame's match is the AND of its five sets, and the rule is the
  * lowest bit set. Lookups: two LPM tries (addresses), two array reads

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * Maps of the steering program (steer.bpf.c), shared by the BPF side and
- * user space (datapath/steer.c, tests). All addresses and ports are in
+ * user space (daemon/port/steer.c, tests). All addresses and ports are in
  * network byte order.
  *
  *   flows   HASH     steer_flow_key   -> __u8 (1)   connections xtoe owns

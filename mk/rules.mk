@@ -10,7 +10,7 @@ ARCH_INC := /usr/include/$(shell $(CC) -print-multiarch)
 WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -MMD -MP \
-	   -Iinclude -Ilib -Idatapath -I$(BUILD)/gen -D_GNU_SOURCE
+	   -I. -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all
 LDFLAGS ?=

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "wake.h"
+#include "common/wake.h"
 #include "xs.h"
 
 struct xs_proc xs = { .lock = PTHREAD_MUTEX_INITIALIZER };

@@ -23,7 +23,7 @@
 #include <sys/types.h>
 #include <sys/uio.h>
 
-#include "xtoe_int.h"
+#include "lib/xtoe/xtoe_int.h"
 
 #pragma GCC visibility push(hidden)
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The module chain (bpf/chain.bpf.c, loader/chain.c) through
+ * The module chain (bpf/chain.bpf.c, xdp/chain.c) through
  * BPF_PROG_TEST_RUN: the entry program reserves struct xtoe_meta, modules
  * run in the order the loader wrote, verdicts end the chain, counters count,
  * and changes made while frames run never lose one (no empty slot).
@@ -18,8 +18,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
-#include "../loader/chain.h"
+#include "test/unit/check.h"
+#include "xdp/chain.h"
 
 static struct xchain *chain;
 static struct bpf_object *probe;

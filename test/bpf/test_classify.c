@@ -15,11 +15,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
+#include "test/unit/check.h"
 #include "bpf_test_util.h"
-#include "../loader/chain.h"
-#include "../bpf/classify.h"
-#include "../bpf/steer.h"
+#include "xdp/chain.h"
+#include "bpf/classify.h"
+#include "bpf/steer.h"
 #include "classify.skel.h"
 #include "steer.skel.h"
 

@@ -2,7 +2,7 @@
 /*
  * The firewall module (bpf/firewall.bpf.c) in a chain (entry -> firewall ->
  * probe_sink) through BPF_PROG_TEST_RUN, with rule sets installed by
- * loader/firewall.c. Table rows: {input frame, expected verdict, expected
+ * xdp/firewall.c. Table rows: {input frame, expected verdict, expected
  * output frame (unchanged), expected metadata}. NEXT shows as the sink
  * having seen the frame.
  */
@@ -17,10 +17,10 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
+#include "test/unit/check.h"
 #include "bpf_test_util.h"
-#include "../loader/chain.h"
-#include "../loader/firewall.h"
+#include "xdp/chain.h"
+#include "xdp/firewall.h"
 #include "firewall.skel.h"
 
 static struct xchain *chain;

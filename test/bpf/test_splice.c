@@ -15,11 +15,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
+#include "test/unit/check.h"
 #include "bpf_test_util.h"
-#include "tcp.h"
-#include "../loader/chain.h"
-#include "../bpf/splice.h"
+#include "core/tcp.h"
+#include "xdp/chain.h"
+#include "bpf/splice.h"
 #include "splice.skel.h"
 
 static struct xchain *chain;

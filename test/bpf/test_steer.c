@@ -22,11 +22,11 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
+#include "test/unit/check.h"
 #include "bpf_test_util.h"
-#include "../bpf/steer.h"
+#include "bpf/steer.h"
 #include "steer.skel.h"
-#include "../loader/chain.h"
+#include "xdp/chain.h"
 
 #define OUR   "198.18.0.1"
 #define PEER  "198.18.0.2"

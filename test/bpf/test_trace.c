@@ -12,9 +12,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
-#include "../loader/chain.h"
-#include "../bpf/trace.h"
+#include "test/unit/check.h"
+#include "xdp/chain.h"
+#include "bpf/trace.h"
 #include "trace.skel.h"
 
 #define SNAPLEN 96

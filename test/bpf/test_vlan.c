@@ -15,8 +15,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "check.h"
-#include "../loader/chain.h"
+#include "test/unit/check.h"
+#include "xdp/chain.h"
 #include "vlan_strip.skel.h"
 
 static struct xchain *chain;

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cc.h"
-#include "tcp.h"
+#include "core/cc.h"
+#include "core/tcp.h"
 
 #define RING 4096u
 #define ISS 0xfffff000u /* both sides wrap their sequence space */

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tcp.h"
+#include "core/tcp.h"
 
 static void check_seg(const uint8_t *data, size_t size, const struct tcp_seg *s)
 {

@@ -21,7 +21,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
-#include "../bpf/impair.h"
+#include "test/bpf/impair.h"
 #include "impair.skel.h"
 
 static volatile sig_atomic_t stop;

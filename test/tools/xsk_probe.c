@@ -24,9 +24,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "nl.h"
-#include "steer.h"
-#include "xsk.h"
+#include "daemon/port/nl.h"
+#include "daemon/port/steer.h"
+#include "daemon/port/xsk.h"
 
 static double now(void)
 {

@@ -13,9 +13,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "proto.h"
-#include "shm.h"
-#include "spsc.h"
+#include "common/proto.h"
+#include "common/shm.h"
+#include "common/spsc.h"
 
 #define FAKE_MAX_FLOWS 16
 #define FAKE_MAX_INJECT 16
@@ -59,7 +59,7 @@ struct fake {
 #include <unistd.h>
 #include <arpa/inet.h>
 
-#include "wake.h"
+#include "common/wake.h"
 
 /* Header-only: test binaries are built from one source file each. */
 

@@ -5,7 +5,7 @@
 
 #include <string.h>
 
-#include "tcp.h"
+#include "core/tcp.h"
 
 static const struct tcp_endpoints test_ep_local = {
 	.smac = { 2, 0, 0, 0, 0, 1 }, .dmac = { 2, 0, 0, 0, 0, 2 },

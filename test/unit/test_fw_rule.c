@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-/* Firewall rule text (loader/fw_rule.c): parse, format, files, handles. */
+/* Firewall rule text (xdp/fw_rule.c): parse, format, files, handles. */
 #include <errno.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
 
 #include "check.h"
-#include "../../loader/fw_rule.h"
+#include "xdp/fw_rule.h"
 
 static int line(const char *s, struct fw_rule *r)
 {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-/* xtoe-dump's files and lines (loader/pcapw.c, loader/pktsum.c): pcap and
+/* xtoe-dump's files and lines (tools/xtoe-dump/pcapw.c, tools/xtoe-dump/pktsum.c): pcap and
  * pcapng block layout, the one-line summary, frame keys across VLAN tags. */
 #include <stdint.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "../../loader/pcapw.h"
+#include "tools/xtoe-dump/pcapw.h"
 
 /* Ethernet + IPv4 + TCP SYN 10.0.0.2:40000 -> 10.0.0.1:7000, 60 bytes. */
 static void syn_frame(uint8_t *f)

@@ -8,9 +8,9 @@
 #include <time.h>
 
 #include "check.h"
-#include "flowtab.h"
-#include "spsc.h"
-#include "wake.h"
+#include "daemon/dp/flowtab.h"
+#include "common/spsc.h"
+#include "common/wake.h"
 
 struct q8 {
 	struct spsc_shared *sh;

@@ -18,7 +18,7 @@
 
 #include "check.h"
 #include "fake_daemon.h"
-#include "sockets/xs.h"
+#include "lib/sockets/xs.h"
 
 #define PORT 7000
 

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Congestion control (cc*.c) and its enforcement by the core: RFC 5681
  * NewReno, RFC 9438 CUBIC, RFC 8257 DCTCP, RFC 3168 ECN. */
-#include "cc.h"
+#include "core/cc.h"
 #include "check.h"
 #include "tcp_test_util.h"
 

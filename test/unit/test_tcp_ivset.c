@@ -2,7 +2,7 @@
 /* Sequence interval sets (tcp_ivset.c): sorted, disjoint, merged when they
  * touch, correct across sequence-number wrap (RFC 9293 3.4 arithmetic). */
 #include "check.h"
-#include "tcp.h"
+#include "core/tcp.h"
 
 static void test_ivset_merge_and_order(void)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Connection setup: RFC 9293 3.5/3.10.7, RFC 7323 negotiation, RFC 6528. */
 #include "check.h"
-#include "siphash.h"
+#include "core/siphash.h"
 #include "tcp_test_util.h"
 
 static uint8_t buf[2048];

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "tcp.h"
+#include "core/tcp.h"
 
 #define RING 65536u
 #define FRAME_CAP 2048

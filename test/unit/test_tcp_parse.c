@@ -4,7 +4,7 @@
 #include <arpa/inet.h>
 
 #include "check.h"
-#include "tcp_csum.h"
+#include "core/tcp_csum.h"
 #include "tcp_test_util.h"
 
 static uint8_t buf[2048];

@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "check.h"
-#include "cc.h"
-#include "tcp.h"
+#include "core/cc.h"
+#include "core/tcp.h"
 
 #define FRAME_CAP 1600
 #define MAX_INFLIGHT 8192

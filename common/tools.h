@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Answers of the daemon to the operator tools' XTOE_OP_STATS and
+ * XTOE_OP_CONNS (common/proto.h): a memfd handed over with the response,
+ * holding one struct xtoe_stat_dp, or resp.val struct xtoe_stat_conn rows.
+ */
+#ifndef XTOE_TOOLS_H
+#define XTOE_TOOLS_H
+
+#include <stdint.h>
+
+#include <xtoe/drop.h>
+
+/* The data-path's counters as it last published them (every 1024 rounds
+ * and before it sleeps), and its AF_XDP port's. */
+struct xtoe_stat_dp {
+	uint64_t age_us;   /* since the data-path published them */
+	uint64_t rounds, sleeps, rx_frames, rx_segs, tx_segs, tx_acks, to_cp;
+	uint64_t rx_nometa, rx_vlan;
+	uint64_t drops[XTOE_DROP__COUNT];
+	uint64_t xsk_rx, xsk_tx, xsk_tx_drops, xsk_kicks;
+	uint64_t xsk_rx_dropped, xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty;
+	uint32_t frames_free, frames_total;
+};
+
+/* One connection or listener of the control plane's table. */
+struct xtoe_stat_conn {
+	char state[16];          /* RFC 9293 name, "LISTEN" for listeners */
+	uint32_t laddr, raddr;   /* network order */
+	uint16_t lport, rport;   /* network order */
+	uint32_t recv_q, send_q; /* bytes: unread by the app; not yet acked */
+	uint32_t srtt_us, rttvar_us, retransmits;
+	int32_t pid;             /* the owning application's */
+};
+
+#define XTOE_STAT_CONNS_MAX 65536
+
+#endif /* XTOE_TOOLS_H */

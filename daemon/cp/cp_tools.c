@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's side of the operator tools (xtoectl fw/stats/conns/trace,
+ * xtoe-dump): requests answered from what the control plane already has,
+ * the shared rings of a capture or trace, and the firewall rules of
+ * --fw-file installed at start.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "common/cap.h"
+#include "common/proto.h"
+#include "common/trace.h"
+#include "xdp/fw_ctl.h"
+#include "cp.h"
+
+static void req_fw_file(struct cp *cp, struct xtoe_resp *r)
+{
+	snprintf(r->msg, sizeof(r->msg), "%s", cp->d->cfg.fw_file);
+}
+
+/* true when q was a tools request (r filled in). */
+bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	switch (q->op) {
+	case XTOE_OP_FW_FILE:
+		req_fw_file(cp, r);
+		return true;
+	default:
+		return false;
+	}
+}
+
+/* A tool's shared ring (capture, trace): created at the first use, then
+ * kept (the data-path may still be finishing a round with it when the
+ * tool goes). *mem non-NULL: already there. */
+static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
+{
+	void *p;
+	int fd;
+
+	if (*mem)
+		return 0;
+	fd = memfd_create(name, MFD_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (ftruncate(fd, (off_t)bytes) < 0) {
+		close(fd);
+		return -errno;
+	}
+	p = mmap(NULL, bytes, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	if (p == MAP_FAILED) {
+		close(fd);
+		return -errno;
+	}
+	*mem = p;
+	*mfd = fd;
+	return 0;
+}
+
+static int cap_ring(struct xtoed *d)
+{
+	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
+}
+
+/* The tool's copy of a ring's fd, or -1 with r filled in. */
+static int ring_fd(int fd, struct xtoe_resp *r)
+{
+	int dfd = dup(fd);
+
+	if (dfd < 0) {
+		r->err = (uint32_t)errno;
+		snprintf(r->msg, sizeof(r->msg), "ring: %s", strerror(errno));
+	}
+	return dfd;
+}
+
+static int req_capture(struct cp *cp, const struct app_ctx *c,
+		       const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	struct xtoe_cap_shm *sh;
+	int err, fd;
+
+	if (d->cap_owner) {
+		r->err = EBUSY;
+		snprintf(r->msg, sizeof(r->msg), "another capture is running; "
+			 "stop it first");
+		return -1;
+	}
+	if ((err = cap_ring(d))) {
+		r->err = -err;
+		snprintf(r->msg, sizeof(r->msg), "capture ring: %s", strerror(-err));
+		return -1;
+	}
+	sh = d->cap;
+	atomic_store_explicit(&sh->drops, 0, memory_order_relaxed);
+	atomic_store_explicit(&sh->records, 0, memory_order_relaxed);
+	sh->snaplen = q->a && q->a < XTOE_CAP_SNAP_MAX ? q->a : XTOE_CAP_SNAP_MAX;
+	sh->entries = XTOE_CAP_ENTRIES;
+	sh->esize = sizeof(struct xtoe_cap_rec);
+	spsc_format(&sh->ring);
+	if ((fd = ring_fd(d->cap_fd, r)) < 0)
+		return -1;
+	d->cap_owner = c;
+	atomic_store_explicit(&d->cap_on, true, memory_order_release);
+	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
+	return fd;
+}
+
+/* The trace rings: both formatted; the control plane attaches its own. */
+static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	int err, fd;
+
+	if (d->trace_owner) {
+		r->err = EBUSY;
+		snprintf(r->msg, sizeof(r->msg), "another trace is running; "
+			 "stop it first");
+		return -1;
+	}
+	if ((err = tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
+			     &d->trace_fd))) {
+		r->err = -err;
+		snprintf(r->msg, sizeof(r->msg), "trace ring: %s", strerror(-err));
+		return -1;
+	}
+	memset(d->trace, 0, sizeof(*d->trace));
+	d->trace->entries = XTOE_TRACE_ENTRIES;
+	d->trace->esize = sizeof(struct xtoe_trace_rec);
+	for (int i = 0; i < 2; i++)
+		spsc_format(xtoe_trace_ring(d->trace, i));
+	if ((fd = ring_fd(d->trace_fd, r)) < 0)
+		return -1;
+	spsc_attach(&cp->trace_q, xtoe_trace_ring(d->trace, 1), XTOE_TRACE_ENTRIES,
+		    sizeof(struct xtoe_trace_rec));
+	d->trace_owner = c;
+	atomic_store_explicit(&d->trace_on, true, memory_order_release);
+	cp_log(cp, "trace started");
+	return fd;
+}
+
+/* A memfd holding len bytes from p, read from the start by the tool. */
+static int blob_fd(const void *p, size_t len, struct xtoe_resp *r)
+{
+	int fd = memfd_create("xtoe-tools", MFD_CLOEXEC);
+
+	if (fd >= 0 && (write(fd, p, len) != (ssize_t)len || lseek(fd, 0, SEEK_SET))) {
+		close(fd);
+		fd = -1;
+	}
+	if (fd < 0) {
+		r->err = errno ?: EIO;
+		snprintf(r->msg, sizeof(r->msg), "answer: %s", strerror((int)r->err));
+	}
+	return fd;
+}
+
+/* The data-path's last publication (sequence lock; bounded retries). */
+static int req_stats(struct cp *cp, struct xtoe_resp *r)
+{
+	struct dp_stats_pub *p = &cp->d->spub;
+	struct xtoe_stat_dp s;
+	uint32_t a, b;
+	uint64_t at;
+
+	for (int i = 0; i < 1000; i++) {
+		a = atomic_load_explicit(&p->seq, memory_order_acquire);
+		memcpy(&s, &p->s, sizeof(s));
+		at = p->at_us;
+		atomic_thread_fence(memory_order_acquire);
+		b = atomic_load_explicit(&p->seq, memory_order_relaxed);
+		if (a == b && !(a & 1))
+			break;
+	}
+	if (a != b || (a & 1)) {
+		r->err = EAGAIN;
+		snprintf(r->msg, sizeof(r->msg), "the data-path's counters kept "
+			 "changing; try again");
+		return -1;
+	}
+	s.age_us = at ? now_us() - at : 0;
+	return blob_fd(&s, sizeof(s), r);
+}
+
+static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)
+{
+	const struct xtoe_flow_shm *sh;
+
+	if (!k->ctx || k->ctx->cp_dead || k->slot >= k->ctx->geom.max_flows)
+		return;
+	sh = &k->ctx->slots[k->slot];
+	o->recv_q = atomic_load(&sh->rx_tail) - atomic_load(&sh->rx_head);
+	o->send_q = atomic_load(&sh->tx_tail) - atomic_load(&sh->tx_head);
+}
+
+static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_conn *o)
+{
+	const struct flow_pub *p = &cp->d->pub[k->flow];
+	uint32_t state = k->tcp.state;
+	bool live = k->state == CPC_INSTALLED && atomic_load(&p->gen);
+
+	memset(o, 0, sizeof(*o));
+	if (live) {
+		state = atomic_load(&p->state);
+		o->srtt_us = atomic_load(&p->srtt_us);
+		o->rttvar_us = atomic_load(&p->rttvar_us);
+		o->retransmits = atomic_load(&p->retransmits);
+		conn_queues(k, o);
+	} else if (k->state == CPC_TIME_WAIT) {
+		state = TCP_TIME_WAIT;
+	}
+	snprintf(o->state, sizeof(o->state), "%s", tcp_state_name(state));
+	o->laddr = cp->d->cfg.addr;
+	o->lport = k->key.lport;
+	o->raddr = k->key.raddr;
+	o->rport = k->key.rport;
+	o->pid = k->ctx ? k->ctx->pid : 0;
+}
+
+static int req_conns(struct cp *cp, struct xtoe_resp *r)
+{
+	struct xtoe_stat_conn *rows;
+	uint32_t n = 0;
+	int fd;
+
+	rows = calloc(XTOE_STAT_CONNS_MAX, sizeof(*rows));
+	if (!rows) {
+		r->err = ENOMEM;
+		return -1;
+	}
+	for (struct cp_listener *l = cp->listeners; l && n < XTOE_STAT_CONNS_MAX; l = l->next) {
+		snprintf(rows[n].state, sizeof(rows[n].state), "LISTEN");
+		rows[n].laddr = cp->d->cfg.addr;
+		rows[n].lport = l->port;
+		rows[n++].pid = l->ctx ? l->ctx->pid : 0;
+	}
+	for (struct cp_conn *k = cp->conns; k && n < XTOE_STAT_CONNS_MAX; k = k->next)
+		conn_row(cp, k, &rows[n++]);
+	fd = blob_fd(rows, n * sizeof(*rows), r);
+	r->val = n;
+	free(rows);
+	return fd;
+}
+
+bool cp_tools_fd_op(uint32_t op)
+{
+	return op == XTOE_OP_CAPTURE || op == XTOE_OP_STATS || op == XTOE_OP_CONNS ||
+	       op == XTOE_OP_TRACE;
+}
+
+int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
+			const struct xtoe_req *q, struct xtoe_resp *r)
+{
+	switch (q->op) {
+	case XTOE_OP_CAPTURE:
+		return req_capture(cp, c, q, r);
+	case XTOE_OP_STATS:
+		return req_stats(cp, r);
+	case XTOE_OP_TRACE:
+		return req_trace(cp, c, r);
+	default:
+		return req_conns(cp, r);
+	}
+}
+
+static void trace_gone(struct cp *cp, const struct app_ctx *c)
+{
+	struct xtoed *d = cp->d;
+
+	if (!d->trace_owner || d->trace_owner != c)
+		return;
+	atomic_store_explicit(&d->trace_on, false, memory_order_release);
+	d->trace_owner = NULL;
+	cp_log(cp, "trace stopped: %lu events, %lu dropped",
+	       (unsigned long)(atomic_load(&d->trace->records[0]) +
+			       atomic_load(&d->trace->records[1])),
+	       (unsigned long)(atomic_load(&d->trace->drops[0]) +
+			       atomic_load(&d->trace->drops[1])));
+}
+
+void cp_tools_gone(struct cp *cp, const struct app_ctx *c)
+{
+	struct xtoed *d = cp->d;
+
+	trace_gone(cp, c);
+	if (!d->cap_owner || d->cap_owner != c)
+		return;
+	atomic_store_explicit(&d->cap_on, false, memory_order_release);
+	d->cap_owner = NULL;
+	cp_log(cp, "capture stopped: %lu records, %lu dropped",
+	       (unsigned long)atomic_load(&d->cap->records),
+	       (unsigned long)atomic_load(&d->cap->drops));
+}
+
+int cp_tools_fw_restore(struct xtoed *d)
+{
+	const char *path = d->cfg.fw_file;
+	struct fw_rule *rules;
+	char msg[256] = "";
+	struct xchain *ch;
+	struct fwc f;
+	int n, err;
+
+	if (!path[0])
+		return 0;
+	rules = calloc(FW_MAX_RULES, sizeof(*rules));
+	if (!rules)
+		return -ENOMEM;
+	n = fw_file_load(path, rules, FW_MAX_RULES, msg, sizeof(msg));
+	err = n < 0 ? n : 0;
+	if (err)
+		fprintf(stderr, "xtoed: %s\n", msg);
+	if (n > 0 && !(err = xchain_open(&ch, steer_pin_dir(d->steer)))) {
+		err = fwc_open(&f, ch, NULL) ?: fwc_apply(&f, rules, n);
+		fwc_close(&f);
+		xchain_close(ch);
+	}
+	if (err)
+		fprintf(stderr, "xtoed: the firewall rules of %s were not installed; "
+			"fix the file or start with --fw-file none\n", path);
+	else if (n > 0 && d->cfg.verbose)
+		fprintf(stderr, "xtoed: %d firewall rules from %s\n", n, path);
+	free(rules);
+	return err;
+}

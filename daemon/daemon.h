@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xtoed internals shared by the data-path thread (dp_*.c) and the control
+ * plane (cp_*.c). The two communicate only through two SPSC queues:
+ *
+ *   cp -> dp  struct dp_cmd   install a flow, send a frame, re-inject a frame,
+ *                             retransmit, add/remove an application context
+ *   dp -> cp  struct cp_note  segments the data-path does not handle (SYN,
+ *                             RST and anything without a flow), flows that
+ *                             finished, application closes it cannot place
+ *
+ * Ownership: the data-path is the only writer of a flow's TCP state once it
+ * is installed; the control plane owns handshakes, TIME-WAIT, slots, flow
+ * indices, timers and everything an application asks over its unix socket.
+ */
+#ifndef XTOE_DAEMON_H
+#define XTOE_DAEMON_H
+
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <time.h>
+
+#include "common/shm.h"
+#include "common/tools.h"
+#include "common/spsc.h"
+#include "daemon/port/steer.h"
+#include "cmod.h"
+#include "core/tcp.h"
+#include "daemon/port/xsk.h"
+
+#define XTOE_FRAME_MAX 2048
+
+struct xtoed_cfg {
+	const char *ifname;
+	uint32_t addr;       /* network order */
+	uint8_t prefix;
+	const char *sock_path;
+	enum steer_xdp_mode xdp_mode;
+	bool busy_poll;      /* never sleep */
+	uint32_t spin_us;    /* poll this long with no work before sleeping */
+	uint32_t ack_delay_us; /* hold a pure ACK this long for data to carry it */
+	uint32_t rx_size, tx_size; /* per-flow rings */
+	uint32_t max_flows;  /* in the daemon */
+	uint32_t ctx_flows;  /* per application context */
+	uint16_t mss;
+	uint32_t queue;
+	uint32_t time_wait_ms;
+	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
+	bool verbose;
+	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
+	int ncmodules;
+	char fw_file[100];   /* --fw-file; "" when rules are not kept */
+	bool fw_file_set;
+};
+
+static inline uint64_t now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* CLOCK_MONOTONIC in ns, like bpf_ktime_get_ns(): tools' record stamps. */
+static inline uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* An application context as both threads see it. Created and freed by the
+ * control plane; the data-path uses it between DP_CMD_CTX_ADD and its
+ * CP_NOTE_CTX_RELEASED. */
+struct app_ctx {
+	uint32_t id;
+	int memfd, app_efd;
+	uint8_t *base;
+	struct xtoe_shm_hdr geom;     /* trusted copy of the header */
+	struct xtoe_shm_hdr *hdr;     /* shared, app-writable */
+	struct xtoe_flow_shm *slots;  /* shared */
+	/* data-path side */
+	struct spsc dp2app, app2dp;
+	uint32_t *slot_flow;          /* slot -> dp flow index + 1 (0: none) */
+	uint32_t dp_live_flows;
+	bool dp_dead;                 /* the application went away */
+	bool dp_wake;                 /* events pushed this round */
+	struct app_ctx *dp_next;      /* data-path's context list */
+	/* control-plane side */
+	struct spsc cp2app;
+	int sock;                     /* unix connection */
+	pid_t pid;
+	uint32_t *slot_state;         /* enum cp_slot_state per slot */
+	uint32_t *slot_gen;           /* trusted generation per slot */
+	uint32_t slots_used;
+	bool cp_dead;
+	bool dp_released;
+	struct app_ctx *cp_next;
+};
+
+enum dp_cmd_type {
+	DP_CMD_CTX_ADD = 1,  /* ctx */
+	DP_CMD_CTX_DEAD,     /* ctx: abort flows not closing; release when empty */
+	DP_CMD_INSTALL,      /* flow idx, ctx, slot, gen, conn */
+	DP_CMD_TX_FRAME,     /* frame to transmit as is */
+	DP_CMD_REINJECT,     /* frame to process as if just received */
+	DP_CMD_RETX,         /* flow idx, gen: retransmission timeout */
+	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
+	DP_CMD_STOP,         /* leave the loop */
+	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
+	DP_CMD_TLP,          /* flow idx, gen: loss probe, resend at snd_una */
+	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
+};
+
+/* DP_CMD_SPLICE asks the data-path to hand two quiescent flows over to the
+ * splice module; CP_NOTE_SPLICED answers with their final state, or why
+ * not (enum dp_splice_why, the flow it is about and its byte count). */
+struct dp_splice_req {
+	uint32_t id;
+	uint32_t flow[2], gen[2];
+};
+
+enum dp_splice_why {
+	DPS_OK,
+	DPS_GONE,        /* not installed (closed, or a stale handle) */
+	DPS_STATE,       /* not ESTABLISHED: a FIN went one way already */
+	DPS_RX_UNREAD,   /* received bytes the application did not read */
+	DPS_RX_OOO,      /* out-of-order bytes held */
+	DPS_TX_UNACKED,  /* bytes queued or in flight */
+};
+
+struct dp_splice_rep {
+	uint32_t id;
+	uint8_t why, which;  /* enum dp_splice_why, 0/1 */
+	uint32_t bytes;
+	struct tcp_conn conn[2];
+};
+
+#define DP_INSTALL_ACK 1u /* send an ACK right away */
+
+struct dp_cmd {
+	uint32_t type;
+	uint32_t flow;       /* dp flow index */
+	uint32_t slot, gen;
+	int32_t err;
+	uint32_t len;        /* frame bytes */
+	uint32_t flags;      /* DP_INSTALL_* */
+	struct app_ctx *ctx;
+	union {
+		struct tcp_conn conn;
+		uint8_t frame[XTOE_FRAME_MAX];
+		struct dp_splice_req splice;
+	};
+};
+
+enum cp_note_type {
+	CP_NOTE_FRAME = 1,   /* segment for the control plane */
+	CP_NOTE_FLOW_DONE,   /* flow left the data-path's table (conn: final
+				state; TIME-WAIT when the state says so) */
+	CP_NOTE_FLOW_FREE,   /* application closed a finished flow: free it */
+	CP_NOTE_APP_CLOSE,   /* close/abort bump for a slot not installed */
+	CP_NOTE_CTX_RELEASED,/* data-path no longer uses ctx */
+	CP_NOTE_SPLICED,     /* answer to DP_CMD_SPLICE (splice) */
+};
+
+struct cp_note {
+	uint32_t type;
+	uint32_t flow;
+	uint32_t slot, gen;
+	uint32_t len;
+	uint32_t bump;       /* with APP_CLOSE: the bump type */
+	struct app_ctx *ctx;
+	union {
+		struct tcp_conn conn;
+		uint8_t frame[XTOE_FRAME_MAX];
+		struct dp_splice_rep splice;
+	};
+};
+
+/* Values the data-path publishes per flow for the control plane's timers. */
+struct flow_pub {
+	_Atomic uint32_t gen;        /* 0: not installed */
+	_Atomic uint32_t snd_una, snd_nxt;
+	_Atomic uint32_t srtt_us, rttvar_us;
+	_Atomic uint32_t state;
+	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
+	_Atomic uint32_t retransmits; /* for xtoectl conns */
+};
+
+/* The data-path's counters for the tools: written by the data-path under
+ * a sequence lock (odd while writing; dp_pub.c), read by the control plane
+ * (cp_tools.c), which retries while it changes. */
+struct dp_stats_pub {
+	_Atomic uint32_t seq;
+	uint64_t at_us;              /* when published */
+	struct xtoe_stat_dp s;
+};
+
+struct dp;
+struct cp;
+
+/* The daemon: configuration, the interface, and the two threads' links. */
+struct xtoed {
+	struct xtoed_cfg cfg;
+	int ifindex;
+	uint8_t mac[6];
+	struct steer *steer;
+	struct xsk_port *xsk;
+	struct spsc cp2dp, dp2cp;
+	int dp_efd;                  /* wakes the data-path */
+	int cp_efd;                  /* wakes the control plane */
+	_Atomic uint32_t dp_sleeping, cp_sleeping;
+	struct flow_pub *pub;        /* [max_flows] */
+	struct dp *dp;
+	struct cp *cp;
+	struct cmods cmods;          /* C modules; fixed while the threads run */
+	/* tx capture for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
+	struct xtoe_cap_shm *cap;    /* NULL until the first capture; then
+					kept mapped until the daemon exits */
+	int cap_fd;
+	_Atomic bool cap_on;
+	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
+	 * cp_trace.c write); like the capture ring, kept once created */
+	struct xtoe_trace_shm *trace;
+	int trace_fd;
+	_Atomic bool trace_on;
+	const struct app_ctx *trace_owner; /* control plane: the tool's */
+	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
+	_Atomic bool stop;
+};
+
+/* data-path (dp.c) */
+int dp_create(struct xtoed *d);
+void dp_destroy(struct xtoed *d);
+void *dp_thread(void *arg);
+void dp_print_stats(const struct xtoed *d, FILE *out);
+struct dp_cmd *dp_cmd_reserve(struct xtoed *d);  /* control plane side */
+void dp_cmd_commit(struct xtoed *d);
+
+/* control plane (cp.c) */
+int cp_create(struct xtoed *d);
+void cp_destroy(struct xtoed *d);
+int cp_run(struct xtoed *d); /* until SIGINT/SIGTERM */
+/* Install the rules of --fw-file (cp_tools.c); a bad file stops the start. */
+int cp_tools_fw_restore(struct xtoed *d);
+
+#endif /* XTOE_DAEMON_H */

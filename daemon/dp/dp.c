@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* The data-path thread: its loop, idling, and its links to the control plane. */
+#include <errno.h>
+#include <poll.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/wake.h"
+#include "dp.h"
+
+int dp_create(struct xtoed *d)
+{
+	struct dp *dp = calloc(1, sizeof(*dp));
+	uint32_t n = d->cfg.max_flows;
+
+	if (!dp)
+		return -ENOMEM;
+	dp->d = d;
+	dp->flows = calloc(n, sizeof(*dp->flows));
+	dp->work = calloc(n, sizeof(*dp->work));
+	dp->delayed = calloc(n, sizeof(*dp->delayed));
+	if (!dp->flows || !dp->work || !dp->delayed || flowtab_init(&dp->tab, n)) {
+		free(dp->flows);
+		free(dp->work);
+		free(dp->delayed);
+		free(dp);
+		fprintf(stderr, "xtoed: cannot allocate the flow table for %u flows; "
+			"lower --max-flows\n", n);
+		return -ENOMEM;
+	}
+	d->dp = dp;
+	return 0;
+}
+
+void dp_destroy(struct xtoed *d)
+{
+	struct dp *dp = d->dp;
+
+	if (!dp)
+		return;
+	flowtab_free(&dp->tab);
+	free(dp->flows);
+	free(dp->work);
+	free(dp->delayed);
+	free(dp);
+	d->dp = NULL;
+}
+
+/* Control-plane side of the command queue. */
+struct dp_cmd *dp_cmd_reserve(struct xtoed *d)
+{
+	return spsc_reserve(&d->cp2dp);
+}
+
+void dp_cmd_commit(struct xtoed *d)
+{
+	spsc_commit(&d->cp2dp);
+	wake_sleeper(&d->dp_sleeping, d->dp_efd);
+}
+
+/*
+ * Notes to the control plane. When its queue is full, notes wait in a
+ * private overflow list (rare; the control plane drains continuously), so
+ * the data-path never blocks and the control plane may always wait on it.
+ */
+struct dp_note_overflow {
+	struct dp_note_overflow *next;
+	struct cp_note note;
+};
+
+struct cp_note *dp_note_reserve(struct dp *dp)
+{
+	struct cp_note *n = NULL;
+
+	if (!dp->overflow)
+		n = spsc_reserve(&dp->d->dp2cp);
+	if (!n) {
+		dp->spare = calloc(1, sizeof(*dp->spare));
+		if (!dp->spare)
+			abort(); /* out of memory while the control plane is stuck */
+		n = &dp->spare->note;
+	}
+	memset(n, 0, offsetof(struct cp_note, conn));
+	return n;
+}
+
+void dp_note_commit(struct dp *dp)
+{
+	if (dp->spare) {
+		struct dp_note_overflow **pp = &dp->overflow;
+
+		while (*pp)
+			pp = &(*pp)->next;
+		*pp = dp->spare;
+		dp->spare = NULL;
+	} else {
+		spsc_commit(&dp->d->dp2cp);
+	}
+	dp->cp_wake = true;
+}
+
+static void dp_flush_overflow(struct dp *dp)
+{
+	struct cp_note *n;
+
+	while (dp->overflow && (n = spsc_reserve(&dp->d->dp2cp))) {
+		struct dp_note_overflow *o = dp->overflow;
+
+		memcpy(n, &o->note, sizeof(*n));
+		spsc_commit(&dp->d->dp2cp);
+		dp->overflow = o->next;
+		free(o);
+		dp->cp_wake = true;
+	}
+}
+
+static bool dp_queues_empty(struct dp *dp)
+{
+	if (!spsc_empty(&dp->d->cp2dp))
+		return false;
+	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
+		if (!c->dp_dead && !spsc_empty(&c->app2dp))
+			return false;
+	return true;
+}
+
+static void dp_set_sleeping(struct dp *dp, bool on)
+{
+	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next) {
+		if (on)
+			wake_announce_sleep(&c->hdr->dp_sleeping);
+		else
+			wake_cancel_sleep(&c->hdr->dp_sleeping);
+	}
+	if (on)
+		wake_announce_sleep(&dp->d->dp_sleeping);
+	else
+		wake_cancel_sleep(&dp->d->dp_sleeping);
+}
+
+/* How long the loop may block: until the earliest deferred ACK, 1 ms while
+ * the kernel still owes tx completions, else 1 s (a safety net only). */
+static struct timespec dp_sleep_time(struct dp *dp)
+{
+	uint64_t us = 1000000;
+
+	if (xsk_port_tx_pending(dp->d->xsk))
+		us = 1000;
+	if (dp->next_ack_due)
+		us = dp->next_ack_due > dp->now ? dp->next_ack_due - dp->now : 0;
+	return (struct timespec){ .tv_sec = (time_t)(us / 1000000),
+				  .tv_nsec = (long)(us % 1000000) * 1000 };
+}
+
+/* Announce the intent to sleep, re-check every queue, then block on the
+ * AF_XDP socket and the wake-up eventfd. */
+static void dp_sleep(struct dp *dp)
+{
+	struct pollfd pfd[2] = {
+		{ .fd = xsk_port_fd(dp->d->xsk), .events = POLLIN },
+		{ .fd = dp->d->dp_efd, .events = POLLIN },
+	};
+	struct timespec ts = dp_sleep_time(dp);
+
+	dp_set_sleeping(dp, true);
+	if (dp_queues_empty(dp)) {
+		dp->st.sleeps++;
+		ppoll(pfd, 2, &ts, NULL);
+	}
+	dp_set_sleeping(dp, false);
+	wake_drain(dp->d->dp_efd);
+}
+
+static uint32_t dp_round(struct dp *dp)
+{
+	uint32_t work;
+
+	dp->now = now_us();
+	dp_cap_round(dp);
+	dp_trace_round(dp);
+	work = dp_poll_cmds(dp);
+	work += dp_poll_rx(dp);
+	work += dp_poll_apps(dp);
+	dp_delayed_acks(dp);
+	work += dp->nwork;
+	dp_service(dp);
+	xsk_port_tx_flush(dp->d->xsk);
+	dp_wake_apps(dp);
+	dp_reap_ctxs(dp);
+	dp_flush_overflow(dp);
+	if (dp->cp_wake) {
+		dp->cp_wake = false;
+		wake_sleeper(&dp->d->cp_sleeping, dp->d->cp_efd);
+	}
+	if ((dp->st.rounds++ & 1023) == 0)
+		dp_stats_publish(dp);
+	return work;
+}
+
+void *dp_thread(void *arg)
+{
+	struct xtoed *d = arg;
+	struct dp *dp = d->dp;
+	uint64_t idle_since = now_us();
+
+	dp->running = true;
+	while (dp->running) {
+		if (dp_round(dp) || dp->nwork) {
+			idle_since = dp->now;
+			continue;
+		}
+		if (d->cfg.busy_poll || dp->now - idle_since < d->cfg.spin_us) {
+			/* idle rounds give the core to runnable threads (the
+			 * application, its peer): cores are scarce */
+			sched_yield();
+			continue;
+		}
+		dp_stats_publish(dp);
+		dp_sleep(dp);
+		idle_since = now_us();
+	}
+	return NULL;
+}
+
+/* Print the data-path's counters (after the thread stopped). */
+void dp_print_stats(const struct xtoed *d, FILE *out)
+{
+	const struct dp_stats *st = &d->dp->st;
+	struct xsk_port_stats xs;
+
+	fprintf(out, "data-path: rounds %lu sleeps %lu rx_frames %lu rx_segs %lu "
+		"tx_segs %lu tx_acks %lu to_cp %lu\n",
+		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
+		st->tx_acks, st->to_cp);
+	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
+		st->rx_nometa, st->rx_vlan);
+	for (int r = 1; r < XTOE_DROP__COUNT; r++)
+		if (st->drops[r])
+			fprintf(out, "  drop %-18s %lu (%s)\n", xtoe_drop_name(r),
+				st->drops[r], xtoe_drop_text(r));
+	xsk_port_stats(d->xsk, &xs);
+	fprintf(out, "af_xdp: rx %lu tx %lu tx_drops %lu kicks %lu kernel: rx_dropped %lu "
+		"rx_invalid %lu rx_ring_full %lu fill_empty %lu frames free %u/%u\n",
+		xs.rx_frames, xs.tx_frames, xs.tx_drops, xs.tx_kicks, xs.rx_dropped,
+		xs.rx_invalid, xs.rx_ring_full, xs.fill_empty, xs.frames_free, xs.frames_total);
+}

@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Data-path internals (dp_*.c). One data-path thread runs, in a loop:
+ *   commands from the control plane -> received frames -> application bumps
+ *   -> service of every flow touched this round (segments out, ACKs, events)
+ *   -> tx flush -> wake sleeping applications -> sleep when idle.
+ */
+#ifndef XTOE_DP_H
+#define XTOE_DP_H
+
+#include "daemon/daemon.h"
+#include "flowtab.h"
+#include "common/cap.h"
+#include "common/trace.h"
+
+#define DP_RX_BATCH 64
+#define DP_BUMP_BATCH 256
+#define DP_SEGS_PER_FLOW 32 /* per round, so one flow cannot starve others */
+
+/* What xtoectl trace last reported of a flow (dp_trace.c). */
+struct dp_trace_snap {
+	uint8_t state;
+	bool rtx_una;
+	uint32_t cwnd, ssthresh, rtt_samples, recover;
+};
+
+enum dp_ev_bits { DP_EV_RX = 1, DP_EV_TX = 2, DP_EV_STATUS = 4 };
+
+struct dp_flow {
+	struct tcp_conn tcp;
+	struct app_ctx *ctx;
+	uint32_t slot, gen;
+	uint8_t ev;          /* DP_EV_* not yet delivered */
+	bool in_use;
+	bool in_table;       /* reachable by 4-tuple */
+	bool done;           /* left the table; waits for the app's close */
+	bool close_req;      /* the application closed its handle */
+	bool ack_pending;
+	bool queued;         /* on the work list */
+	bool want_output;
+	bool delayed;          /* on the delayed-ACK list */
+	uint32_t acked;        /* ack number of the last segment sent */
+	uint64_t ack_due;      /* deferred ACK deadline (0: none) */
+	struct dp_trace_snap tr;
+};
+
+struct dp_note_overflow;
+
+struct dp_stats {
+	uint64_t rx_frames, rx_segs, tx_segs, tx_acks, to_cp, rounds, sleeps;
+	uint64_t rx_nometa, rx_vlan; /* module chain metadata (dp_rx_meta) */
+	uint64_t drops[XTOE_DROP__COUNT];
+};
+
+struct dp {
+	struct xtoed *d;
+	struct dp_flow *flows;
+	struct flowtab tab;
+	uint32_t *work;             /* flow indices to service */
+	uint32_t nwork;
+	uint32_t *delayed;          /* flows whose only duty is a deferred ACK */
+	uint32_t ndelayed;
+	uint64_t next_ack_due;      /* earliest deadline on that list (0: none) */
+	struct app_ctx *ctxs;
+	uint64_t now;
+	bool running;
+	bool cp_wake;   /* notes pushed this round */
+	struct dp_note_overflow *overflow, *spare;
+	struct dp_stats st;
+	/* tx capture (dp_cap.c) */
+	bool cap_active;            /* xtoed.cap_on as of this round */
+	struct spsc cap_q;
+	/* TCP events for xtoectl trace (dp_trace.c) */
+	bool trace_active;          /* xtoed.trace_on as of this round */
+	struct spsc trace_q;
+};
+
+/* dp_rx.c */
+uint32_t dp_poll_rx(struct dp *dp);
+/* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
+/* dp_out.c */
+void dp_queue(struct dp *dp, uint32_t idx);
+void dp_service(struct dp *dp);
+void dp_delayed_acks(struct dp *dp);
+void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
+void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_send_probe(struct dp *dp, struct dp_flow *f);
+void dp_flow_ack(struct dp *dp, struct dp_flow *f);
+void dp_flow_finish(struct dp *dp, struct dp_flow *f);
+void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
+/* dp_app.c */
+uint32_t dp_poll_apps(struct dp *dp);
+void dp_wake_apps(struct dp *dp);
+void dp_reap_ctxs(struct dp *dp);
+/* dp_splice.c */
+void dp_splice(struct dp *dp, const struct dp_splice_req *q);
+/* dp_cap.c: tx capture for xtoe-dump */
+void dp_cap_round(struct dp *dp);
+void dp_cap_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
+static inline void dp_cap_tx(struct dp *dp, const uint8_t *frame, uint32_t len)
+{
+	if (dp->cap_active)
+		dp_cap_frame(dp, frame, len);
+}
+/* dp_trace.c: TCP events for xtoectl trace. dp_trace_flow reports what
+ * changed since the flow's snapshot; retx: the kind a go-back seen now is
+ * (0: a command's, reported by the control plane). */
+void dp_trace_round(struct dp *dp);
+void dp_trace_sync(struct dp_flow *f);
+void dp_trace_flow(struct dp *dp, struct dp_flow *f, uint8_t retx);
+void dp_trace_drop(struct dp *dp, const struct dp_flow *f, uint32_t seq,
+		   enum xtoe_drop_reason why);
+static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
+				  uint32_t seq, enum xtoe_drop_reason why)
+{
+	if (!dp->trace_active)
+		return;
+	if (why != XTOE_DROP_NONE)
+		dp_trace_drop(dp, f, seq, why);
+	dp_trace_flow(dp, f, XTOE_RETX_FAST);
+}
+/* dp_pub.c: counters for the tools */
+void dp_stats_publish(struct dp *dp);
+/* dp.c */
+struct cp_note *dp_note_reserve(struct dp *dp);
+void dp_note_commit(struct dp *dp);
+uint32_t dp_poll_cmds(struct dp *dp);
+
+static inline uint32_t dp_flow_idx(const struct dp *dp, const struct dp_flow *f)
+{
+	return (uint32_t)(f - dp->flows);
+}
+
+#endif /* XTOE_DP_H */

@@ -1,0 +1,284 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Data-path side of applications and of the control plane: bumps from the
+ * applications' queues, commands from the control plane, wake-ups.
+ */
+#include <errno.h>
+#include <string.h>
+
+#include "common/wake.h"
+#include "dp.h"
+
+static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t slot)
+{
+	uint32_t fi = c->slot_flow[slot];
+
+	if (!fi) {
+		/* The install may still sit in the command queue: the
+		 * application only learns a slot after it was queued. */
+		dp_poll_cmds(dp);
+		fi = c->slot_flow[slot];
+	}
+	return fi ? &dp->flows[fi - 1] : NULL;
+}
+
+static void dp_close_unknown(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+{
+	struct cp_note *n;
+
+	if (b->type != XTOE_BUMP_CLOSE && b->type != XTOE_BUMP_ABORT)
+		return;
+	n = dp_note_reserve(dp);
+	n->type = CP_NOTE_APP_CLOSE;
+	n->ctx = c;
+	n->slot = b->flow;
+	n->gen = b->gen;
+	n->bump = b->type;
+	dp_note_commit(dp);
+}
+
+static void dp_flow_shutdown(struct dp_flow *f)
+{
+	if (!f->in_table || f->tcp.fin_queued)
+		return;
+	tcp_app_shutdown(&f->tcp);
+	f->want_output = true;
+	dp_status_set(f, XTOE_FS_TX_FIN, 0);
+}
+
+static void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err)
+{
+	if (!f->in_table)
+		return;
+	dp_send_rst(dp, f);
+	dp_status_set(f, XTOE_FS_RESET, err);
+	dp_flow_finish(dp, f);
+}
+
+static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+{
+	struct dp_flow *f;
+
+	if (b->flow >= c->geom.max_flows)
+		return;
+	f = dp_slot_flow(dp, c, b->flow);
+	if (!f || f->gen != b->gen) {
+		dp_close_unknown(dp, c, b);
+		return;
+	}
+	switch (b->type) {
+	case XTOE_BUMP_TX:
+		f->want_output = true;
+		break;
+	case XTOE_BUMP_RX:
+		if (f->in_table && tcp_window_update_due(&f->tcp))
+			f->ack_pending = true;
+		break;
+	case XTOE_BUMP_CLOSE:
+		f->close_req = true;
+		/* fall through */
+	case XTOE_BUMP_SHUTWR:
+		dp_flow_shutdown(f);
+		break;
+	case XTOE_BUMP_ABORT:
+		f->close_req = true;
+		dp_flow_abort(dp, f, ECONNABORTED);
+		break;
+	default:
+		return;
+	}
+	dp_queue(dp, dp_flow_idx(dp, f));
+}
+
+static uint32_t dp_poll_app(struct dp *dp, struct app_ctx *c)
+{
+	struct xtoe_bump *b;
+	uint32_t n = 0;
+
+	while (n < DP_BUMP_BATCH && (b = spsc_peek(&c->app2dp))) {
+		struct xtoe_bump copy = *b; /* the app may rewrite it */
+
+		spsc_release(&c->app2dp);
+		dp_bump(dp, c, &copy);
+		n++;
+	}
+	return n;
+}
+
+uint32_t dp_poll_apps(struct dp *dp)
+{
+	uint32_t n = 0;
+
+	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
+		if (!c->dp_dead)
+			n += dp_poll_app(dp, c);
+	return n;
+}
+
+void dp_wake_apps(struct dp *dp)
+{
+	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next) {
+		if (!c->dp_wake)
+			continue;
+		c->dp_wake = false;
+		wake_sleeper(&c->hdr->app_sleeping, c->app_efd);
+	}
+}
+
+/* Contexts whose application died and whose flows are all gone are handed
+ * back to the control plane. */
+void dp_reap_ctxs(struct dp *dp)
+{
+	struct app_ctx **pp = &dp->ctxs;
+
+	while (*pp) {
+		struct app_ctx *c = *pp;
+		struct cp_note *n;
+
+		if (!c->dp_dead || c->dp_live_flows) {
+			pp = &c->dp_next;
+			continue;
+		}
+		*pp = c->dp_next;
+		n = dp_note_reserve(dp);
+		n->type = CP_NOTE_CTX_RELEASED;
+		n->ctx = c;
+		dp_note_commit(dp);
+	}
+}
+
+static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
+{
+	/* Requests the application queued before it went away come first:
+	 * a close there is an orderly close, not an abort. */
+	while (dp_poll_app(dp, c))
+		;
+	c->dp_dead = true;
+	for (uint32_t s = 0; s < c->geom.max_flows; s++) {
+		struct dp_flow *f;
+
+		if (!c->slot_flow[s])
+			continue;
+		f = &dp->flows[c->slot_flow[s] - 1];
+		if (!f->close_req) {
+			f->close_req = true;
+			dp_flow_abort(dp, f, ECONNABORTED);
+		}
+		dp_queue(dp, dp_flow_idx(dp, f));
+	}
+}
+
+static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
+{
+	struct dp_flow *f = &dp->flows[cmd->flow];
+	struct app_ctx *c = cmd->ctx;
+	const struct xtoe_shm_hdr *g = &c->geom;
+	struct flow_key k;
+
+	memset(f, 0, sizeof(*f));
+	f->tcp = cmd->conn;
+	tcp_conn_attach(&f->tcp, &c->slots[cmd->slot],
+			c->base + xtoe_shm_rx_off(g, cmd->slot), g->rx_size,
+			c->base + xtoe_shm_tx_off(g, cmd->slot), g->tx_size);
+	f->ctx = c;
+	f->slot = cmd->slot;
+	f->gen = cmd->gen;
+	f->in_use = f->in_table = true;
+	f->want_output = true;
+	f->ack_pending = cmd->flags & DP_INSTALL_ACK;
+	f->acked = f->tcp.rcv_nxt;
+	dp_trace_sync(f);
+	k.raddr = f->tcp.ep.daddr;
+	k.rport = f->tcp.ep.dport;
+	k.lport = f->tcp.ep.sport;
+	flowtab_insert(&dp->tab, cmd->flow, &k);
+	c->slot_flow[cmd->slot] = cmd->flow + 1;
+	c->dp_live_flows++;
+	atomic_store_explicit(&dp->d->pub[cmd->flow].gen, cmd->gen, memory_order_relaxed);
+	if (c->dp_dead) {
+		f->close_req = true;
+		dp_flow_abort(dp, f, ECONNABORTED);
+	}
+	dp_queue(dp, cmd->flow);
+}
+
+static struct dp_flow *dp_cmd_flow(struct dp *dp, const struct dp_cmd *cmd)
+{
+	struct dp_flow *f;
+
+	if (cmd->flow >= dp->d->cfg.max_flows)
+		return NULL;
+	f = &dp->flows[cmd->flow];
+	return f->in_use && f->in_table && f->gen == cmd->gen ? f : NULL;
+}
+
+static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
+{
+	struct dp_flow *f;
+
+	switch (cmd->type) {
+	case DP_CMD_CTX_ADD:
+		cmd->ctx->dp_next = dp->ctxs;
+		dp->ctxs = cmd->ctx;
+		break;
+	case DP_CMD_CTX_DEAD:
+		dp_ctx_dead(dp, cmd->ctx);
+		break;
+	case DP_CMD_INSTALL:
+		dp_install(dp, cmd);
+		break;
+	case DP_CMD_TX_FRAME:
+		dp_send_frame(dp, cmd->frame, cmd->len);
+		break;
+	case DP_CMD_REINJECT:
+		dp_rx_frame(dp, cmd->frame, cmd->len, -1); /* tag still in it */
+		break;
+	case DP_CMD_RETX:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			tcp_go_back_n(&f->tcp, dp->now);
+			if (dp->trace_active)
+				dp_trace_flow(dp, f, 0);
+			f->want_output = true;
+			dp_queue(dp, cmd->flow);
+		}
+		break;
+	case DP_CMD_TLP:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			tcp_loss_probe(&f->tcp);
+			f->want_output = true;
+			dp_queue(dp, cmd->flow);
+		}
+		break;
+	case DP_CMD_PROBE:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			dp_send_probe(dp, f);
+			dp_queue(dp, cmd->flow);
+		}
+		break;
+	case DP_CMD_ABORT:
+		if ((f = dp_cmd_flow(dp, cmd))) {
+			dp_flow_abort(dp, f, cmd->err);
+			dp_queue(dp, cmd->flow);
+		}
+		break;
+	case DP_CMD_STOP:
+		dp->running = false;
+		break;
+	case DP_CMD_SPLICE:
+		dp_splice(dp, &cmd->splice);
+		break;
+	}
+}
+
+uint32_t dp_poll_cmds(struct dp *dp)
+{
+	struct dp_cmd *cmd;
+	uint32_t n = 0;
+
+	while ((cmd = spsc_peek(&dp->d->cp2dp))) {
+		dp_cmd(dp, cmd);
+		spsc_release(&dp->d->cp2dp);
+		n++;
+	}
+	return n;
+}

@@ -1,0 +1,363 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * xtoed: the xtoe daemon for one interface. Parses options, sets up the
+ * XDP steering program, the AF_XDP port and the two threads, and tears it
+ * all down on SIGINT/SIGTERM.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/proto.h"
+#include "core/cc.h"
+#include "daemon.h"
+#include "daemon/port/nl.h"
+
+#define Q_CMD_ENTRIES 1024
+#define Q_NOTE_ENTRIES 2048
+
+static const char usage_text[] =
+	"Usage: xtoed --iface IF --addr A.B.C.D/NN [options]\n"
+	"\n"
+	"Serve TCP for the address A.B.C.D on interface IF over AF_XDP. Traffic\n"
+	"xtoe does not own (other ports, ARP, ICMP) stays with the kernel.\n"
+	"\n"
+	"  -i, --iface IF        interface to serve (required)\n"
+	"  -a, --addr A/NN       IPv4 address and prefix of IF served by xtoe (required)\n"
+	"  -s, --sock PATH       application socket (default /run/xtoe/IF.sock)\n"
+	"  -m, --xdp-mode MODE   native (default), skb, or hw (offload, nfp only)\n"
+	"  -b, --busy-poll       never sleep: dedicate a core to the data-path\n"
+	"      --spin-us N       poll N us with no work before sleeping (default 50)\n"
+	"      --ack-delay-us N  hold a pure ACK up to N us for reply data (default 100)\n"
+	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
+	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
+	"      --max-flows N     connections in the daemon (default 65536)\n"
+	"      --ctx-flows N     connections per application (default 4096)\n"
+	"      --mss N           largest segment payload we accept (default 1448)\n"
+	"      --queue N         interface queue to bind (default 0)\n"
+	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
+	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
+	"      --fw-file PATH    firewall rules kept here and installed at start\n"
+	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
+	"      --cc NAME         congestion control: newreno, cubic (default) or\n"
+	"                        dctcp (which also negotiates ECN)\n"
+	"  -v, --verbose         log connections and library messages\n"
+	"  -h, --help            this text\n";
+
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
+       OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
+
+static const struct option long_opts[] = {
+	{ "iface", required_argument, NULL, 'i' },
+	{ "cmodule", required_argument, NULL, OPT_CMOD },
+	{ "fw-file", required_argument, NULL, OPT_FWFILE },
+	{ "addr", required_argument, NULL, 'a' },
+	{ "sock", required_argument, NULL, 's' },
+	{ "xdp-mode", required_argument, NULL, 'm' },
+	{ "busy-poll", no_argument, NULL, 'b' },
+	{ "spin-us", required_argument, NULL, OPT_SPIN },
+	{ "ack-delay-us", required_argument, NULL, OPT_ACKDELAY },
+	{ "rx-buf", required_argument, NULL, OPT_RXBUF },
+	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
+	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
+	{ "ctx-flows", required_argument, NULL, OPT_CTXFLOWS },
+	{ "mss", required_argument, NULL, OPT_MSS },
+	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "time-wait-ms", required_argument, NULL, OPT_TW },
+	{ "cc", required_argument, NULL, OPT_CC },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "xtoed: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'xtoed --help'.\n");
+	return 2;
+}
+
+static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 0);
+	if (errno || *end || end == s || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+static int parse_prefix_addr(const char *s, uint32_t *addr, uint8_t *prefix)
+{
+	char buf[32];
+	char *slash;
+	uint32_t p = 32;
+	struct in_addr ia;
+
+	snprintf(buf, sizeof(buf), "%s", s);
+	slash = strchr(buf, '/');
+	if (slash) {
+		*slash = '\0';
+		if (parse_u32(slash + 1, 1, 32, &p))
+			return -EINVAL;
+	}
+	if (inet_pton(AF_INET, buf, &ia) != 1)
+		return -EINVAL;
+	*addr = ia.s_addr;
+	*prefix = (uint8_t)p;
+	return 0;
+}
+
+static bool is_pow2(uint32_t v)
+{
+	return v && !(v & (v - 1));
+}
+
+static void cfg_defaults(struct xtoed_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->xdp_mode = STEER_XDP_NATIVE;
+	c->spin_us = 50;
+	c->ack_delay_us = 100;
+	c->rx_size = c->tx_size = 256 * 1024;
+	c->max_flows = 65536;
+	c->ctx_flows = 4096;
+	c->mss = 1448;
+	c->time_wait_ms = 60000;
+	c->cc = &tcp_cc_cubic;
+}
+
+static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
+{
+	uint32_t v;
+	int err;
+
+	switch (opt) {
+	case OPT_SPIN: err = parse_u32(arg, 0, 10000000, &c->spin_us); break;
+	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->ack_delay_us); break;
+	case OPT_RXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->rx_size); break;
+	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
+	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
+	case OPT_CTXFLOWS: err = parse_u32(arg, 1, 1u << 20, &c->ctx_flows); break;
+	case OPT_MSS: err = parse_u32(arg, 536, 1460, &v); c->mss = (uint16_t)v; break;
+	case OPT_QUEUE: err = parse_u32(arg, 0, 1024, &c->queue); break;
+	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
+	default: return -EINVAL;
+	}
+	return err;
+}
+
+static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, size_t socklen)
+{
+	int opt;
+
+	cfg_defaults(c);
+	while ((opt = getopt_long(argc, argv, "i:a:s:m:bvh", long_opts, NULL)) != -1) {
+		switch (opt) {
+		case 'i': c->ifname = optarg; break;
+		case 'a':
+			if (parse_prefix_addr(optarg, &c->addr, &c->prefix))
+				return usage_error("bad --addr '%s': expected A.B.C.D/NN", optarg);
+			break;
+		case 's': c->sock_path = optarg; break;
+		case 'm':
+			if (steer_parse_mode(optarg, &c->xdp_mode))
+				return usage_error("bad --xdp-mode '%s': native, skb or hw", optarg);
+			break;
+		case 'b': c->busy_poll = true; break;
+		case OPT_CC:
+			if (!(c->cc = tcp_cc_find(optarg)))
+				return usage_error("bad --cc '%s': newreno, cubic or dctcp", optarg);
+			break;
+		case 'v': c->verbose = true; break;
+		case OPT_CMOD:
+			if (c->ncmodules >= CMOD_MAX)
+				return usage_error("%s", "at most 8 --cmodule");
+			c->cmodules[c->ncmodules++] = optarg;
+			break;
+		case OPT_FWFILE:
+			if (strlen(optarg) >= sizeof(c->fw_file))
+				return usage_error("--fw-file '%s': path too long", optarg);
+			snprintf(c->fw_file, sizeof(c->fw_file), "%s",
+				 strcmp(optarg, "none") ? optarg : "");
+			c->fw_file_set = true;
+			break;
+		case 'h': fputs(usage_text, stdout); exit(0);
+		case '?': return usage_error("%s", "unknown option");
+		default:
+			if (parse_num_opt(opt, optarg, c))
+				return usage_error("bad value '%s'", optarg);
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	if (!c->ifname || !c->addr)
+		return usage_error("%s", "--iface and --addr are required");
+	if (!is_pow2(c->rx_size) || !is_pow2(c->tx_size))
+		return usage_error("%s", "--rx-buf and --tx-buf must be powers of two");
+	if (!c->fw_file_set)
+		snprintf(c->fw_file, sizeof(c->fw_file), "/var/lib/xtoe/%s.rules", c->ifname);
+	if (!c->sock_path) {
+		snprintf(sock, socklen, XTOE_DEFAULT_SOCK_DIR "/%s.sock", c->ifname);
+		c->sock_path = sock;
+	}
+	return 0;
+}
+
+/* The kernel must own the address too: it answers ARP for it. */
+static void warn_missing_addr(const struct xtoed_cfg *c)
+{
+	struct ifaddrs *ifa, *i;
+	bool found = false;
+
+	if (getifaddrs(&ifa))
+		return;
+	for (i = ifa; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    !strcmp(i->ifa_name, c->ifname) &&
+		    ((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr == c->addr)
+			found = true;
+	freeifaddrs(ifa);
+	if (!found)
+		fprintf(stderr, "xtoed: warning: %s does not carry the address given with "
+			"--addr; peers will not resolve it (ARP). Add it with "
+			"'ip addr add ADDR/NN dev %s'\n", c->ifname, c->ifname);
+}
+
+static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
+{
+	struct spsc_shared *sh = aligned_alloc(64, (spsc_bytes(entries, esize) + 63) & ~63ul);
+
+	if (sh) {
+		spsc_format(sh);
+		spsc_attach(q, sh, entries, esize);
+	}
+	return sh;
+}
+
+static int setup_links(struct xtoed *d)
+{
+	d->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->cp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->dp_efd < 0 || d->cp_efd < 0)
+		return -errno;
+	d->pub = calloc(d->cfg.max_flows, sizeof(*d->pub));
+	if (!d->pub || !queue_alloc(&d->cp2dp, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
+	    !queue_alloc(&d->dp2cp, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int setup_port(struct xtoed *d)
+{
+	struct xsk_port_cfg xc;
+	int err;
+
+	d->ifindex = (int)if_nametoindex(d->cfg.ifname);
+	if (!d->ifindex) {
+		fprintf(stderr, "xtoed: no interface '%s'; check 'ip link'\n", d->cfg.ifname);
+		return -ENODEV;
+	}
+	err = nl_iface_mac(d->cfg.ifname, d->mac);
+	if (err) {
+		fprintf(stderr, "xtoed: cannot read the MAC address of %s: %s\n",
+			d->cfg.ifname, strerror(-err));
+		return err;
+	}
+	warn_missing_addr(&d->cfg);
+	err = steer_open(&d->steer, d->cfg.ifname, d->cfg.addr, d->cfg.xdp_mode);
+	if (err)
+		return err;
+	xsk_port_cfg_default(&xc);
+	xc.queue = d->cfg.queue;
+	err = xsk_port_open(&d->xsk, d->cfg.ifname, &xc);
+	if (err)
+		return err;
+	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk)) ?:
+	       cp_tools_fw_restore(d);
+}
+
+static int load_cmodules(struct xtoed *d)
+{
+	for (int i = 0; i < d->cfg.ncmodules; i++) {
+		int err = cmods_load(&d->cmods, d->cfg.cmodules[i], NULL, 0);
+
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static void teardown(struct xtoed *d)
+{
+	cp_destroy(d);
+	dp_destroy(d);
+	if (d->xsk)
+		xsk_port_close(d->xsk);
+	if (d->steer)
+		steer_close(d->steer);
+	cmods_unload(&d->cmods);
+	free(d->cp2dp.sh);
+	free(d->dp2cp.sh);
+	free(d->pub);
+	if (d->dp_efd > 0)
+		close(d->dp_efd);
+	if (d->cp_efd > 0)
+		close(d->cp_efd);
+}
+
+static void stop_dp(struct xtoed *d, pthread_t th)
+{
+	struct dp_cmd *cmd;
+
+	while (!(cmd = dp_cmd_reserve(d)))
+		usleep(100);
+	memset(cmd, 0, offsetof(struct dp_cmd, conn));
+	cmd->type = DP_CMD_STOP;
+	dp_cmd_commit(d);
+	pthread_join(th, NULL);
+}
+
+int main(int argc, char **argv)
+{
+	static struct xtoed d;
+	char sock[108];
+	pthread_t th;
+	int err;
+
+	err = parse_args(argc, argv, &d.cfg, sock, sizeof(sock));
+	if (err)
+		return err;
+	if (d.cfg.verbose)
+		setenv("XTOE_VERBOSE", "1", 0);
+	d.dp_efd = d.cp_efd = -1;
+	/* control plane first: it blocks signals for both threads */
+	if ((err = load_cmodules(&d)) || (err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
+	    (err = dp_create(&d)))
+		goto out;
+	err = -pthread_create(&th, NULL, dp_thread, &d);
+	if (err)
+		goto out;
+	err = cp_run(&d);
+	atomic_store(&d.stop, true);
+	stop_dp(&d, th);
+	if (d.cfg.verbose)
+		dp_print_stats(&d, stderr);
+out:
+	if (err && err != -EINTR)
+		fprintf(stderr, "xtoed: %s: %s\n", d.cfg.ifname, strerror(-err));
+	teardown(&d);
+	return err ? 1 : 0;
+}
