@@ -39,9 +39,15 @@ CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS)
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
+# Versioned soname; only the public API (lib/xtoe/libxtoe.map) is exported.
+LIBXTOE_SOVER := 1
+LIBXTOE_VER   := $(LIBXTOE_SOVER).0.0
+LIBXTOE_MAP   := lib/xtoe/libxtoe.map
+LIBXTOE := $(BUILD)/lib/libxtoe.so $(BUILD)/lib/libxtoe.so.$(LIBXTOE_SOVER)
+
 BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/bin/xtoe-proxy \
 	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
-LIBS := $(BUILD)/lib/libxtoe.so $(BUILD)/lib/libxtoe-sockets.so
+LIBS := $(LIBXTOE) $(BUILD)/lib/libxtoe-sockets.so
 
 .PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
@@ -98,9 +104,13 @@ $(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) -lpcap
 
 # --- libxtoe -------------------------------------------------------------
-$(BUILD)/lib/libxtoe.so: $(LIB_OBJS) | $(BUILD)/lib
+$(BUILD)/lib/libxtoe.so.$(LIBXTOE_VER): $(LIB_OBJS) $(LIBXTOE_MAP) | $(BUILD)/lib
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libxtoe.so -o $@ $^ -lpthread
+	$(Q)$(CC) $(LDFLAGS) -shared -Wl,-soname,libxtoe.so.$(LIBXTOE_SOVER) \
+		-Wl,--version-script=$(LIBXTOE_MAP) -o $@ $(LIB_OBJS) -lpthread
+
+$(LIBXTOE): $(BUILD)/lib/libxtoe.so.$(LIBXTOE_VER)
+	$(Q)ln -sf $(<F) $@
 
 # --- libxtoe-sockets (LD_PRELOAD) and xtoe-run ----------------------------
 # The sockets library carries its own copy of libxtoe; only the interposed
@@ -122,17 +132,17 @@ $(BUILD)/test/test_sockets: test/unit/test_sockets.c $(call san_objs,$(SOCK_SRCS
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< \
 		$(call san_objs,$(SOCK_SRCS)) $(BUILD)/san/libcore.a $(DP_LIBS) -ldl
 
-$(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run/xtoe-run.c) | $(BUILD)/bin
+$(BUILD)/bin/xtoe-run: $(call objs,tools/xtoe-run/xtoe-run.c common/log.c) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^
 
 # --- examples ------------------------------------------------------------
-$(BUILD)/bin/xtoe-echo: $(call objs,$(ECHO_SRCS)) $(BUILD)/lib/libxtoe.so | $(BUILD)/bin
+$(BUILD)/bin/xtoe-echo: $(call objs,$(ECHO_SRCS)) $(LIBXTOE) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
 		-Wl,-rpath,'$$ORIGIN/../lib' -lm -lpthread
 
-$(BUILD)/bin/xtoe-proxy: $(call objs,$(PROXY_SRCS)) $(BUILD)/lib/libxtoe.so | $(BUILD)/bin
+$(BUILD)/bin/xtoe-proxy: $(call objs,$(PROXY_SRCS)) $(LIBXTOE) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $(filter %.o,$^) -L$(BUILD)/lib -lxtoe \
 		-Wl,-rpath,'$$ORIGIN/../lib'

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "proto.h"
+#include "common/log.h"
 
 /* One request (with extra bytes after it, if any) and its response.
  * Returns 0, -errno of the transport, or 1 when the daemon refused
@@ -39,8 +40,8 @@ static int ask(const char *sock_path, struct xtoe_req *q, const void *extra,
 		err = -errno ?: -EIO;
 	close(fd);
 	if (err)
-		fprintf(stderr, "xtoectl: cannot ask the daemon at %s: %s; is "
-			"xtoed running (or pass -i IFACE)?\n", sock_path,
+		log_err("cannot ask the daemon at %s: %s; is "
+			"xtoed running (or pass -i IFACE)?", sock_path,
 			strerror(-err));
 	return err ? err : r->err ? 1 : 0;
 }
@@ -53,7 +54,7 @@ static int ask_msg(const char *sock_path, uint32_t op, char *out, size_t len)
 	int err = ask(sock_path, &q, NULL, 0, &r);
 
 	if (err == 1) {
-		fprintf(stderr, "xtoectl: the daemon at %s: %.*s\n", sock_path,
+		log_err("the daemon at %s: %.*s", sock_path,
 			(int)sizeof(r.msg), r.msg);
 		return -r.err;
 	}
@@ -85,7 +86,7 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		 colon ? (int)(colon - spec) : (int)strlen(spec), spec);
 	if (!realpath(file, abs)) {
 		err = -errno;
-		fprintf(stderr, "xtoectl: C module %s: %s\n", file, strerror(-err));
+		log_err("C module %s: %s", file, strerror(-err));
 		return err;
 	}
 	n = snprintf(full, sizeof(full), "%s%s", abs, colon ? colon : "");
@@ -94,7 +95,7 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 	q.a = (uint32_t)n;
 	err = ask(sock_path, &q, full, (size_t)n, &r);
 	if (err == 1) {
-		fprintf(stderr, "xtoectl: the daemon refused: %.*s\n",
+		log_err("the daemon refused: %.*s",
 			(int)sizeof(r.msg), r.msg);
 		return -r.err;
 	}
@@ -152,14 +153,12 @@ int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
 		err = recv_fd(s, r, fd);
 	*sock = s;
 	if (err) {
-		fprintf(stderr, "%s: cannot ask the daemon at %s: %s; is "
-			"xtoed running (or pass -i IFACE)?\n", program_invocation_short_name,
-			sock_path, strerror(-err));
+		log_err("cannot ask the daemon at %s: %s; is "
+			"xtoed running (or pass -i IFACE)?", sock_path, strerror(-err));
 		return err;
 	}
 	if (r->err) {
-		fprintf(stderr, "%s: the daemon at %s: %.*s\n", program_invocation_short_name,
-			sock_path, (int)sizeof(r->msg), r->msg);
+		log_err("the daemon at %s: %.*s", sock_path, (int)sizeof(r->msg), r->msg);
 		if (*fd >= 0)
 			close(*fd);
 		*fd = -1;

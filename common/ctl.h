@@ -6,7 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define XTOE_PIN_ROOT "/sys/fs/bpf/xtoe"
+#include "paths.h"
 
 /* Ask the daemon at sock_path (XTOE_OP_INFO) for its interface name. */
 int xctl_daemon_iface(const char *sock_path, char *ifname, size_t len);

@@ -15,11 +15,11 @@
 #include <stdint.h>
 
 #define XTOE_PROTO_VERSION 1
-#define XTOE_DEFAULT_SOCK_DIR "/run/xtoe"
 #define XTOE_CMODULE_SPEC_MAX 4096
 
 enum xtoe_op {
-	XTOE_OP_HELLO = 1, /* a: version, b: pid */
+	XTOE_OP_HELLO = 1, /* a: version (b: unused; the daemon takes the
+			      client's pid from SO_PEERCRED) */
 	XTOE_OP_LISTEN,    /* addr, port, a: backlog -> val: listener id */
 	XTOE_OP_UNLISTEN,  /* a: listener id */
 	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "core/tcp.h"
+#include "common/log.h"
 
 struct msgbuf {
 	char *buf;
@@ -29,7 +30,7 @@ static int fail(struct msgbuf *mb, int err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "xtoed: %s\n", msg);
+	log_err("%s", msg);
 	if (mb->buf)
 		snprintf(mb->buf, mb->len, "%s", msg);
 	return err;

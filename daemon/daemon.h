@@ -20,8 +20,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/shm.h"
 #include "common/tools.h"
 #include "common/spsc.h"
@@ -55,23 +57,6 @@ struct xtoed_cfg {
 	bool fw_file_set;
 };
 
-static inline uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
-}
-
-/* CLOCK_MONOTONIC in ns, like bpf_ktime_get_ns(): tools' record stamps. */
-static inline uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* An application context as both threads see it. Created and freed by the
  * control plane; the data-path uses it between DP_CMD_CTX_ADD and its
  * CP_NOTE_CTX_RELEASED. */
@@ -92,6 +77,8 @@ struct app_ctx {
 	/* control-plane side */
 	struct spsc cp2app;
 	int sock;                     /* unix connection */
+	struct ucred cred;            /* the client, from the kernel
+					 (SO_PEERCRED when it connected) */
 	pid_t pid;
 	uint32_t *slot_state;         /* enum cp_slot_state per slot */
 	uint32_t *slot_gen;           /* trusted generation per slot */

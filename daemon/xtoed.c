@@ -16,6 +16,8 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "common/log.h"
+#include "common/paths.h"
 #include "common/proto.h"
 #include "core/cc.h"
 #include "daemon.h"
@@ -80,9 +82,11 @@ static const struct option long_opts[] = {
 
 static int usage_error(const char *fmt, const char *arg)
 {
-	fprintf(stderr, "xtoed: ");
-	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\nTry 'xtoed --help'.\n");
+	char msg[256];
+
+	snprintf(msg, sizeof(msg), fmt, arg);
+	log_err("%s", msg);
+	fprintf(stderr, "Try 'xtoed --help'.\n");
 	return 2;
 }
 
@@ -208,9 +212,9 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 	if (!is_pow2(c->rx_size) || !is_pow2(c->tx_size))
 		return usage_error("%s", "--rx-buf and --tx-buf must be powers of two");
 	if (!c->fw_file_set)
-		snprintf(c->fw_file, sizeof(c->fw_file), "/var/lib/xtoe/%s.rules", c->ifname);
+		xtoe_rules_path(c->fw_file, sizeof(c->fw_file), c->ifname);
 	if (!c->sock_path) {
-		snprintf(sock, socklen, XTOE_DEFAULT_SOCK_DIR "/%s.sock", c->ifname);
+		xtoe_sock_path(sock, socklen, c->ifname);
 		c->sock_path = sock;
 	}
 	return 0;
@@ -231,9 +235,9 @@ static void warn_missing_addr(const struct xtoed_cfg *c)
 			found = true;
 	freeifaddrs(ifa);
 	if (!found)
-		fprintf(stderr, "xtoed: warning: %s does not carry the address given with "
+		log_warn("%s does not carry the address given with "
 			"--addr; peers will not resolve it (ARP). Add it with "
-			"'ip addr add ADDR/NN dev %s'\n", c->ifname, c->ifname);
+			"'ip addr add ADDR/NN dev %s'", c->ifname, c->ifname);
 }
 
 static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
@@ -267,12 +271,12 @@ static int setup_port(struct xtoed *d)
 
 	d->ifindex = (int)if_nametoindex(d->cfg.ifname);
 	if (!d->ifindex) {
-		fprintf(stderr, "xtoed: no interface '%s'; check 'ip link'\n", d->cfg.ifname);
+		log_err("no interface '%s'; check 'ip link'", d->cfg.ifname);
 		return -ENODEV;
 	}
 	err = nl_iface_mac(d->cfg.ifname, d->mac);
 	if (err) {
-		fprintf(stderr, "xtoed: cannot read the MAC address of %s: %s\n",
+		log_err("cannot read the MAC address of %s: %s",
 			d->cfg.ifname, strerror(-err));
 		return err;
 	}
@@ -340,8 +344,8 @@ int main(int argc, char **argv)
 	err = parse_args(argc, argv, &d.cfg, sock, sizeof(sock));
 	if (err)
 		return err;
-	if (d.cfg.verbose)
-		setenv("XTOE_VERBOSE", "1", 0);
+	if (d.cfg.verbose && log_level() < LOG_LVL_INFO)
+		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
 	/* control plane first: it blocks signals for both threads */
 	if ((err = load_cmodules(&d)) || (err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
@@ -357,7 +361,7 @@ int main(int argc, char **argv)
 		dp_print_stats(&d, stderr);
 out:
 	if (err && err != -EINTR)
-		fprintf(stderr, "xtoed: %s: %s\n", d.cfg.ifname, strerror(-err));
+		log_err("%s: %s", d.cfg.ifname, strerror(-err));
 	teardown(&d);
 	return err ? 1 : 0;
 }

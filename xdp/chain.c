@@ -10,6 +10,8 @@
  * the chain, and is freed only after a grace period (xchain_reap).
  */
 #include "chain.h"
+#include "common/clock.h"
+#include "common/log.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -94,7 +96,7 @@ static int pin_maps(struct xchain *c)
 		snprintf(path, sizeof(path), "%s/%s", c->dir, map_names[i]);
 		err = !m ? -ENOENT : c->dir[0] ? bpf_map__pin(m, path) : 0;
 		if (err) {
-			fprintf(stderr, "chain: cannot pin map %s at %s: %s\n",
+			log_err("chain: cannot pin map %s at %s: %s",
 				map_names[i], path, strerror(-err));
 			return err;
 		}
@@ -115,9 +117,9 @@ static int load_entry(struct xchain *c, int offload_ifindex)
 					 offload_ifindex);
 	err = chain_bpf__load(c->skel);
 	if (err && !offload_ifindex)
-		fprintf(stderr, "chain: loading the entry XDP program failed: "
+		log_err("chain: loading the entry XDP program failed: "
 			"%s; it needs root (CAP_BPF); set XTOE_VERBOSE=1 for "
-			"the verifier log\n", strerror(-err));
+			"the verifier log", strerror(-err));
 	return err;
 }
 
@@ -160,8 +162,8 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 		*map_fd(c, i) = bpf_obj_get(path);
 		if (*map_fd(c, i) < 0) {
 			err = -errno;
-			fprintf(stderr, "chain: no module chain at %s (%s: %s); "
-				"is xtoed running on that interface?\n",
+			log_err("chain: no module chain at %s (%s: %s); "
+				"is xtoed running on that interface?",
 				pin_dir, map_names[i], strerror(-err));
 			xchain_close(c);
 			return err;
@@ -185,8 +187,8 @@ int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj)
 			continue;
 		err = bpf_map__reuse_fd(m, fds[i]);
 		if (err) {
-			fprintf(stderr, "chain: %s: cannot use the chain's map "
-				"%s: %s\n", bpf_object__name(obj), map_names[i],
+			log_err("chain: %s: cannot use the chain's map "
+				"%s: %s", bpf_object__name(obj), map_names[i],
 				strerror(-err));
 			return err;
 		}
@@ -210,12 +212,14 @@ void xchain_unlock(struct xchain *c)
 		flock(c->lock_fd, LOCK_UN);
 }
 
-static uint64_t now_ns(void)
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	struct timespec ts;
+	return log_library((int)level, fmt, ap);
+}
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+void xchain_log_setup(void)
+{
+	libbpf_set_print(libbpf_print);
 }
 
 static uint32_t next_of(const struct xchain *c, uint32_t slot)
@@ -324,8 +328,8 @@ static int free_slot(struct xchain *c)
 	for (s = 1; s < XTOE_CHAIN_SLOTS; s++)
 		if (!mod_get(c, s, &mi) && mi.state == XTOE_MOD_FREE)
 			return (int)s;
-	fprintf(stderr, "chain: %s: all %d slots are in use; remove a module "
-		"first\n", c->dir, XTOE_CHAIN_SLOTS - 1);
+	log_err("chain: %s: all %d slots are in use; remove a module "
+		"first", c->dir, XTOE_CHAIN_SLOTS - 1);
 	return -ENOSPC;
 }
 
@@ -343,16 +347,16 @@ static int insert_point(const struct xchain *c, const struct xchain_pos *pos)
 	case XCHAIN_AFTER:
 		ref = xchain_find(c, pos->ref);
 		if (ref < 0) {
-			fprintf(stderr, "chain: no module '%s' in the chain of "
-				"%s; see `xtoectl module list`\n", pos->ref,
+			log_err("chain: no module '%s' in the chain of "
+				"%s; see `xtoectl module list`", pos->ref,
 				c->dir);
 			return ref;
 		}
 		if (pos->where == XCHAIN_AFTER) {
 			if (!mod_get(c, (uint32_t)ref, &mi) &&
 			    (mi.flags & XTOE_MOD_F_FINAL)) {
-				fprintf(stderr, "chain: '%s' is the final "
-					"module; nothing runs after it\n", pos->ref);
+				log_err("chain: '%s' is the final "
+					"module; nothing runs after it", pos->ref);
 				return -EINVAL;
 			}
 			return ref;
@@ -385,8 +389,8 @@ int xchain_insert(struct xchain *c, int prog_fd, const char *name,
 	uint32_t slot;
 
 	if (xchain_find(c, name) >= 0) {
-		fprintf(stderr, "chain: a module '%s' is already in the chain; "
-			"pick another --name or use `module replace`\n", name);
+		log_err("chain: a module '%s' is already in the chain; "
+			"pick another --name or use `module replace`", name);
 		return -EEXIST;
 	}
 	after = insert_point(c, pos);
@@ -404,7 +408,7 @@ int xchain_insert(struct xchain *c, int prog_fd, const char *name,
 	reset_stats(c, slot);
 	if (bpf_map_update_elem(c->chain_fd, &slot, &prog_fd, BPF_ANY)) {
 		err = -errno;
-		fprintf(stderr, "chain: cannot put module '%s' in slot %u: %s\n",
+		log_err("chain: cannot put module '%s' in slot %u: %s",
 			name, slot, strerror(-err));
 		return err;
 	}
@@ -413,7 +417,7 @@ int xchain_insert(struct xchain *c, int prog_fd, const char *name,
 	      set_next(c, (uint32_t)after, slot); /* publishes it */
 	if (err) {
 		bpf_map_delete_elem(c->chain_fd, &slot);
-		fprintf(stderr, "chain: linking module '%s' failed: %s\n", name,
+		log_err("chain: linking module '%s' failed: %s", name,
 			strerror(-err));
 		return err;
 	}
@@ -426,16 +430,16 @@ int xchain_unlink(struct xchain *c, const char *name)
 	int s = xchain_find(c, name), err;
 
 	if (s < 0) {
-		fprintf(stderr, "chain: no module '%s' in the chain of %s; see "
-			"`xtoectl module list`\n", name, c->dir);
+		log_err("chain: no module '%s' in the chain of %s; see "
+			"`xtoectl module list`", name, c->dir);
 		return s;
 	}
 	err = mod_get(c, (uint32_t)s, &mi);
 	if (err)
 		return err;
 	if (mi.flags & XTOE_MOD_F_FINAL) {
-		fprintf(stderr, "chain: '%s' steers xtoe's flows and cannot be "
-			"removed (replace it instead)\n", name);
+		log_err("chain: '%s' steers xtoe's flows and cannot be "
+			"removed (replace it instead)", name);
 		return -EPERM;
 	}
 	err = set_next(c, pred_of(c, (uint32_t)s), next_of(c, (uint32_t)s));
@@ -453,14 +457,14 @@ int xchain_swap(struct xchain *c, const char *name, int prog_fd)
 	uint32_t slot;
 
 	if (s < 0) {
-		fprintf(stderr, "chain: no module '%s' in the chain of %s; see "
-			"`xtoectl module list`\n", name, c->dir);
+		log_err("chain: no module '%s' in the chain of %s; see "
+			"`xtoectl module list`", name, c->dir);
 		return s;
 	}
 	slot = (uint32_t)s;
 	if (bpf_map_update_elem(c->chain_fd, &slot, &prog_fd, BPF_ANY)) {
 		int err = -errno;
-		fprintf(stderr, "chain: cannot replace module '%s': %s\n", name,
+		log_err("chain: cannot replace module '%s': %s", name,
 			strerror(-err));
 		return err;
 	}

@@ -20,6 +20,10 @@
 struct bpf_object;
 struct xchain;
 
+/* Route libbpf's messages through the log helper (common/log.h): shown
+ * with -v / XTOE_VERBOSE only. Once per process, before loading anything. */
+void xchain_log_setup(void);
+
 /* Daemon: load the entry program, create and pin the chain maps in
  * pin_dir (which must exist). *entry_fd is the program to attach.
  * offload_ifindex: non-zero to load it for hardware offload there.

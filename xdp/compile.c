@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Compile a module's C source with clang -target bpf against xtoe's headers. */
 #include "module.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -46,8 +47,8 @@ static int include_dir(char *buf, size_t len)
 	snprintf(probe, sizeof(probe), "%s/xtoe/module.h", buf);
 	if (!access(probe, R_OK))
 		return 0;
-	fprintf(stderr, "xtoectl: cannot find xtoe's headers (xtoe/module.h); "
-		"set XTOE_INCLUDE to the directory that holds xtoe/\n");
+	log_err("cannot find xtoe's headers (xtoe/module.h); "
+		"set XTOE_INCLUDE to the directory that holds xtoe/");
 	return -ENOENT;
 }
 
@@ -74,15 +75,15 @@ int xmod_compile(const char *src, const char *out, bool verbose)
 		return -errno;
 	if (pid == 0) {
 		execvp("clang", (char *const *)argv);
-		fprintf(stderr, "xtoectl: cannot run clang: %s; install clang "
-			"(make deps)\n", strerror(errno));
+		log_err("cannot run clang: %s; install clang "
+			"(make deps)", strerror(errno));
 		_exit(127);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return -errno;
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
-	fprintf(stderr, "xtoectl: compiling %s failed; see clang's message above\n",
+	log_err("compiling %s failed; see clang's message above",
 		src);
 	return -EINVAL;
 }

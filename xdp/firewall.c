@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Build and install firewall rule sets (bpf/firewall.h). */
 #include "firewall.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -49,8 +50,8 @@ static int pin_fd(const char *dir, const char *name, int *fd)
 	*fd = bpf_obj_get(path);
 	if (*fd >= 0)
 		return 0;
-	fprintf(stderr, "firewall: no map %s: %s; is the firewall module "
-		"loaded?\n", path, strerror(errno));
+	log_err("firewall: no map %s: %s; is the firewall module "
+		"loaded?", path, strerror(errno));
 	return -errno;
 }
 
@@ -261,7 +262,7 @@ int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
 	int g, err;
 
 	if (n < 0 || n > FW_MAX_RULES) {
-		fprintf(stderr, "firewall: %d rules; at most %d\n", n, FW_MAX_RULES);
+		log_err("firewall: %d rules; at most %d", n, FW_MAX_RULES);
 		return -E2BIG;
 	}
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
@@ -272,8 +273,8 @@ int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
 	      fill_ports(m->ports[g], m->cls[g], rules, n) ?:
 	      fill_rules(m, &st, g, rules, n);
 	if (err) {
-		fprintf(stderr, "firewall: writing the new rule set failed: %s; "
-			"the old set stays in force\n", strerror(-err));
+		log_err("firewall: writing the new rule set failed: %s; "
+			"the old set stays in force", strerror(-err));
 		return err;
 	}
 	st.gen = (uint32_t)g;

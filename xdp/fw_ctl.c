@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "module.h"
+#include "common/log.h"
 
 #define FW_MODULE "firewall"
 
@@ -74,8 +75,8 @@ static int install(struct fwc *f, struct fw_rule *rules, int n)
 	int err = fw_rules_number(rules, n);
 
 	if (err) {
-		fprintf(stderr, "firewall: two rules with the same handle; "
-			"give each rule its own or none\n");
+		log_err("firewall: two rules with the same handle; "
+			"give each rule its own or none");
 		return err;
 	}
 	if (f->loaded)
@@ -116,14 +117,14 @@ static int edit_add(struct fw_rule *rules, int *n, void *arg)
 	struct fw_rule *r = arg;
 
 	if (*n >= FW_MAX_RULES) {
-		fprintf(stderr, "firewall: %d rules already, the most there can "
-			"be; delete one first\n", *n);
+		log_err("firewall: %d rules already, the most there can "
+			"be; delete one first", *n);
 		return -E2BIG;
 	}
 	for (int i = 0; i < *n; i++)
 		if (r->handle && rules[i].handle == r->handle) {
-			fprintf(stderr, "firewall: handle %u is taken; pick another "
-				"or leave --handle out\n", r->handle);
+			log_err("firewall: handle %u is taken; pick another "
+				"or leave --handle out", r->handle);
 			return -EEXIST;
 		}
 	rules[(*n)++] = *r;
@@ -153,7 +154,7 @@ static int edit_del(struct fw_rule *rules, int *n, void *arg)
 			(*n)--;
 			return 0;
 		}
-	fprintf(stderr, "firewall: no rule with handle %u; see `xtoectl fw list`\n", h);
+	log_err("firewall: no rule with handle %u; see `xtoectl fw list`", h);
 	return -ENOENT;
 }
 
@@ -283,8 +284,8 @@ int fw_file_save(const char *path, const struct fw_rule *rules, int n)
 	errno = -err;
 fail:
 	err = -errno;
-	fprintf(stderr, "firewall: the rules are in force but could not be saved "
-		"to %s: %s; they will not survive a restart of the daemon\n",
+	log_err("firewall: the rules are in force but could not be saved "
+		"to %s: %s; they will not survive a restart of the daemon",
 		path, strerror(-err));
 	return err;
 }

@@ -24,7 +24,6 @@
 #include "firewall.h"
 #include "fw_rule.h"
 
-#define XTOE_FW_DIR "/var/lib/xtoe"
 
 struct fwc {
 	struct xchain *chain;

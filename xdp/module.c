@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Load modules into an interface's chain: add, replace, remove. */
 #include "module.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <libgen.h>
@@ -60,8 +61,8 @@ static int check_name(const char *name)
 			break;
 	if (n && n < XTOE_MOD_NAME_MAX && i == n)
 		return 0;
-	fprintf(stderr, "xtoectl: bad module name '%s': use up to %d letters, "
-		"digits, '_' or '-'\n", name, XTOE_MOD_NAME_MAX - 1);
+	log_err("bad module name '%s': use up to %d letters, "
+		"digits, '_' or '-'", name, XTOE_MOD_NAME_MAX - 1);
 	return -EINVAL;
 }
 
@@ -88,7 +89,7 @@ static int set_pins(const struct xchain *c, struct xmod *m, const char *sub)
 	mod_dir(c, sub, dir, sizeof(dir));
 	if (mkdir(dir, 0700) && errno != EEXIST) {
 		err = -errno;
-		fprintf(stderr, "xtoectl: module %s: cannot create %s: %s\n",
+		log_err("module %s: cannot create %s: %s",
 			m->name, dir, strerror(-err));
 		return err;
 	}
@@ -151,8 +152,8 @@ static int pick_prog(struct xmod *m, const char *file)
 	}
 	if (m->prog)
 		return 0;
-	fprintf(stderr, "xtoectl: %s has no XDP program; a module is written "
-		"with XTOE_MODULE(name) from <xtoe/module.h>\n", file);
+	log_err("%s has no XDP program; a module is written "
+		"with XTOE_MODULE(name) from <xtoe/module.h>", file);
 	return -ENOENT;
 }
 
@@ -172,7 +173,7 @@ static void report_verifier(const struct xmod *m, int err, bool verbose)
 			last = p;
 		}
 	}
-	fprintf(stderr, "xtoectl: module %s: the verifier rejected it (%s)\n",
+	log_err("module %s: the verifier rejected it (%s)",
 		m->name, strerror(-err));
 	if (prev && prev != src)
 		fprintf(stderr, "  %.*s\n", (int)strcspn(prev, "\n"), prev);
@@ -198,8 +199,8 @@ static int check_mode(const struct xmod_opts *o)
 	if ((o->mode == XMOD_MODE_NATIVE && q.attach_mode == XDP_ATTACHED_DRV) ||
 	    (o->mode == XMOD_MODE_SKB && q.attach_mode == XDP_ATTACHED_SKB))
 		return 0;
-	fprintf(stderr, "xtoectl: the chain on %s is attached in %s mode; "
-		"modules run in the chain's mode (xtoed --xdp-mode)\n", o->ifname,
+	log_err("the chain on %s is attached in %s mode; "
+		"modules run in the chain's mode (xtoed --xdp-mode)", o->ifname,
 		q.attach_mode == XDP_ATTACHED_SKB ? "skb" : "native");
 	return -EINVAL;
 }
@@ -215,9 +216,9 @@ static int hw_offload(struct xmod *m, const struct xmod_opts *o)
 
 static void hw_refused(const struct xmod_opts *o, int err)
 {
-	fprintf(stderr, "xtoectl: %s refuses XDP hardware offload (%s): only "
+	log_err("%s refuses XDP hardware offload (%s): only "
 		"Netronome/Corigine nfp NICs offload XDP programs, and an "
-		"offloaded chain cannot tail-call; use --mode native or skb\n",
+		"offloaded chain cannot tail-call; use --mode native or skb",
 		o->ifname ? o->ifname : "the interface", strerror(-err));
 }
 
@@ -236,7 +237,7 @@ static int open_obj(struct xmod *m, const char *path, const char *file,
 	m->obj = bpf_object__open_file(path, NULL);
 	if (!m->obj) {
 		err = -errno;
-		fprintf(stderr, "xtoectl: cannot open %s as a BPF object: %s\n",
+		log_err("cannot open %s as a BPF object: %s",
 			file, strerror(-err));
 		return err;
 	}
@@ -280,8 +281,8 @@ static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
 		return -EINVAL;
 	off = rodata_off(m->obj, var);
 	if (off < 0 || (size_t)off + 4 > size) {
-		fprintf(stderr, "xtoectl: module %s has no 4-byte load-time knob "
-			"'%s'\n", m->name, var);
+		log_err("module %s has no 4-byte load-time knob "
+			"'%s'", m->name, var);
 		return off < 0 ? (int)off : -EINVAL;
 	}
 	memcpy(ro + off, &val, 4);
@@ -317,8 +318,8 @@ static void report_load(const struct xmod *m, int err, bool verbose)
 		report_verifier(m, err, verbose);
 		return;
 	}
-	fprintf(stderr, "xtoectl: module %s: loading failed: %s; its maps could "
-		"not be created or reused (-v shows libbpf's messages)\n", m->name,
+	log_err("module %s: loading failed: %s; its maps could "
+		"not be created or reused (-v shows libbpf's messages)", m->name,
 		strerror(-err));
 }
 
@@ -394,8 +395,8 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	if (err)
 		return err;
 	if (o->name && xchain_find(c, o->name) >= 0) {
-		fprintf(stderr, "xtoectl: a module '%s' is already in the chain; "
-			"use `module replace` or another --name\n", o->name);
+		log_err("a module '%s' is already in the chain; "
+			"use `module replace` or another --name", o->name);
 		err = -EEXIST;
 		goto out;
 	}
@@ -452,8 +453,8 @@ int xmod_replace(struct xchain *c, const char *name, const char *file,
 	if (err)
 		return err;
 	if (xchain_find(c, name) < 0) {
-		fprintf(stderr, "xtoectl: no module '%s' in the chain of %s; see "
-			"`xtoectl module list`\n", name, xchain_dir(c));
+		log_err("no module '%s' in the chain of %s; see "
+			"`xtoectl module list`", name, xchain_dir(c));
 		err = -ENOENT;
 		goto out;
 	}

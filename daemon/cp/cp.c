@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
+#include "common/log.h"
 #include "common/wake.h"
 #include "core/cc.h"
 #include "cp.h"
@@ -29,12 +30,9 @@ void cp_log(const struct cp *cp, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (!cp->d->cfg.verbose)
-		return;
+	(void)cp;
 	va_start(ap, fmt);
-	fputs("xtoed: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	log_vmsg(LOG_LVL_INFO, fmt, ap);
 	va_end(ap);
 }
 
@@ -258,7 +256,7 @@ static bool cp_signal(struct cp *cp)
 
 	if (read(cp->sigfd, &si, sizeof(si)) != sizeof(si))
 		return false;
-	fprintf(stderr, "xtoed: %s, shutting down\n", strsignal((int)si.ssi_signo));
+	log_notice("%s, shutting down", strsignal((int)si.ssi_signo));
 	return true;
 }
 
@@ -315,7 +313,7 @@ int cp_run(struct xtoed *d)
 
 	if (err)
 		return err;
-	fprintf(stderr, "xtoed: serving %s on %s\n", d->cfg.ifname, d->cfg.sock_path);
+	log_notice("serving %s on %s", d->cfg.ifname, d->cfg.sock_path);
 	while (!stop) {
 		int n = cp_wait(cp, evs, 32);
 

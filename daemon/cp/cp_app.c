@@ -20,6 +20,7 @@
 
 #include "common/proto.h"
 #include "cp.h"
+#include "common/log.h"
 
 #define CTX_QUEUE_ENTRIES 4096
 
@@ -45,13 +46,13 @@ int cp_app_listen_socket(struct cp *cp)
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
-		fprintf(stderr, "xtoed: socket path %s is too long; choose a shorter --sock\n", path);
+		log_err("socket path %s is too long; choose a shorter --sock", path);
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
 	err = mkdir_parent(path);
 	if (err) {
-		fprintf(stderr, "xtoed: cannot create the directory of %s: %s\n", path, strerror(-err));
+		log_err("cannot create the directory of %s: %s", path, strerror(-err));
 		return err;
 	}
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
@@ -60,7 +61,7 @@ int cp_app_listen_socket(struct cp *cp)
 	unlink(path); /* a stale socket of a daemon that died; the interface lock is the XDP attach */
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
 		err = -errno;
-		fprintf(stderr, "xtoed: cannot serve on %s: %s\n", path, strerror(errno));
+		log_err("cannot serve on %s: %s", path, strerror(errno));
 		close(fd);
 		return err;
 	}
@@ -124,7 +125,7 @@ static int ctx_map(struct cp *cp, struct app_ctx *c)
 	return 0;
 }
 
-static struct app_ctx *ctx_create(struct cp *cp, int sock)
+static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *cred)
 {
 	struct app_ctx *c = calloc(1, sizeof(*c));
 	uint32_t n = cp->d->cfg.ctx_flows;
@@ -133,6 +134,7 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock)
 		return NULL;
 	c->memfd = c->app_efd = -1;
 	c->sock = sock;
+	c->cred = *cred;
 	c->id = ++cp->next_ctx_id;
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
@@ -154,10 +156,18 @@ void cp_app_accept(struct cp *cp)
 	int fd;
 
 	while ((fd = accept4(cp->lsock, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK)) >= 0) {
-		c = ctx_create(cp, fd);
+		struct ucred cred;
+		socklen_t clen = sizeof(cred);
+
+		/* Who the client is comes from the kernel, never from a message. */
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &clen)) {
+			close(fd);
+			continue;
+		}
+		c = ctx_create(cp, fd, &cred);
 		if (!c) {
-			fprintf(stderr, "xtoed: cannot create an application context "
-				"(%s); the application is refused\n", strerror(errno));
+			log_err("cannot create an application context "
+				"(%s); the application is refused", strerror(errno));
 			close(fd);
 			continue;
 		}
@@ -230,7 +240,7 @@ static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q
 		send_resp(c, r, NULL, 0);
 		return;
 	}
-	c->pid = (pid_t)q->b;
+	c->pid = c->cred.pid;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_CTX_ADD;
 	cmd->ctx = c;
@@ -418,8 +428,6 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 			    const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	char spec[XTOE_CMODULE_SPEC_MAX + 1];
-	struct ucred cred;
-	socklen_t clen = sizeof(cred);
 	ssize_t n;
 	int err;
 
@@ -433,8 +441,7 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 		return;
 	}
 	spec[n] = 0;
-	if (getsockopt(c->sock, SOL_SOCKET, SO_PEERCRED, &cred, &clen) ||
-	    cred.uid != geteuid()) {
+	if (c->cred.uid != geteuid()) {
 		resp_error(r, EPERM, "only the daemon's user may load C modules");
 		return;
 	}

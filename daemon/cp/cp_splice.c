@@ -99,11 +99,6 @@ static struct cp_conn *installed_conn(struct cp *cp, struct app_ctx *a, uint32_t
 
 /* --- map entries ------------------------------------------------------- */
 
-static uint32_t now_ms(void)
-{
-	return (uint32_t)(now_us() / 1000);
-}
-
 /* Segments received on `in` leave on `out`. */
 static void make_rw(const struct tcp_conn *in, const struct tcp_conn *out, uint32_t t,
 		    struct splice_key *k, struct splice_rw *rw)
@@ -307,7 +302,7 @@ static const char *why_text(uint8_t why)
 static int activate(struct cp_splicer *sp, struct cp_splice *p,
 		    const struct dp_splice_rep *r, char *msg, size_t msglen)
 {
-	uint32_t t = now_ms() + 1;
+	uint32_t t = (uint32_t)now_ms() + 1;
 	int err;
 
 	for (int i = 0; i < 2; i++) {

@@ -18,6 +18,7 @@
 #include "common/trace.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
+#include "common/log.h"
 
 static void req_fw_file(struct cp *cp, struct xtoe_resp *r)
 {
@@ -316,17 +317,17 @@ int cp_tools_fw_restore(struct xtoed *d)
 	n = fw_file_load(path, rules, FW_MAX_RULES, msg, sizeof(msg));
 	err = n < 0 ? n : 0;
 	if (err)
-		fprintf(stderr, "xtoed: %s\n", msg);
+		log_err("%s", msg);
 	if (n > 0 && !(err = xchain_open(&ch, steer_pin_dir(d->steer)))) {
 		err = fwc_open(&f, ch, NULL) ?: fwc_apply(&f, rules, n);
 		fwc_close(&f);
 		xchain_close(ch);
 	}
 	if (err)
-		fprintf(stderr, "xtoed: the firewall rules of %s were not installed; "
-			"fix the file or start with --fw-file none\n", path);
+		log_err("the firewall rules of %s were not installed; "
+			"fix the file or start with --fw-file none", path);
 	else if (n > 0 && d->cfg.verbose)
-		fprintf(stderr, "xtoed: %d firewall rules from %s\n", n, path);
+		log_notice("%d firewall rules from %s", n, path);
 	free(rules);
 	return err;
 }

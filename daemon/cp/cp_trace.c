@@ -10,7 +10,7 @@ void cp_trace_put(struct cp *cp, const struct cp_conn *c, uint8_t type,
 		  uint32_t a, uint32_t b, uint32_t v)
 {
 	struct xtoe_trace_rec r = {
-		.ts_ns = mono_ns(), .laddr = cp->d->cfg.addr, .raddr = c->key.raddr,
+		.ts_ns = now_ns(), .laddr = cp->d->cfg.addr, .raddr = c->key.raddr,
 		.lport = c->key.lport, .rport = c->key.rport, .type = type,
 		.src = 1, .a = a, .b = b, .c = v,
 	};

@@ -9,6 +9,7 @@
 
 #include "common/wake.h"
 #include "dp.h"
+#include "common/log.h"
 
 int dp_create(struct xtoed *d)
 {
@@ -26,8 +27,8 @@ int dp_create(struct xtoed *d)
 		free(dp->work);
 		free(dp->delayed);
 		free(dp);
-		fprintf(stderr, "xtoed: cannot allocate the flow table for %u flows; "
-			"lower --max-flows\n", n);
+		log_err("cannot allocate the flow table for %u flows; "
+			"lower --max-flows", n);
 		return -ENOMEM;
 	}
 	d->dp = dp;

@@ -31,7 +31,7 @@ void dp_cap_frame(struct dp *dp, const uint8_t *frame, uint32_t len)
 		atomic_fetch_add_explicit(&sh->drops, 1, memory_order_relaxed);
 		return;
 	}
-	r->ts_ns = mono_ns();
+	r->ts_ns = now_ns();
 	r->len = len;
 	r->caplen = len < snap ? len : snap;
 	memcpy(r->data, frame, r->caplen);

@@ -43,7 +43,7 @@ static void put(struct dp *dp, const struct dp_flow *f, uint8_t type,
 {
 	const struct tcp_endpoints *ep = &f->tcp.ep;
 	struct xtoe_trace_rec r = {
-		.ts_ns = mono_ns(), .laddr = ep->saddr, .raddr = ep->daddr,
+		.ts_ns = now_ns(), .laddr = ep->saddr, .raddr = ep->daddr,
 		.lport = ep->sport, .rport = ep->dport, .type = type, .src = 0,
 		.a = a, .b = b, .c = c,
 	};

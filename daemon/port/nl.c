@@ -4,6 +4,7 @@
  * resolution. One request at a time; each call waits for its answer.
  */
 #include "nl.h"
+#include "common/log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -42,7 +43,7 @@ int nl_open(struct nl **out)
 	n->sock = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
 	if (!n->sock || mnl_socket_bind(n->sock, 0, MNL_SOCKET_AUTOPID) < 0) {
 		err = -errno;
-		fprintf(stderr, "nl: opening an rtnetlink socket failed: %s\n",
+		log_err("nl: opening an rtnetlink socket failed: %s",
 			strerror(-err));
 		if (n->sock)
 			mnl_socket_close(n->sock);
@@ -106,7 +107,7 @@ int nl_iface_mac(const char *ifname, uint8_t mac[6])
 		memcpy(mac, ifr.ifr_hwaddr.sa_data, 6);
 	close(fd);
 	if (err)
-		fprintf(stderr, "nl: %s: reading the MAC address failed: %s\n",
+		log_err("nl: %s: reading the MAC address failed: %s",
 			ifname, strerror(-err));
 	return err;
 }

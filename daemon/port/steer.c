@@ -34,6 +34,8 @@
 #include <bpf/libbpf.h>
 
 #include "bpf/steer.h"
+#include "common/log.h"
+#include "common/paths.h"
 #include "xdp/chain.h"
 
 /* Skeletons are generated as NAME_bpf, so struct steer stays this module's handle. */
@@ -41,7 +43,7 @@
 #include "vlan_strip.skel.h"
 
 #define BPFFS_ROOT "/sys/fs/bpf"
-#define PIN_ROOT BPFFS_ROOT "/xtoe"
+#define PIN_ROOT XTOE_PIN_ROOT
 
 struct steer {
 	struct steer_bpf *skel;
@@ -60,17 +62,6 @@ struct steer {
 static const char *const pinned_maps[] = {
 	STEER_MAP_FLOWS, STEER_MAP_LISTEN, STEER_MAP_XSKS, STEER_MAP_STATS,
 };
-
-/* libbpf's messages only with XTOE_VERBOSE set (=2 adds debug output). */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	const char *v = getenv("XTOE_VERBOSE");
-
-	if (!v || !*v || (level == LIBBPF_DEBUG && atoi(v) < 2))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
 
 int steer_parse_mode(const char *s, enum steer_xdp_mode *mode)
 {
@@ -132,15 +123,14 @@ static int ensure_bpffs(void)
 		return 0;
 	if (mkdir(BPFFS_ROOT, 0700) && errno != EEXIST) {
 		int err = -errno;
-		fprintf(stderr, "steer: cannot create %s: %s\n", BPFFS_ROOT,
+		log_err("steer: cannot create %s: %s", BPFFS_ROOT,
 			strerror(-err));
 		return err;
 	}
 	if (mount("bpf", BPFFS_ROOT, "bpf", 0, "mode=0700")) {
 		int err = -errno;
-		fprintf(stderr,
-			"steer: bpffs is not mounted on %s and mounting it "
-			"failed: %s; mount it with `mount -t bpf bpf %s`\n",
+		log_err("steer: bpffs is not mounted on %s and mounting it "
+			"failed: %s; mount it with `mount -t bpf bpf %s`",
 			BPFFS_ROOT, strerror(-err), BPFFS_ROOT);
 		return err;
 	}
@@ -155,9 +145,8 @@ static int make_pin_dir(struct steer *s)
 		goto fail;
 	err = xtoe_rm_pins(s->pin_dir);
 	if (err) {
-		fprintf(stderr,
-			"steer: %s: cannot remove stale pin directory %s: %s; "
-			"remove it by hand (rm -r %s)\n",
+		log_err("steer: %s: cannot remove stale pin directory %s: %s; "
+			"remove it by hand (rm -r %s)",
 			s->ifname, s->pin_dir, strerror(-err), s->pin_dir);
 		return err;
 	}
@@ -166,7 +155,7 @@ static int make_pin_dir(struct steer *s)
 	return 0;
 fail:
 	err = -errno;
-	fprintf(stderr, "steer: %s: cannot create pin directory under %s: %s\n",
+	log_err("steer: %s: cannot create pin directory under %s: %s",
 		s->ifname, PIN_ROOT, strerror(-err));
 	return err;
 }
@@ -192,7 +181,7 @@ static int pin_maps(struct steer *s)
 		snprintf(path, sizeof(path), "%s/%s", s->pin_dir, pinned_maps[i]);
 		err = m ? bpf_map__pin(m, path) : -ENOENT;
 		if (err) {
-			fprintf(stderr, "steer: %s: cannot pin map %s at %s: %s\n",
+			log_err("steer: %s: cannot pin map %s at %s: %s",
 				s->ifname, pinned_maps[i], path, strerror(-err));
 			return err;
 		}
@@ -227,7 +216,7 @@ static void prog_name(__u32 id, char *buf, size_t len)
 	close(fd);
 }
 
-#define LOCK_DIR "/run/xtoe"
+#define LOCK_DIR XTOE_RUN_DIR
 
 /*
  * One xtoe owner per interface: an flock on /run/xtoe/IF.lock, released by
@@ -239,7 +228,7 @@ static int take_lock(struct steer *s)
 	char path[sizeof(LOCK_DIR) + IF_NAMESIZE + 8], pid[32] = "";
 	ssize_t n;
 
-	snprintf(path, sizeof(path), LOCK_DIR "/%s.lock", s->ifname);
+	xtoe_lock_path(path, sizeof(path), s->ifname);
 	if (mkdir(LOCK_DIR, 0755) && errno != EEXIST)
 		return -errno;
 	s->lock_fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
@@ -248,8 +237,8 @@ static int take_lock(struct steer *s)
 	if (flock(s->lock_fd, LOCK_EX | LOCK_NB)) {
 		n = pread(s->lock_fd, pid, sizeof(pid) - 1, 0);
 		pid[n > 0 ? n : 0] = '\0';
-		fprintf(stderr, "steer: %s: another xtoe process (pid %s) serves this "
-			"interface; stop it first\n", s->ifname,
+		log_err("steer: %s: another xtoe process (pid %s) serves this "
+			"interface; stop it first", s->ifname,
 			pid[0] ? strtok(pid, "\n") : "unknown");
 		return -EBUSY;
 	}
@@ -267,7 +256,7 @@ static void drop_lock(struct steer *s)
 	if (s->lock_fd < 0)
 		return;
 	if (s->locked) { /* still ours: unlink before the flock goes */
-		snprintf(path, sizeof(path), LOCK_DIR "/%s.lock", s->ifname);
+		xtoe_lock_path(path, sizeof(path), s->ifname);
 		unlink(path);
 	}
 	close(s->lock_fd);
@@ -292,8 +281,8 @@ static int check_no_xdp(struct steer *s)
 	prog_name(id, name, sizeof(name));
 	while (!strcmp(name, "xtoe_entry") && waited < STALE_WAIT_MS) {
 		if (waited == 1000)
-			fprintf(stderr, "steer: %s: waiting for the XDP program of an "
-				"xtoe daemon (id %u) to go away\n", s->ifname, id);
+			log_err("steer: %s: waiting for the XDP program of an "
+				"xtoe daemon (id %u) to go away", s->ifname, id);
 		usleep(20 * 1000);
 		waited += 20;
 		id = attached_prog(s);
@@ -301,11 +290,10 @@ static int check_no_xdp(struct steer *s)
 			return 0;
 		prog_name(id, name, sizeof(name));
 	}
-	fprintf(stderr,
-		"steer: %s: another XDP program is already attached (id %u%s%s%s); "
+	log_err("steer: %s: another XDP program is already attached (id %u%s%s%s); "
 		"xtoe needs the interface to itself: detach it with "
 		"`ip link set dev %s xdp off` (or stop the daemon that owns it) "
-		"and start again\n",
+		"and start again",
 		s->ifname, id, name[0] ? ", name \"" : "", name,
 		name[0] ? "\"" : "", s->ifname);
 	return -EBUSY;
@@ -316,10 +304,9 @@ static void hw_unsupported(const struct steer *s, int err)
 	char drv[64];
 
 	iface_driver(s->ifname, drv, sizeof(drv));
-	fprintf(stderr,
-		"steer: %s: XDP hardware offload is not supported by this "
+	log_err("steer: %s: XDP hardware offload is not supported by this "
 		"device/driver (%s): %s; only Netronome/Corigine nfp NICs "
-		"offload XDP programs. Use --xdp-mode native (or skb)\n",
+		"offload XDP programs. Use --xdp-mode native (or skb)",
 		s->ifname, drv, strerror(-err));
 }
 
@@ -343,13 +330,11 @@ static int attach(struct steer *s, enum steer_xdp_mode mode)
 	}
 	iface_driver(s->ifname, drv, sizeof(drv));
 	if (err == -EOPNOTSUPP && mode == STEER_XDP_NATIVE)
-		fprintf(stderr,
-			"steer: %s: driver %s does not support native XDP; "
-			"use --xdp-mode skb\n", s->ifname, drv);
+		log_err("steer: %s: driver %s does not support native XDP; "
+			"use --xdp-mode skb", s->ifname, drv);
 	else
-		fprintf(stderr,
-			"steer: %s: attaching the XDP program in %s mode "
-			"(driver %s) failed: %s%s\n", s->ifname, mode_name(mode),
+		log_err("steer: %s: attaching the XDP program in %s mode "
+			"(driver %s) failed: %s%s", s->ifname, mode_name(mode),
 			drv, strerror(-err),
 			mode == STEER_XDP_NATIVE ? "; try --xdp-mode skb" : "");
 	return err;
@@ -362,8 +347,8 @@ static int load(struct steer *s, uint32_t addr)
 	s->skel = steer_bpf__open();
 	if (!s->skel) {
 		err = -errno;
-		fprintf(stderr, "steer: opening the steering BPF object failed: "
-			"%s (set XTOE_VERBOSE=1 for details)\n", strerror(-err));
+		log_err("steer: opening the steering BPF object failed: "
+			"%s (set XTOE_VERBOSE=1 for details)", strerror(-err));
 		return err ?: -EINVAL;
 	}
 	s->skel->rodata->our_addr = addr;
@@ -372,10 +357,9 @@ static int load(struct steer *s, uint32_t addr)
 		return err;
 	err = steer_bpf__load(s->skel);
 	if (err) {
-		fprintf(stderr,
-			"steer: %s: loading the steering XDP program failed: %s; "
+		log_err("steer: %s: loading the steering XDP program failed: %s; "
 			"it needs root (CAP_BPF, CAP_NET_ADMIN); set "
-			"XTOE_VERBOSE=1 for the verifier log\n",
+			"XTOE_VERBOSE=1 for the verifier log",
 			s->ifname, strerror(-err));
 		return err;
 	}
@@ -422,8 +406,8 @@ static int link_vlan_strip(struct steer *s)
 	err = xchain_reuse_maps(s->chain, s->vlan->obj) ?:
 	      vlan_strip_bpf__load(s->vlan);
 	if (err) {
-		fprintf(stderr, "steer: %s: loading the vlan_strip module "
-			"failed: %s (XTOE_VERBOSE=1 for the verifier log)\n",
+		log_err("steer: %s: loading the vlan_strip module "
+			"failed: %s (XTOE_VERBOSE=1 for the verifier log)",
 			s->ifname, strerror(-err));
 		return err;
 	}
@@ -439,9 +423,9 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	int err;
 
 	*out = NULL;
-	libbpf_set_print(libbpf_print);
+	xchain_log_setup();
 	if (!ifname || strlen(ifname) >= IF_NAMESIZE) {
-		fprintf(stderr, "steer: bad interface name\n");
+		log_err("steer: bad interface name");
 		return -EINVAL;
 	}
 	s = calloc(1, sizeof(*s));
@@ -453,8 +437,8 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	s->ifindex = (int)if_nametoindex(ifname);
 	if (!s->ifindex) {
 		err = -errno;
-		fprintf(stderr, "steer: interface %s: %s; check the name with "
-			"`ip link`\n", ifname, strerror(-err));
+		log_err("steer: interface %s: %s; check the name with "
+			"`ip link`", ifname, strerror(-err));
 		goto fail;
 	}
 	err = take_lock(s) ?: check_no_xdp(s);
@@ -510,7 +494,7 @@ void steer_close(struct steer *s)
 
 static int map_err(const struct steer *s, const char *what, int err)
 {
-	fprintf(stderr, "steer: %s: %s failed: %s\n", s->ifname, what,
+	log_err("steer: %s: %s failed: %s", s->ifname, what,
 		strerror(-err));
 	return err;
 }
@@ -520,8 +504,8 @@ int steer_set_xsk(struct steer *s, uint32_t queue, int xsk_fd)
 	int err;
 
 	if (queue >= STEER_MAX_QUEUES) {
-		fprintf(stderr, "steer: %s: queue %u is beyond the %u the "
-			"steering program supports\n", s->ifname, queue,
+		log_err("steer: %s: queue %u is beyond the %u the "
+			"steering program supports", s->ifname, queue,
 			STEER_MAX_QUEUES);
 		return -ERANGE;
 	}
@@ -576,7 +560,7 @@ int steer_add_flow(struct steer *s, uint32_t laddr, uint16_t lport,
 	int err = bpf_map_update_elem(s->flows_fd, &k, &one, BPF_ANY);
 
 	if (err == -E2BIG)
-		fprintf(stderr, "steer: %s: flow table full (%u entries)\n",
+		log_err("steer: %s: flow table full (%u entries)",
 			s->ifname, STEER_MAX_FLOWS);
 	return err ? (err == -E2BIG ? err : map_err(s, "adding a flow", err))
 		   : 0;

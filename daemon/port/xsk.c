@@ -16,6 +16,7 @@
  * the rings; xsk_port_frames_accounted() checks both.
  */
 #include "xsk.h"
+#include "common/log.h"
 
 #include <errno.h>
 #include <net/if.h>
@@ -80,11 +81,7 @@ struct xsk_port {
 static int libxdp_print(enum libxdp_print_level level, const char *fmt,
 			va_list ap)
 {
-	const char *v = getenv("XTOE_VERBOSE");
-
-	if (!v || !*v || (level == LIBXDP_DEBUG && atoi(v) < 2))
-		return 0;
-	return vfprintf(stderr, fmt, ap);
+	return log_library((int)level, fmt, ap);
 }
 
 void xsk_port_cfg_default(struct xsk_port_cfg *cfg)
@@ -378,7 +375,7 @@ static int check_cfg(const char *ifname, const struct xsk_port_cfg *c)
 	else if (c->num_frames < 2 * c->ring_size)
 		bad = "num_frames must be at least twice ring_size";
 	if (bad) {
-		fprintf(stderr, "xsk: %s: %s\n", ifname, bad);
+		log_err("xsk: %s: %s", ifname, bad);
 		return -EINVAL;
 	}
 	return 0;
@@ -413,8 +410,8 @@ static void socket_error(const struct xsk_port *p, const struct xsk_port_cfg *cf
 		       "interface is up";
 	else if (err == -EPERM)
 		hint = "; AF_XDP needs root (CAP_NET_RAW, CAP_BPF)";
-	fprintf(stderr, "xsk: %s queue %u: creating the AF_XDP socket failed: "
-		"%s%s\n", p->ifname, cfg->queue, strerror(-err), hint);
+	log_err("xsk: %s queue %u: creating the AF_XDP socket failed: "
+		"%s%s", p->ifname, cfg->queue, strerror(-err), hint);
 }
 
 int xsk_port_open(struct xsk_port **out, const char *ifname,
@@ -428,7 +425,7 @@ int xsk_port_open(struct xsk_port **out, const char *ifname,
 	*out = NULL;
 	libxdp_set_print(libxdp_print);
 	if (!ifname || strlen(ifname) >= IF_NAMESIZE) {
-		fprintf(stderr, "xsk: bad interface name\n");
+		log_err("xsk: bad interface name");
 		return -EINVAL;
 	}
 	err = check_cfg(ifname, cfg);
@@ -457,7 +454,7 @@ int xsk_port_open(struct xsk_port **out, const char *ifname,
 	if (p->area == MAP_FAILED) {
 		err = -errno;
 		p->area = NULL;
-		fprintf(stderr, "xsk: %s: mapping a %zu-byte UMEM failed: %s\n",
+		log_err("xsk: %s: mapping a %zu-byte UMEM failed: %s",
 			ifname, p->area_len, strerror(-err));
 		goto fail;
 	}
@@ -475,8 +472,8 @@ int xsk_port_open(struct xsk_port **out, const char *ifname,
 	err = xsk_umem__create(&p->umem, p->area, p->area_len, &p->fill,
 			       &p->comp, &uc);
 	if (err) {
-		fprintf(stderr, "xsk: %s: registering the UMEM failed: %s "
-			"(locked-memory limit? try `ulimit -l unlimited`)\n",
+		log_err("xsk: %s: registering the UMEM failed: %s "
+			"(locked-memory limit? try `ulimit -l unlimited`)",
 			ifname, strerror(-err));
 		p->umem = NULL;
 		goto fail;

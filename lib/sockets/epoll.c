@@ -16,6 +16,7 @@
 #include <sys/eventfd.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "xs.h"
 
 #define XS_EP_TAG 0x78746f6573000000ull /* "xtoes": the context's fds */
@@ -259,14 +260,6 @@ static int untag(struct epoll_event *ev, int n, unsigned int *tags)
 	return k;
 }
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Kernel events without blocking, after n xtoe ones. While xtoe items keep
  * being ready the kernel fds are looked at every 50 us, not at every call:
  * a system call per request is what xtoe is there to save. */
@@ -279,7 +272,7 @@ static int kernel_now(int epfd, struct xs_epoll *ep, struct epoll_event *ev,
 
 	if (n >= max || !ep->nkernel)
 		return n;
-	now = now_us();
+	now = (int64_t)now_us();
 	if (now - ep->kernel_checked_us < 50)
 		return n;
 	ep->kernel_checked_us = now;

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/wake.h"
 #include "xs.h"
 
@@ -145,10 +146,7 @@ int xs_set_errno(int neg)
 
 int64_t xs_now_ms(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)now_ms();
 }
 
 /* Milliseconds left until deadline (-1: none) as a poll timeout. */
@@ -222,14 +220,6 @@ void xs_pump(void)
 
 /* Raise the sleep flag for every sleeper: the daemon clears it when it
  * signals, and a thread going to sleep after that needs it up again. */
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 /* Before sleeping, look again for up to $XTOE_SPIN_US (default 20 us),
  * yielding the core in between: a reply that is on its way costs no
  * wake-up. Locked; true when ready(arg) became true. */
@@ -239,7 +229,7 @@ bool xs_spin(bool (*ready)(void *), void *arg)
 
 	if (!xs.spin_us || !xs.ctx)
 		return false;
-	end = now_us() + xs.spin_us;
+	end = (int64_t)now_us() + xs.spin_us;
 	do {
 		xs_unlock();
 		sched_yield();
@@ -247,7 +237,7 @@ bool xs_spin(bool (*ready)(void *), void *arg)
 		xs_pump();
 		if (ready(arg))
 			return true;
-	} while (now_us() < end);
+	} while ((int64_t)now_us() < end);
 	return false;
 }
 

@@ -8,6 +8,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "common/paths.h"
 #include "xtoe_int.h"
 
 static __thread char open_msg[256];
@@ -165,7 +166,7 @@ int xtoe_ctx_open(struct xtoe_ctx **out, const char *sock_path)
 	if (!sock_path || !*sock_path) {
 		xlib_open_err(-EINVAL, "no daemon socket given; set %s to xtoed's "
 			      "socket (e.g. %s/<iface>.sock)", XTOE_SOCK_ENV,
-			      XTOE_DEFAULT_SOCK_DIR);
+			      XTOE_RUN_DIR);
 		return -EINVAL;
 	}
 	ctx = calloc(1, sizeof(*ctx));

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/clock.h"
 #include "common/wake.h"
 #include "xtoe_int.h"
 
@@ -189,14 +190,6 @@ int xlib_drain(struct xtoe_ctx *ctx)
 
 /* --- waiting ------------------------------------------------------------ */
 
-static int64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 static int daemon_gone(struct xtoe_ctx *ctx)
 {
 	ctx->dead = true;
@@ -233,12 +226,12 @@ static bool spin(struct xtoe_ctx *ctx)
 
 	if (!ctx->spin_us)
 		return false;
-	end = now_us() + ctx->spin_us;
+	end = (int64_t)now_us() + ctx->spin_us;
 	do {
 		if (collect(ctx))
 			return true;
 		sched_yield(); /* cores are scarce: let runnable threads go first */
-	} while (now_us() < end);
+	} while ((int64_t)now_us() < end);
 	return false;
 }
 
@@ -253,7 +246,7 @@ static int block(struct xtoe_ctx *ctx, int64_t deadline)
 	int tmo = -1, rc;
 
 	if (deadline >= 0) {
-		int64_t left = deadline - now_us();
+		int64_t left = deadline - (int64_t)now_us();
 
 		tmo = left <= 0 ? 0 : (int)((left + 999) / 1000);
 	}
@@ -309,14 +302,14 @@ int xtoe_wait(struct xtoe_ctx *ctx, struct xtoe_event *evs, int max,
 	if (spin(ctx))
 		return emit(ctx, evs, max);
 	if (timeout_ms > 0)
-		deadline = now_us() + (int64_t)timeout_ms * 1000;
+		deadline = (int64_t)now_us() + (int64_t)timeout_ms * 1000;
 	for (;;) {
 		err = block(ctx, deadline);
 		if (err)
 			return err < 0 ? err : emit(ctx, evs, max);
 		if (collect(ctx))
 			return emit(ctx, evs, max);
-		if (deadline >= 0 && now_us() >= deadline)
+		if (deadline >= 0 && (int64_t)now_us() >= deadline)
 			return 0;
 	}
 }

@@ -20,6 +20,7 @@
 #include "common/ctl.h"
 #include "xdp/module.h"
 #include "common/proto.h"
+#include "common/log.h"
 
 #define DUMP_MOD_NAME "xtoe_dump"
 #define DUMP_BATCH 512
@@ -265,8 +266,8 @@ static int verdicts_open(struct dump *d)
 		err = xchain_trace_verdicts(d->ch, true);
 	d->verdicts = !err;
 	if (err)
-		fprintf(stderr, "xtoe-dump: no chain verdicts (%s); frames are "
-			"shown without them\n", strerror(-err));
+		log_err("no chain verdicts (%s); frames are "
+			"shown without them", strerror(-err));
 	return 0;
 }
 
@@ -282,17 +283,17 @@ static int rx_open(struct dump *d)
 
 	snprintf(snap, sizeof(snap), "snaplen=%u",
 		 d->o.snaplen < TRACE_SNAP_MAX ? d->o.snaplen : TRACE_SNAP_MAX);
-	snprintf(dir, sizeof(dir), "%s/%s", XTOE_PIN_ROOT, d->o.ifname);
+	xtoe_pin_path(dir, sizeof(dir), d->o.ifname);
 	if ((err = xchain_open(&d->ch, dir)))
 		return err;
 	/* We hold the daemon's only capture: one left in the chain is stale
 	 * (an xtoe-dump that was killed). */
 	if (xchain_find(d->ch, DUMP_MOD_NAME) >= 0 && !xmod_del(d->ch, DUMP_MOD_NAME))
-		fprintf(stderr, "xtoe-dump: removed the trace module an earlier "
-			"xtoe-dump left in the chain\n");
+		log_notice("removed the trace module an earlier "
+			"xtoe-dump left in the chain");
 	if ((err = xmod_add(d->ch, "trace", &pos, &mo, NULL))) {
-		fprintf(stderr, "xtoe-dump: cannot link the trace module into the "
-			"chain of %s; is build/bpf/trace.bpf.o there (make)?\n", d->o.ifname);
+		log_err("cannot link the trace module into the "
+			"chain of %s; is build/bpf/trace.bpf.o there (make)?", d->o.ifname);
 		return err;
 	}
 	d->linked = true;
@@ -300,7 +301,7 @@ static int rx_open(struct dump *d)
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
-		fprintf(stderr, "xtoe-dump: %s: %s\n", path, strerror(-err));
+		log_err("%s: %s", path, strerror(-err));
 		return err;
 	}
 	d->rb = ring_buffer__new(fd, rx_record, d, NULL);
@@ -390,8 +391,8 @@ void dump_close(struct dump *d, struct dump_counts *c)
 	if (d->stats_fd >= 0)
 		close(d->stats_fd);
 	if (d->linked && xmod_del(d->ch, DUMP_MOD_NAME))
-		fprintf(stderr, "xtoe-dump: the trace module is still in the chain "
-			"of %s; remove it with `xtoectl -i %s module del %s`\n",
+		log_err("the trace module is still in the chain "
+			"of %s; remove it with `xtoectl -i %s module del %s`",
 			d->o.ifname, d->o.ifname, DUMP_MOD_NAME);
 	if (d->ch)
 		xchain_close(d->ch);

@@ -18,7 +18,9 @@
 #include <string.h>
 
 #include "dump.h"
+#include "common/paths.h"
 #include "common/proto.h"
+#include "common/log.h"
 
 struct cfg {
 	struct dump_opts o;
@@ -58,7 +60,7 @@ static void usage(FILE *f)
 		"  -n                accepted (names are never resolved)\n"
 		"      --after-chain trace received frames after the chain's modules\n"
 		"      --sock PATH   daemon socket (default: $XTOE_SOCK or "
-		XTOE_DEFAULT_SOCK_DIR "/IFACE.sock)\n"
+		XTOE_RUN_DIR "/IFACE.sock)\n"
 		"  EXPRESSION        a pcap-filter(7) expression\n");
 }
 
@@ -146,7 +148,7 @@ static int compile_filter(struct run *r)
 	if (!p)
 		return -ENOMEM;
 	if (pcap_compile(p, &r->prog, r->c->expr, 1, PCAP_NETMASK_UNKNOWN)) {
-		fprintf(stderr, "xtoe-dump: filter '%s': %s\n", r->c->expr, pcap_geterr(p));
+		log_err("filter '%s': %s", r->c->expr, pcap_geterr(p));
 		err = -EINVAL;
 	}
 	r->have_filter = !err;
@@ -192,12 +194,12 @@ static int open_output(struct run *r)
 	f = strcmp(c->wfile, "-") ? fopen(c->wfile, "wb") : stdout;
 	if (!f) {
 		err = -errno;
-		fprintf(stderr, "xtoe-dump: %s: %s\n", c->wfile, strerror(-err));
+		log_err("%s: %s", c->wfile, strerror(-err));
 		return err;
 	}
 	err = pcapw_open(&r->w, f, c->ng, c->o.snaplen, c->flush);
 	if (err)
-		fprintf(stderr, "xtoe-dump: writing %s: %s\n", c->wfile, strerror(-err));
+		log_err("writing %s: %s", c->wfile, strerror(-err));
 	return err;
 }
 
@@ -219,7 +221,7 @@ static int capture(struct run *r)
 	err = dump_open(&d, &r->c->o);
 	if (err)
 		return err;
-	fprintf(stderr, "xtoe-dump: capturing on %s (%s), snaplen %u\n",
+	log_notice("capturing on %s (%s), snaplen %u",
 		r->c->o.ifname, r->c->o.rx && r->c->o.tx ? "in+out" :
 		r->c->o.rx ? "in" : "out", r->c->o.snaplen);
 	while (!stop) {
@@ -238,7 +240,7 @@ static int capture(struct run *r)
 	fprintf(stderr, "%ld packets captured\n%lu records dropped\n", r->seen,
 		(unsigned long)(n.rx_lost + n.tx_lost));
 	if (err < 0)
-		fprintf(stderr, "xtoe-dump: %s\n", strerror(-err));
+		log_err("%s", strerror(-err));
 	return err < 0 ? err : 0;
 }
 
@@ -256,7 +258,7 @@ int main(int argc, char **argv)
 	if (!c.o.sock)
 		c.o.sock = getenv("XTOE_SOCK");
 	if (!c.o.sock) {
-		snprintf(sock, sizeof(sock), XTOE_DEFAULT_SOCK_DIR "/%s.sock", c.o.ifname);
+		xtoe_sock_path(sock, sizeof(sock), c.o.ifname);
 		c.o.sock = sock;
 	}
 	handle_signals();

@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/log.h"
+
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: xtoe-run [--sock PATH] [--lib PATH] -- CMD [ARGS...]\n"
@@ -85,15 +87,15 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	if (!getenv("XTOE_SOCK")) {
-		fprintf(stderr, "xtoe-run: no daemon socket: give --sock or set XTOE_SOCK\n");
+		log_err("no daemon socket: give --sock or set XTOE_SOCK");
 		return 2;
 	}
 	if (!lib[0] && default_lib(lib, sizeof(lib))) {
-		fprintf(stderr, "xtoe-run: cannot find libxtoe-sockets.so; use --lib\n");
+		log_err("cannot find libxtoe-sockets.so; use --lib");
 		return 1;
 	}
 	if (access(lib, R_OK)) {
-		fprintf(stderr, "xtoe-run: %s: %s; build it with make or use --lib\n",
+		log_err("%s: %s; build it with make or use --lib",
 			lib, strerror(errno));
 		return 1;
 	}
@@ -102,6 +104,6 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	execvp(argv[optind], argv + optind);
-	fprintf(stderr, "xtoe-run: %s: %s\n", argv[optind], strerror(errno));
+	log_err("%s: %s", argv[optind], strerror(errno));
 	return errno == ENOENT ? 127 : 126;
 }

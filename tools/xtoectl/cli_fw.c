@@ -14,7 +14,9 @@
 #include <arpa/inet.h>
 
 #include "cli.h"
+#include "common/paths.h"
 #include "xdp/fw_ctl.h"
+#include "common/log.h"
 
 /* The rule file of the daemon serving the interface; NULL: none kept. */
 static const char *rule_file(const struct cli *c, char *buf, size_t len)
@@ -24,9 +26,9 @@ static const char *rule_file(const struct cli *c, char *buf, size_t len)
 
 	if (sock && !xctl_daemon_fw_file(sock, buf, len))
 		return buf[0] ? buf : NULL;
-	snprintf(buf, len, XTOE_FW_DIR "/%s.rules", c->ifname);
-	fprintf(stderr, "xtoectl: keeping the rules in %s (the daemon's "
-		"default)\n", buf);
+	xtoe_rules_path(buf, len, c->ifname);
+	log_err("keeping the rules in %s (the daemon's "
+		"default)", buf);
 	return buf;
 }
 
@@ -51,7 +53,7 @@ static int fail(const struct cli *c, int err, const char *msg)
 		printf("}\n");
 	}
 	else if (msg)
-		fprintf(stderr, "xtoectl: %s\n", msg);
+		log_err("%s", msg);
 	return 1;
 }
 

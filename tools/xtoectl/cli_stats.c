@@ -18,6 +18,7 @@
 #include "cli.h"
 #include "common/proto.h"
 #include "common/tools.h"
+#include "common/log.h"
 
 /* The daemon's answer to op read into buf (at most len bytes). */
 static int fetch(const struct cli *c, uint32_t op, void *buf, size_t len,
@@ -30,8 +31,8 @@ static int fetch(const struct cli *c, uint32_t op, void *buf, size_t len,
 	int fd, err;
 
 	if (!sock) {
-		fprintf(stderr, "xtoectl: which daemon? pass --sock PATH, set "
-			"XTOE_SOCK, or -i IFACE for the default socket\n");
+		log_err("which daemon? pass --sock PATH, set "
+			"XTOE_SOCK, or -i IFACE for the default socket");
 		return -EINVAL;
 	}
 	err = xctl_ask_fd(sock, op, &r, &fd);

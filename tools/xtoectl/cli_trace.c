@@ -20,9 +20,11 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "common/clock.h"
 #include "common/proto.h"
 #include "core/tcp_state.h"
 #include "common/trace.h"
+#include "common/log.h"
 
 #define TRACE_BATCH 1024 /* records taken per ring and poll */
 
@@ -66,8 +68,8 @@ static int parse_events(const char *list, uint32_t *types)
 		while (i < XTOE_TR__COUNT && strcmp(t, type_names[i]))
 			i++;
 		if (i == XTOE_TR__COUNT) {
-			fprintf(stderr, "xtoectl: --events: state, rtt, cwnd, retx "
-				"or drop, not '%s'\n", t);
+			log_err("--events: state, rtt, cwnd, retx "
+				"or drop, not '%s'", t);
 			return -EINVAL;
 		}
 		*types |= 1u << i;
@@ -204,26 +206,18 @@ static bool drain(struct tsession *t)
 	return more;
 }
 
-static uint64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
-
 /* Until -c, -t, a signal, or the daemon going away. */
 static void trace_loop(struct tsession *t, int sock)
 {
-	uint64_t end = t->cli->timeout_s > 0 ? mono_ms() + (uint64_t)t->cli->timeout_s * 1000u : 0;
+	uint64_t end = t->cli->timeout_s > 0 ? now_ms() + (uint64_t)t->cli->timeout_s * 1000u : 0;
 	struct pollfd p = { .fd = sock, .events = POLLIN };
 
 	while (!stop && drain(t)) {
-		if (end && mono_ms() >= end)
+		if (end && now_ms() >= end)
 			break;
 		if (poll(&p, 1, 20) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
 			drain(t);
-			fprintf(stderr, "xtoectl: the daemon ended the trace\n");
+			log_err("the daemon ended the trace");
 			break;
 		}
 	}
@@ -249,7 +243,7 @@ static int trace_run(struct cli *c, const struct tfilter *f, int fd, int sock)
 	trace_loop(&t, sock);
 	lost = atomic_load(&t.sh->drops[0]) + atomic_load(&t.sh->drops[1]);
 	if (lost)
-		fprintf(stderr, "xtoectl: %llu events dropped (ring full)\n",
+		log_err("%llu events dropped (ring full)",
 			(unsigned long long)lost);
 	munmap(p, xtoe_trace_bytes());
 	free(t.buf);
@@ -267,8 +261,8 @@ int cli_trace(struct cli *c, int argc, char **argv)
 	if (parse_filter(c, argc, argv, &f))
 		return CLI_USAGE;
 	if (!sock) {
-		fprintf(stderr, "xtoectl: which daemon? pass --sock PATH, set "
-			"XTOE_SOCK, or -i IFACE for the default socket\n");
+		log_err("which daemon? pass --sock PATH, set "
+			"XTOE_SOCK, or -i IFACE for the default socket");
 		return EXIT_USAGE;
 	}
 	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, &r, &s, &fd);

@@ -22,6 +22,7 @@
 
 #include "xdp/chain.h"
 #include "common/ctl.h"
+#include "common/log.h"
 #include "xdp/module.h"
 #include "common/proto.h"
 
@@ -118,8 +119,8 @@ static int parse_opts(int argc, char **argv, struct cli *c)
 		case 'E': c->events = optarg; break;
 		case 'm':
 			if (xmod_parse_mode(optarg, &c->mo.mode)) {
-				fprintf(stderr, "xtoectl: --mode: native, skb or hw, "
-					"not '%s'\n", optarg);
+				log_err("--mode: native, skb or hw, "
+					"not '%s'", optarg);
 				return -EINVAL;
 			}
 			break;
@@ -143,11 +144,11 @@ int find_iface(struct cli *c)
 		if (err)
 			return err;
 	} else {
-		fprintf(stderr, "xtoectl: which interface? pass -i IFACE, or "
-			"--sock PATH / XTOE_SOCK for the daemon's socket\n");
+		log_err("which interface? pass -i IFACE, or "
+			"--sock PATH / XTOE_SOCK for the daemon's socket");
 		return -EINVAL;
 	}
-	snprintf(c->pin_dir, sizeof(c->pin_dir), "%s/%s", XTOE_PIN_ROOT, c->ifname);
+	xtoe_pin_path(c->pin_dir, sizeof(c->pin_dir), c->ifname);
 	c->mo.ifname = c->ifname;
 	return 0;
 }
@@ -336,7 +337,7 @@ const char *daemon_sock(const struct cli *c, char *buf, size_t len)
 
 	if (s || !c->iface)
 		return s;
-	snprintf(buf, len, XTOE_DEFAULT_SOCK_DIR "/%s.sock", c->iface);
+	xtoe_sock_path(buf, len, c->iface);
 	return buf;
 }
 
@@ -351,8 +352,8 @@ static int cmd_cmodule(struct cli *c, int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	if (!sock) {
-		fprintf(stderr, "xtoectl: which daemon? pass --sock PATH, set "
-			"XTOE_SOCK, or -i IFACE for the default socket\n");
+		log_err("which daemon? pass --sock PATH, set "
+			"XTOE_SOCK, or -i IFACE for the default socket");
 		return EXIT_USAGE;
 	}
 	err = xctl_cmodule_add(sock, argv[2], name, sizeof(name));
@@ -412,17 +413,6 @@ fail:
 	return 1;
 }
 
-static bool libbpf_verbose;
-
-/* libbpf's own messages only with -v. */
-static int libbpf_print(enum libbpf_print_level level, const char *fmt,
-			va_list ap)
-{
-	if (!libbpf_verbose || level == LIBBPF_DEBUG)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
 int main(int argc, char **argv)
 {
 	struct cli c;
@@ -434,7 +424,8 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	c.mo.verbose = c.verbose;
-	libbpf_verbose = c.verbose;
-	libbpf_set_print(libbpf_print);
+	if (c.verbose)
+		log_set_level(LOG_LVL_INFO);
+	xchain_log_setup();
 	return run(&c, argc - optind, argv + optind);
 }

@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * One log helper for every program and library of xtoe. A message goes to
+ * stderr as "PROGRAM: text", PROGRAM being the program that runs (glibc's
+ * program_invocation_short_name: xtoed, xtoectl, xtoe-dump, or the
+ * application a library serves), so library code never claims to be one
+ * tool. Under systemd (JOURNAL_STREAM set) each line starts with the
+ * journal's "<N>" priority instead.
+ *
+ * Levels are syslog's. Errors and warnings always print; notices too
+ * unless quieted; info and debug only when a program raises the level
+ * (-v) or XTOE_VERBOSE is set in the environment (1: info, 2: debug).
+ */
+#ifndef XTOE_LOG_H
+#define XTOE_LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LVL_ERR = 3,
+	LOG_LVL_WARN = 4,
+	LOG_LVL_NOTICE = 5,
+	LOG_LVL_INFO = 6,
+	LOG_LVL_DEBUG = 7,
+};
+
+/* Highest level printed (default NOTICE, or as XTOE_VERBOSE says). */
+void log_set_level(enum log_level max);
+enum log_level log_level(void);
+static inline int log_enabled(enum log_level l) { return l <= log_level(); }
+
+void log_msg(enum log_level l, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level l, const char *fmt, va_list ap);
+
+#define log_err(...) log_msg(LOG_LVL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LVL_WARN, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LVL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LVL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LVL_DEBUG, __VA_ARGS__)
+
+/* The messages of libbpf and libxdp (their print callbacks pass their
+ * level: 0 warn, 1 info, 2 debug): warnings and info at info, debug at
+ * debug, so they show only with -v / XTOE_VERBOSE. */
+int log_library(int lib_level, const char *fmt, va_list ap);
+
+#endif /* XTOE_LOG_H */
