@@ -43,6 +43,14 @@ static inline int wake_sleeper(_Atomic uint32_t *sleeping, int efd)
 	return write(efd, &one, sizeof(one)) == sizeof(one);
 }
 
+/* Signal an eventfd whether or not anyone sleeps on it. */
+static inline int wake_signal(int efd)
+{
+	uint64_t one = 1;
+
+	return write(efd, &one, sizeof(one)) == sizeof(one);
+}
+
 /* Drain an eventfd's counter (non-blocking fd). */
 static inline void wake_drain(int efd)
 {

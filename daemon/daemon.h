@@ -27,10 +27,9 @@
 #include "common/shm.h"
 #include "common/tools.h"
 #include "common/spsc.h"
-#include "daemon/port/steer.h"
 #include "cmod.h"
 #include "core/tcp.h"
-#include "daemon/port/xsk.h"
+#include "daemon/port/port.h"
 
 #define XTOE_FRAME_MAX 2048
 
@@ -39,7 +38,7 @@ struct xtoed_cfg {
 	uint32_t addr;       /* network order */
 	uint8_t prefix;
 	const char *sock_path;
-	enum steer_xdp_mode xdp_mode;
+	enum port_xdp_mode xdp_mode;
 	bool busy_poll;      /* never sleep */
 	uint32_t spin_us;    /* poll this long with no work before sleeping */
 	uint32_t ack_delay_us; /* hold a pure ACK this long for data to carry it */
@@ -51,6 +50,7 @@ struct xtoed_cfg {
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;
+	bool signals;        /* stop on SIGINT/SIGTERM (blocked in every thread) */
 	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
 	int ncmodules;
 	char fw_file[100];   /* --fw-file; "" when rules are not kept */
@@ -192,10 +192,7 @@ struct cp;
 /* The daemon: configuration, the interface, and the two threads' links. */
 struct xtoed {
 	struct xtoed_cfg cfg;
-	int ifindex;
-	uint8_t mac[6];
-	struct steer *steer;
-	struct xsk_port *xsk;
+	struct port *port;           /* the wire (daemon/port/port.h) */
 	struct spsc cp2dp, dp2cp;
 	int dp_efd;                  /* wakes the data-path */
 	int cp_efd;                  /* wakes the control plane */
@@ -219,6 +216,18 @@ struct xtoed {
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };
+
+/* the daemon's life (daemon.c): xtoed and in-process tests alike */
+void xtoed_cfg_defaults(struct xtoed_cfg *c);
+/* Set up the links, the control plane and the data-path over port (which
+ * the daemon then owns). After a failure, xtoed_close still cleans up. */
+int xtoed_open(struct xtoed *d, struct port *port);
+/* Run the data-path thread and the control plane (in the calling thread)
+ * until a signal (cfg.signals) or xtoed_request_stop. */
+int xtoed_run(struct xtoed *d);
+/* Ask a running daemon to stop; from any thread. */
+void xtoed_request_stop(struct xtoed *d);
+void xtoed_close(struct xtoed *d);
 
 /* data-path (dp.c) */
 int dp_create(struct xtoed *d);

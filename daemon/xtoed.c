@@ -1,19 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xtoed: the xtoe daemon for one interface. Parses options, sets up the
- * XDP steering program, the AF_XDP port and the two threads, and tears it
- * all down on SIGINT/SIGTERM.
+ * xtoed: the xtoe daemon for one interface. Parses options, opens the
+ * AF_XDP port (daemon/port/port_xdp.c) and runs the daemon (daemon.c)
+ * until SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -21,10 +19,7 @@
 #include "common/proto.h"
 #include "core/cc.h"
 #include "daemon.h"
-#include "daemon/port/nl.h"
 
-#define Q_CMD_ENTRIES 1024
-#define Q_NOTE_ENTRIES 2048
 
 static const char usage_text[] =
 	"Usage: xtoed --iface IF --addr A.B.C.D/NN [options]\n"
@@ -129,20 +124,6 @@ static bool is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
-static void cfg_defaults(struct xtoed_cfg *c)
-{
-	memset(c, 0, sizeof(*c));
-	c->xdp_mode = STEER_XDP_NATIVE;
-	c->spin_us = 50;
-	c->ack_delay_us = 100;
-	c->rx_size = c->tx_size = 256 * 1024;
-	c->max_flows = 65536;
-	c->ctx_flows = 4096;
-	c->mss = 1448;
-	c->time_wait_ms = 60000;
-	c->cc = &tcp_cc_cubic;
-}
-
 static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 {
 	uint32_t v;
@@ -167,7 +148,7 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 {
 	int opt;
 
-	cfg_defaults(c);
+	xtoed_cfg_defaults(c);
 	while ((opt = getopt_long(argc, argv, "i:a:s:m:bvh", long_opts, NULL)) != -1) {
 		switch (opt) {
 		case 'i': c->ifname = optarg; break;
@@ -177,7 +158,7 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 			break;
 		case 's': c->sock_path = optarg; break;
 		case 'm':
-			if (steer_parse_mode(optarg, &c->xdp_mode))
+			if (port_xdp_parse_mode(optarg, &c->xdp_mode))
 				return usage_error("bad --xdp-mode '%s': native, skb or hw", optarg);
 			break;
 		case 'b': c->busy_poll = true; break;
@@ -240,59 +221,6 @@ static void warn_missing_addr(const struct xtoed_cfg *c)
 			"'ip addr add ADDR/NN dev %s'", c->ifname, c->ifname);
 }
 
-static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
-{
-	struct spsc_shared *sh = aligned_alloc(64, (spsc_bytes(entries, esize) + 63) & ~63ul);
-
-	if (sh) {
-		spsc_format(sh);
-		spsc_attach(q, sh, entries, esize);
-	}
-	return sh;
-}
-
-static int setup_links(struct xtoed *d)
-{
-	d->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	d->cp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d->dp_efd < 0 || d->cp_efd < 0)
-		return -errno;
-	d->pub = calloc(d->cfg.max_flows, sizeof(*d->pub));
-	if (!d->pub || !queue_alloc(&d->cp2dp, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
-	    !queue_alloc(&d->dp2cp, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
-		return -ENOMEM;
-	return 0;
-}
-
-static int setup_port(struct xtoed *d)
-{
-	struct xsk_port_cfg xc;
-	int err;
-
-	d->ifindex = (int)if_nametoindex(d->cfg.ifname);
-	if (!d->ifindex) {
-		log_err("no interface '%s'; check 'ip link'", d->cfg.ifname);
-		return -ENODEV;
-	}
-	err = nl_iface_mac(d->cfg.ifname, d->mac);
-	if (err) {
-		log_err("cannot read the MAC address of %s: %s",
-			d->cfg.ifname, strerror(-err));
-		return err;
-	}
-	warn_missing_addr(&d->cfg);
-	err = steer_open(&d->steer, d->cfg.ifname, d->cfg.addr, d->cfg.xdp_mode);
-	if (err)
-		return err;
-	xsk_port_cfg_default(&xc);
-	xc.queue = d->cfg.queue;
-	err = xsk_port_open(&d->xsk, d->cfg.ifname, &xc);
-	if (err)
-		return err;
-	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk)) ?:
-	       cp_tools_fw_restore(d);
-}
-
 static int load_cmodules(struct xtoed *d)
 {
 	for (int i = 0; i < d->cfg.ncmodules; i++) {
@@ -304,41 +232,23 @@ static int load_cmodules(struct xtoed *d)
 	return 0;
 }
 
-static void teardown(struct xtoed *d)
+/* The AF_XDP port on --iface, and the firewall rules kept for it. */
+static int open_port(struct xtoed *d, struct port **port)
 {
-	cp_destroy(d);
-	dp_destroy(d);
-	if (d->xsk)
-		xsk_port_close(d->xsk);
-	if (d->steer)
-		steer_close(d->steer);
-	cmods_unload(&d->cmods);
-	free(d->cp2dp.sh);
-	free(d->dp2cp.sh);
-	free(d->pub);
-	if (d->dp_efd > 0)
-		close(d->dp_efd);
-	if (d->cp_efd > 0)
-		close(d->cp_efd);
-}
+	struct port_xdp_cfg pc = {
+		.ifname = d->cfg.ifname, .addr = d->cfg.addr,
+		.queue = d->cfg.queue, .mode = d->cfg.xdp_mode,
+	};
 
-static void stop_dp(struct xtoed *d, pthread_t th)
-{
-	struct dp_cmd *cmd;
-
-	while (!(cmd = dp_cmd_reserve(d)))
-		usleep(100);
-	memset(cmd, 0, offsetof(struct dp_cmd, conn));
-	cmd->type = DP_CMD_STOP;
-	dp_cmd_commit(d);
-	pthread_join(th, NULL);
+	warn_missing_addr(&d->cfg);
+	return port_xdp_open(port, &pc);
 }
 
 int main(int argc, char **argv)
 {
 	static struct xtoed d;
+	struct port *port = NULL;
 	char sock[108];
-	pthread_t th;
 	int err;
 
 	err = parse_args(argc, argv, &d.cfg, sock, sizeof(sock));
@@ -347,21 +257,20 @@ int main(int argc, char **argv)
 	if (d.cfg.verbose && log_level() < LOG_LVL_INFO)
 		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
-	/* control plane first: it blocks signals for both threads */
-	if ((err = load_cmodules(&d)) || (err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
-	    (err = dp_create(&d)))
-		goto out;
-	err = -pthread_create(&th, NULL, dp_thread, &d);
-	if (err)
-		goto out;
-	err = cp_run(&d);
-	atomic_store(&d.stop, true);
-	stop_dp(&d, th);
-	if (d.cfg.verbose)
-		dp_print_stats(&d, stderr);
-out:
+	err = load_cmodules(&d);
+	if (!err)
+		err = open_port(&d, &port);
+	if (!err)
+		err = xtoed_open(&d, port) ?: cp_tools_fw_restore(&d);
+	else
+		port_close(port);
+	if (!err) {
+		err = xtoed_run(&d);
+		if (d.cfg.verbose)
+			dp_print_stats(&d, stderr);
+	}
 	if (err && err != -EINTR)
 		log_err("%s: %s", d.cfg.ifname, strerror(-err));
-	teardown(&d);
+	xtoed_close(&d);
 	return err ? 1 : 0;
 }

@@ -194,15 +194,13 @@ int cp_create(struct xtoed *d)
 	err = cp_flows_init(cp);
 	if (err)
 		return err;
-	err = nl_open(&cp->nl);
-	if (err)
-		return err;
 	cp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (cp->epfd < 0)
 		return -errno;
-	if ((err = cp_signals_open(cp)) || (err = cp_timer_open(cp)))
+	if (d->cfg.signals &&
+	    ((err = cp_signals_open(cp)) || (err = cp_epoll_add(cp, cp->sigfd, TAG_SIGNAL))))
 		return err;
-	if ((err = cp_epoll_add(cp, cp->sigfd, TAG_SIGNAL)) ||
+	if ((err = cp_timer_open(cp)) ||
 	    (err = cp_epoll_add(cp, cp->tfd, TAG_TIMER)) ||
 	    (err = cp_epoll_add(cp, d->cp_efd, TAG_NOTES)))
 		return err;
@@ -236,8 +234,6 @@ void cp_destroy(struct xtoed *d)
 		close(cp->lsock);
 		unlink(d->cfg.sock_path);
 	}
-	if (cp->nl)
-		nl_close(cp->nl);
 	if (cp->epfd >= 0)
 		close(cp->epfd);
 	if (cp->tfd >= 0)
@@ -314,7 +310,7 @@ int cp_run(struct xtoed *d)
 	if (err)
 		return err;
 	log_notice("serving %s on %s", d->cfg.ifname, d->cfg.sock_path);
-	while (!stop) {
+	while (!stop && !atomic_load(&d->stop)) {
 		int n = cp_wait(cp, evs, 32);
 
 		if (n < 0 && errno != EINTR)

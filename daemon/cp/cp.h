@@ -9,7 +9,6 @@
 
 #include "daemon/daemon.h"
 #include "daemon/dp/flowtab.h"
-#include "daemon/port/nl.h"
 #include "common/trace.h"
 
 enum cp_slot_state {
@@ -82,7 +81,6 @@ struct cp {
 	struct cp_conn *conns;           /* list head */
 	uint32_t *free_flows, nfree;     /* data-path flow indices */
 	uint8_t isn_key[16];
-	struct nl *nl;
 	uint16_t next_port;              /* host order */
 	struct tcp_open_cfg open_cfg;
 	struct cp_pending_stats st;

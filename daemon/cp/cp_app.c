@@ -346,7 +346,7 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 		resp_error(r, ENOMEM, "out of memory");
 		return;
 	}
-	err = steer_add_listen(cp->d->steer, port);
+	err = port_steer_listen(cp->d->port, port, true);
 	if (err) {
 		free(l);
 		resp_error(r, -err, "cannot steer port %u to xtoe", ntohs(port));
@@ -374,7 +374,7 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 		pp = &(*pp)->next;
 	*pp = l->next;
 	if (!listener_any(cp, l->port))
-		steer_del_listen(cp->d->steer, l->port);
+		port_steer_listen(cp->d->port, l->port, false);
 	cp_tcp_drop_listener(cp, l);
 	free(l);
 }

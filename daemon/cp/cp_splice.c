@@ -74,7 +74,12 @@ static int open_map(struct cp *cp, struct cp_splicer *sp, char *msg, size_t msgl
 	char path[256];
 	int fd;
 
-	snprintf(path, sizeof(path), "%s/splice/splice_pairs", steer_pin_dir(cp->d->steer));
+	if (!cp->d->port->pin_dir) {
+		snprintf(msg, msglen, "%s has no module chain: splicing needs the XDP port",
+			 cp->d->port->name);
+		return -EOPNOTSUPP;
+	}
+	snprintf(path, sizeof(path), "%s/splice/splice_pairs", cp->d->port->pin_dir);
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		snprintf(msg, msglen, "no splice module on %s (%s): run xtoectl module add splice",

@@ -40,6 +40,16 @@ static struct cp_conn *conn_find(struct cp *cp, const struct flow_key *k)
 	return c;
 }
 
+/* Deliver the connection's 4-tuple to the daemon (on) or stop (off). */
+static int conn_steer(struct cp *cp, const struct flow_key *k, bool on)
+{
+	struct port_tuple t = {
+		.laddr = cp->d->cfg.addr, .lport = k->lport, .raddr = k->raddr, .rport = k->rport,
+	};
+
+	return port_steer_flow(cp->d->port, &t, on);
+}
+
 static struct cp_conn *conn_new(struct cp *cp, const struct flow_key *k)
 {
 	struct cp_conn *c = calloc(1, sizeof(*c));
@@ -74,8 +84,7 @@ static void conn_remove(struct cp *cp, struct cp_conn *c)
 	if (c->lst && c->state == CPC_SYN_RCVD)
 		c->lst->half_open--;
 	if (c->active || c->steered)
-		steer_del_flow(cp->d->steer, cp->d->cfg.addr, c->key.lport,
-			       c->key.raddr, c->key.rport);
+		conn_steer(cp, &c->key, false);
 	free(c);
 }
 
@@ -114,7 +123,7 @@ static void send_rst_for(struct cp *cp, const struct tcp_seg *s)
 
 	if (!tcp_rst_reply(s, &ep, &h))
 		return;
-	memcpy(ep.smac, cp->d->mac, 6);
+	memcpy(ep.smac, cp->d->port->mac, 6);
 	memcpy(ep.dmac, s->smac, 6);
 	cp_send_frame(cp, &ep, &h);
 	cp->st.rst_sent++;
@@ -203,8 +212,7 @@ static void established_passive(struct cp *cp, struct cp_conn *c, const struct t
 		return;
 	}
 	/* steered by 4-tuple too, so it survives its listener (close, fork) */
-	c->steered = !steer_add_flow(cp->d->steer, cp->d->cfg.addr, c->key.lport,
-				     c->key.raddr, c->key.rport);
+	c->steered = !conn_steer(cp, &c->key, true);
 	cp_push_app_event(c->ctx, XTOE_EVT_ACCEPT, c->slot, c->gen, l->id);
 }
 
@@ -273,7 +281,7 @@ static void time_wait_segment(struct cp *cp, struct cp_conn *c, const struct tcp
 static void reply_endpoints(struct cp *cp, const struct tcp_seg *s,
 			    struct tcp_endpoints *ep)
 {
-	memcpy(ep->smac, cp->d->mac, 6);
+	memcpy(ep->smac, cp->d->port->mac, 6);
 	memcpy(ep->dmac, s->smac, 6); /* the peer, or the router before it */
 	ep->vlan = s->vlan;           /* replies carry the SYN's 802.1Q tag */
 	ep->vlan_tci = s->vlan_tci;
@@ -456,25 +464,11 @@ static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
 /* Look the next hop up; send the SYN when its MAC is known. */
 static int resolve_and_send(struct cp *cp, struct cp_conn *c)
 {
-	uint32_t gw;
-	int ifindex, err;
 	uint8_t mac[6];
+	int err = port_next_hop(cp->d->port, c->key.raddr, mac, c->tries++ % 20 == 0);
 
-	err = nl_route_nexthop(cp->nl, c->key.raddr, &gw, &ifindex);
-	if (err)
-		return err;
-	if (ifindex != cp->d->ifindex)
-		return -ENETUNREACH;
-	err = nl_neigh_lookup(cp->nl, ifindex, gw, mac);
-	if (!err) {
+	if (!err)
 		send_syn(cp, c, mac);
-		return 0;
-	}
-	if (err == -ENOENT || err == -EAGAIN || err == -EHOSTUNREACH) {
-		if (c->tries++ % 20 == 0)
-			nl_neigh_resolve(cp->nl, ifindex, gw);
-		return -EAGAIN;
-	}
 	return err;
 }
 
@@ -502,7 +496,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dp
 	c->ctx = a;
 	c->slot = *slot;
 	c->gen = a->slot_gen[*slot];
-	memcpy(c->tcp.ep.smac, cp->d->mac, 6);
+	memcpy(c->tcp.ep.smac, cp->d->port->mac, 6);
 	c->tcp.ep.saddr = cp->d->cfg.addr;
 	c->tcp.ep.sport = k.lport;
 	c->tcp.ep.daddr = daddr;
@@ -510,7 +504,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dp
 	c->state = CPC_RESOLVING;
 	c->deadline = now_us() + RESOLVE_TIMEOUT_US;
 	/* registered with the classifier before the SYN leaves */
-	err = steer_add_flow(cp->d->steer, cp->d->cfg.addr, k.lport, daddr, dport);
+	err = conn_steer(cp, &k, true);
 	if (!err) {
 		err = resolve_and_send(cp, c);
 		if (err == -EAGAIN)

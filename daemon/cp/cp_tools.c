@@ -318,7 +318,12 @@ int cp_tools_fw_restore(struct xtoed *d)
 	err = n < 0 ? n : 0;
 	if (err)
 		log_err("%s", msg);
-	if (n > 0 && !(err = xchain_open(&ch, steer_pin_dir(d->steer)))) {
+	if (n > 0 && !d->port->pin_dir) {
+		log_err("%s has no module chain for the firewall rules of %s",
+			d->port->name, path);
+		err = -EOPNOTSUPP;
+	}
+	if (n > 0 && !err && !(err = xchain_open(&ch, d->port->pin_dir))) {
 		err = fwc_open(&f, ch, NULL) ?: fwc_apply(&f, rules, n);
 		fwc_close(&f);
 		xchain_close(ch);

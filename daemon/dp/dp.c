@@ -147,7 +147,7 @@ static struct timespec dp_sleep_time(struct dp *dp)
 {
 	uint64_t us = 1000000;
 
-	if (xsk_port_tx_pending(dp->d->xsk))
+	if (port_tx_pending(dp->d->port))
 		us = 1000;
 	if (dp->next_ack_due)
 		us = dp->next_ack_due > dp->now ? dp->next_ack_due - dp->now : 0;
@@ -160,15 +160,15 @@ static struct timespec dp_sleep_time(struct dp *dp)
 static void dp_sleep(struct dp *dp)
 {
 	struct pollfd pfd[2] = {
-		{ .fd = xsk_port_fd(dp->d->xsk), .events = POLLIN },
 		{ .fd = dp->d->dp_efd, .events = POLLIN },
+		{ .fd = dp->d->port->rx_fd, .events = POLLIN },
 	};
 	struct timespec ts = dp_sleep_time(dp);
 
 	dp_set_sleeping(dp, true);
 	if (dp_queues_empty(dp)) {
 		dp->st.sleeps++;
-		ppoll(pfd, 2, &ts, NULL);
+		ppoll(pfd, pfd[1].fd >= 0 ? 2 : 1, &ts, NULL);
 	}
 	dp_set_sleeping(dp, false);
 	wake_drain(dp->d->dp_efd);
@@ -187,7 +187,7 @@ static uint32_t dp_round(struct dp *dp)
 	dp_delayed_acks(dp);
 	work += dp->nwork;
 	dp_service(dp);
-	xsk_port_tx_flush(dp->d->xsk);
+	port_tx_flush(dp->d->port);
 	dp_wake_apps(dp);
 	dp_reap_ctxs(dp);
 	dp_flush_overflow(dp);
@@ -229,7 +229,7 @@ void *dp_thread(void *arg)
 void dp_print_stats(const struct xtoed *d, FILE *out)
 {
 	const struct dp_stats *st = &d->dp->st;
-	struct xsk_port_stats xs;
+	struct port_stats xs;
 
 	fprintf(out, "data-path: rounds %lu sleeps %lu rx_frames %lu rx_segs %lu "
 		"tx_segs %lu tx_acks %lu to_cp %lu\n",
@@ -241,7 +241,7 @@ void dp_print_stats(const struct xtoed *d, FILE *out)
 		if (st->drops[r])
 			fprintf(out, "  drop %-18s %lu (%s)\n", xtoe_drop_name(r),
 				st->drops[r], xtoe_drop_text(r));
-	xsk_port_stats(d->xsk, &xs);
+	port_stats(d->port, &xs);
 	fprintf(out, "af_xdp: rx %lu tx %lu tx_drops %lu kicks %lu kernel: rx_dropped %lu "
 		"rx_invalid %lu rx_ring_full %lu fill_empty %lu frames free %u/%u\n",
 		xs.rx_frames, xs.tx_frames, xs.tx_drops, xs.tx_kicks, xs.rx_dropped,

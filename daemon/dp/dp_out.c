@@ -30,34 +30,34 @@ void dp_status_set(struct dp_flow *f, uint32_t bits, int err)
 
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len)
 {
-	struct xsk_frame fr;
+	struct port_frame fr;
 
-	if (len > xsk_port_frame_size(dp->d->xsk) || !xsk_port_tx_alloc(dp->d->xsk, &fr)) {
+	if (len > dp->d->port->frame_size || !port_tx_alloc(dp->d->port, &fr)) {
 		dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
 		return;
 	}
 	memcpy(fr.data, frame, len);
 	dp_cap_tx(dp, fr.data, len);
-	xsk_port_tx_submit(dp->d->xsk, fr.addr, len);
+	port_tx_submit(dp->d->port, fr.addr, len);
 }
 
 static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrvals *h)
 {
-	struct xsk_frame fr;
+	struct port_frame fr;
 	int len;
 
-	if (!xsk_port_tx_alloc(dp->d->xsk, &fr)) {
+	if (!port_tx_alloc(dp->d->port, &fr)) {
 		dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
 		return false;
 	}
-	len = tcp_build_frame(fr.data, xsk_port_frame_size(dp->d->xsk), &f->tcp.ep, h, NULL, 0);
+	len = tcp_build_frame(fr.data, dp->d->port->frame_size, &f->tcp.ep, h, NULL, 0);
 	if (len < 0) {
-		xsk_port_free(dp->d->xsk, fr.addr);
+		port_free(dp->d->port, fr.addr);
 		return false;
 	}
 	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)len); /* C modules */
 	dp_cap_tx(dp, fr.data, (uint32_t)len);
-	xsk_port_tx_submit(dp->d->xsk, fr.addr, (uint32_t)len);
+	port_tx_submit(dp->d->port, fr.addr, (uint32_t)len);
 	return true;
 }
 
@@ -130,27 +130,27 @@ static void dp_acked(struct dp_flow *f)
  * may be sent. */
 static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 {
-	struct xsk_port *x = dp->d->xsk;
+	struct port *x = dp->d->port;
 	struct tcp_txseg seg;
-	struct xsk_frame fr;
+	struct port_frame fr;
 	int hlen;
 
-	if (!xsk_port_tx_alloc(x, &fr))
+	if (!port_tx_alloc(x, &fr))
 		return false;
 	if (!tcp_output_next(&f->tcp, dp->now, &seg)) {
-		xsk_port_free(x, fr.addr);
+		port_free(x, fr.addr);
 		return false;
 	}
-	hlen = tcp_build_hdr(fr.data, xsk_port_frame_size(x), &f->tcp.ep, &seg.h, seg.len);
-	if (hlen < 0 || (uint32_t)hlen + seg.len > xsk_port_frame_size(x)) {
-		xsk_port_free(x, fr.addr);
+	hlen = tcp_build_hdr(fr.data, x->frame_size, &f->tcp.ep, &seg.h, seg.len);
+	if (hlen < 0 || (uint32_t)hlen + seg.len > x->frame_size) {
+		port_free(x, fr.addr);
 		return false;
 	}
 	tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
 	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
 	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)hlen + seg.len); /* C modules */
 	dp_cap_tx(dp, fr.data, (uint32_t)hlen + seg.len);
-	xsk_port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
+	port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
 	dp_acked(f);
 	return true;

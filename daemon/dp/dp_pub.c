@@ -9,7 +9,7 @@
 static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 {
 	const struct dp_stats *st = &dp->st;
-	struct xsk_port_stats xs;
+	struct port_stats xs;
 
 	s->rounds = st->rounds;
 	s->sleeps = st->sleeps;
@@ -21,7 +21,7 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->rx_nometa = st->rx_nometa;
 	s->rx_vlan = st->rx_vlan;
 	memcpy(s->drops, st->drops, sizeof(s->drops));
-	xsk_port_stats(dp->d->xsk, &xs);
+	port_stats(dp->d->port, &xs);
 	s->xsk_rx = xs.rx_frames;
 	s->xsk_tx = xs.tx_frames;
 	s->xsk_tx_drops = xs.tx_drops;

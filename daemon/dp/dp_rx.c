@@ -126,7 +126,7 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
  * reason set by a module that still let the frame through asks the
  * data-path to drop it and count it under that reason. Returns false when
  * the frame is to be dropped; *vlan: the popped tag's TCI, -1 for none. */
-static bool dp_rx_meta(struct dp *dp, const struct xsk_frame *fr, int32_t *vlan)
+static bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan)
 {
 	struct xtoe_meta m;
 
@@ -149,15 +149,15 @@ static bool dp_rx_meta(struct dp *dp, const struct xsk_frame *fr, int32_t *vlan)
 
 uint32_t dp_poll_rx(struct dp *dp)
 {
-	struct xsk_frame fr[DP_RX_BATCH];
-	uint32_t n = xsk_port_rx(dp->d->xsk, fr, DP_RX_BATCH);
+	struct port_frame fr[DP_RX_BATCH];
+	uint32_t n = port_rx(dp->d->port, fr, DP_RX_BATCH);
 
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t vlan;
 
 		if (dp_rx_meta(dp, &fr[i], &vlan))
 			dp_rx_frame(dp, fr[i].data, fr[i].len, vlan);
-		xsk_port_free(dp->d->xsk, fr[i].addr);
+		port_free(dp->d->port, fr[i].addr);
 	}
 	dp->st.rx_frames += n;
 	return n;

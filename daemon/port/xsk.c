@@ -70,7 +70,7 @@ struct xsk_port {
 	uint8_t *where;        /* enum frame_where per frame */
 	uint64_t misuse;       /* double frees and other bad calls */
 	struct xdp_desc txq[XSK_TX_BATCH];
-	struct xsk_port_stats st;
+	struct port_stats st;
 	/* cold */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
@@ -167,7 +167,7 @@ static void refill(struct xsk_port *p)
 	xsk_ring_prod__submit(&p->fill, n);
 }
 
-uint32_t xsk_port_rx(struct xsk_port *p, struct xsk_frame *frames, uint32_t max)
+uint32_t xsk_port_rx(struct xsk_port *p, struct port_frame *frames, uint32_t max)
 {
 	uint32_t idx, n, i;
 
@@ -210,7 +210,7 @@ void xsk_port_free(struct xsk_port *p, uint64_t addr)
 		push_free(p, base);
 }
 
-bool xsk_port_tx_alloc(struct xsk_port *p, struct xsk_frame *f)
+bool xsk_port_tx_alloc(struct xsk_port *p, struct port_frame *f)
 {
 	uint64_t base;
 
@@ -322,7 +322,7 @@ int xsk_port_fd(const struct xsk_port *p)
 	return p->fd;
 }
 
-void xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *st)
+void xsk_port_stats(struct xsk_port *p, struct port_stats *st)
 {
 	struct xdp_statistics xs;
 	socklen_t len = sizeof(xs);

@@ -14,6 +14,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "port.h"
+
 struct xsk_port;
 
 enum xsk_bind_mode {
@@ -33,13 +35,9 @@ struct xsk_port_cfg {
 
 void xsk_port_cfg_default(struct xsk_port_cfg *cfg);
 
-/* A received frame: data points into the UMEM; give it back with
- * xsk_port_free() (or reuse it for tx with xsk_port_tx_submit). */
-struct xsk_frame {
-	uint64_t addr;  /* UMEM address of the frame start */
-	uint8_t *data;  /* packet start */
-	uint32_t len;
-};
+/* Frames (struct port_frame, port.h): data points into the UMEM; give a
+ * received frame back with xsk_port_free() (or reuse it for tx with
+ * xsk_port_tx_submit). */
 
 /*
  * Create the UMEM and socket on ifname/queue. The port does not load any
@@ -54,12 +52,12 @@ int xsk_port_fd(const struct xsk_port *p);
 
 /* Receive up to max frames (also refills the fill ring and reaps
  * completions). Returns the count. */
-uint32_t xsk_port_rx(struct xsk_port *p, struct xsk_frame *frames, uint32_t max);
+uint32_t xsk_port_rx(struct xsk_port *p, struct port_frame *frames, uint32_t max);
 /* Return a received frame (or an unused tx frame) to the free stack. */
 void xsk_port_free(struct xsk_port *p, uint64_t addr);
 
 /* Allocate a frame to build a packet in; false when none is free. */
-bool xsk_port_tx_alloc(struct xsk_port *p, struct xsk_frame *f);
+bool xsk_port_tx_alloc(struct xsk_port *p, struct port_frame *f);
 /* Queue a frame (allocated or received) of len bytes for transmission.
  * Queued frames are handed to the kernel by xsk_port_tx_flush (and, when
  * the local batch is full, automatically). Returns false if the tx ring is
@@ -73,12 +71,7 @@ uint32_t xsk_port_tx_pending(const struct xsk_port *p);
 /* The frame size (usable bytes per frame, from data start). */
 uint32_t xsk_port_frame_size(const struct xsk_port *p);
 
-struct xsk_port_stats {
-	uint64_t rx_frames, tx_frames, tx_drops, tx_kicks;
-	uint64_t rx_dropped, rx_invalid, rx_ring_full, fill_empty; /* kernel */
-	uint32_t frames_free, frames_total;
-};
-void xsk_port_stats(struct xsk_port *p, struct xsk_port_stats *st);
+void xsk_port_stats(struct xsk_port *p, struct port_stats *st);
 
 /* true when every frame is accounted for (see top of file). */
 bool xsk_port_frames_accounted(const struct xsk_port *p);

@@ -122,7 +122,7 @@ static int do_syn(const char *ifname, const char *addr_s, int port,
 	struct xsk_port *x = NULL;
 	struct steer *s = NULL;
 	struct steer_stats ss;
-	struct xsk_port_stats xs;
+	struct port_stats xs;
 	enum steer_xdp_mode mode;
 	struct in_addr addr;
 	double end = now() + timeout;
@@ -147,7 +147,7 @@ static int do_syn(const char *ifname, const char *addr_s, int port,
 
 	while (now() < end && (!answered || xsk_port_tx_pending(x))) {
 		struct pollfd pfd = { .fd = xsk_port_fd(x), .events = POLLIN };
-		struct xsk_frame fr[16];
+		struct port_frame fr[16];
 		uint32_t n, i;
 
 		poll(&pfd, 1, 10);
@@ -166,7 +166,7 @@ static int do_syn(const char *ifname, const char *addr_s, int port,
 	}
 	/* give the peer's ACK a moment, then drain */
 	for (end = now() + 0.2; now() < end;) {
-		struct xsk_frame fr[16];
+		struct port_frame fr[16];
 		uint32_t n = xsk_port_rx(x, fr, 16);
 
 		for (uint32_t i = 0; i < n; i++)

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The daemon's life, shared by xtoed's main and by in-process tests: the
+ * links between the two threads, the control plane, the data-path thread,
+ * and the order they are set up and taken down in. The port (the wire) is
+ * made by the caller: the AF_XDP port in xtoed, a loopback port in tests.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/wake.h"
+#include "core/cc.h"
+#include "daemon.h"
+
+#define Q_CMD_ENTRIES 1024
+#define Q_NOTE_ENTRIES 2048
+
+void xtoed_cfg_defaults(struct xtoed_cfg *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->xdp_mode = PORT_XDP_NATIVE;
+	c->spin_us = 50;
+	c->ack_delay_us = 100;
+	c->rx_size = c->tx_size = 256 * 1024;
+	c->max_flows = 65536;
+	c->ctx_flows = 4096;
+	c->mss = 1448;
+	c->time_wait_ms = 60000;
+	c->cc = &tcp_cc_cubic;
+	c->signals = true;
+}
+
+static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
+{
+	struct spsc_shared *sh = aligned_alloc(64, (spsc_bytes(entries, esize) + 63) & ~63ul);
+
+	if (sh) {
+		spsc_format(sh);
+		spsc_attach(q, sh, entries, esize);
+	}
+	return sh;
+}
+
+static int links_open(struct xtoed *d)
+{
+	d->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d->cp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (d->dp_efd < 0 || d->cp_efd < 0)
+		return -errno;
+	d->pub = calloc(d->cfg.max_flows, sizeof(*d->pub));
+	if (!d->pub || !queue_alloc(&d->cp2dp, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
+	    !queue_alloc(&d->dp2cp, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
+		return -ENOMEM;
+	return 0;
+}
+
+int xtoed_open(struct xtoed *d, struct port *port)
+{
+	d->port = port;
+	d->dp_efd = d->cp_efd = -1;
+	/* the control plane before any thread: it blocks the signals */
+	return links_open(d) ?: cp_create(d) ?: dp_create(d);
+}
+
+static void dp_stop(struct xtoed *d, pthread_t th)
+{
+	struct dp_cmd *cmd;
+
+	while (!(cmd = dp_cmd_reserve(d)))
+		usleep(100);
+	memset(cmd, 0, offsetof(struct dp_cmd, conn));
+	cmd->type = DP_CMD_STOP;
+	dp_cmd_commit(d);
+	pthread_join(th, NULL);
+}
+
+int xtoed_run(struct xtoed *d)
+{
+	pthread_t th;
+	int err = -pthread_create(&th, NULL, dp_thread, d);
+
+	if (err)
+		return err;
+	err = cp_run(d);
+	atomic_store(&d->stop, true);
+	dp_stop(d, th);
+	return err;
+}
+
+void xtoed_request_stop(struct xtoed *d)
+{
+	atomic_store(&d->stop, true);
+	wake_signal(d->cp_efd);
+}
+
+void xtoed_close(struct xtoed *d)
+{
+	cp_destroy(d);
+	dp_destroy(d);
+	port_close(d->port);
+	d->port = NULL;
+	cmods_unload(&d->cmods);
+	free(d->cp2dp.sh);
+	free(d->dp2cp.sh);
+	free(d->pub);
+	if (d->dp_efd >= 0)
+		close(d->dp_efd);
+	if (d->cp_efd >= 0)
+		close(d->cp_efd);
+	d->dp_efd = d->cp_efd = -1;
+}

@@ -1,0 +1,186 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The port: everything the daemon needs from the wire, behind one
+ * operations table, so the data-path and the control plane never call
+ * AF_XDP, the XDP steering program or rtnetlink themselves.
+ *
+ *   frames     (data-path thread only) receive a batch, give frames back,
+ *              allocate, submit and flush transmit frames
+ *   steering   (control plane) which listening ports and 4-tuples are
+ *              delivered to the daemon; everything else stays with the kernel
+ *   next hop   (control plane) the MAC address a destination is reached by
+ *
+ * Implementations:
+ *   port_xdp.c   the real one: XDP module chain + steering (steer.c), one
+ *                AF_XDP socket (xsk.c), routes and neighbours (nl.c)
+ *   port_loop.c  an in-process wire between two ports, with optional
+ *                impairment: the data-path and control plane run in unit
+ *                tests and in the in-process load generator, no kernel in
+ *                the way (in the style of smoltcp's Device / lwIP's netif)
+ *
+ * Frame ownership: a frame from port_rx or port_tx_alloc is the caller's
+ * until it gives it back with port_free or hands it to port_tx_submit.
+ */
+#ifndef XTOE_PORT_H
+#define XTOE_PORT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A frame in the port's memory: data points at the packet start. */
+struct port_frame {
+	uint64_t addr;  /* the port's handle for the frame */
+	uint8_t *data;
+	uint32_t len;
+};
+
+struct port_stats {
+	uint64_t rx_frames, tx_frames, tx_drops, tx_kicks;
+	uint64_t rx_dropped, rx_invalid, rx_ring_full, fill_empty; /* kernel */
+	uint32_t frames_free, frames_total;
+};
+
+/* A connection's addresses as steering sees them (network order). */
+struct port_tuple {
+	uint32_t laddr, raddr;
+	uint16_t lport, rport;
+};
+
+struct port;
+
+struct port_ops {
+	/* frames: one data-path thread */
+	uint32_t (*rx)(struct port *p, struct port_frame *f, uint32_t max);
+	void (*free)(struct port *p, uint64_t addr);
+	bool (*tx_alloc)(struct port *p, struct port_frame *f);
+	bool (*tx_submit)(struct port *p, uint64_t addr, uint32_t len);
+	void (*tx_flush)(struct port *p);
+	uint32_t (*tx_pending)(const struct port *p);
+	void (*stats)(struct port *p, struct port_stats *st);
+	/* steering: control plane */
+	int (*steer_listen)(struct port *p, uint16_t port, bool on);
+	int (*steer_flow)(struct port *p, const struct port_tuple *t, bool on);
+	/* next hop for daddr: 0 with mac filled; -EAGAIN while unresolved
+	 * (ask: start resolving it); -ENETUNREACH when it is not reached
+	 * through this port; other -errno on failure */
+	int (*next_hop)(struct port *p, uint32_t daddr, uint8_t mac[6], bool ask);
+	void (*close)(struct port *p);
+};
+
+/* What every port shares; implementations embed it first. */
+struct port {
+	const struct port_ops *ops;
+	const char *name;       /* interface name, for messages */
+	uint8_t mac[6];         /* our MAC address */
+	uint32_t frame_size;    /* usable bytes per frame */
+	int rx_fd;              /* poll(POLLIN) while waiting for frames; -1 none */
+	const char *pin_dir;    /* the module chain's pins; NULL: no chain */
+};
+
+static inline uint32_t port_rx(struct port *p, struct port_frame *f, uint32_t max)
+{
+	return p->ops->rx(p, f, max);
+}
+
+static inline void port_free(struct port *p, uint64_t addr)
+{
+	p->ops->free(p, addr);
+}
+
+static inline bool port_tx_alloc(struct port *p, struct port_frame *f)
+{
+	return p->ops->tx_alloc(p, f);
+}
+
+/* Queue a frame of len bytes; false when the port dropped it (counted). */
+static inline bool port_tx_submit(struct port *p, uint64_t addr, uint32_t len)
+{
+	return p->ops->tx_submit(p, addr, len);
+}
+
+/* Hand queued frames to the wire (one kick per batch). */
+static inline void port_tx_flush(struct port *p)
+{
+	p->ops->tx_flush(p);
+}
+
+/* Frames queued or in flight that the wire has not completed yet. */
+static inline uint32_t port_tx_pending(const struct port *p)
+{
+	return p->ops->tx_pending(p);
+}
+
+static inline void port_stats(struct port *p, struct port_stats *st)
+{
+	p->ops->stats(p, st);
+}
+
+static inline int port_steer_listen(struct port *p, uint16_t port, bool on)
+{
+	return p->ops->steer_listen(p, port, on);
+}
+
+static inline int port_steer_flow(struct port *p, const struct port_tuple *t, bool on)
+{
+	return p->ops->steer_flow(p, t, on);
+}
+
+static inline int port_next_hop(struct port *p, uint32_t daddr, uint8_t mac[6], bool ask)
+{
+	return p->ops->next_hop(p, daddr, mac, ask);
+}
+
+static inline void port_close(struct port *p)
+{
+	if (p)
+		p->ops->close(p);
+}
+
+/* --- the AF_XDP port (port_xdp.c) ---------------------------------------- */
+
+enum port_xdp_mode {
+	PORT_XDP_NATIVE, /* driver mode (veth supports it) */
+	PORT_XDP_SKB,    /* generic mode */
+	PORT_XDP_HW,     /* hardware offload (nfp); refused elsewhere */
+};
+
+struct port_xdp_cfg {
+	const char *ifname;
+	uint32_t addr;          /* our address, network order */
+	uint32_t queue;         /* interface queue the AF_XDP socket binds */
+	enum port_xdp_mode mode;
+};
+
+/* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */
+int port_xdp_parse_mode(const char *s, enum port_xdp_mode *mode);
+/* Attach the module chain and steering to ifname, bind an AF_XDP socket
+ * to its queue, open rtnetlink. -errno with a message that names what
+ * failed and what to try. */
+int port_xdp_open(struct port **out, const struct port_xdp_cfg *cfg);
+
+/* --- the loopback port (port_loop.c) ------------------------------------- */
+
+/* What the wire does to a frame going from one port to the other. */
+enum port_loop_fate { PORT_LOOP_DELIVER, PORT_LOOP_DROP, PORT_LOOP_DUP };
+typedef enum port_loop_fate (*port_loop_impair_fn)(void *arg, uint8_t *frame,
+						   uint32_t len);
+
+struct port_loop_cfg {
+	const char *name;
+	uint32_t addr;          /* the address this port's host owns */
+	uint8_t mac[6];
+	uint32_t frames;        /* frames in its pool (power of two) */
+	uint32_t wire_frames;   /* frames the wire holds in each direction */
+};
+
+/* Two ports joined by a wire: what a transmits b receives and back. A
+ * destination is resolved when it is the other port's address. */
+int port_loop_pair(struct port **a, const struct port_loop_cfg *ca,
+		   struct port **b, const struct port_loop_cfg *cb);
+/* Impair frames sent by p (called on p's data-path thread). NULL: none. */
+void port_loop_impair(struct port *p, port_loop_impair_fn fn, void *arg);
+/* Whether p's host steers port / the 4-tuple to the daemon (tests). */
+bool port_loop_steered_listen(const struct port *p, uint16_t port);
+bool port_loop_steered_flow(const struct port *p, const struct port_tuple *t);
+
+#endif /* XTOE_PORT_H */

@@ -1,0 +1,477 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The loopback port (port.h): two ports joined by an in-process wire, so
+ * the data-path and the control plane run in unit tests and in the
+ * in-process load generator with no kernel in the way.
+ *
+ * Each port has a pool of frames (its "UMEM", data XDP_HEADROOM bytes into
+ * each frame, like AF_XDP) and a bounded queue of frames on the wire
+ * towards it (an spsc: the peer's data-path thread produces, ours
+ * consumes). A flush copies every submitted frame onto the peer's wire
+ * queue, through the optional impairment (drop, duplicate, or change the
+ * bytes), and returns the frame to the pool at once: transmission
+ * completes immediately. A full wire drops the frame, as a full NIC ring.
+ *
+ * Steering is enforced the way the XDP program does it: a frame reaches
+ * the receiving daemon only when its destination port is a steered
+ * listening port or its 4-tuple a steered flow; anything else would go to
+ * the kernel stack and is counted and dropped here.
+ *
+ * Waking: rx_fd is an eventfd the sender signals after each flush that
+ * delivered frames. rx drains it only when it finds the wire empty and
+ * then looks again, so a frame that arrives meanwhile always leaves the
+ * eventfd readable: poll(rx_fd) never sleeps over a waiting frame.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "common/spsc.h"
+#include "common/wake.h"
+#include "port.h"
+
+#define LOOP_FRAME 2048u
+#define LOOP_HEADROOM 256u
+#define LOOP_MTU_FRAME (LOOP_FRAME - LOOP_HEADROOM)
+#define LOOP_TX_BATCH 64u
+#define LOOP_FLOWS 4096u   /* steered 4-tuples a port can hold */
+
+struct loop_wire_slot {
+	uint32_t len;
+	uint8_t data[LOOP_MTU_FRAME];
+};
+
+struct loop_steer {
+	pthread_mutex_t mu;
+	uint64_t listen[65536 / 64];      /* bit per port (network order) */
+	struct port_tuple flow[LOOP_FLOWS]; /* open addressing; lport 0: free */
+	uint32_t nflows;
+};
+
+struct port_loop {
+	struct port p;
+	uint32_t addr;
+	struct port_loop *peer;
+	int index;             /* which end of its pair */
+	/* frames arriving from the peer (consumer: our data-path) */
+	struct spsc in;
+	int efd;
+	/* our frame pool */
+	uint8_t *area;
+	uint64_t *free_stack;
+	uint32_t nfree, nframes;
+	/* submitted, not yet flushed */
+	uint64_t txq[LOOP_TX_BATCH];
+	uint32_t txq_len[LOOP_TX_BATCH];
+	uint32_t ntxq;
+	port_loop_impair_fn impair;
+	void *impair_arg;
+	struct loop_steer steer;
+	struct port_stats st;
+	uint64_t to_kernel;
+	char name[32];
+};
+
+static struct port_loop *pl(struct port *p)
+{
+	return (struct port_loop *)p;
+}
+
+static const struct port_loop *cpl(const struct port *p)
+{
+	return (const struct port_loop *)p;
+}
+
+/* --- steering -------------------------------------------------------------- */
+
+static uint32_t tuple_hash(const struct port_tuple *t)
+{
+	uint32_t h = t->raddr * 2654435761u ^ ((uint32_t)t->rport << 16 | t->lport);
+
+	return (h ^ h >> 15) & (LOOP_FLOWS - 1);
+}
+
+static bool tuple_eq(const struct port_tuple *a, const struct port_tuple *b)
+{
+	return a->laddr == b->laddr && a->raddr == b->raddr && a->lport == b->lport &&
+	       a->rport == b->rport;
+}
+
+/* The slot holding t, or the free slot where it would go; -1 when full. */
+static int steer_slot(const struct loop_steer *s, const struct port_tuple *t)
+{
+	uint32_t i = tuple_hash(t);
+
+	for (uint32_t n = 0; n < LOOP_FLOWS; n++, i = (i + 1) & (LOOP_FLOWS - 1))
+		if (!s->flow[i].lport || tuple_eq(&s->flow[i], t))
+			return (int)i;
+	return -1;
+}
+
+/* Remove slot i, moving later entries of its cluster back (no tombstones). */
+static void steer_unslot(struct loop_steer *s, uint32_t i)
+{
+	uint32_t j = i;
+
+	s->flow[i].lport = 0;
+	for (;;) {
+		uint32_t home;
+
+		j = (j + 1) & (LOOP_FLOWS - 1);
+		if (!s->flow[j].lport)
+			return;
+		home = tuple_hash(&s->flow[j]);
+		if ((j > i && (home <= i || home > j)) || (j < i && home <= i && home > j)) {
+			s->flow[i] = s->flow[j];
+			s->flow[j].lport = 0;
+			i = j;
+		}
+	}
+}
+
+static int loop_steer_listen(struct port *p, uint16_t port, bool on)
+{
+	struct loop_steer *s = &pl(p)->steer;
+	uint64_t bit = 1ull << (port % 64);
+
+	pthread_mutex_lock(&s->mu);
+	if (on)
+		s->listen[port / 64] |= bit;
+	else
+		s->listen[port / 64] &= ~bit;
+	pthread_mutex_unlock(&s->mu);
+	return 0;
+}
+
+static int loop_steer_flow(struct port *p, const struct port_tuple *t, bool on)
+{
+	struct loop_steer *s = &pl(p)->steer;
+	int err = 0, i;
+
+	pthread_mutex_lock(&s->mu);
+	i = steer_slot(s, t);
+	if (on && i < 0) {
+		err = -ENOSPC;
+	} else if (on && !s->flow[i].lport) {
+		s->flow[i] = *t;
+		s->nflows++;
+	} else if (!on && i >= 0 && s->flow[i].lport) {
+		steer_unslot(s, (uint32_t)i);
+		s->nflows--;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return err;
+}
+
+/* Ethernet + IPv4 + TCP/UDP: the 4-tuple as the receiver sees it. */
+static bool frame_tuple(const uint8_t *f, uint32_t len, struct port_tuple *t)
+{
+	uint32_t ihl;
+
+	if (len < 14 + 20 || f[12] != 0x08 || f[13] != 0x00 || (f[14] >> 4) != 4)
+		return false;
+	ihl = (f[14] & 15u) * 4;
+	if (ihl < 20 || len < 14 + ihl + 4)
+		return false;
+	memcpy(&t->raddr, f + 14 + 12, 4);
+	memcpy(&t->laddr, f + 14 + 16, 4);
+	memcpy(&t->rport, f + 14 + ihl, 2);
+	memcpy(&t->lport, f + 14 + ihl + 2, 2);
+	return f[14 + 9] == 6; /* TCP only: xtoe owns nothing else */
+}
+
+static bool steered(struct port_loop *l, const uint8_t *f, uint32_t len)
+{
+	struct loop_steer *s = &l->steer;
+	struct port_tuple t;
+	bool yes;
+	int i;
+
+	if (!frame_tuple(f, len, &t) || t.laddr != l->addr)
+		return false;
+	pthread_mutex_lock(&s->mu);
+	yes = s->listen[t.lport / 64] & (1ull << (t.lport % 64));
+	if (!yes) {
+		i = steer_slot(s, &t);
+		yes = i >= 0 && s->flow[i].lport;
+	}
+	pthread_mutex_unlock(&s->mu);
+	return yes;
+}
+
+bool port_loop_steered_listen(const struct port *p, uint16_t port)
+{
+	struct loop_steer *s = &pl((struct port *)p)->steer;
+	bool yes;
+
+	pthread_mutex_lock(&s->mu);
+	yes = s->listen[port / 64] & (1ull << (port % 64));
+	pthread_mutex_unlock(&s->mu);
+	return yes;
+}
+
+bool port_loop_steered_flow(const struct port *p, const struct port_tuple *t)
+{
+	struct loop_steer *s = &pl((struct port *)p)->steer;
+	bool yes;
+	int i;
+
+	pthread_mutex_lock(&s->mu);
+	i = steer_slot(s, t);
+	yes = i >= 0 && s->flow[i].lport;
+	pthread_mutex_unlock(&s->mu);
+	return yes;
+}
+
+/* --- frames ---------------------------------------------------------------- */
+
+static uint8_t *frame_data(struct port_loop *l, uint64_t addr)
+{
+	return l->area + addr + LOOP_HEADROOM;
+}
+
+static void loop_free(struct port *p, uint64_t addr)
+{
+	struct port_loop *l = pl(p);
+
+	addr &= ~(uint64_t)(LOOP_FRAME - 1);
+	if (addr < (uint64_t)l->nframes * LOOP_FRAME && l->nfree < l->nframes)
+		l->free_stack[l->nfree++] = addr;
+}
+
+static bool loop_tx_alloc(struct port *p, struct port_frame *f)
+{
+	struct port_loop *l = pl(p);
+
+	if (!l->nfree)
+		return false;
+	f->addr = l->free_stack[--l->nfree];
+	f->data = frame_data(l, f->addr);
+	f->len = 0;
+	memset(f->data - LOOP_HEADROOM, 0, LOOP_HEADROOM); /* no chain metadata */
+	return true;
+}
+
+static uint32_t loop_rx(struct port *p, struct port_frame *f, uint32_t max)
+{
+	struct port_loop *l = pl(p);
+	struct loop_wire_slot *w;
+	uint32_t n = 0;
+
+	while (n < max && l->nfree && (w = spsc_peek(&l->in))) {
+		struct port_frame *fr = &f[n++];
+
+		loop_tx_alloc(p, fr);
+		fr->len = w->len <= LOOP_MTU_FRAME ? w->len : LOOP_MTU_FRAME;
+		memcpy(fr->data, w->data, fr->len);
+		spsc_release(&l->in);
+	}
+	if (!n && spsc_empty(&l->in)) {
+		wake_drain(l->efd);
+		if (!spsc_empty(&l->in))
+			wake_signal(l->efd);
+	}
+	l->st.rx_frames += n;
+	return n;
+}
+
+static bool loop_tx_submit(struct port *p, uint64_t addr, uint32_t len)
+{
+	struct port_loop *l = pl(p);
+
+	if (l->ntxq == LOOP_TX_BATCH)
+		port_tx_flush(p);
+	if (len > LOOP_MTU_FRAME) {
+		loop_free(p, addr);
+		l->st.tx_drops++;
+		return false;
+	}
+	l->txq[l->ntxq] = addr & ~(uint64_t)(LOOP_FRAME - 1);
+	l->txq_len[l->ntxq++] = len;
+	return true;
+}
+
+/* One frame onto the peer's wire queue; false when the wire is full. */
+static bool wire_put(struct port_loop *l, const uint8_t *data, uint32_t len)
+{
+	struct port_loop *to = l->peer;
+	struct loop_wire_slot *w;
+
+	if (!steered(to, data, len)) {
+		to->to_kernel++;
+		return true;
+	}
+	w = spsc_reserve(&to->in);
+	if (!w) {
+		l->st.tx_drops++;
+		to->st.rx_ring_full++;
+		return false;
+	}
+	w->len = len;
+	memcpy(w->data, data, len);
+	spsc_commit(&to->in);
+	return true;
+}
+
+static void loop_tx_flush(struct port *p)
+{
+	struct port_loop *l = pl(p);
+	uint32_t sent = 0;
+
+	for (uint32_t i = 0; i < l->ntxq; i++) {
+		uint8_t *data = frame_data(l, l->txq[i]);
+		uint32_t len = l->txq_len[i];
+		enum port_loop_fate fate = PORT_LOOP_DELIVER;
+
+		if (l->impair)
+			fate = l->impair(l->impair_arg, data, len);
+		if (fate != PORT_LOOP_DROP && wire_put(l, data, len))
+			sent++;
+		if (fate == PORT_LOOP_DUP && wire_put(l, data, len))
+			sent++;
+		loop_free(p, l->txq[i]);
+	}
+	l->st.tx_frames += l->ntxq;
+	l->ntxq = 0;
+	if (sent) {
+		l->st.tx_kicks++;
+		wake_signal(l->peer->efd);
+	}
+}
+
+static uint32_t loop_tx_pending(const struct port *p)
+{
+	return cpl(p)->ntxq;
+}
+
+static void loop_stats(struct port *p, struct port_stats *st)
+{
+	struct port_loop *l = pl(p);
+
+	*st = l->st;
+	st->frames_free = l->nfree;
+	st->frames_total = l->nframes;
+}
+
+static int loop_next_hop(struct port *p, uint32_t daddr, uint8_t mac[6], bool ask)
+{
+	struct port_loop *l = pl(p);
+
+	(void)ask;
+	if (daddr != l->peer->addr)
+		return -ENETUNREACH;
+	memcpy(mac, l->peer->p.mac, 6);
+	return 0;
+}
+
+static void loop_fini(struct port_loop *l)
+{
+	if (l->efd >= 0)
+		close(l->efd);
+	pthread_mutex_destroy(&l->steer.mu);
+	free(l->in.sh);
+	free(l->area);
+	free(l->free_stack);
+}
+
+/* Both ends in one allocation: a port's data-path may write to the other
+ * end until that end's daemon stopped, so the pair goes with the last close. */
+struct loop_pair {
+	struct port_loop end[2];
+	_Atomic int open;
+};
+
+static void loop_close(struct port *p)
+{
+	struct port_loop *l = pl(p);
+	struct loop_pair *pair = (struct loop_pair *)(l - l->index);
+
+	if (atomic_fetch_sub(&pair->open, 1) != 1)
+		return;
+	loop_fini(&pair->end[0]);
+	loop_fini(&pair->end[1]);
+	free(pair);
+}
+
+static const struct port_ops loop_ops = {
+	.rx = loop_rx,
+	.free = loop_free,
+	.tx_alloc = loop_tx_alloc,
+	.tx_submit = loop_tx_submit,
+	.tx_flush = loop_tx_flush,
+	.tx_pending = loop_tx_pending,
+	.stats = loop_stats,
+	.steer_listen = loop_steer_listen,
+	.steer_flow = loop_steer_flow,
+	.next_hop = loop_next_hop,
+	.close = loop_close,
+};
+
+static int loop_init(struct port_loop *l, const struct port_loop_cfg *c, int index)
+{
+	uint32_t nf = c->frames ? c->frames : 4096;
+	uint32_t nw = c->wire_frames ? c->wire_frames : 4096;
+	size_t wire = spsc_bytes(nw, sizeof(struct loop_wire_slot));
+
+	l->index = index;
+	pthread_mutex_init(&l->steer.mu, NULL);
+	if ((nf & (nf - 1)) || (nw & (nw - 1)))
+		return -EINVAL;
+	l->area = aligned_alloc(LOOP_FRAME, (size_t)nf * LOOP_FRAME);
+	l->free_stack = calloc(nf, sizeof(*l->free_stack));
+	l->in.sh = aligned_alloc(64, (wire + 63) & ~(size_t)63);
+	l->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (!l->area || !l->free_stack || !l->in.sh || l->efd < 0)
+		return -ENOMEM;
+	spsc_format(l->in.sh);
+	spsc_attach(&l->in, l->in.sh, nw, sizeof(struct loop_wire_slot));
+	l->nframes = nf;
+	for (uint32_t i = 0; i < nf; i++)
+		l->free_stack[l->nfree++] = (uint64_t)(nf - 1 - i) * LOOP_FRAME;
+	l->addr = c->addr;
+	snprintf(l->name, sizeof(l->name), "%s", c->name ? c->name : "loop");
+	l->p.ops = &loop_ops;
+	l->p.name = l->name;
+	memcpy(l->p.mac, c->mac, 6);
+	l->p.frame_size = LOOP_MTU_FRAME;
+	l->p.rx_fd = l->efd;
+	l->p.pin_dir = NULL;
+	return 0;
+}
+
+int port_loop_pair(struct port **a, const struct port_loop_cfg *ca,
+		   struct port **b, const struct port_loop_cfg *cb)
+{
+	struct loop_pair *pair = calloc(1, sizeof(*pair));
+	int err;
+
+	if (!pair)
+		return -ENOMEM;
+	atomic_init(&pair->open, 2);
+	pair->end[0].efd = pair->end[1].efd = -1;
+	err = loop_init(&pair->end[0], ca, 0);
+	if (!err)
+		err = loop_init(&pair->end[1], cb, 1);
+	if (err) {
+		loop_fini(&pair->end[0]);
+		loop_fini(&pair->end[1]);
+		free(pair);
+		return err;
+	}
+	pair->end[0].peer = &pair->end[1];
+	pair->end[1].peer = &pair->end[0];
+	*a = &pair->end[0].p;
+	*b = &pair->end[1].p;
+	return 0;
+}
+
+void port_loop_impair(struct port *p, port_loop_impair_fn fn, void *arg)
+{
+	pl(p)->impair = fn;
+	pl(p)->impair_arg = arg;
+}

@@ -1,0 +1,271 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The data-path and the control plane in-process, through the port seam:
+ * two daemons joined by the loopback port (loopnet.h), driven by libxtoe.
+ * Handshake, data both ways, orderly close, application death, a lossy
+ * wire and many connections at once, with no namespace or kernel stack.
+ */
+#include <stdatomic.h>
+#include <sys/wait.h>
+
+#include "check.h"
+#include "common/ctl.h"
+#include "common/proto.h"
+#include "common/tools.h"
+#include "loopnet.h"
+
+#define T_MS 20000 /* any single wait; generous for a loaded machine */
+
+/* Connections (not listeners) the daemon at sock still lists. */
+static int conns_of(const char *sock)
+{
+	struct xtoe_resp r;
+	int fd, n = -1;
+
+	if (xctl_ask_fd(sock, XTOE_OP_CONNS, &r, &fd))
+		return -1;
+	if (fd >= 0) {
+		struct xtoe_stat_conn c;
+
+		n = 0;
+		for (uint32_t i = 0; i < r.val; i++)
+			if (pread(fd, &c, sizeof(c), (off_t)(i * sizeof(c))) == sizeof(c) &&
+			    strcmp(c.state, "LISTEN"))
+				n++;
+		close(fd);
+	}
+	return n;
+}
+
+/* Until the daemon lists no connection (TIME-WAIT is 100 ms here). */
+static bool conns_drain(struct loop_waiter *w, const char *sock)
+{
+	uint64_t end = now_ms() + T_MS;
+
+	while (conns_of(sock) != 0 && now_ms() < end) {
+		if (w)
+			loop_pump(w);
+		else
+			usleep(2000);
+	}
+	return conns_of(sock) == 0;
+}
+
+static void fill(uint8_t *b, size_t n, uint32_t seed)
+{
+	for (size_t i = 0; i < n; i++) {
+		seed = seed * 1103515245u + 12345u;
+		b[i] = (uint8_t)(seed >> 16);
+	}
+}
+
+struct pair {
+	struct loopnet n;
+	struct xtoe_ctx *ca, *cb;
+	struct xtoe_listener *l;
+	struct loop_waiter w;
+};
+
+static void pair_up(struct pair *p, uint16_t port)
+{
+	struct sockaddr_in at;
+
+	REQUIRE(loopnet_up(&p->n, NULL) == 0);
+	REQUIRE(xtoe_ctx_open(&p->ca, p->n.a.sock) == 0);
+	REQUIRE(xtoe_ctx_open(&p->cb, p->n.b.sock) == 0);
+	at = loopnet_at(p->n.b_addr, port);
+	REQUIRE(xtoe_listen(p->cb, &at, 128, &p->l) == 0);
+	p->w = (struct loop_waiter){ .ctx = { p->ca, p->cb }, .n = 2 };
+}
+
+static void pair_down(struct pair *p)
+{
+	if (p->l)
+		xtoe_listener_close(p->l);
+	if (p->ca)
+		xtoe_ctx_close(p->ca);
+	if (p->cb)
+		xtoe_ctx_close(p->cb);
+	loopnet_down(&p->n);
+}
+
+/* One connection A -> B, checked both ways, then closed from both ends. */
+static void echo_once(struct pair *p, uint16_t port, size_t len, uint32_t seed)
+{
+	struct sockaddr_in dst = loopnet_at(p->n.b_addr, port);
+	struct xtoe_conn *c = NULL, *s = NULL;
+	uint8_t *out = malloc(len), *mid = malloc(len), *back = malloc(len);
+
+	REQUIRE(out && mid && back);
+	fill(out, len, seed);
+	REQUIRE(loop_connect(&p->w, p->ca, &dst, &c, T_MS) == 0);
+	REQUIRE(loop_accept(&p->w, p->l, &s, T_MS) == 0);
+	CHECK_EQ(loop_xfer(&p->w, c, out, s, mid, len, T_MS), 0);
+	CHECK(!memcmp(out, mid, len));
+	CHECK_EQ(loop_xfer(&p->w, s, mid, c, back, len, T_MS), 0);
+	CHECK(!memcmp(out, back, len));
+	xtoe_close(c);                           /* FIN from A */
+	CHECK_EQ(loop_recv_end(&p->w, s, T_MS), 0); /* B reads the end */
+	xtoe_close(s);
+	free(out);
+	free(mid);
+	free(back);
+}
+
+static void test_echo_and_close(void)
+{
+	struct pair p = { 0 };
+
+	pair_up(&p, 7000);
+	echo_once(&p, 7000, 256 * 1024, 1);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	/* the port serves again after a full close */
+	echo_once(&p, 7000, 4096, 2);
+	pair_down(&p);
+}
+
+/* A process connects, writes, and exits without closing anything: its
+ * connection is reset, the peer's read ends, and the daemon forgets it. */
+static void test_app_death(void)
+{
+	struct pair p = { 0 };
+	struct xtoe_conn *s = NULL;
+	uint8_t buf[1000];
+	int status = -1;
+	pid_t pid;
+
+	pair_up(&p, 7001);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		struct sockaddr_in dst = loopnet_at(p.n.b_addr, 7001);
+		struct loop_waiter w = { 0 };
+		struct xtoe_ctx *ctx;
+		struct xtoe_conn *c;
+		uint8_t msg[1000];
+
+		memset(msg, 7, sizeof(msg));
+		if (xtoe_ctx_open(&ctx, p.n.a.sock))
+			_exit(2);
+		w.ctx[w.n++] = ctx;
+		if (loop_connect(&w, ctx, &dst, &c, T_MS) ||
+		    loop_xfer(&w, c, msg, NULL, NULL, sizeof(msg), T_MS))
+			_exit(3);
+		_exit(0); /* nothing closed */
+	}
+	REQUIRE(loop_accept(&p.w, p.l, &s, T_MS) == 0);
+	CHECK_EQ(loop_xfer(&p.w, NULL, NULL, s, buf, sizeof(buf), T_MS), 0);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(loop_recv_end(&p.w, s, T_MS) != -ETIMEDOUT);
+	xtoe_close(s);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p);
+}
+
+/* --- a lossy wire ------------------------------------------------------------ */
+
+struct impair {
+	_Atomic uint32_t seed;
+	uint32_t drop_pct, dup_pct;
+	_Atomic uint64_t dropped, duplicated;
+};
+
+static enum port_loop_fate impair_frame(void *arg, uint8_t *frame, uint32_t len)
+{
+	struct impair *im = arg;
+	uint32_t s = atomic_load(&im->seed), r;
+
+	(void)frame;
+	(void)len;
+	s = s * 1664525u + 1013904223u;
+	atomic_store(&im->seed, s);
+	r = (s >> 8) % 100;
+	if (r < im->drop_pct) {
+		im->dropped++;
+		return PORT_LOOP_DROP;
+	}
+	if (r < im->drop_pct + im->dup_pct) {
+		im->duplicated++;
+		return PORT_LOOP_DUP;
+	}
+	return PORT_LOOP_DELIVER;
+}
+
+static void test_lossy_wire(void)
+{
+	struct impair ia = { .seed = 11, .drop_pct = 3, .dup_pct = 1 };
+	struct impair ib = { .seed = 23, .drop_pct = 3, .dup_pct = 1 };
+	struct pair p = { 0 };
+
+	pair_up(&p, 7002);
+	port_loop_impair(p.n.pa, impair_frame, &ia);
+	port_loop_impair(p.n.pb, impair_frame, &ib);
+	echo_once(&p, 7002, 1024 * 1024, 3);
+	CHECK(ia.dropped > 0 && ib.dropped > 0);
+	port_loop_impair(p.n.pa, NULL, NULL);
+	port_loop_impair(p.n.pb, NULL, NULL);
+	pair_down(&p);
+}
+
+/* --- many connections at once ----------------------------------------------- */
+
+#define MANY 200
+
+static void test_many_connections(void)
+{
+	struct xtoe_conn *c[MANY] = { 0 }, *s[MANY] = { 0 };
+	struct pair p = { 0 };
+	struct sockaddr_in dst;
+	uint8_t out[1024], in[1024];
+	int up = 0;
+
+	pair_up(&p, 7003);
+	dst = loopnet_at(p.n.b_addr, 7003);
+	for (int i = 0; i < MANY; i++)
+		REQUIRE(xtoe_connect(p.ca, &dst, &c[i]) == 0);
+	for (int i = 0; i < MANY; i++) {
+		uint64_t end = now_ms() + T_MS;
+
+		while (xtoe_conn_error(c[i]) == -EINPROGRESS && now_ms() < end)
+			loop_pump(&p.w);
+		up += xtoe_conn_error(c[i]) == 0;
+	}
+	CHECK_EQ(up, MANY);
+	for (int i = 0; i < MANY; i++)
+		REQUIRE(loop_accept(&p.w, p.l, &s[i], T_MS) == 0);
+	CHECK_EQ(conns_of(p.n.a.sock), MANY);
+	CHECK_EQ(conns_of(p.n.b.sock), MANY);
+	/* accept order is not connect order: match each pair by its data */
+	for (int i = 0; i < MANY; i++) {
+		fill(out, sizeof(out), (uint32_t)i);
+		CHECK_EQ(loop_xfer(&p.w, c[i], out, NULL, NULL, sizeof(out), T_MS), 0);
+	}
+	for (int i = 0; i < MANY; i++) {
+		CHECK_EQ(loop_xfer(&p.w, NULL, NULL, s[i], in, sizeof(in), T_MS), 0);
+		CHECK_EQ(loop_xfer(&p.w, s[i], in, NULL, NULL, sizeof(in), T_MS), 0);
+	}
+	for (int i = 0; i < MANY; i++) {
+		CHECK_EQ(loop_xfer(&p.w, NULL, NULL, c[i], in, sizeof(in), T_MS), 0);
+		fill(out, sizeof(out), (uint32_t)i);
+		CHECK(!memcmp(in, out, sizeof(in)));
+	}
+	for (int i = 0; i < MANY; i++) {
+		xtoe_close(c[i]);
+		xtoe_close(s[i]);
+	}
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p);
+}
+
+int main(void)
+{
+	RUN(test_echo_and_close);
+	RUN(test_app_death);
+	RUN(test_lossy_wire);
+	RUN(test_many_connections);
+	return check_summary();
+}
