@@ -154,7 +154,11 @@ $(BUILD)/san/libcore.a: $(CORE_SAN)
 
 $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
+		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+
+# In-process daemons load the example C modules.
+$(BUILD)/test/test_daemon_loop: $(CMOD_SOS)
 
 # BPF objects the BPF tests load by path (probe modules, example modules).
 TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)

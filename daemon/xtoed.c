@@ -221,17 +221,6 @@ static void warn_missing_addr(const struct xtoed_cfg *c)
 			"'ip addr add ADDR/NN dev %s'", c->ifname, c->ifname);
 }
 
-static int load_cmodules(struct xtoed *d)
-{
-	for (int i = 0; i < d->cfg.ncmodules; i++) {
-		int err = cmods_load(&d->cmods, d->cfg.cmodules[i], NULL, 0);
-
-		if (err)
-			return err;
-	}
-	return 0;
-}
-
 /* The AF_XDP port on --iface, and the firewall rules kept for it. */
 static int open_port(struct xtoed *d, struct port **port)
 {
@@ -257,9 +246,7 @@ int main(int argc, char **argv)
 	if (d.cfg.verbose && log_level() < LOG_LVL_INFO)
 		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
-	err = load_cmodules(&d);
-	if (!err)
-		err = open_port(&d, &port);
+	err = open_port(&d, &port);
 	if (!err)
 		err = xtoed_open(&d, port) ?: cp_tools_fw_restore(&d);
 	else

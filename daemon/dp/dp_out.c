@@ -28,17 +28,37 @@ void dp_status_set(struct dp_flow *f, uint32_t bits, int err)
 	f->ev |= DP_EV_STATUS;
 }
 
+/* Every frame the data-path sends leaves through here: the C modules' tx
+ * hook and the capture see it, then the port queues it. */
+static void dp_tx(struct dp *dp, const struct port_frame *fr, uint32_t len)
+{
+	cmods_tx(&dp->d->cmods, fr->data, len); /* C modules (cmod.h) */
+	dp_cap_tx(dp, fr->data, len);
+	port_tx_submit(dp->d->port, fr->addr, len);
+}
+
+/* A frame to transmit; false (counted) when the port has none. */
+static bool dp_tx_alloc(struct dp *dp, struct port_frame *fr)
+{
+	if (port_tx_alloc(dp->d->port, fr))
+		return true;
+	dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
+	return false;
+}
+
+/* A frame built elsewhere (the control plane's SYN-ACKs, RSTs, ...). */
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len)
 {
 	struct port_frame fr;
 
-	if (len > dp->d->port->frame_size || !port_tx_alloc(dp->d->port, &fr)) {
+	if (len > dp->d->port->frame_size) {
 		dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
 		return;
 	}
+	if (!dp_tx_alloc(dp, &fr))
+		return;
 	memcpy(fr.data, frame, len);
-	dp_cap_tx(dp, fr.data, len);
-	port_tx_submit(dp->d->port, fr.addr, len);
+	dp_tx(dp, &fr, len);
 }
 
 static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrvals *h)
@@ -46,18 +66,14 @@ static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrva
 	struct port_frame fr;
 	int len;
 
-	if (!port_tx_alloc(dp->d->port, &fr)) {
-		dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
+	if (!dp_tx_alloc(dp, &fr))
 		return false;
-	}
 	len = tcp_build_frame(fr.data, dp->d->port->frame_size, &f->tcp.ep, h, NULL, 0);
 	if (len < 0) {
 		port_free(dp->d->port, fr.addr);
 		return false;
 	}
-	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)len); /* C modules */
-	dp_cap_tx(dp, fr.data, (uint32_t)len);
-	port_tx_submit(dp->d->port, fr.addr, (uint32_t)len);
+	dp_tx(dp, &fr, (uint32_t)len);
 	return true;
 }
 
@@ -148,9 +164,7 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	}
 	tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
 	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
-	cmods_tx(&dp->d->cmods, fr.data, (uint32_t)hlen + seg.len); /* C modules */
-	dp_cap_tx(dp, fr.data, (uint32_t)hlen + seg.len);
-	port_tx_submit(x, fr.addr, (uint32_t)hlen + seg.len);
+	dp_tx(dp, &fr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
 	dp_acked(f);
 	return true;
