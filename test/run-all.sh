@@ -12,6 +12,8 @@ bins() { find "$BUILD/test" -maxdepth 1 -type f -name "$1" ! -name '*.d' | sort;
 
 echo "== unit tests"
 RESULTS_FILE=$results test/run-unit.sh $(bins 'test_*') || true
+echo "== layout (which part may include which)"
+RESULTS_FILE=$results test/check-layout.sh || true
 echo "== BPF module tests (BPF_PROG_TEST_RUN)"
 RESULTS_FILE=$results test/run-unit.sh $(bins 'bpf_*') || true
 

@@ -8,7 +8,7 @@
 #define XTOE_CP_H
 
 #include "daemon/daemon.h"
-#include "daemon/dp/flowtab.h"
+#include "daemon/flow_key.h"
 #include "common/trace.h"
 
 enum cp_slot_state {

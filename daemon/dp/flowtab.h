@@ -10,12 +10,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define FLOWTAB_NONE UINT32_MAX
+#include "daemon/flow_key.h"
 
-struct flow_key {
-	uint32_t raddr;        /* network order */
-	uint16_t rport, lport; /* network order */
-};
+#define FLOWTAB_NONE UINT32_MAX
 
 struct flowtab {
 	uint32_t *bucket;      /* head index per bucket */
