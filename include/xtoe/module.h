@@ -273,8 +273,13 @@ static __always_inline void xtoe_chain_next(struct xdp_md *ctx,
 }
 
 /* The first min(len, XTOE_VTRACE_SNAP) bytes of the frame into buf;
- * returns how many. The empty asm keeps the compiler from merging the two
- * bounds into one the verifier cannot follow. */
+ * returns how many. The helper wants a length the verifier knows to lie in
+ * 1..XTOE_VTRACE_SNAP. Verifiers before Linux 6.8 (Debian 12's 6.1, for
+ * one) learn no lower bound from `n != 0`, so the length is rebuilt as
+ * ((n - 1) & (SNAP - 1)) + 1, whose range any verifier follows; the empty
+ * asm keeps the compiler from folding that back into n. */
+_Static_assert((XTOE_VTRACE_SNAP & (XTOE_VTRACE_SNAP - 1)) == 0,
+	       "XTOE_VTRACE_SNAP must be a power of two");
 static __always_inline __u32 xtoe_load_head(struct xdp_md *ctx, void *buf, __u32 len)
 {
 	__u64 n = len < XTOE_VTRACE_SNAP ? len : XTOE_VTRACE_SNAP;
@@ -282,8 +287,7 @@ static __always_inline __u32 xtoe_load_head(struct xdp_md *ctx, void *buf, __u32
 	if (n < 1)
 		return 0;
 	asm volatile("" : "+r"(n));
-	if (n > XTOE_VTRACE_SNAP)
-		return 0;
+	n = ((n - 1) & (XTOE_VTRACE_SNAP - 1)) + 1;
 	return bpf_xdp_load_bytes(ctx, 0, buf, (__u32)n) ? 0 : (__u32)n;
 }
 
