@@ -1,0 +1,390 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * Memory ordering between threads (and, through shared memory, processes):
+ * a producer and a consumer on two threads, many rounds, checking what a
+ * weakly ordered machine (arm64) breaks when a release or an acquire is
+ * missing or a protocol publishes in the wrong order: a consumer that sees
+ * an index before the entry or bytes behind it, an end of stream before the
+ * last bytes, a generation before the values it stands for.
+ *
+ * make test runs it natively, make test-arm64 as arm64 code under
+ * qemu-user, make test-arm64-system on an emulated arm64 kernel. Every loop
+ * is bounded in count and in time (ORDER_SECONDS, default 3 per test); a
+ * test that ran out of time before its count checks what it did.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "common/shm.h"
+#include "common/spsc.h"
+#include "core/tcp.h"
+#include "core/tcp_conn_int.h"
+#include "lib/xtoe/xtoe_int.h"
+
+static double order_seconds(void)
+{
+	const char *s = getenv("ORDER_SECONDS");
+
+	return s && atof(s) > 0 ? atof(s) : 3.0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* A pseudo-random but reproducible byte for stream position p. */
+static uint8_t stream_byte(uint32_t p)
+{
+	return (uint8_t)((p * 2654435761u) >> 24);
+}
+
+/* --- spsc: every entry whole and in order ----------------------------- */
+
+#define REC_WORDS 8
+
+struct rec {
+	uint64_t w[REC_WORDS];
+};
+
+struct spsc_run {
+	struct spsc_shared *sh;
+	struct spsc prod, cons;
+	uint64_t items;
+	double deadline;
+	_Atomic uint64_t produced;
+};
+
+/* Fills each entry in place (reserve, write, commit), as the daemon does. */
+static void *spsc_producer(void *arg)
+{
+	struct spsc_run *r = arg;
+	uint64_t i;
+
+	for (i = 1; i <= r->items && now_s() < r->deadline; i++) {
+		struct rec *e;
+
+		while (!(e = spsc_reserve(&r->prod)))
+			if (now_s() >= r->deadline)
+				goto out;
+		for (int k = 0; k < REC_WORDS; k++)
+			e->w[k] = i * REC_WORDS + (uint64_t)k;
+		spsc_commit(&r->prod);
+	}
+out:
+	atomic_store_explicit(&r->produced, i - 1, memory_order_release);
+	return NULL;
+}
+
+static void test_spsc_entries_whole_and_in_order(void)
+{
+	struct spsc_run r = { .items = 2000000, .deadline = now_s() + order_seconds() };
+	uint64_t next = 1, torn = 0;
+	pthread_t th;
+
+	r.sh = aligned_alloc(64, (spsc_bytes(16, sizeof(struct rec)) + 63) & ~63ul);
+	REQUIRE(r.sh);
+	spsc_format(r.sh);
+	spsc_attach(&r.prod, r.sh, 16, sizeof(struct rec));
+	spsc_attach(&r.cons, r.sh, 16, sizeof(struct rec));
+	REQUIRE(pthread_create(&th, NULL, spsc_producer, &r) == 0);
+	for (;;) {
+		struct rec *e = spsc_peek(&r.cons);
+
+		if (!e) {
+			if (now_s() >= r.deadline + 5)
+				break;
+			if (atomic_load_explicit(&r.produced, memory_order_acquire) &&
+			    spsc_empty(&r.cons))
+				break;
+			continue;
+		}
+		for (int k = 0; k < REC_WORDS; k++)
+			if (e->w[k] != next * REC_WORDS + (uint64_t)k)
+				torn++;
+		spsc_release(&r.cons);
+		next++;
+	}
+	pthread_join(th, NULL);
+	printf("# spsc: %llu entries, %llu bad words\n", (unsigned long long)(next - 1),
+	       (unsigned long long)torn);
+	CHECK_EQ(torn, 0);
+	CHECK_EQ(next - 1, atomic_load(&r.produced));
+	CHECK(next > 1000);
+	free(r.sh);
+}
+
+/* --- a context with one flow, in memory, without a daemon ------------- */
+
+#define RING 4096
+
+struct flowenv {
+	struct xtoe_shm_hdr h;
+	uint8_t *base;
+	struct xtoe_ctx ctx;
+	struct xtoe_conn *slots[1];
+	struct xtoe_conn *c;
+	struct xtoe_flow_shm *fs;
+	struct spsc app2dp; /* the data-path's end of the bump queue */
+};
+
+static int flowenv_init(struct flowenv *e)
+{
+	struct xtoe_shm_geom g = { .max_flows = 1, .q_entries = 64,
+				   .rx_size = RING, .tx_size = RING };
+	struct xtoe_ctx *x = &e->ctx;
+
+	memset(e, 0, sizeof(*e));
+	xtoe_shm_layout(&e->h, &g);
+	e->base = aligned_alloc(4096, (e->h.size + 4095) & ~4095ul);
+	if (!e->base)
+		return -1;
+	memset(e->base, 0, e->h.size);
+	memcpy(e->base, &e->h, sizeof(e->h));
+	x->base = e->base;
+	x->size = e->h.size;
+	x->hdr = (struct xtoe_shm_hdr *)e->base;
+	x->geo = e->h;
+	x->flows = (struct xtoe_flow_shm *)(e->base + e->h.flows_off);
+	x->slots = e->slots;
+	x->sock = x->app_efd = -1;
+	x->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	x->ready.next = x->ready.prev = &x->ready;
+	spsc_format((struct spsc_shared *)(e->base + e->h.app2dp_off));
+	spsc_attach(&x->app2dp, (void *)(e->base + e->h.app2dp_off), g.q_entries,
+		    sizeof(struct xtoe_bump));
+	spsc_attach(&e->app2dp, (void *)(e->base + e->h.app2dp_off), g.q_entries,
+		    sizeof(struct xtoe_bump));
+	e->fs = &x->flows[0];
+	e->fs->rx_size = e->fs->tx_size = RING;
+	e->fs->rx_off = xtoe_shm_rx_off(&e->h, 0);
+	e->fs->tx_off = xtoe_shm_tx_off(&e->h, 0);
+	atomic_store(&e->fs->gen, 1);
+	atomic_store(&e->fs->status, XTOE_FS_OPEN);
+	return x->dp_efd < 0 || xlib_conn_new(x, 0, 1, &e->c) ? -1 : 0;
+}
+
+static void flowenv_free(struct flowenv *e)
+{
+	xlib_conn_free(e->c);
+	close(e->ctx.dp_efd);
+	free(e->ctx.ov);
+	free(e->base);
+}
+
+/* The data-path's side: drop the application's bumps (their content does
+ * not matter here, only that the queue keeps moving). */
+static void drain_bumps(struct flowenv *e)
+{
+	struct xtoe_bump b;
+
+	while (spsc_pop(&e->app2dp, &b))
+		;
+}
+
+/* --- receive: bytes, then FIN; the end never comes early -------------- */
+
+struct rx_run {
+	struct flowenv e;
+	double deadline;
+	uint32_t rounds;
+	_Atomic uint32_t dp_round;  /* round the data-path is in (FIN cleared) */
+	_Atomic uint32_t app_round; /* last round the application finished */
+	_Atomic uint32_t tail_at_fin; /* rx_tail when FIN was set */
+};
+
+/* As the data-path delivers: bytes into the ring, rx_tail (release), then
+ * RX_FIN (release). One chunk and a FIN per round. */
+static void *rx_datapath(void *arg)
+{
+	struct rx_run *r = arg;
+	struct xtoe_flow_shm *fs = r->e.fs;
+	uint8_t *ring = r->e.base + fs->rx_off;
+	uint32_t tail = 0, seed = 1;
+
+	for (uint32_t round = 1; round <= r->rounds; round++) {
+		uint32_t len, head;
+
+		seed = seed * 1103515245u + 12345u;
+		len = 1 + (seed >> 16) % 700;
+		do {
+			drain_bumps(&r->e);
+			head = atomic_load_explicit(&fs->rx_head, memory_order_acquire);
+		} while (RING - (tail - head) < len && now_s() < r->deadline + 5);
+		for (uint32_t i = 0; i < len; i++)
+			ring[(tail + i) & (RING - 1)] = stream_byte(tail + i);
+		tail += len;
+		atomic_store_explicit(&fs->rx_tail, tail, memory_order_release);
+		atomic_store_explicit(&r->tail_at_fin, tail, memory_order_relaxed);
+		atomic_fetch_or_explicit(&fs->status, XTOE_FS_RX_FIN, memory_order_release);
+		/* next round once the application has seen this one end */
+		while (atomic_load_explicit(&r->app_round, memory_order_acquire) != round) {
+			drain_bumps(&r->e);
+			if (now_s() >= r->deadline + 5)
+				return NULL;
+		}
+		atomic_store_explicit(&fs->status, XTOE_FS_OPEN, memory_order_release);
+		atomic_store_explicit(&r->dp_round, round + 1, memory_order_release);
+		if (now_s() >= r->deadline)
+			break;
+	}
+	return NULL;
+}
+
+/* One round as an application reads: peek, then receive, until the end.
+ * Returns the number of ends reported while bytes were still unread. */
+static uint32_t rx_round(struct rx_run *r, uint32_t *pos, uint32_t *bad)
+{
+	struct xtoe_conn *c = r->e.c;
+	uint8_t buf[512];
+	uint32_t early = 0;
+
+	for (;;) {
+		struct iovec v = { buf, 1 + *pos % sizeof(buf) };
+		ssize_t n = xlib_peekv(c, &v, 1);
+
+		if (n == 0 && xtoe_rx_avail(c))
+			early++; /* peek said "end of stream" with bytes waiting */
+		for (ssize_t i = 0; i < n; i++)
+			*bad += buf[i] != stream_byte(*pos + (uint32_t)i);
+		n = xtoe_recv(c, buf, 1 + (*pos * 7) % sizeof(buf));
+		if (n == 0) {
+			uint32_t t = atomic_load(&r->tail_at_fin);
+
+			if (*pos != t)
+				early++; /* receive said "end of stream" before the last byte */
+			*pos = t;
+			return early;
+		}
+		if (n < 0) {
+			if (n != -EAGAIN)
+				return early + 1;
+			if (now_s() >= r->deadline + 5)
+				return early + 1;
+			continue;
+		}
+		for (ssize_t i = 0; i < n; i++)
+			*bad += buf[i] != stream_byte(*pos + (uint32_t)i);
+		*pos += (uint32_t)n;
+	}
+}
+
+static void test_rx_stream_ends_after_its_last_byte(void)
+{
+	struct rx_run r = { .rounds = 200000, .deadline = now_s() + order_seconds(),
+			    .dp_round = 1 };
+	uint32_t pos = 0, bad = 0, early = 0, round;
+	pthread_t th;
+
+	REQUIRE(flowenv_init(&r.e) == 0);
+	REQUIRE(pthread_create(&th, NULL, rx_datapath, &r) == 0);
+	for (round = 1; round <= r.rounds; round++) {
+		while (atomic_load_explicit(&r.dp_round, memory_order_acquire) != round)
+			if (now_s() >= r.deadline + 5)
+				goto out;
+		early += rx_round(&r, &pos, &bad);
+		atomic_store_explicit(&r.app_round, round, memory_order_release);
+		if (now_s() >= r.deadline)
+			break;
+	}
+out:
+	pthread_join(th, NULL);
+	printf("# rx: %u streams, %u bytes, %u early ends, %u bad bytes\n",
+	       round - 1, pos, early, bad);
+	CHECK_EQ(early, 0);
+	CHECK_EQ(bad, 0);
+	CHECK(round > 100);
+	flowenv_free(&r.e);
+}
+
+/* --- send: the data-path reads only bytes the application published ---- */
+
+struct tx_run {
+	struct flowenv e;
+	struct tcp_conn tcp; /* the data-path's view, attached to the slot */
+	uint64_t bytes;
+	double deadline;
+	_Atomic uint64_t checked;
+	uint32_t bad;
+};
+
+/* As the data-path transmits: tx_tail (acquire, tcpc_tx_tail), the bytes
+ * (tcp_tx_copy), then tx_head (release) once "acknowledged". */
+static void *tx_datapath(void *arg)
+{
+	struct tx_run *r = arg;
+	uint32_t head = 0;
+	uint8_t seg[1460];
+
+	while (atomic_load_explicit(&r->checked, memory_order_relaxed) < r->bytes &&
+	       now_s() < r->deadline + 5) {
+		uint32_t tail = tcpc_tx_tail(&r->tcp), n = tail - head;
+
+		drain_bumps(&r->e);
+		if (n > sizeof(seg))
+			n = sizeof(seg);
+		if (!n)
+			continue;
+		tcp_tx_copy(&r->tcp, head, (uint16_t)n, seg);
+		for (uint32_t i = 0; i < n; i++)
+			r->bad += seg[i] != stream_byte(head + i);
+		head += n;
+		atomic_store_explicit(&r->e.fs->tx_head, head, memory_order_release);
+		atomic_fetch_add_explicit(&r->checked, n, memory_order_relaxed);
+	}
+	return NULL;
+}
+
+static void test_tx_stream_whole_bytes(void)
+{
+	struct tx_run r = { .bytes = 64u << 20, .deadline = now_s() + order_seconds() };
+	uint64_t sent = 0;
+	uint8_t buf[3000];
+	pthread_t th;
+
+	REQUIRE(flowenv_init(&r.e) == 0);
+	tcp_conn_attach(&r.tcp, r.e.fs, r.e.base + r.e.fs->rx_off, RING,
+			r.e.base + r.e.fs->tx_off, RING);
+	REQUIRE(pthread_create(&th, NULL, tx_datapath, &r) == 0);
+	while (sent < r.bytes && now_s() < r.deadline) {
+		size_t len = 1 + (sent * 13) % sizeof(buf);
+		ssize_t n;
+
+		for (size_t i = 0; i < len; i++)
+			buf[i] = stream_byte((uint32_t)(sent + i));
+		n = xtoe_send(r.e.c, buf, len);
+		if (n > 0)
+			sent += (uint64_t)n;
+		else if (n != -EAGAIN)
+			break;
+	}
+	r.bytes = sent; /* the data-path stops once it checked all that was sent */
+	pthread_join(th, NULL);
+	printf("# tx: %llu bytes sent, %llu checked, %u bad\n", (unsigned long long)sent,
+	       (unsigned long long)atomic_load(&r.checked), r.bad);
+	CHECK_EQ(r.bad, 0);
+	CHECK_EQ(atomic_load(&r.checked), sent);
+	CHECK(sent > 100000);
+	flowenv_free(&r.e);
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	RUN(test_spsc_entries_whole_and_in_order);
+	RUN(test_rx_stream_ends_after_its_last_byte);
+	RUN(test_tx_stream_whole_bytes);
+	return check_summary();
+}
