@@ -40,13 +40,14 @@ bpfdir=$ROOT/$BPF_BUILD/test/bpf
 mkdir -p "$t$(dirname "$bpfdir")"
 ln -s /xtoe/build/test/bpf "$t$bpfdir"
 # busybox's nsenter runs its own applets (ip, tc ...) for the command it is
-# given; hand it the real program's path instead
+# given (and so does its shell's command -v); hand it the real program's
+# path, found by bash
 mkdir -p "$t/usr/local/sbin"
 cat > "$t/usr/local/sbin/nsenter" <<'NSENTER'
-#!/bin/sh
+#!/bin/bash
 ns=$1
 shift
-prog=$(command -v "$1") || { echo "nsenter: $1: not found" >&2; exit 127; }
+prog=$(type -P "$1") || { echo "nsenter: $1: not found" >&2; exit 127; }
 shift
 exec /usr/bin/busybox nsenter "$ns" "$prog" "$@"
 NSENTER
