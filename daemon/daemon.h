@@ -167,7 +167,11 @@ struct cp_note {
 	};
 };
 
-/* Values the data-path publishes per flow for the control plane's timers. */
+/* Values the data-path publishes per flow for the control plane's timers.
+ * At install it writes them, then gen (release); a reader that loads gen
+ * (acquire) equal to its flow's sees that flow's values, never those of a
+ * flow that held the index before. Later updates are single relaxed values
+ * under an unchanged gen. */
 struct flow_pub {
 	_Atomic uint32_t gen;        /* 0: not installed */
 	_Atomic uint32_t snd_una, snd_nxt;

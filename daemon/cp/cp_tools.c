@@ -205,7 +205,8 @@ static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_co
 {
 	const struct flow_pub *p = &cp->d->pub[k->flow];
 	uint32_t state = k->tcp.state;
-	bool live = k->state == CPC_INSTALLED && atomic_load(&p->gen);
+	bool live = k->state == CPC_INSTALLED &&
+		    atomic_load_explicit(&p->gen, memory_order_acquire);
 
 	memset(o, 0, sizeof(*o));
 	if (live) {
