@@ -182,7 +182,7 @@ struct flow_pub {
 };
 
 /* The data-path's counters for the tools: written by the data-path under
- * a sequence lock (odd while writing; dp_pub.c), read by the control plane
+ * a sequence lock (common/seqlock.h; dp_pub.c), read by the control plane
  * (cp_tools.c), which retries while it changes. */
 struct dp_stats_pub {
 	_Atomic uint32_t seq;

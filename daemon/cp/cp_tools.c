@@ -15,6 +15,7 @@
 
 #include "common/cap.h"
 #include "common/proto.h"
+#include "common/seqlock.h"
 #include "common/trace.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
@@ -168,19 +169,17 @@ static int req_stats(struct cp *cp, struct xtoe_resp *r)
 {
 	struct dp_stats_pub *p = &cp->d->spub;
 	struct xtoe_stat_dp s;
-	uint32_t a, b;
+	bool torn = true;
 	uint64_t at;
 
-	for (int i = 0; i < 1000; i++) {
-		a = atomic_load_explicit(&p->seq, memory_order_acquire);
+	for (int i = 0; i < 1000 && torn; i++) {
+		uint32_t seq = seqlock_read_begin(&p->seq);
+
 		memcpy(&s, &p->s, sizeof(s));
 		at = p->at_us;
-		atomic_thread_fence(memory_order_acquire);
-		b = atomic_load_explicit(&p->seq, memory_order_relaxed);
-		if (a == b && !(a & 1))
-			break;
+		torn = seqlock_read_retry(&p->seq, seq);
 	}
-	if (a != b || (a & 1)) {
+	if (torn) {
 		r->err = EAGAIN;
 		snprintf(r->msg, sizeof(r->msg), "the data-path's counters kept "
 			 "changing; try again");

@@ -27,6 +27,7 @@
 #include <unistd.h>
 
 #include "check.h"
+#include "common/seqlock.h"
 #include "common/shm.h"
 #include "common/spsc.h"
 #include "core/tcp.h"
@@ -406,6 +407,61 @@ static void test_tx_stream_whole_bytes(void)
 	flowenv_free(&r.e);
 }
 
+/* --- seqlock: a reader accepts only whole snapshots ------------------- */
+
+#define SNAP_WORDS 32
+
+struct seq_run {
+	_Atomic uint32_t seq;
+	uint64_t w[SNAP_WORDS];
+	struct bound b;
+	_Atomic bool stop;
+};
+
+/* As the data-path publishes its counters (dp_pub.c): every word of one
+ * publication carries the same number. */
+static void *seq_writer(void *arg)
+{
+	struct seq_run *r = arg;
+
+	for (uint64_t k = 1; !atomic_load_explicit(&r->stop, memory_order_relaxed) &&
+			     !expired(&r->b); k++) {
+		seqlock_write_begin(&r->seq);
+		for (int i = 0; i < SNAP_WORDS; i++)
+			r->w[i] = k;
+		seqlock_write_end(&r->seq);
+	}
+	return NULL;
+}
+
+static void test_seqlock_snapshots_whole(void)
+{
+	struct seq_run r = { .b = bound(20000, 50000000) };
+	uint64_t snaps = 0, torn = 0, retries = 0, copy[SNAP_WORDS];
+	pthread_t th;
+
+	REQUIRE(pthread_create(&th, NULL, seq_writer, &r) == 0);
+	while (more(&r.b, snaps)) {
+		uint32_t s = seqlock_read_begin(&r.seq);
+
+		memcpy(copy, r.w, sizeof(copy));
+		if (seqlock_read_retry(&r.seq, s)) {
+			retries++;
+			continue;
+		}
+		for (int i = 1; i < SNAP_WORDS; i++)
+			torn += copy[i] != copy[0];
+		snaps++;
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(th, NULL);
+	printf("# seqlock: %llu snapshots, %llu retries, %llu torn\n",
+	       (unsigned long long)snaps, (unsigned long long)retries,
+	       (unsigned long long)torn);
+	CHECK_EQ(torn, 0);
+	CHECK(snaps >= r.b.min);
+}
+
 /* --- flow_pub: a generation vouches for its flow's values ------------- */
 
 /* The control plane's timers trust pub[flow] once pub.gen equals their
@@ -478,6 +534,7 @@ int main(void)
 	RUN(test_spsc_entries_whole_and_in_order);
 	RUN(test_rx_stream_ends_after_its_last_byte);
 	RUN(test_tx_stream_whole_bytes);
+	RUN(test_seqlock_snapshots_whole);
 	RUN(test_flow_pub_install_publishes_values_before_gen);
 	return check_summary();
 }
