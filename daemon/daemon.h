@@ -213,12 +213,15 @@ struct xtoed {
 					kept mapped until the daemon exits */
 	int cap_fd;
 	_Atomic bool cap_on;
+	_Atomic bool cap_used;       /* the data-path's rounds write the ring
+					(its answer to cap_on; see dp_cap.c) */
 	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
 	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
 	 * cp_trace.c write); like the capture ring, kept once created */
 	struct xtoe_trace_shm *trace;
 	int trace_fd;
 	_Atomic bool trace_on;
+	_Atomic bool trace_used;     /* the data-path writes ring 0 (dp_trace.c) */
 	const struct app_ctx *trace_owner; /* control plane: the tool's */
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;

@@ -17,6 +17,7 @@
 #include "common/proto.h"
 #include "common/seqlock.h"
 #include "common/trace.h"
+#include "common/wake.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
 #include "common/log.h"
@@ -40,14 +41,12 @@ bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp 
 
 /* A tool's shared ring (capture, trace): created at the first use, then
  * kept (the data-path may still be finishing a round with it when the
- * tool goes). *mem non-NULL: already there. */
+ * tool goes; ring_released says when it is done). */
 static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 {
 	void *p;
 	int fd;
 
-	if (*mem)
-		return 0;
 	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -65,8 +64,26 @@ static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 	return 0;
 }
 
+/* A ring the data-path wrote in an earlier capture or trace is formatted
+ * again only once the data-path has let go of it: it looks at the switch
+ * once per round, so it may still be writing when the tool goes. Its
+ * answer (*used false, release) comes within a round; a sleeping data-path
+ * is woken for it. -EBUSY after 2 s. */
+static int ring_released(struct xtoed *d, _Atomic bool *used)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (!atomic_load_explicit(used, memory_order_acquire))
+			return 0;
+		wake_sleeper(&d->dp_sleeping, d->dp_efd);
+		usleep(1000);
+	}
+	return -EBUSY;
+}
+
 static int cap_ring(struct xtoed *d)
 {
+	if (d->cap)
+		return ring_released(d, &d->cap_used);
 	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
 }
 
@@ -127,7 +144,8 @@ static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r
 			 "stop it first");
 		return -1;
 	}
-	if ((err = tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
+	if ((err = d->trace ? ring_released(d, &d->trace_used) :
+		   tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
 			     &d->trace_fd))) {
 		r->err = -err;
 		snprintf(r->msg, sizeof(r->msg), "trace ring: %s", strerror(-err));

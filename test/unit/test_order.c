@@ -32,6 +32,7 @@
 #include "common/spsc.h"
 #include "core/tcp.h"
 #include "core/tcp_conn_int.h"
+#include "daemon/cp/cp.h"
 #include "daemon/dp/dp.h"
 #include "lib/xtoe/xtoe_int.h"
 
@@ -462,6 +463,117 @@ static void test_seqlock_snapshots_whole(void)
 	CHECK(snaps >= r.b.min);
 }
 
+/* --- capture ring: a new capture holds only its own frames ------------ */
+
+struct cap_run {
+	struct xtoed *d;
+	struct dp *dp;
+	struct bound b;
+	_Atomic uint64_t produced; /* frames the data-path has sent so far */
+	_Atomic bool stop;
+};
+
+static uint32_t frame_len(uint64_t k)
+{
+	return 60 + (uint32_t)(k % 200);
+}
+
+/* As the data-path's rounds: look at the switch, then send (and, while
+ * capturing, copy) a few numbered frames. */
+static void *cap_datapath(void *arg)
+{
+	struct cap_run *r = arg;
+	uint8_t frame[300];
+	uint64_t k = 0;
+
+	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && !expired(&r->b)) {
+		dp_cap_round(r->dp);
+		for (int j = 0; j < 8; j++) {
+			uint32_t len = frame_len(++k);
+
+			memcpy(frame, &k, sizeof(k));
+			memset(frame + sizeof(k), (int)(k & 0xff), len - sizeof(k));
+			atomic_store_explicit(&r->produced, k, memory_order_release);
+			dp_cap_tx(r->dp, frame, len);
+		}
+	}
+	return NULL;
+}
+
+/* A record of capture session that began after frame `start`: frame k >
+ * start, newer than the last one, whole. */
+static bool cap_rec_ok(const struct xtoe_cap_rec *rec, uint64_t start, uint64_t *last)
+{
+	uint64_t k;
+
+	if (rec->caplen < sizeof(k) || rec->caplen > XTOE_CAP_SNAP_MAX)
+		return false;
+	memcpy(&k, rec->data, sizeof(k));
+	if (k <= start || k <= *last || rec->len != frame_len(k) ||
+	    rec->caplen != (rec->len < 128 ? rec->len : 128))
+		return false;
+	for (uint32_t i = sizeof(k); i < rec->caplen; i++)
+		if (rec->data[i] != (uint8_t)(k & 0xff))
+			return false;
+	*last = k;
+	return true;
+}
+
+static void test_capture_restart_holds_only_its_own_frames(void)
+{
+	static struct xtoed d;
+	struct cap_run r = { .d = &d, .b = bound(300, 1000000) };
+	struct xtoe_req q = { .op = XTOE_OP_CAPTURE, .a = 128 };
+	struct app_ctx tool;
+	struct cp *cp = calloc(1, sizeof(*cp));
+	uint64_t sessions = 0, records = 0, bad = 0;
+	pthread_t th;
+
+	memset(&d, 0, sizeof(d));
+	memset(&tool, 0, sizeof(tool));
+	d.dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	r.dp = calloc(1, sizeof(*r.dp));
+	REQUIRE(cp && r.dp && d.dp_efd >= 0);
+	r.dp->d = cp->d = &d;
+	REQUIRE(pthread_create(&th, NULL, cap_datapath, &r) == 0);
+	while (more(&r.b, sessions)) {
+		uint64_t start = atomic_load_explicit(&r.produced, memory_order_acquire), last = 0;
+		struct xtoe_resp resp = { 0 };
+		struct xtoe_cap_rec *rec;
+		struct spsc q_tool;
+		int fd = cp_tools_fd_request(cp, &tool, &q, &resp);
+
+		if (fd < 0) {
+			printf("# capture refused: %s\n", resp.msg);
+			bad++;
+			break;
+		}
+		close(fd);
+		/* the tool's end, as xtoe-dump attaches it */
+		spsc_attach(&q_tool, &d.cap->ring, XTOE_CAP_ENTRIES, sizeof(*rec));
+		for (int polls = 0; polls < 200; polls++) {
+			while ((rec = spsc_peek(&q_tool))) {
+				if (!cap_rec_ok(rec, start, &last))
+					bad++;
+				records++;
+				spsc_release(&q_tool);
+			}
+		}
+		cp_tools_gone(cp, &tool);
+		sessions++;
+	}
+	atomic_store(&r.stop, true);
+	pthread_join(th, NULL);
+	printf("# capture: %llu sessions, %llu records, %llu not of their session\n",
+	       (unsigned long long)sessions, (unsigned long long)records,
+	       (unsigned long long)bad);
+	CHECK_EQ(bad, 0);
+	CHECK(sessions >= r.b.min);
+	close(d.dp_efd);
+	free(r.dp);
+	free(cp);
+}
+
 /* --- flow_pub: a generation vouches for its flow's values ------------- */
 
 /* The control plane's timers trust pub[flow] once pub.gen equals their
@@ -535,6 +647,7 @@ int main(void)
 	RUN(test_rx_stream_ends_after_its_last_byte);
 	RUN(test_tx_stream_whole_bytes);
 	RUN(test_seqlock_snapshots_whole);
+	RUN(test_capture_restart_holds_only_its_own_frames);
 	RUN(test_flow_pub_install_publishes_values_before_gen);
 	return check_summary();
 }
