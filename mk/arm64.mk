@@ -22,6 +22,15 @@ $(BUILD)/fuzz/replay_%: test/fuzz/%.c test/fuzz/replay.c $(FUZZ_CORE) \
 	$(call msg,FUZZ,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< test/fuzz/replay.c $(FUZZ_CORE) -lm
 
+# xtoectl finds the built-in modules beside its own directory (../bpf):
+# the cross build's points at the one set of BPF objects.
+ifneq ($(BUILD),$(BPF_BUILD))
+all: $(BUILD)/bpf
+$(BUILD)/bpf: | $(BPF_OBJS)
+	$(Q)mkdir -p $(BUILD)
+	$(Q)ln -sfn $$(realpath --relative-to=$(BUILD) $(BPF_BUILD)/bpf) $@
+endif
+
 # Everything test-arm64 and the system test run, for ARCH=arm64.
 arm64-tests: all $(UNIT_BINS) $(BPFT_BINS) $(TOOL_BINS) $(REPLAY_BINS)
 

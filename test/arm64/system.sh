@@ -25,6 +25,7 @@ rm -rf "$vm"
 t=$vm/tree
 mkdir -p "$t/xtoe/build/test" "$t/xtoe/test/lib" "$t/xtoe/test/arm64" "$t/xtoe/modules"
 cp -a "$BUILD/bin" "$BUILD/lib" "$t/xtoe/build/"
+cp -aL "$BUILD/bpf" "$t/xtoe/build/"   # the built-in modules (xtoectl: ../bpf)
 mkdir -p "$t/xtoe/build/examples"
 cp -a "$BPF_BUILD/examples/modules" "$t/xtoe/build/examples/"
 cp -a "$BUILD/examples/cmodules" "$t/xtoe/build/examples/"

@@ -98,7 +98,7 @@ t "interop: xtoe client, Linux server (RPC, every reply checked)" client_role_rp
 t "16 MiB checked echo: Linux client, xtoe server" stream_to_xtoe 16777216
 t "16 MiB checked echo: xtoe client, Linux server" stream_to_linux 16777216
 t "module chain: port_count, firewall, trace see the traffic" module_chain
-t "lossy link, 2% loss both ways: 4 MiB checked each way, both roles" lossy 2,0,0,0 2,0,0,0 4194304
+t "lossy link, 2% loss both ways: 4 MiB checked each way, both roles" lossy 2,0,0,0 2,0,0 4194304
 t "xtoed stops cleanly and removes its XDP program" clean_stop
 topo_down
 
