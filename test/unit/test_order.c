@@ -14,6 +14,7 @@
  * (default 3) or a maximum count; a hard limit of ORDER_HARD_SECONDS (120)
  * ends a test that makes no progress, and it fails.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -640,6 +641,50 @@ static void test_flow_pub_install_publishes_values_before_gen(void)
 	free(c.base);
 }
 
+/* --- dp -> cp: segments never overtake notes waiting for room --------- */
+
+/* When the note queue was full, notes wait in the data-path's overflow
+ * list; a segment for the control plane that arrives while they wait must
+ * not go ahead of them (a FLOW_DONE, then a segment of the flow it ended). */
+static void test_segments_to_cp_stay_behind_waiting_notes(void)
+{
+	static struct xtoed d;
+	struct tcp_endpoints ep = { .saddr = htonl(0xc6120002), .daddr = htonl(0xc6120001),
+				    .sport = htons(40000), .dport = htons(7000) };
+	struct tcp_hdrvals h = { .seq = 1, .flags = TCP_F_SYN, .wnd = 65535, .wscale = -1 };
+	struct cp_note n, *w;
+	uint8_t frame[128];
+	int len, notes = 0, i;
+
+	memset(&d, 0, sizeof(d));
+	d.cfg.max_flows = 4;
+	d.dp2cp.sh = aligned_alloc(64, (spsc_bytes(8, sizeof(struct cp_note)) + 63) & ~63ul);
+	REQUIRE(d.dp2cp.sh && dp_create(&d) == 0);
+	spsc_format(d.dp2cp.sh);
+	spsc_attach(&d.dp2cp, d.dp2cp.sh, 8, sizeof(struct cp_note));
+	for (i = 0; i < 10; i++) { /* 8 fit, 2 wait */
+		w = dp_note_reserve(d.dp);
+		w->type = CP_NOTE_FLOW_DONE;
+		w->flow = (uint32_t)i;
+		dp_note_commit(d.dp);
+	}
+	for (i = 0; i < 8; i++) /* the control plane drains the queue */
+		CHECK(spsc_pop(&d.dp2cp, &n));
+	len = tcp_build_frame(frame, sizeof(frame), &ep, &h, NULL, 0);
+	REQUIRE(len > 0);
+	dp_rx_frame(d.dp, frame, (uint32_t)len, -1);
+	/* what the control plane sees next: the waiting notes come first */
+	while (spsc_pop(&d.dp2cp, &n)) {
+		if (n.type == CP_NOTE_FLOW_DONE)
+			notes++;
+		else
+			CHECK_EQ(notes, 2); /* a segment only after both notes */
+	}
+	CHECK_EQ(d.dp->st.drops[XTOE_DROP_QUEUE_FULL], 1); /* expendable */
+	dp_destroy(&d);
+	free(d.dp2cp.sh);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -649,5 +694,6 @@ int main(void)
 	RUN(test_seqlock_snapshots_whole);
 	RUN(test_capture_restart_holds_only_its_own_frames);
 	RUN(test_flow_pub_install_publishes_values_before_gen);
+	RUN(test_segments_to_cp_stay_behind_waiting_notes);
 	return check_summary();
 }
