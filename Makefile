@@ -58,7 +58,10 @@ help:
 	@echo "make deps       install missing Debian packages (needs root)"
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
-	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target"
+	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, then the arm64 tests"
+	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
+	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
+	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
 	@echo "make bench      bench/rpc.sh: xtoe vs Linux RPC, alternating"
 	@echo "V=1             show full commands"
 
@@ -242,6 +245,7 @@ test: deps
 
 test-long:
 	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+	$(Q)$(MAKE) --no-print-directory test-arm64 test-arm64-system
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
