@@ -11,7 +11,7 @@
 
 .PHONY: deps-arm64 test-arm64 test-arm64-system arm64-tests
 
-deps-arm64: deps
+deps-arm64:
 	$(Q)mk/deps-arm64.sh
 
 # Replays of the fuzz corpora: each libFuzzer target linked with a main

@@ -3,7 +3,8 @@
 # aarch64 cross compiler, the multiarch :arm64 libraries xtoe links, the
 # sanitizer runtimes, qemu-user with binfmt (make test-arm64) and
 # qemu-system-aarch64 (make test-arm64-system). Idempotent; needs root to
-# install. Kept apart from mk/deps.sh: `make test` on x86 needs none of it.
+# install (through mk/deps.sh, with the host packages). Kept apart from
+# make deps: `make test` on x86 needs none of it.
 set -euo pipefail
 
 LIBS=(libbpf-dev libxdp-dev libelf-dev zlib1g-dev libmnl-dev libpcap-dev
@@ -12,26 +13,15 @@ PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
       binfmt-support qemu-system-arm cpio)
 for l in "${LIBS[@]}"; do PKGS+=("$l:arm64"); done
 
-installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "ok installed"; }
-
-missing=()
-for p in "${PKGS[@]}"; do
-	installed "$p" || missing+=("$p")
-done
-
-if [ ${#missing[@]} -gt 0 ]; then
+# the :arm64 packages need the architecture in dpkg before apt-get update
+if ! dpkg --print-foreign-architectures | grep -qx arm64; then
 	if [ "$(id -u)" -ne 0 ]; then
-		echo "deps-arm64: missing packages: ${missing[*]}" >&2
-		echo "deps-arm64: run 'make deps-arm64' as root and try again" >&2
+		echo "deps-arm64: run 'make deps-arm64' as root (dpkg --add-architecture arm64)" >&2
 		exit 1
 	fi
-	echo "deps-arm64: installing ${missing[*]}"
-	export DEBIAN_FRONTEND=noninteractive
-	dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
-	apt-get -o DPkg::Lock::Timeout=600 update -qq
-	apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
-		"${missing[@]}" >/dev/null
+	dpkg --add-architecture arm64
 fi
+"$(dirname "$0")"/deps.sh "${PKGS[@]}"
 
 # binfmt: arm64 programs run straight from the shell through qemu-user.
 if [ "$(id -u)" -eq 0 ]; then
