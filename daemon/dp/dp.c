@@ -78,7 +78,6 @@ void dp_cmd_commit(struct xtoed *d)
  * private overflow list (rare; the control plane drains continuously), so
  * the data-path never blocks and the control plane may always wait on it.
  */
-
 struct cp_note *dp_note_reserve(struct dp *dp)
 {
 	struct cp_note *n = NULL;
