@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
 # xtoe top-level build. `make` builds everything into build/; see README.md.
 
+include mk/arch.mk
 include mk/rules.mk
 .DEFAULT_GOAL := all
 
@@ -26,11 +27,11 @@ UNIT_SRCS  := $(wildcard test/unit/test_*.c)
 BPFT_SRCS  := $(filter-out %.bpf.c,$(wildcard test/bpf/test_*.c))
 
 EXMOD_SRCS := $(wildcard examples/modules/*.bpf.c)
-EXMOD_OBJS := $(patsubst examples/modules/%.bpf.c,$(BUILD)/examples/modules/%.bpf.o,$(EXMOD_SRCS))
+EXMOD_OBJS := $(patsubst examples/modules/%.bpf.c,$(BPF_BUILD)/examples/modules/%.bpf.o,$(EXMOD_SRCS))
 CMOD_SRCS  := $(wildcard examples/cmodules/*.c)
 CMOD_SOS   := $(patsubst examples/cmodules/%.c,$(BUILD)/examples/cmodules/%.so,$(CMOD_SRCS))
-BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
-SKELS      := $(patsubst bpf/%.bpf.c,$(BUILD)/gen/%.skel.h,$(BPF_SRCS))
+BPF_OBJS   := $(patsubst bpf/%.bpf.c,$(BPF_BUILD)/bpf/%.bpf.o,$(BPF_SRCS))
+SKELS      := $(patsubst bpf/%.bpf.c,$(BPF_BUILD)/gen/%.skel.h,$(BPF_SRCS))
 DP_OBJS    := $(call objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS))
 LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
 # Everything but the programs' main files, for unit tests (ASan/UBSan).
@@ -57,25 +58,28 @@ help:
 	@echo "make deps       install missing Debian packages (needs root)"
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
-	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target"
+	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, then the arm64 tests"
+	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
+	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
+	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
 	@echo "make bench      bench/rpc.sh: xtoe vs Linux RPC, alternating"
 	@echo "V=1             show full commands"
 
 deps:
 	$(Q)mk/deps.sh
 
-# --- BPF -----------------------------------------------------------------
-$(BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/xtoe/*.h) | $(BUILD)/bpf
+# --- BPF (built once into $(BPF_BUILD), for every ARCH: mk/arch.mk) --------
+$(BPF_BUILD)/bpf/%.bpf.o: bpf/%.bpf.c $(wildcard bpf/*.h include/xtoe/*.h) | $(BPF_BUILD)/bpf
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/gen/%.skel.h: $(BUILD)/bpf/%.bpf.o | $(BUILD)/gen
+$(BPF_BUILD)/gen/%.skel.h: $(BPF_BUILD)/bpf/%.bpf.o | $(BPF_BUILD)/gen
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name $(subst -,_,$*)_bpf > $@
 
 # Example modules (examples/modules/): built here so they always compile;
 # xtoectl compiles them again from source when asked to.
-$(BUILD)/examples/modules/%.bpf.o: examples/modules/%.bpf.c $(wildcard include/xtoe/*.h)
+$(BPF_BUILD)/examples/modules/%.bpf.o: examples/modules/%.bpf.c $(wildcard include/xtoe/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
@@ -162,45 +166,45 @@ $(BUILD)/test/test_daemon_loop: $(CMOD_SOS)
 
 # BPF objects the BPF tests load by path (probe modules, example modules).
 TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)
-TBPF_OBJS := $(patsubst test/bpf/%.bpf.c,$(BUILD)/test/bpf/%.bpf.o,$(TBPF_SRCS))
-$(BUILD)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(wildcard include/xtoe/*.h)
+TBPF_OBJS := $(patsubst test/bpf/%.bpf.c,$(BPF_BUILD)/test/bpf/%.bpf.o,$(TBPF_SRCS))
+$(BPF_BUILD)/test/bpf/%.bpf.o: test/bpf/%.bpf.c $(wildcard include/xtoe/*.h)
 	$(call msg,BPF,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 $(BUILD)/test/bpf_%: test/bpf/%.c test/bpf/bpf_test_util.h $(BPF_OBJS) $(SKELS) $(TBPF_OBJS) $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BPF_DIR='"$(abspath $(BUILD))/test/bpf"' \
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BPF_DIR='"$(abspath $(BPF_BUILD))/test/bpf"' \
 		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.
-TOOL_BINS := $(BUILD)/test/xsk_probe $(BUILD)/test/peer_pass.bpf.o
+TOOL_BINS := $(BUILD)/test/xsk_probe $(BPF_BUILD)/test/peer_pass.bpf.o
 $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
 # XDP_PASS for the Linux end of a veth when xtoe's modules XDP_TX
 # (test/lib/topo.bash: topo_peer_xdp).
-$(BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BUILD)/test
+$(BPF_BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BPF_BUILD)/test
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
 # --- link impairment for the namespace tests --------------------------------
 # test/bpf/impair.bpf.c: loss, duplication, reordering and corruption as tc
 # programs on a Linux peer's veth; test/tools/impair attaches it.
-IMPAIR_OBJ := $(BUILD)/test/impair.bpf.o
+IMPAIR_OBJ := $(BPF_BUILD)/test/impair.bpf.o
 TOOL_BINS  += $(BUILD)/test/impair
 
-$(IMPAIR_OBJ): test/bpf/impair.bpf.c test/bpf/impair.h | $(BUILD)/test
+$(IMPAIR_OBJ): test/bpf/impair.bpf.c test/bpf/impair.h | $(BPF_BUILD)/test
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/gen/impair.skel.h: $(IMPAIR_OBJ) | $(BUILD)/gen
+$(BPF_BUILD)/gen/impair.skel.h: $(IMPAIR_OBJ) | $(BPF_BUILD)/gen
 	$(call msg,SKEL,$@)
 	$(Q)$(BPFTOOL) gen skeleton $< name impair_bpf > $@
 
-$(BUILD)/test/impair: test/tools/impair.c $(BUILD)/gen/impair.skel.h | $(BUILD)/test
+$(BUILD)/test/impair: test/tools/impair.c $(BPF_BUILD)/gen/impair.skel.h | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< -lbpf -lelf -lz
 # --- end of link impairment ---------------------------------------------------
@@ -245,6 +249,7 @@ test: deps
 
 test-long:
 	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+	$(Q)$(MAKE) --no-print-directory test-arm64 test-arm64-system
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all
@@ -256,4 +261,7 @@ bench: all
 clean:
 	rm -rf $(BUILD)
 
--include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
+include mk/arm64.mk
+
+# (the host build's tree holds the arm64 one: skip it)
+-include $(shell find $(BUILD) -path $(BUILD)/arm64 -prune -o -name '*.d' -print 2>/dev/null)

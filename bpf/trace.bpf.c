@@ -51,17 +51,17 @@ static __always_inline __u32 snap_bytes(__u32 len)
 	return (__u32)cap;
 }
 
-/* The first cap bytes into r->data; the checks are kept apart (asm) so the
- * compiler does not fold them into one the verifier cannot follow. */
+/* The first cap bytes into r->data. */
+_Static_assert((TRACE_SNAP_MAX & (TRACE_SNAP_MAX - 1)) == 0,
+	       "TRACE_SNAP_MAX must be a power of two");
 static __always_inline int load_snap(struct xdp_md *ctx, struct trace_rec *r,
 				     __u64 cap)
 {
 	if (cap < 1)
 		return 0;
-	asm volatile("" : "+r"(cap));
 	if (cap > TRACE_SNAP_MAX)
 		return -1;
-	return bpf_xdp_load_bytes(ctx, 0, r->data, (__u32)cap);
+	return bpf_xdp_load_bytes(ctx, 0, r->data, xtoe_len_bounded(cap, TRACE_SNAP_MAX));
 }
 
 XTOE_MODULE(trace)

@@ -10,7 +10,10 @@
  * once per round and copies the first `snaplen` bytes of every frame it
  * queues for transmission. It never waits: when the ring is full the record
  * is counted in `drops` and lost. The tool is the only consumer. The
- * capture ends when the tool's connection to the daemon closes.
+ * capture ends when the tool's connection to the daemon closes; the
+ * daemon formats the ring for the next capture only once the data-path has
+ * said it stopped writing (daemon/dp/dp_cap.c), so a capture never holds
+ * another's records.
  */
 #ifndef XTOE_CAP_H
 #define XTOE_CAP_H

@@ -8,6 +8,14 @@
  * with, and the consumer clamps indices it reads from shared memory, so a
  * misbehaving peer can only corrupt its own queue contents, never make the
  * reader index outside the storage.
+ *
+ * Ordering (weakly ordered machines, arm64): the producer fills an entry,
+ * then stores prod with release (spsc_commit); the consumer loads prod
+ * with acquire (spsc_peek) before it reads the entry. The consumer stores
+ * cons with release once it is done with the entry (spsc_release); the
+ * producer loads cons with acquire (spsc_reserve) before it reuses the
+ * room. Each side's own index is read relaxed: only it writes it.
+ * test/unit/test_order.c stresses this on two threads.
  */
 #ifndef XTOE_SPSC_H
 #define XTOE_SPSC_H

@@ -167,7 +167,11 @@ struct cp_note {
 	};
 };
 
-/* Values the data-path publishes per flow for the control plane's timers. */
+/* Values the data-path publishes per flow for the control plane's timers.
+ * At install it writes them, then gen (release); a reader that loads gen
+ * (acquire) equal to its flow's sees that flow's values, never those of a
+ * flow that held the index before. Later updates are single relaxed values
+ * under an unchanged gen. */
 struct flow_pub {
 	_Atomic uint32_t gen;        /* 0: not installed */
 	_Atomic uint32_t snd_una, snd_nxt;
@@ -178,7 +182,7 @@ struct flow_pub {
 };
 
 /* The data-path's counters for the tools: written by the data-path under
- * a sequence lock (odd while writing; dp_pub.c), read by the control plane
+ * a sequence lock (common/seqlock.h; dp_pub.c), read by the control plane
  * (cp_tools.c), which retries while it changes. */
 struct dp_stats_pub {
 	_Atomic uint32_t seq;
@@ -206,12 +210,15 @@ struct xtoed {
 					kept mapped until the daemon exits */
 	int cap_fd;
 	_Atomic bool cap_on;
+	_Atomic bool cap_used;       /* the data-path's rounds write the ring
+					(its answer to cap_on; see dp_cap.c) */
 	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
 	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
 	 * cp_trace.c write); like the capture ring, kept once created */
 	struct xtoe_trace_shm *trace;
 	int trace_fd;
 	_Atomic bool trace_on;
+	_Atomic bool trace_used;     /* the data-path writes ring 0 (dp_trace.c) */
 	const struct app_ctx *trace_owner; /* control plane: the tool's */
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;

@@ -13,6 +13,7 @@ PKGS=(
 	curl memcached libmemcached-tools redis-server redis-tools nginx-light
 	lighttpd wrk sockperf iperf3
 )
+PKGS+=("$@") # more from the caller (mk/deps-arm64.sh)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -2,15 +2,15 @@
 # Shared build rules: flags, object naming, quiet output (V=1 for verbose).
 
 BUILD   ?= build
-CC      ?= gcc
 CLANG   ?= clang
 BPFTOOL ?= bpftool
-ARCH_INC := /usr/include/$(shell $(CC) -print-multiarch)
+# BPF sees the host's UAPI headers (asm/types.h); see mk/arch.mk.
+ARCH_INC := /usr/include/$(shell $(HOSTCC) -print-multiarch)
 
 WERROR  ?= -Werror
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra $(WERROR) -MMD -MP \
-	   -I. -Iinclude -I$(BUILD)/gen -D_GNU_SOURCE
+	   -I. -Iinclude -I$(BPF_BUILD)/gen -D_GNU_SOURCE
 SANFLAGS := -O1 -fsanitize=address,undefined -fno-omit-frame-pointer \
 	    -fno-sanitize-recover=all
 LDFLAGS ?=
@@ -45,7 +45,7 @@ $(BUILD)/san/%.o: %.c
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -c $< -o $@
 
-$(BUILD)/bin $(BUILD)/lib $(BUILD)/bpf $(BUILD)/gen $(BUILD)/test:
+$(sort $(BUILD)/bin $(BUILD)/lib $(BUILD)/test $(BPF_BUILD)/bpf $(BPF_BUILD)/gen $(BPF_BUILD)/test):
 	$(Q)mkdir -p $@
 
 .DELETE_ON_ERROR:

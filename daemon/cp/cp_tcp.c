@@ -637,7 +637,7 @@ static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 	struct flow_pub *p = &cp->d->pub[c->flow];
 	uint32_t una, nxt;
 
-	if (atomic_load_explicit(&p->gen, memory_order_relaxed) != c->gen)
+	if (atomic_load_explicit(&p->gen, memory_order_acquire) != c->gen)
 		return;
 	una = atomic_load_explicit(&p->snd_una, memory_order_relaxed);
 	nxt = atomic_load_explicit(&p->snd_nxt, memory_order_relaxed);
@@ -680,7 +680,7 @@ static void persist_check(struct cp *cp, struct cp_conn *c, uint64_t now)
 	struct flow_pub *p = &cp->d->pub[c->flow];
 	uint64_t wait;
 
-	if (atomic_load_explicit(&p->gen, memory_order_relaxed) != c->gen ||
+	if (atomic_load_explicit(&p->gen, memory_order_acquire) != c->gen ||
 	    !atomic_load_explicit(&p->persist, memory_order_relaxed)) {
 		c->persist_since = 0;
 		c->persist_backoff = 0;

@@ -15,7 +15,9 @@
 
 #include "common/cap.h"
 #include "common/proto.h"
+#include "common/seqlock.h"
 #include "common/trace.h"
+#include "common/wake.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
 #include "common/log.h"
@@ -39,14 +41,12 @@ bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp 
 
 /* A tool's shared ring (capture, trace): created at the first use, then
  * kept (the data-path may still be finishing a round with it when the
- * tool goes). *mem non-NULL: already there. */
+ * tool goes; ring_released says when it is done). */
 static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 {
 	void *p;
 	int fd;
 
-	if (*mem)
-		return 0;
 	fd = memfd_create(name, MFD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -64,8 +64,26 @@ static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 	return 0;
 }
 
+/* A ring the data-path wrote in an earlier capture or trace is formatted
+ * again only once the data-path has let go of it: it looks at the switch
+ * once per round, so it may still be writing when the tool goes. Its
+ * answer (*used false, release) comes within a round; a sleeping data-path
+ * is woken for it. -EBUSY after 2 s. */
+static int ring_released(struct xtoed *d, _Atomic bool *used)
+{
+	for (int i = 0; i < 2000; i++) {
+		if (!atomic_load_explicit(used, memory_order_acquire))
+			return 0;
+		wake_sleeper(&d->dp_sleeping, d->dp_efd);
+		usleep(1000);
+	}
+	return -EBUSY;
+}
+
 static int cap_ring(struct xtoed *d)
 {
+	if (d->cap)
+		return ring_released(d, &d->cap_used);
 	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
 }
 
@@ -126,7 +144,8 @@ static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r
 			 "stop it first");
 		return -1;
 	}
-	if ((err = tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
+	if ((err = d->trace ? ring_released(d, &d->trace_used) :
+		   tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
 			     &d->trace_fd))) {
 		r->err = -err;
 		snprintf(r->msg, sizeof(r->msg), "trace ring: %s", strerror(-err));
@@ -168,19 +187,17 @@ static int req_stats(struct cp *cp, struct xtoe_resp *r)
 {
 	struct dp_stats_pub *p = &cp->d->spub;
 	struct xtoe_stat_dp s;
-	uint32_t a, b;
+	bool torn = true;
 	uint64_t at;
 
-	for (int i = 0; i < 1000; i++) {
-		a = atomic_load_explicit(&p->seq, memory_order_acquire);
+	for (int i = 0; i < 1000 && torn; i++) {
+		uint32_t seq = seqlock_read_begin(&p->seq);
+
 		memcpy(&s, &p->s, sizeof(s));
 		at = p->at_us;
-		atomic_thread_fence(memory_order_acquire);
-		b = atomic_load_explicit(&p->seq, memory_order_relaxed);
-		if (a == b && !(a & 1))
-			break;
+		torn = seqlock_read_retry(&p->seq, seq);
 	}
-	if (a != b || (a & 1)) {
+	if (torn) {
 		r->err = EAGAIN;
 		snprintf(r->msg, sizeof(r->msg), "the data-path's counters kept "
 			 "changing; try again");
@@ -205,7 +222,8 @@ static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_co
 {
 	const struct flow_pub *p = &cp->d->pub[k->flow];
 	uint32_t state = k->tcp.state;
-	bool live = k->state == CPC_INSTALLED && atomic_load(&p->gen);
+	bool live = k->state == CPC_INSTALLED &&
+		    atomic_load_explicit(&p->gen, memory_order_acquire);
 
 	memset(o, 0, sizeof(*o));
 	if (live) {

@@ -11,6 +11,12 @@
 #include "dp.h"
 #include "common/log.h"
 
+/* A note waiting for room in the control plane's queue (dp_note_reserve). */
+struct dp_note_overflow {
+	struct dp_note_overflow *next;
+	struct cp_note note;
+};
+
 int dp_create(struct xtoed *d)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
@@ -41,6 +47,12 @@ void dp_destroy(struct xtoed *d)
 
 	if (!dp)
 		return;
+	while (dp->overflow) { /* notes the control plane will never read */
+		struct dp_note_overflow *o = dp->overflow;
+
+		dp->overflow = o->next;
+		free(o);
+	}
 	flowtab_free(&dp->tab);
 	free(dp->flows);
 	free(dp->work);
@@ -66,11 +78,6 @@ void dp_cmd_commit(struct xtoed *d)
  * private overflow list (rare; the control plane drains continuously), so
  * the data-path never blocks and the control plane may always wait on it.
  */
-struct dp_note_overflow {
-	struct dp_note_overflow *next;
-	struct cp_note note;
-};
-
 struct cp_note *dp_note_reserve(struct dp *dp)
 {
 	struct cp_note *n = NULL;

@@ -89,6 +89,8 @@ void dp_send_probe(struct dp *dp, struct dp_flow *f);
 void dp_flow_ack(struct dp *dp, struct dp_flow *f);
 void dp_flow_finish(struct dp *dp, struct dp_flow *f);
 void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
+/* The flow's values for the control plane's timers (struct flow_pub). */
+void dp_flow_publish(struct dp *dp, const struct dp_flow *f);
 /* dp_app.c */
 uint32_t dp_poll_apps(struct dp *dp);
 void dp_wake_apps(struct dp *dp);

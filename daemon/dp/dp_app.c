@@ -194,7 +194,10 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	flowtab_insert(&dp->tab, cmd->flow, &k);
 	c->slot_flow[cmd->slot] = cmd->flow + 1;
 	c->dp_live_flows++;
-	atomic_store_explicit(&dp->d->pub[cmd->flow].gen, cmd->gen, memory_order_relaxed);
+	/* the new flow's values first, then the generation that vouches for
+	 * them (release; the control plane reads it with acquire) */
+	dp_flow_publish(dp, f);
+	atomic_store_explicit(&dp->d->pub[cmd->flow].gen, cmd->gen, memory_order_release);
 	if (c->dp_dead) {
 		f->close_req = true;
 		dp_flow_abort(dp, f, ECONNABORTED);

@@ -225,7 +225,7 @@ static void dp_flow_events(struct dp_flow *f)
 			f->ev &= (uint8_t)~map[i].bit;
 }
 
-static void dp_publish(struct dp *dp, struct dp_flow *f)
+void dp_flow_publish(struct dp *dp, const struct dp_flow *f)
 {
 	struct flow_pub *p = &dp->d->pub[dp_flow_idx(dp, f)];
 
@@ -289,7 +289,7 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 	if (f->ev)
 		dp_flow_events(f);
 	if (f->in_table)
-		dp_publish(dp, f);
+		dp_flow_publish(dp, f);
 	if (dp->trace_active && f->in_table)
 		dp_trace_flow(dp, f, 0);
 	if (f->done && f->close_req) {

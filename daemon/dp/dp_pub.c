@@ -4,6 +4,7 @@
  * copy of its counters and its AF_XDP port's under a sequence lock, every
  * 1024 rounds and before it sleeps. It never waits for a reader.
  */
+#include "common/seqlock.h"
 #include "dp.h"
 
 static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
@@ -37,11 +38,9 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 void dp_stats_publish(struct dp *dp)
 {
 	struct dp_stats_pub *p = &dp->d->spub;
-	uint32_t seq = atomic_load_explicit(&p->seq, memory_order_relaxed);
 
-	atomic_store_explicit(&p->seq, seq + 1, memory_order_relaxed);
-	atomic_thread_fence(memory_order_release);
+	seqlock_write_begin(&p->seq);
 	p->at_us = now_us();
 	dp_stats_fill(dp, &p->s);
-	atomic_store_explicit(&p->seq, seq + 2, memory_order_release);
+	seqlock_write_end(&p->seq);
 }

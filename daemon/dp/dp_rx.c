@@ -32,9 +32,11 @@ static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len,
 	struct cp_note *n;
 
 	/* Segments are expendable: keep a quarter of the queue for notes
-	 * that must not be lost (flow done / free). */
-	if (len + 4 > XTOE_FRAME_MAX || spsc_used(q) > (q->mask + 1) / 4 * 3 ||
-	    !(n = spsc_reserve(q))) {
+	 * that must not be lost (flow done / free), and never pass notes
+	 * still waiting for room (dp.c): the control plane would see a
+	 * segment of a flow before the note that it ended. */
+	if (len + 4 > XTOE_FRAME_MAX || dp->overflow ||
+	    spsc_used(q) > (q->mask + 1) / 4 * 3 || !(n = spsc_reserve(q))) {
 		dp->st.drops[XTOE_DROP_QUEUE_FULL]++;
 		return;
 	}

@@ -28,7 +28,9 @@ void dp_trace_round(struct dp *dp)
 	struct xtoed *d = dp->d;
 	bool on = atomic_load_explicit(&d->trace_on, memory_order_acquire);
 
-	if (on && !dp->trace_active) {
+	if (on == dp->trace_active)
+		return;
+	if (on) {
 		spsc_attach(&dp->trace_q, xtoe_trace_ring(d->trace, 0),
 			    XTOE_TRACE_ENTRIES, sizeof(struct xtoe_trace_rec));
 		for (uint32_t i = 0; i < d->cfg.max_flows; i++)
@@ -36,6 +38,8 @@ void dp_trace_round(struct dp *dp)
 				dp_trace_sync(&dp->flows[i]);
 	}
 	dp->trace_active = on;
+	/* as for the capture: the control plane reuses ring 0 after "false" */
+	atomic_store_explicit(&d->trace_used, on, memory_order_release);
 }
 
 static void put(struct dp *dp, const struct dp_flow *f, uint8_t type,

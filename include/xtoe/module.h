@@ -272,19 +272,30 @@ static __always_inline void xtoe_chain_next(struct xdp_md *ctx,
 	xtoe_count_v(XTOE_SLOT_HEAD, XTOE_ABORTED, 0); /* empty slot */
 }
 
+/* A length already known to lie in 1..max (max a power of two), rebuilt
+ * as ((len - 1) & (max - 1)) + 1: the same value, in a range every verifier
+ * follows. Verifiers before Linux 6.8 (Debian 12's 6.1, for one) learn no
+ * lower bound from `len != 0` and refuse it as the size of a helper such as
+ * bpf_xdp_load_bytes(); the empty asm keeps the compiler from folding the
+ * expression back into len. */
+static __always_inline __u32 xtoe_len_bounded(__u64 len, __u64 max)
+{
+	asm volatile("" : "+r"(len));
+	return (__u32)(((len - 1) & (max - 1)) + 1);
+}
+
 /* The first min(len, XTOE_VTRACE_SNAP) bytes of the frame into buf;
- * returns how many. The empty asm keeps the compiler from merging the two
- * bounds into one the verifier cannot follow. */
+ * returns how many. */
+_Static_assert((XTOE_VTRACE_SNAP & (XTOE_VTRACE_SNAP - 1)) == 0,
+	       "XTOE_VTRACE_SNAP must be a power of two");
 static __always_inline __u32 xtoe_load_head(struct xdp_md *ctx, void *buf, __u32 len)
 {
-	__u64 n = len < XTOE_VTRACE_SNAP ? len : XTOE_VTRACE_SNAP;
+	__u32 n = len < XTOE_VTRACE_SNAP ? len : XTOE_VTRACE_SNAP;
 
 	if (n < 1)
 		return 0;
-	asm volatile("" : "+r"(n));
-	if (n > XTOE_VTRACE_SNAP)
-		return 0;
-	return bpf_xdp_load_bytes(ctx, 0, buf, (__u32)n) ? 0 : (__u32)n;
+	n = xtoe_len_bounded(n, XTOE_VTRACE_SNAP);
+	return bpf_xdp_load_bytes(ctx, 0, buf, n) ? 0 : n;
 }
 
 /* A verdict record, when tools asked for them (xtoe_ctl.trace_verdicts). */

@@ -23,24 +23,6 @@ static int conn_usable(struct xsock *s)
 	return 0;
 }
 
-/* Copy without consuming (MSG_PEEK). */
-static ssize_t peek(struct xtoe_conn *c, const struct iovec *iov, int cnt)
-{
-	uint32_t avail = (uint32_t)xtoe_rx_avail(c), done = 0;
-	int err = xtoe_conn_error(c);
-
-	if (err && err != -EINPROGRESS)
-		return err;
-	if (!avail)
-		return atomic_load(&c->fs->status) & XTOE_FS_RX_FIN ? 0 : -EAGAIN;
-	for (int i = 0; i < cnt && done < avail; i++) {
-		for (size_t j = 0; j < iov[i].iov_len && done < avail; j++, done++)
-			((uint8_t *)iov[i].iov_base)[j] =
-				c->rx[(c->rx_head + done) & (c->rx_size - 1)];
-	}
-	return done;
-}
-
 static ssize_t recv_once(struct xsock *s, const struct iovec *iov, int cnt,
 			 int flags)
 {
@@ -48,7 +30,7 @@ static ssize_t recv_once(struct xsock *s, const struct iovec *iov, int cnt,
 
 	xs_pump();
 	xs_conn_sync(s->c);
-	n = flags & MSG_PEEK ? peek(s->c, iov, cnt) : xtoe_recvv(s->c, iov, cnt);
+	n = flags & MSG_PEEK ? xlib_peekv(s->c, iov, cnt) : xtoe_recvv(s->c, iov, cnt);
 	if (n == -EINPROGRESS)
 		return -EAGAIN;
 	if (n < 0 && n != -EAGAIN) {

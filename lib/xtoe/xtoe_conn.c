@@ -259,7 +259,17 @@ size_t xtoe_rx_avail(const struct xtoe_conn *c)
 	return c->ctx->slots[c->slot] == c ? rx_avail(c) : 0;
 }
 
-ssize_t xtoe_recvv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
+/*
+ * Copy from the receive ring into iov; consume: advance rx_head too (else a
+ * peek). The status word is read before rx_tail, never after: the data-path
+ * publishes the last byte (rx_tail, release) before it sets RX_FIN, so a
+ * FIN seen first guarantees the rx_tail read next is final, and "no bytes,
+ * FIN" is the true end of the stream. Read the other way round, a FIN that
+ * arrived between the two reads, with bytes before it, would end the
+ * stream early.
+ */
+static ssize_t rx_copy(struct xtoe_conn *c, const struct iovec *iov, int iovcnt,
+		       bool consume)
 {
 	uint32_t st = atomic_load_explicit(&c->fs->status, memory_order_acquire);
 	uint32_t avail, done = 0;
@@ -279,13 +289,23 @@ ssize_t xtoe_recvv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
 		ring_get(c->rx, c->rx_size, c->rx_head + done, iov[i].iov_base, n);
 		done += n;
 	}
-	if (!done)
-		return 0;
+	if (!done || !consume)
+		return done;
 	c->rx_head += done;
 	atomic_store_explicit(&c->fs->rx_head, c->rx_head, memory_order_release);
 	if (avail > c->rx_size / 4) /* the peer's window may need reopening */
 		xlib_bump(c->ctx, XTOE_BUMP_RX, c->slot, c->gen);
 	return done;
+}
+
+ssize_t xtoe_recvv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
+{
+	return rx_copy(c, iov, iovcnt, true);
+}
+
+ssize_t xlib_peekv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
+{
+	return rx_copy(c, iov, iovcnt, false);
 }
 
 ssize_t xtoe_recv(struct xtoe_conn *c, void *buf, size_t len)

@@ -109,6 +109,8 @@ int xlib_conn_new(struct xtoe_ctx *ctx, uint32_t slot, uint32_t gen,
 void xlib_conn_free(struct xtoe_conn *c);
 void xlib_conn_fail(struct xtoe_conn *c, int err);
 void xlib_conn_detach(struct xtoe_conn *c, int err);
+/* xtoe_recvv without consuming (MSG_PEEK): the same checks and order. */
+ssize_t xlib_peekv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt);
 struct xtoe_listener *xlib_listener_by_id(struct xtoe_ctx *ctx, uint32_t id);
 
 /* Listeners with XTOE_LISTEN_* flags, and standby mode (xtoe.c); used by

@@ -19,6 +19,7 @@
 #include <bpf/libbpf.h>
 
 #include "test/unit/check.h"
+#include "bpf_test_util.h"
 #include "xdp/chain.h"
 
 static struct xchain *chain;
@@ -336,6 +337,7 @@ int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
+	bpf_test_need_bpf();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
 	if (!probe || xchain_create(&chain, NULL, 0, &entry_fd) ||
 	    xchain_reuse_maps(chain, probe) || bpf_object__load(probe)) {

@@ -213,6 +213,7 @@ int main(void)
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 	struct bpf_program *sink;
 
+	bpf_test_need_bpf();
 	fw = firewall_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
 	if (!fw || !probe || xchain_create(&chain, NULL, 0, &entry_fd) ||

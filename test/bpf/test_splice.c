@@ -208,6 +208,7 @@ int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
+	bpf_test_need_bpf();
 	endpoints();
 	sp = splice_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);

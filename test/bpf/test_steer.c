@@ -343,6 +343,7 @@ int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
+	bpf_test_need_bpf();
 	skel = steer_bpf__open();
 	if (!skel) {
 		fprintf(stderr, "opening the steer skeleton failed: %s\n", strerror(errno));

@@ -13,6 +13,7 @@
 #include <bpf/libbpf.h>
 
 #include "test/unit/check.h"
+#include "bpf_test_util.h"
 #include "xdp/chain.h"
 #include "bpf/trace.h"
 #include "trace.skel.h"
@@ -106,6 +107,7 @@ int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
+	bpf_test_need_bpf();
 	tr = trace_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
 	if (!tr || !probe)

@@ -16,6 +16,7 @@
 #include <bpf/libbpf.h>
 
 #include "test/unit/check.h"
+#include "bpf_test_util.h"
 #include "xdp/chain.h"
 #include "vlan_strip.skel.h"
 
@@ -148,6 +149,7 @@ int main(void)
 {
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
+	bpf_test_need_bpf();
 	libbpf_set_print(print_warn);
 	vs = vlan_strip_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
