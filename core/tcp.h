@@ -14,9 +14,15 @@
  *                  (the data-path is the only writer of an attached conn)
  *
  * Byte counters and sequence numbers: the payload rings count bytes with
- * free-running 32-bit counters (see common/shm.h). The byte the application
- * queued at tx counter n has sequence number iss + 1 + n; the byte placed at
- * rx counter n has sequence number irs + 1 + n.
+ * free-running 32-bit counters. The byte the application queued at tx
+ * counter n has sequence number iss + 1 + n; the byte placed at rx counter
+ * n has sequence number irs + 1 + n. The rings' application side is reached
+ * through struct tcp_app_ops, which the caller provides (the daemon over its
+ * shared memory, tests over plain counters).
+ *
+ * Timers: the core keeps its own deadlines (RTO, loss probe, persist,
+ * delayed ACK) and says when it next needs to be called, tcp_timer_next();
+ * the caller runs tcp_timer_fire() then (docs/tcp-core.md).
  */
 #ifndef XTOE_TCP_H
 #define XTOE_TCP_H
@@ -26,7 +32,6 @@
 #include <stdint.h>
 
 #include <xtoe/drop.h>
-#include "common/shm.h"
 #include "tcp_state.h"
 
 #define TCP_F_FIN 0x01
@@ -168,6 +173,54 @@ struct tcp_cc_state {
 	uint32_t alpha, win_end, bytes_acked, bytes_marked; /* DCTCP */
 };
 
+/*
+ * What a peer sees of our timing, with Linux's defaults (tcp_params_linux;
+ * docs/tcp-core.md names the Linux source of each value). One table per
+ * daemon, pointed to by every connection (NULL: the Linux defaults).
+ */
+struct tcp_params {
+	uint32_t rto_min_us;    /* TCP_RTO_MIN: 200 ms */
+	uint32_t rto_max_us;    /* TCP_RTO_MAX: 120 s */
+	uint32_t rto_init_us;   /* TCP_TIMEOUT_INIT: 1 s */
+	uint32_t ato_us;        /* TCP_ATO_MIN: delayed ACK, 40 ms */
+	uint32_t probe_min_us;  /* TCP_TIMEOUT_MIN: 2 jiffies (8 ms at HZ 250) */
+	uint8_t quickacks;      /* TCP_MAX_QUICKACKS: 16 */
+	uint8_t retries;        /* tcp_retries2: 15 RTOs, then ETIMEDOUT */
+	bool tlp;               /* tcp_early_retrans 3: tail loss probes */
+};
+
+extern const struct tcp_params tcp_params_linux;
+
+/*
+ * The application side of a connection's rings, provided by the caller:
+ * how far the application has read (rx_head) and written (tx_tail), and
+ * where the core publishes what it received (rx_tail) and what the peer
+ * acknowledged (tx_head). Values the application gives are never trusted:
+ * the core clamps them so that a bad one only stalls the flow.
+ * tx_push (optional): the tx counter where the application's last write
+ * ended (PSH, Nagle); tx_flags (optional): TCP_APP_* bits.
+ */
+struct tcp_app_ops {
+	uint32_t (*rx_head)(void *app);
+	uint32_t (*tx_tail)(void *app);
+	void (*rx_tail_set)(void *app, uint32_t tail);
+	void (*tx_head_set)(void *app, uint32_t head);
+};
+
+struct tcp_bufs {
+	uint8_t *rx, *tx;
+	uint32_t rx_size, tx_size; /* powers of two */
+	const struct tcp_app_ops *ops;
+	void *app;
+};
+
+/* Timer deadlines (microseconds, 0: not armed). */
+struct tcp_timers {
+	uint64_t rto, pto, persist, delack;
+	uint64_t rtx_since;   /* first RTO of the current run (0: none) */
+	uint8_t rto_backoff, persist_backoff;
+};
+
 struct tcp_conn {
 	struct tcp_endpoints ep;
 	uint8_t state;      /* enum tcp_state */
@@ -190,7 +243,6 @@ struct tcp_conn {
 	bool sws_override;  /* persist timer fired: send a small segment */
 	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
 				    retransmissions skip them */
-	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
 	bool rto_sweep;     /* going back after an RTO: resend everything */
 	uint32_t rtx_high;  /* SACK recovery: holes below this were resent */
 	/* congestion control: NULL ops means none (only the peer's window) */
@@ -225,10 +277,25 @@ struct tcp_conn {
 	/* RFC 5961 7: challenge ACKs sent in the current second */
 	uint64_t chack_since_us;
 	uint32_t chack_count;
-	/* buffers, set by tcp_conn_attach */
-	struct xtoe_flow_shm *shm;
-	uint8_t *rx_buf, *tx_buf;
-	uint32_t rx_size, tx_size; /* powers of two */
+	/* buffers, set by tcp_conn_attach; rx_tail and tx_head are ours */
+	struct tcp_bufs b;
+	bool attached;
+	uint32_t rx_tail, tx_head;
+	uint32_t rx_size;   /* the receive ring (from the open config until attached) */
+	/* timers (tcp_timer.c) */
+	const struct tcp_params *par;
+	struct tcp_timers t;
+	uint32_t last_seg_seq; /* start of the latest new-data segment (TLP) */
+	uint32_t tlp_high_seq; /* a loss probe is out up to here (0: none) */
+	bool tlp_out;
+	bool rtx_one;          /* resend [rtx_seq, one segment) next */
+	bool probe_new;        /* the loss probe sends new data */
+	uint32_t rtx_seq;
+	/* delayed ACKs (Linux's quick-ACK and ping-pong modes) */
+	uint8_t quick;         /* ACK at once for this many more data segments */
+	bool pingpong;         /* interactive: hold ACKs for our replies */
+	bool ack_seen_data;    /* the first data segment came */
+	uint64_t last_rcv_us;  /* the latest data segment */
 	/* counters */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
 };
@@ -245,6 +312,7 @@ struct tcp_open_cfg {
 	bool sack;           /* offer / accept SACK */
 	bool ecn;            /* offer / accept ECN */
 	const struct tcp_cc_ops *cc; /* congestion control, NULL: none */
+	const struct tcp_params *par; /* NULL: tcp_params_linux */
 };
 
 /*
@@ -311,9 +379,7 @@ int tcp_cookie_open(struct tcp_conn *c, const struct tcp_seg *ack,
 		    const struct tcp_open_cfg *cfg, uint64_t now_us);
 
 /* Give an established connection its rings. Counters start at 0. */
-void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
-		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
-		     uint32_t tx_size);
+void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b);
 
 /* Actions returned by tcp_input (bit set). */
 enum tcp_action {
@@ -328,6 +394,9 @@ enum tcp_action {
 	TCP_ACT_TO_CP = 1u << 7,    /* not the common case: control plane */
 	TCP_ACT_ACK_NOW = 1u << 8,  /* the ACK must not be delayed (RFC 5681
 				       4.2: out-of-order data, gap filled) */
+	TCP_ACT_WPROBE = 1u << 9,   /* send a window probe (tcp_probe_hdr) */
+	TCP_ACT_TIMEOUT = 1u << 10, /* retransmissions gave up: ETIMEDOUT */
+	TCP_ACT_TIMER = 1u << 11,   /* a deadline changed: see tcp_timer_next */
 };
 
 struct tcp_result {
@@ -379,11 +448,26 @@ bool tcp_persist_wanted(const struct tcp_conn *c);
  * and the next tcp_output_next may send a segment that sender SWS avoidance
  * would hold back (RFC 9293 3.8.6.2.1, override timeout). */
 void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
-/* The caller's loss probe (before the RTO, RFC 8985 7 in spirit): the next
- * tcp_output_next resends the segment at snd_una; cwnd and snd_nxt stay. */
+/* Tail loss probe (RFC 8985 7.3): the next tcp_output_next sends new data
+ * if the peer's window allows, else resends the latest segment. */
 void tcp_loss_probe(struct tcp_conn *c);
-/* Retransmission (RTO or fast retransmit): resend from snd_una. */
+/* Retransmission timeout: resend from snd_una. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
+
+/*
+ * Timers (tcp_timer.c). The core arms and clears its deadlines itself as
+ * segments come and go; tcp_timer_next is the earliest (UINT64_MAX: none).
+ * When it has passed the caller calls tcp_timer_fire, which returns
+ * TCP_ACT_* bits: OUTPUT (retransmission or probe: call tcp_output_next),
+ * ACK (a delayed ACK is due), WPROBE (zero-window probe), TIMEOUT (abort
+ * with ETIMEDOUT). Any call of the core may move the deadline: callers
+ * read tcp_timer_next again after each.
+ */
+uint64_t tcp_timer_next(const struct tcp_conn *c);
+uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us);
+/* The current retransmission timeout (RFC 6298 with Linux's floor:
+ * SRTT + max(4 RTTVAR, rto_min)), before backoff. */
+uint32_t tcp_rto_us(const struct tcp_conn *c);
 /* The RST for an abortive close of c. */
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h);
 

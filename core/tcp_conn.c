@@ -18,25 +18,13 @@
 
 /* --- rings ------------------------------------------------------------- */
 
-static uint32_t rx_tail_get(const struct tcp_conn *c)
-{
-	return atomic_load_explicit(&c->shm->rx_tail, memory_order_relaxed);
-}
-
-static uint32_t tx_head_get(const struct tcp_conn *c)
-{
-	return atomic_load_explicit(&c->shm->tx_head, memory_order_relaxed);
-}
-
 /* tx_tail as far as it can be believed: at most a ring ahead of tx_head. */
 uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 {
-	uint32_t head = tx_head_get(c);
-	uint32_t tail = atomic_load_explicit(&c->shm->tx_tail,
-					     memory_order_acquire);
+	uint32_t tail = c->b.ops->tx_tail(c->b.app);
 
-	if (tail - head > c->tx_size)
-		tail = head + c->tx_size;
+	if (tail - c->tx_head > c->b.tx_size)
+		tail = c->tx_head + c->b.tx_size;
 	return tail;
 }
 
@@ -44,10 +32,9 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c)
 {
 	uint32_t used;
 
-	if (!c->shm)
+	if (!c->attached)
 		return c->rx_size;
-	used = rx_tail_get(c) -
-	       atomic_load_explicit(&c->shm->rx_head, memory_order_acquire);
+	used = c->rx_tail - c->b.ops->rx_head(c->b.app);
 	return used > c->rx_size ? 0 : c->rx_size - used;
 }
 
@@ -58,15 +45,15 @@ static void rx_ring_write(struct tcp_conn *c, uint32_t pos, const uint8_t *data,
 	uint32_t off = pos & (c->rx_size - 1);
 	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
 
-	memcpy(c->rx_buf + off, data, first);
-	memcpy(c->rx_buf, data + first, len - first);
+	memcpy(c->b.rx + off, data, first);
+	memcpy(c->b.rx, data + first, len - first);
 }
 
 /* The next n bytes after rx_tail (already in the ring) become readable. */
 static void rx_publish(struct tcp_conn *c, uint32_t n)
 {
-	atomic_store_explicit(&c->shm->rx_tail, rx_tail_get(c) + n,
-			      memory_order_release);
+	c->rx_tail += n;
+	c->b.ops->rx_tail_set(c->b.app, c->rx_tail);
 	c->rcv_nxt += n;
 	c->bytes_in += n;
 }
@@ -74,24 +61,22 @@ static void rx_publish(struct tcp_conn *c, uint32_t n)
 void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 		 uint8_t *dst)
 {
-	uint32_t off = pos & (c->tx_size - 1);
-	uint32_t first = c->tx_size - off < len ? c->tx_size - off : len;
+	uint32_t off = pos & (c->b.tx_size - 1);
+	uint32_t first = c->b.tx_size - off < len ? c->b.tx_size - off : len;
 
-	memcpy(dst, c->tx_buf + off, first);
-	memcpy(dst + first, c->tx_buf, len - first);
+	memcpy(dst, c->b.tx + off, first);
+	memcpy(dst + first, c->b.tx, len - first);
 }
 
-void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
-		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
-		     uint32_t tx_size)
+void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b)
 {
-	c->shm = shm;
-	c->rx_buf = rx_buf;
-	c->rx_size = rx_size;
-	c->tx_buf = tx_buf;
-	c->tx_size = tx_size;
-	atomic_store_explicit(&shm->rx_tail, 0, memory_order_release);
-	atomic_store_explicit(&shm->tx_head, 0, memory_order_release);
+	c->b = *b;
+	c->rx_size = b->rx_size;
+	c->attached = true;
+	c->rx_tail = 0;
+	c->tx_head = 0;
+	b->ops->rx_tail_set(b->app, 0);
+	b->ops->tx_head_set(b->app, 0);
 }
 
 /* --- sequence-space helpers -------------------------------------------- */
@@ -164,6 +149,7 @@ void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->tsecr = c->ts_recent;
 	if (c->ecn_ok && c->ce_state) /* RFC 8257 3.2: echo the CE state */
 		h->flags |= TCP_F_ECE;
+	c->t.delack = 0; /* this segment carries the ACK */
 }
 
 /* RFC 2018 4: the block holding the latest out-of-order segment first,
@@ -368,15 +354,19 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
 	 * first unacknowledged segment (if already sent again since). */
 	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
-		c->rtx_una = true;
+		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 	c->last_progress_us = now_us;
 	if (c->rtt_timing && seq_ge(ack, c->rtt_seq))
 		rtt_sample(c, now_us);
-	if (head != tx_head_get(c)) {
-		atomic_store_explicit(&c->shm->tx_head, head,
-				      memory_order_release);
+	if (c->tlp_out && seq_ge(ack, c->tlp_high_seq))
+		c->tlp_out = false; /* RFC 8985 7.4: the probe's episode ends */
+	tcpc_rto_restart(c, now_us);
+	tcpc_arm_pto(c, now_us);
+	if (head != c->tx_head) {
+		c->tx_head = head;
+		c->b.ops->tx_head_set(c->b.app, head);
 		r->act |= TCP_ACT_TX_FREED;
 	}
 	if (fin_acked(c)) {
@@ -408,7 +398,7 @@ void tcpc_go_back(struct tcp_conn *c)
 	c->snd_recover = c->snd_max;
 	c->rtt_timing = false;
 	c->dupacks = 0;
-	c->rtx_una = false;
+	c->rtx_one = false;
 }
 
 /* Inside a recovery (RFC 6582: snd_una below recover) every third further
@@ -424,7 +414,7 @@ static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 		tcpc_go_back(c);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
-		c->rtx_una = true;
+		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 }
@@ -569,7 +559,7 @@ static void peer_fin(struct tcp_conn *c, struct tcp_result *r)
 static void rx_place(struct tcp_conn *c, uint32_t seq, uint32_t end,
 		     const uint8_t *data)
 {
-	uint32_t tail = rx_tail_get(c), pos = seq;
+	uint32_t tail = c->rx_tail, pos = seq;
 
 	while (seq_lt(pos, end)) {
 		int i = tcp_ivset_find(&c->ooo, pos);
@@ -786,7 +776,7 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	c->segs_in++;
 	if (c->state == TCP_TIME_WAIT)
 		return time_wait_input(s);
-	if (!tcpc_synchronized(c) || !c->shm) {
+	if (!tcpc_synchronized(c) || !c->attached) {
 		r.drop = XTOE_DROP_BAD_STATE;
 		return r;
 	}
@@ -794,9 +784,14 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		return r;
 	ts_recent_update(c, s);
 	ecn_input(c, s, &r);
-	if (!ack_input(c, s, now_us, &r))
-		return r;
-	payload_input(c, s, &r);
+	if (ack_input(c, s, now_us, &r))
+		payload_input(c, s, &r);
+	/* in-order data alone may wait for a delayed ACK */
+	if ((r.act & (TCP_ACT_ACK | TCP_ACT_ACK_NOW | TCP_ACT_RX | TCP_ACT_FIN)) ==
+	    (TCP_ACT_ACK | TCP_ACT_RX) && r.drop == XTOE_DROP_NONE &&
+	    !tcpc_ack_now(c, now_us))
+		r.act &= ~TCP_ACT_ACK;
+	tcpc_timers_update(c, now_us);
 	return r;
 }
 

@@ -18,5 +18,12 @@ bool tcpc_synchronized(const struct tcp_conn *c);
 void tcpc_go_back(struct tcp_conn *c);
 uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
+void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
+/* tcp_timer.c */
+const struct tcp_params *tcpc_par(const struct tcp_conn *c);
+void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rto_restart(struct tcp_conn *c, uint64_t now_us);
+void tcpc_timers_update(struct tcp_conn *c, uint64_t now_us);
+bool tcpc_ack_now(struct tcp_conn *c, uint64_t now_us);
 
 #endif /* XTOE_TCP_CONN_INT_H */

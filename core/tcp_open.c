@@ -76,6 +76,7 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 	c->sack_ok = cfg->sack;
 	c->ecn_ok = cfg->ecn;
 	c->cc = cfg->cc;
+	c->par = cfg->par;
 	c->rcv_wscale = cfg->wscale ? wscale_for(cfg->rx_size) : 0;
 	c->rx_size = cfg->rx_size;
 	c->last_progress_us = now_us;

@@ -26,9 +26,11 @@ static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 			   uint16_t len, uint64_t now_us)
 {
+	bool fresh = !seq_lt(seq, c->snd_max);
+
 	if (c->snd_una == c->snd_nxt)
 		c->last_progress_us = now_us;
-	if (seq_lt(seq, c->snd_max)) {
+	if (!fresh) {
 		c->retransmits++;
 	} else if (!c->rtt_timing) {
 		c->rtt_timing = true;
@@ -40,6 +42,15 @@ static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		c->snd_max = c->snd_nxt;
 	c->segs_out++;
 	c->bytes_out += len;
+	if (fresh && seq_len) {
+		c->last_seg_seq = seq;
+		/* Linux tcp_event_data_sent: a reply soon after data came
+		 * makes the connection interactive (delayed ACKs) */
+		if (c->ack_seen_data &&
+		    now_us - c->last_rcv_us < tcpc_par(c)->ato_us)
+			c->pingpong = true;
+		tcpc_arm_pto(c, now_us);
+	}
 }
 
 static void fin_sent_transition(struct tcp_conn *c)
@@ -92,21 +103,40 @@ static uint32_t sack_skip(struct tcp_conn *c)
 	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
 }
 
-/* The one segment at snd_una asked for by dupack(); snd_nxt stays. */
-static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
+void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq)
+{
+	c->rtx_one = true;
+	c->rtx_seq = seq;
+}
+
+/* One segment resent from rtx_seq (a partial ACK's snd_una, or the loss
+ * probe's latest segment), with the FIN when it reaches it; snd_nxt
+ * stays. */
+static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 			 struct tcp_txseg *seg)
 {
-	uint32_t end = tcpc_data_end_seq(c), len;
+	uint32_t end = tcpc_data_end_seq(c), seq = c->rtx_seq, len = 0;
+	uint8_t flags = TCP_F_ACK;
+	bool fin;
 
-	c->rtx_una = false;
-	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
-	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
+	c->rtx_one = false;
+	if (seq_lt(seq, c->snd_una))
+		seq = c->snd_una;
+	if (!seq_lt(seq, c->snd_max) || tcp_ivset_find(&c->sacked, seq) >= 0)
 		return false;
-	len = min3(tcpc_payload_max(c), end - c->snd_una,
-		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
-	seg->tx_pos = c->snd_una - (c->iss + 1);
+	if (seq_lt(seq, end))
+		len = min3(tcpc_payload_max(c), end - seq,
+			   tcp_ivset_gap(&c->sacked, seq, c->snd_max) - seq);
+	fin = c->fin_queued && seq + len == end && seq_gt(c->snd_max, end);
+	if (!len && !fin)
+		return false;
+	if (fin)
+		flags |= TCP_F_FIN;
+	else if (seq + len == end)
+		flags |= TCP_F_PSH;
+	seg->tx_pos = seq - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	tcpc_data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	tcpc_data_hdr(c, now_us, &seg->h, seq, flags);
 	c->retransmits++;
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
@@ -134,23 +164,25 @@ static uint32_t cwnd_room(const struct tcp_conn *c)
 	return cwnd > pipe ? cwnd - pipe : 0;
 }
 
-bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+static bool output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 {
-	uint32_t end, unsent, usable, len;
+	uint32_t end, unsent, usable, len, room;
 	uint8_t flags = TCP_F_ACK;
 	bool fin;
 
-	if (!tcpc_synchronized(c) || !c->shm)
-		return false;
-	if (c->rtx_una && rtx_una_next(c, now_us, seg))
+	if (c->rtx_one && rtx_one_next(c, now_us, seg))
 		return true;
 	end = tcpc_data_end_seq(c);
 	len = sack_skip(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
 	usable = usable_window(c);
 	len = min3(tcpc_payload_max(c), usable, unsent < len ? unsent : len);
-	if (len > cwnd_room(c))
-		len = cwnd_room(c);
+	room = cwnd_room(c);
+	if (c->probe_new && seq_ge(c->snd_nxt, c->snd_max) && room < len)
+		room = len; /* RFC 8985 7.3: the probe ignores cwnd */
+	c->probe_new = false;
+	if (len > room)
+		len = room;
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
@@ -171,13 +203,24 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	return true;
 }
 
+bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+{
+	bool sent;
+
+	if (!tcpc_synchronized(c) || !c->attached)
+		return false;
+	sent = output_next(c, now_us, seg);
+	tcpc_timers_update(c, now_us);
+	return sent;
+}
+
 /* --- zero windows ---------------------------------------------------------- */
 
 bool tcp_persist_wanted(const struct tcp_conn *c)
 {
 	uint32_t end, unsent, usable;
 
-	if (!tcpc_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
+	if (!tcpc_synchronized(c) || !c->attached || c->snd_una != c->snd_max)
 		return false;
 	end = tcpc_data_end_seq(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
@@ -201,7 +244,7 @@ void tcp_app_shutdown(struct tcp_conn *c)
 
 	if (c->fin_queued)
 		return;
-	pos = c->shm ? tcpc_tx_tail(c) : 0;
+	pos = c->attached ? tcpc_tx_tail(c) : 0;
 	if (seq_lt(tcpc_tx_seq(c, pos), c->snd_nxt))
 		pos = c->snd_nxt - (c->iss + 1); /* tx_tail moved back */
 	c->fin_pos = pos;
@@ -210,8 +253,16 @@ void tcp_app_shutdown(struct tcp_conn *c)
 
 void tcp_loss_probe(struct tcp_conn *c)
 {
-	if (c->snd_una != c->snd_max)
-		c->rtx_una = true;
+	uint32_t end = tcpc_data_end_seq(c);
+
+	if (c->snd_una == c->snd_max)
+		return;
+	if (seq_gt(end, c->snd_nxt) && usable_window(c) > 0) {
+		c->probe_new = true; /* new data, whatever cwnd says */
+		return;
+	}
+	tcpc_rtx_one(c, seq_lt(c->last_seg_seq, c->snd_una) ? c->snd_una :
+			c->last_seg_seq);
 }
 
 /* The caller's RTO: SACK information is not trusted across a timeout

@@ -42,7 +42,7 @@ struct xtoed_cfg {
 	enum steer_xdp_mode xdp_mode;
 	bool busy_poll;      /* never sleep */
 	uint32_t spin_us;    /* poll this long with no work before sleeping */
-	uint32_t ack_delay_us; /* hold a pure ACK this long for data to carry it */
+	struct tcp_params tcp; /* timers and ACK policy (Linux's defaults) */
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
 	uint32_t ctx_flows;  /* per application context */
@@ -94,11 +94,7 @@ enum dp_cmd_type {
 	DP_CMD_INSTALL,      /* flow idx, ctx, slot, gen, conn */
 	DP_CMD_TX_FRAME,     /* frame to transmit as is */
 	DP_CMD_REINJECT,     /* frame to process as if just received */
-	DP_CMD_RETX,         /* flow idx, gen: retransmission timeout */
-	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
-	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
-	DP_CMD_TLP,          /* flow idx, gen: loss probe, resend at snd_una */
 	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
 };
 
@@ -167,14 +163,13 @@ struct cp_note {
 	};
 };
 
-/* Values the data-path publishes per flow for the control plane's timers. */
+/* Values the data-path publishes per flow for xtoectl conns. */
 struct flow_pub {
 	_Atomic uint32_t gen;        /* 0: not installed */
 	_Atomic uint32_t snd_una, snd_nxt;
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
-	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
-	_Atomic uint32_t retransmits; /* for xtoectl conns */
+	_Atomic uint32_t retransmits;
 };
 
 /* The data-path's counters for the tools: written by the data-path under

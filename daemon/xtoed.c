@@ -38,7 +38,10 @@ static const char usage_text[] =
 	"  -m, --xdp-mode MODE   native (default), skb, or hw (offload, nfp only)\n"
 	"  -b, --busy-poll       never sleep: dedicate a core to the data-path\n"
 	"      --spin-us N       poll N us with no work before sleeping (default 50)\n"
-	"      --ack-delay-us N  hold a pure ACK up to N us for reply data (default 100)\n"
+	"      --ack-delay-us N  delayed ACK timeout (default 40000, Linux's TCP_ATO_MIN)\n"
+	"      --rto-min-ms N    lower bound of the retransmission timeout (default 200)\n"
+	"      --rto-init-ms N   retransmission timeout before an RTT sample (default 1000)\n"
+	"      --retries N       timeouts before a connection is given up (default 15)\n"
 	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
@@ -54,7 +57,7 @@ static const char usage_text[] =
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
-enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
        OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
 
 static const struct option long_opts[] = {
@@ -67,6 +70,9 @@ static const struct option long_opts[] = {
 	{ "busy-poll", no_argument, NULL, 'b' },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "ack-delay-us", required_argument, NULL, OPT_ACKDELAY },
+	{ "rto-min-ms", required_argument, NULL, OPT_RTOMIN },
+	{ "rto-init-ms", required_argument, NULL, OPT_RTOINIT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
 	{ "rx-buf", required_argument, NULL, OPT_RXBUF },
 	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
@@ -134,7 +140,7 @@ static void cfg_defaults(struct xtoed_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->xdp_mode = STEER_XDP_NATIVE;
 	c->spin_us = 50;
-	c->ack_delay_us = 100;
+	c->tcp = tcp_params_linux;
 	c->rx_size = c->tx_size = 256 * 1024;
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
@@ -150,7 +156,10 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 
 	switch (opt) {
 	case OPT_SPIN: err = parse_u32(arg, 0, 10000000, &c->spin_us); break;
-	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->ack_delay_us); break;
+	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->tcp.ato_us); break;
+	case OPT_RTOMIN: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_min_us = v * 1000; break;
+	case OPT_RTOINIT: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_init_us = v * 1000; break;
+	case OPT_RETRIES: err = parse_u32(arg, 1, 255, &v); c->tcp.retries = (uint8_t)v; break;
 	case OPT_RXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->rx_size); break;
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;

@@ -8,6 +8,7 @@
 #define XTOE_CP_H
 
 #include "daemon/daemon.h"
+#include "daemon/wheel.h"
 #include "daemon/dp/flowtab.h"
 #include "daemon/port/nl.h"
 #include "common/trace.h"
@@ -52,16 +53,9 @@ struct cp_conn {
 	struct cp_listener *lst;         /* passive, until installed */
 	struct app_ctx *ctx;
 	uint32_t slot, gen, flow;
-	uint64_t deadline;               /* next timer for this state */
+	uint64_t deadline;               /* the state's deadline */
+	struct wheel_node tnode;         /* on cp->wheel (handshake, TIME-WAIT) */
 	uint32_t tries;
-	/* retransmission timer while installed (RFC 6298) */
-	uint32_t last_una;
-	uint64_t una_since;
-	uint32_t backoff;
-	bool probed;                     /* loss probe sent for last_una */
-	/* persist timer while the peer's window holds output back */
-	uint64_t persist_since;
-	uint32_t persist_backoff;
 	struct cp_splice *splice;        /* with CPC_SPLICED */
 };
 
@@ -80,6 +74,7 @@ struct cp {
 	struct cp_conn **hash;
 	uint32_t hmask;
 	struct cp_conn *conns;           /* list head */
+	struct wheel wheel;              /* deadlines of connections not installed */
 	uint32_t *free_flows, nfree;     /* data-path flow indices */
 	uint8_t isn_key[16];
 	struct nl *nl;

@@ -52,38 +52,27 @@ static struct dp_flow *dp_lookup(struct dp *dp, const struct tcp_seg *s)
 	return idx == FLOWTAB_NONE ? NULL : &dp->flows[idx];
 }
 
-/* In-order data is acknowledged at once only every second full segment
- * (RFC 1122 4.2.3.2); otherwise the ACK waits up to ack_delay_us for the
- * application's reply to carry it. FIN and everything else: at once. */
-static void dp_ack_policy(struct dp *dp, struct dp_flow *f, uint32_t act)
-{
-	uint32_t delay = dp->d->cfg.ack_delay_us;
-
-	if (delay && (act & TCP_ACT_RX) && !(act & TCP_ACT_FIN) &&
-	    f->tcp.rcv_nxt - f->acked < 2u * f->tcp.mss) {
-		if (!f->ack_due)
-			f->ack_due = dp->now + delay;
-		return;
-	}
-	f->ack_pending = true;
-}
-
-static void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
+/* What the core asked for after a segment or a timer. */
+void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 {
 	if (act & TCP_ACT_ACK)
-		dp_ack_policy(dp, f, act);
+		f->ack_pending = true;
 	if (act & TCP_ACT_RX)
 		f->ev |= DP_EV_RX;
 	if (act & TCP_ACT_TX_FREED)
 		f->ev |= DP_EV_TX;
 	if (act & TCP_ACT_OUTPUT)
 		f->want_output = true;
+	if (act & TCP_ACT_WPROBE)
+		dp_send_probe(dp, f);
 	if (act & TCP_ACT_FIN)
 		dp_status_set(f, XTOE_FS_RX_FIN, 0);
 	if (act & TCP_ACT_RESET)
 		dp_status_set(f, XTOE_FS_RESET, ECONNRESET);
 	if (act & (TCP_ACT_RESET | TCP_ACT_DONE))
 		dp_flow_finish(dp, f);
+	if (act & TCP_ACT_TIMEOUT)
+		dp_flow_abort(dp, f, ETIMEDOUT, false);
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 

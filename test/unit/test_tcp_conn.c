@@ -13,7 +13,7 @@ static uint8_t buf[2048];
 
 struct fix {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t *rx, *tx;
 };
 
@@ -35,7 +35,7 @@ static void conn_established(struct fix *f)
 	f->c.rcv_nxt = f->c.last_ack_sent = IRS + 1;
 	f->c.rcv_adv = IRS + 1 + RX;
 	f->c.ts_recent = 100;
-	tcp_conn_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
+	test_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
 }
 
 static void fix_free(struct fix *f)
@@ -560,26 +560,47 @@ static void test_retransmission_skips_sacked(void)
 	fix_free(&f);
 }
 
-/* RFC 8985 7 (in spirit): the caller's loss probe resends the segment at
- * snd_una once, leaving snd_nxt (and congestion state) alone; nothing is
- * probed when nothing is outstanding. */
-static void test_loss_probe(void)
+/* RFC 8985 7.3: with nothing new to send, the loss probe resends the
+ * latest segment (not the first), once; snd_nxt and congestion state stay;
+ * nothing is probed when nothing is outstanding. */
+static void test_rfc8985_tlp_resends_latest_segment(void)
 {
 	struct fix f;
 	struct tcp_txseg seg;
 
 	conn_established(&f);
 	tcp_loss_probe(&f.c);
-	CHECK(!f.c.rtx_una);
-	app_queue(&f, 3000);
+	CHECK(!f.c.rtx_one);
+	app_queue(&f, 2500);
 	while (tcp_output_next(&f.c, 1, &seg))
 		;
 	tcp_loss_probe(&f.c);
 	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 1);
-	CHECK_EQ(seg.len, 1000);
-	CHECK_EQ(f.c.snd_nxt, ISS + 3001);
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	CHECK_EQ(seg.len, 500);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	CHECK_EQ(f.c.snd_nxt, ISS + 2501);
 	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* RFC 8985 7.3: new data, when the peer's window allows, is the probe. */
+static void test_rfc8985_tlp_sends_new_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.snd_wnd = 2000;
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	CHECK_EQ(f.c.snd_nxt, ISS + 2001);
+	f.c.snd_wnd = 3000; /* the window opened */
+	tcp_loss_probe(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	CHECK_EQ(seg.len, 1000);
 	fix_free(&f);
 }
 
@@ -845,7 +866,8 @@ int main(void)
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
 	RUN(test_sack_dupacks_with_data);
-	RUN(test_loss_probe);
+	RUN(test_rfc8985_tlp_resends_latest_segment);
+	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
