@@ -225,7 +225,9 @@ struct tcp_conn {
 	struct tcp_endpoints ep;
 	uint8_t state;      /* enum tcp_state */
 	/* negotiated at setup */
-	uint16_t mss;       /* largest payload we send */
+	uint16_t mss;       /* largest payload we send (both MSS options, less
+			       the timestamp option: Linux's mss_cache) */
+	uint16_t adv_mss;   /* the MSS we advertised */
 	uint8_t snd_wscale; /* shift for the peer's window field */
 	uint8_t rcv_wscale; /* shift for the window we advertise */
 	bool ts_ok;         /* both sides use timestamps */
@@ -305,12 +307,15 @@ struct tcp_conn {
 
 /* Settings for opening a connection. */
 struct tcp_open_cfg {
-	uint16_t mss;        /* our MSS (what we can receive) */
-	uint32_t rx_size;    /* receive ring size: sets initial window and wscale */
+	uint16_t mss;        /* the MSS we advertise: route MTU - 40, as Linux */
+	uint32_t rx_size;    /* receive ring size: sets initial window */
+	uint32_t wscale_space; /* bytes the window scale must cover (Linux:
+				  max(tcp_rmem[2], rmem_max)); 0: the ring */
 	bool timestamps;     /* offer / accept timestamps */
 	bool wscale;         /* offer / accept window scaling */
 	bool sack;           /* offer / accept SACK */
-	bool ecn;            /* offer / accept ECN */
+	bool ecn;            /* offer ECN on active opens (and accept it) */
+	bool ecn_accept;     /* answer an ECN-setup SYN (Linux tcp_ecn=2) */
 	const struct tcp_cc_ops *cc; /* congestion control, NULL: none */
 	const struct tcp_params *par; /* NULL: tcp_params_linux */
 };

@@ -46,7 +46,10 @@ struct xtoed_cfg {
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
 	uint32_t ctx_flows;  /* per application context */
-	uint16_t mss;
+	uint16_t mss;        /* advertised; 0: the interface MTU - 40 */
+	int ecn;             /* Linux's tcp_ecn values; -1: default */
+	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
+	uint32_t wscale_space; /* bytes the window scale covers (set at start) */
 	uint32_t queue;
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */

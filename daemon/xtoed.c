@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -46,7 +48,11 @@ static const char usage_text[] =
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
 	"      --ctx-flows N     connections per application (default 4096)\n"
-	"      --mss N           largest segment payload we accept (default 1448)\n"
+	"      --mss N           MSS we advertise (default: IF's MTU - 40, as Linux)\n"
+	"      --ecn MODE        0 off, 1 ask and answer, 2 answer only (default 2,\n"
+	"                        Linux's tcp_ecn; 1 with --cc dctcp)\n"
+	"      --rcv-wscale N    window scale we offer (default: Linux's, from its\n"
+	"                        tcp_rmem[2] and rmem_max)\n"
 	"      --queue N         interface queue to bind (default 0)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
@@ -57,7 +63,7 @@ static const char usage_text[] =
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
-enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE,
        OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
 
 static const struct option long_opts[] = {
@@ -78,6 +84,8 @@ static const struct option long_opts[] = {
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 	{ "ctx-flows", required_argument, NULL, OPT_CTXFLOWS },
 	{ "mss", required_argument, NULL, OPT_MSS },
+	{ "ecn", required_argument, NULL, OPT_ECN },
+	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "cc", required_argument, NULL, OPT_CC },
@@ -144,7 +152,9 @@ static void cfg_defaults(struct xtoed_cfg *c)
 	c->rx_size = c->tx_size = 256 * 1024;
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
-	c->mss = 1448;
+	c->mss = 0;         /* from the interface MTU */
+	c->ecn = -1;        /* 2, or 1 with dctcp */
+	c->rcv_wscale = -1; /* Linux's rule */
 	c->time_wait_ms = 60000;
 	c->cc = &tcp_cc_cubic;
 }
@@ -164,7 +174,9 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
 	case OPT_CTXFLOWS: err = parse_u32(arg, 1, 1u << 20, &c->ctx_flows); break;
-	case OPT_MSS: err = parse_u32(arg, 536, 1460, &v); c->mss = (uint16_t)v; break;
+	case OPT_MSS: err = parse_u32(arg, 536, 65495, &v); c->mss = (uint16_t)v; break;
+	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
+	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_QUEUE: err = parse_u32(arg, 0, 1024, &c->queue); break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
 	default: return -EINVAL;
@@ -273,6 +285,47 @@ static int setup_links(struct xtoed *d)
 	return 0;
 }
 
+static uint64_t read_sysctl_last(const char *path)
+{
+	unsigned long long v = 0, x;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%llu", &x) == 1)
+		v = x;
+	fclose(f);
+	return v;
+}
+
+/* What a peer sees from Linux on this interface (docs/tcp-core.md): the
+ * MSS from the MTU, the window scale from the largest receive buffer
+ * (tcp_rmem[2], rmem_max) as tcp_select_initial_window computes it. */
+static void tcp_defaults(struct xtoed *d)
+{
+	struct xtoed_cfg *c = &d->cfg;
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t r2 = read_sysctl_last("/proc/sys/net/ipv4/tcp_rmem");
+	uint64_t rmax = read_sysctl_last("/proc/sys/net/core/rmem_max");
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", c->ifname);
+	if (!c->mss) {
+		c->mss = 1460;
+		if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 576)
+			c->mss = (uint16_t)(ifr.ifr_mtu > 65535 ? 65495 : ifr.ifr_mtu - 40);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (c->rcv_wscale >= 0)
+		c->wscale_space = 1u << (c->rcv_wscale + 15 > 31 ? 31 : c->rcv_wscale + 15);
+	else
+		c->wscale_space = (uint32_t)((r2 > rmax ? r2 : rmax) > UINT32_MAX ?
+					     UINT32_MAX : (r2 > rmax ? r2 : rmax));
+	if (c->ecn < 0)
+		c->ecn = c->cc == &tcp_cc_dctcp ? 1 : 2;
+}
+
 static int setup_port(struct xtoed *d)
 {
 	struct xsk_port_cfg xc;
@@ -357,6 +410,7 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
 	/* control plane first: it blocks signals for both threads */
+	tcp_defaults(&d);
 	if ((err = load_cmodules(&d)) || (err = setup_links(&d)) || (err = cp_create(&d)) || (err = setup_port(&d)) ||
 	    (err = dp_create(&d)))
 		goto out;

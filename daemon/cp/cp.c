@@ -189,7 +189,9 @@ int cp_create(struct xtoed *d)
 	cp->open_cfg.wscale = true;
 	cp->open_cfg.sack = true;
 	cp->open_cfg.cc = d->cfg.cc;
-	cp->open_cfg.ecn = d->cfg.cc == &tcp_cc_dctcp;
+	cp->open_cfg.ecn = d->cfg.ecn == 1;
+	cp->open_cfg.ecn_accept = d->cfg.ecn >= 1;
+	cp->open_cfg.wscale_space = d->cfg.wscale_space;
 	cp->open_cfg.par = &d->cfg.tcp;
 	if (getrandom(cp->isn_key, sizeof(cp->isn_key), 0) != sizeof(cp->isn_key))
 		return -errno;
