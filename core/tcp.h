@@ -332,6 +332,8 @@ void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
 void tcp_active_open(struct tcp_conn *c, const struct tcp_endpoints *ep,
 		     uint32_t iss, const struct tcp_open_cfg *cfg,
 		     uint64_t now_us, struct tcp_hdrvals *syn);
+/* The SYN or SYN-ACK was sent again: no RTT sample from it (Karn). */
+void tcp_handshake_resent(struct tcp_conn *c);
 /* Re-fill the SYN or SYN-ACK for a retransmission from the state in c. */
 void tcp_handshake_hdr(const struct tcp_conn *c, const struct tcp_open_cfg *cfg,
 		       uint64_t now_us, struct tcp_hdrvals *h);

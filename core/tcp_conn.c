@@ -284,7 +284,7 @@ static void ts_recent_update(struct tcp_conn *c, const struct tcp_seg *s)
 /* --- input: ACK field --------------------------------------------------- */
 
 /* RFC 6298 2.2/2.3, in microseconds. */
-static void rtt_sample(struct tcp_conn *c, uint64_t now_us)
+void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us)
 {
 	uint64_t r64 = now_us - c->rtt_start_us;
 	uint32_t r = r64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(r64 ? r64 : 1);
@@ -359,7 +359,7 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	}
 	c->last_progress_us = now_us;
 	if (c->rtt_timing && seq_ge(ack, c->rtt_seq))
-		rtt_sample(c, now_us);
+		tcpc_rtt_sample(c, now_us);
 	if (c->tlp_out && seq_ge(ack, c->tlp_high_seq))
 		c->tlp_out = false; /* RFC 8985 7.4: the probe's episode ends */
 	tcpc_rto_restart(c, now_us);

@@ -18,6 +18,7 @@ bool tcpc_synchronized(const struct tcp_conn *c);
 void tcpc_go_back(struct tcp_conn *c);
 uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
+void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);

@@ -10,6 +10,7 @@
 #include "siphash.h"
 #include "cc.h"
 #include "tcp.h"
+#include "tcp_conn_int.h"
 
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: no MSS option */
 #define WS_MAX_SHIFT 14
@@ -90,6 +91,8 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 			   cfg->rx_size) : 0;
 	c->rx_size = cfg->rx_size;
 	c->last_progress_us = now_us;
+	c->rtt_timing = true; /* the handshake gives the first RTT sample */
+	c->rtt_start_us = now_us;
 }
 
 void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
@@ -148,6 +151,9 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->last_progress_us = now_us;
+	if (c->rtt_timing) /* not after a SYN retransmission (Karn) */
+		tcpc_rtt_sample(c, now_us);
+	c->rtt_timing = false;
 	if (c->cc)
 		c->cc->on_init(c, now_us);
 }
@@ -287,4 +293,9 @@ uint32_t tcp_isn(const struct tcp_endpoints *ep, const uint8_t key[16],
 	memcpy(tuple + 10, &ep->dport, 2);
 	return (uint32_t)siphash24(key, tuple, sizeof(tuple)) +
 	       (uint32_t)(now_us / 4);
+}
+
+void tcp_handshake_resent(struct tcp_conn *c)
+{
+	c->rtt_timing = false;
 }

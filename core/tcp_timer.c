@@ -206,10 +206,12 @@ uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us)
 
 	if (c->t.delack && now_us >= c->t.delack)
 		act |= delack_fire(c);
-	if (c->t.rto && now_us >= c->t.rto)
-		act |= rto_fire(c, now_us);
-	else if (c->t.pto && now_us >= c->t.pto)
+	/* the probe, when due, comes first: it rearms the RTO (Linux keeps
+	 * one of the two pending) */
+	if (c->t.pto && now_us >= c->t.pto && (!c->t.rto || c->t.pto <= c->t.rto))
 		act |= pto_fire(c, now_us);
+	else if (c->t.rto && now_us >= c->t.rto)
+		act |= rto_fire(c, now_us);
 	if (c->t.persist && now_us >= c->t.persist)
 		act |= persist_fire(c, now_us);
 	if (!(act & TCP_ACT_TIMEOUT))

@@ -14,8 +14,9 @@
 #include "cp.h"
 
 #define SYN_RTO_US 1000000u
-#define SYN_TRIES 5
-#define SYNACK_TRIES 4
+#define SYN_TRIES 7       /* Linux tcp_syn_retries 6 */
+#define SYNACK_TRIES 6    /* Linux tcp_synack_retries 5 */
+#define SYN_LINEAR 4      /* Linux tcp_syn_linear_timeouts */
 #define RESOLVE_TIMEOUT_US 3000000u
 #define RESOLVE_POLL_US 5000u
 
@@ -625,8 +626,10 @@ static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 			conn_remove(cp, c);
 		return;
 	}
-	conn_timer(cp, c, now + ((uint64_t)SYN_RTO_US << c->tries));
+	conn_timer(cp, c, now + ((uint64_t)SYN_RTO_US <<
+				 (c->tries > SYN_LINEAR ? c->tries - SYN_LINEAR : 0)));
 	cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_SYN, c->tcp.iss, c->tries);
+	tcp_handshake_resent(&c->tcp);
 	send_handshake(cp, c);
 }
 

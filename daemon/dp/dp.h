@@ -86,6 +86,7 @@ void dp_timers(struct dp *dp);
 void dp_timer_arm(struct dp *dp, struct dp_flow *f);
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
 void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_rst_reply(struct dp *dp, const struct tcp_seg *s);
 void dp_send_probe(struct dp *dp, struct dp_flow *f);
 void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act);
 void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err, bool rst);

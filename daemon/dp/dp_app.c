@@ -37,6 +37,16 @@ static void dp_close_unknown(struct dp *dp, struct app_ctx *c, const struct xtoe
 	dp_note_commit(dp);
 }
 
+/* Received bytes the application has not read. */
+static bool dp_flow_unread(const struct dp_flow *f)
+{
+	const struct xtoe_flow_shm *sh = &f->ctx->slots[f->slot];
+
+	return f->in_table &&
+	       atomic_load_explicit(&sh->rx_tail, memory_order_relaxed) !=
+	       atomic_load_explicit(&sh->rx_head, memory_order_acquire);
+}
+
 static void dp_flow_shutdown(struct dp_flow *f)
 {
 	if (!f->in_table || f->tcp.fin_queued)
@@ -78,6 +88,10 @@ static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 		break;
 	case XTOE_BUMP_CLOSE:
 		f->close_req = true;
+		if (dp_flow_unread(f)) { /* RFC 2525 2.17, as Linux: RST */
+			dp_flow_abort(dp, f, ECONNABORTED, true);
+			break;
+		}
 		/* fall through */
 	case XTOE_BUMP_SHUTWR:
 		dp_flow_shutdown(f);

@@ -72,6 +72,23 @@ void dp_send_probe(struct dp *dp, struct dp_flow *f)
 	f->want_output = true;
 }
 
+/* The RST answering segment s (RFC 9293 3.10.7.1). */
+void dp_rst_reply(struct dp *dp, const struct tcp_seg *s)
+{
+	struct tcp_endpoints ep = { 0 };
+	struct tcp_hdrvals h;
+	uint8_t frame[TCP_MAX_HDRS];
+	int len;
+
+	if (!tcp_rst_reply(s, &ep, &h))
+		return;
+	len = tcp_build_frame(frame, sizeof(frame), &ep, &h, NULL, 0);
+	if (len > 0) {
+		cmods_tx(&dp->d->cmods, frame, (uint32_t)len); /* C modules */
+		dp_send_frame(dp, frame, (uint32_t)len);
+	}
+}
+
 void dp_send_rst(struct dp *dp, struct dp_flow *f)
 {
 	struct tcp_hdrvals h;

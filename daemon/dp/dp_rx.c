@@ -96,6 +96,13 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 		return;
 	}
 	r = tcp_input(&f->tcp, &seg, dp->now);
+	if (f->close_req && (r.act & TCP_ACT_RX)) {
+		/* data for a socket the application closed: Linux resets
+		 * (TCPAbortOnData), answering the segment */
+		dp_rst_reply(dp, &seg);
+		dp_flow_abort(dp, f, ECONNRESET, false);
+		return;
+	}
 	if (r.drop != XTOE_DROP_NONE)
 		dp->st.drops[r.drop]++;
 	dp_trace_input(dp, f, seg.seq, r.drop);

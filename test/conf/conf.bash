@@ -40,7 +40,7 @@ conf_up() {
 	conf_pair l || return 1
 	conf_pair x || return 1
 	mountpoint -q /sys/fs/bpf || mount -t bpf bpf /sys/fs/bpf
-	conf_ns "${CONF_P}xs" "$CONF_BIN/xtoed" --iface "${CONF_P}xsv" --addr 198.18.0.1/24 \
+	conf_ns "${CONF_P}xs" env XTOE_DBG=${XTOE_DBG:-} "$CONF_BIN/xtoed" --iface "${CONF_P}xsv" --addr 198.18.0.1/24 \
 		--sock "$CONF_DIR/xtoed.sock" --fw-file none "$@" >"$CONF_DIR/xtoed.log" 2>&1 &
 	CONF_XTOED=$!
 	export CONF_XTOED
