@@ -205,7 +205,12 @@ struct tcp_app_ops {
 	uint32_t (*tx_tail)(void *app);
 	void (*rx_tail_set)(void *app, uint32_t tail);
 	void (*tx_head_set)(void *app, uint32_t head);
+	uint32_t (*tx_push)(void *app);  /* optional: tx_tail */
+	uint32_t (*tx_flags)(void *app); /* optional: 0 */
 };
+
+/* tcp_app_ops.tx_flags */
+#define TCP_APP_NAGLE 1u /* RFC 896: small segments wait while one is out */
 
 struct tcp_bufs {
 	uint8_t *rx, *tx;
@@ -288,6 +293,8 @@ struct tcp_conn {
 	const struct tcp_params *par;
 	struct tcp_timers t;
 	uint32_t last_seg_seq; /* start of the latest new-data segment (TLP) */
+	uint32_t snd_sml;      /* end of the latest small segment (Nagle,
+				  Minshall's variant as Linux) */
 	uint32_t tlp_high_seq; /* a loss probe is out up to here (0: none) */
 	bool tlp_out;
 	bool rtx_one;          /* resend [rtx_seq, one segment) next */
@@ -298,8 +305,11 @@ struct tcp_conn {
 	bool pingpong;         /* interactive: hold ACKs for our replies */
 	bool ack_seen_data;    /* the first data segment came */
 	uint64_t last_rcv_us;  /* the latest data segment */
-	/* counters */
+	/* counters (TCP_INFO) */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
+	uint64_t bytes_acked, bytes_retrans;
+	uint32_t data_segs_in, data_segs_out, total_rto, min_rtt_us;
+	uint64_t last_data_sent_us, last_ack_rcv_us;
 };
 
 /* RFC 5961 7: at most this many challenge ACKs per connection and second. */
@@ -472,6 +482,11 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
  */
 uint64_t tcp_timer_next(const struct tcp_conn *c);
 uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us);
+/* For TCP_INFO: bytes the peer SACKed above snd_una; bytes queued and not
+ * yet sent; the delayed-ACK timeout. */
+uint32_t tcp_sacked_bytes(const struct tcp_conn *c);
+uint32_t tcp_unsent_bytes(const struct tcp_conn *c);
+uint32_t tcp_ato_us(const struct tcp_conn *c);
 /* The current retransmission timeout (RFC 6298 with Linux's floor:
  * SRTT + max(4 RTTVAR, rto_min)), before backoff. */
 uint32_t tcp_rto_us(const struct tcp_conn *c);

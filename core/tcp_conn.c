@@ -28,6 +28,25 @@ uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 	return tail;
 }
 
+/* Sequence number where the application's last pushed write ended
+ * (never beyond what it queued): beyond it, partial segments wait. */
+uint32_t tcpc_push_seq(const struct tcp_conn *c)
+{
+	uint32_t tail = tcpc_tx_tail(c), push;
+
+	if (!c->b.ops->tx_push)
+		return tcpc_tx_seq(c, tail);
+	push = c->b.ops->tx_push(c->b.app);
+	if (push - c->tx_head > tail - c->tx_head)
+		push = tail;
+	return tcpc_tx_seq(c, push);
+}
+
+uint32_t tcpc_tx_flags(const struct tcp_conn *c)
+{
+	return c->b.ops->tx_flags ? c->b.ops->tx_flags(c->b.app) : 0;
+}
+
 uint32_t tcp_rcv_window(const struct tcp_conn *c)
 {
 	uint32_t used;
@@ -292,6 +311,8 @@ void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us)
 	c->rtt_timing = false;
 	c->rtt_last_us = r;
 	c->rtt_samples++;
+	if (!c->min_rtt_us || r < c->min_rtt_us)
+		c->min_rtt_us = r;
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -347,6 +368,7 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 
 	if (c->fin_queued && seq_gt(ack, fin_seq(c)))
 		head = c->fin_pos;
+	c->bytes_acked += ack - c->snd_una;
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
@@ -774,6 +796,10 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	struct tcp_result r = { 0 };
 
 	c->segs_in++;
+	if (s->len)
+		c->data_segs_in++;
+	if (s->flags & TCP_F_ACK)
+		c->last_ack_rcv_us = now_us;
 	if (c->state == TCP_TIME_WAIT)
 		return time_wait_input(s);
 	if (!tcpc_synchronized(c) || !c->attached) {

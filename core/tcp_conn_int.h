@@ -9,6 +9,8 @@
 #include "tcp.h"
 
 uint32_t tcpc_tx_tail(const struct tcp_conn *c);
+uint32_t tcpc_push_seq(const struct tcp_conn *c);
+uint32_t tcpc_tx_flags(const struct tcp_conn *c);
 uint32_t tcpc_tx_seq(const struct tcp_conn *c, uint32_t pos);
 uint32_t tcpc_data_end_seq(const struct tcp_conn *c);
 void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h, uint32_t seq, uint8_t flags);

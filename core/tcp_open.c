@@ -79,6 +79,7 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 	c->snd_una = iss;
 	c->snd_nxt = iss + 1;
 	c->snd_max = iss + 1;
+	c->snd_sml = iss + 1;
 	c->mss = c->adv_mss = cfg->mss ? cfg->mss : TCP_DEFAULT_MSS;
 	c->ts_ok = cfg->timestamps;
 	c->ws_ok = cfg->wscale;

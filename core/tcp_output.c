@@ -30,8 +30,13 @@ static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 
 	if (c->snd_una == c->snd_nxt)
 		c->last_progress_us = now_us;
+	if (len) {
+		c->data_segs_out++;
+		c->last_data_sent_us = now_us;
+	}
 	if (!fresh) {
 		c->retransmits++;
+		c->bytes_retrans += len;
 	} else if (!c->rtt_timing) {
 		c->rtt_timing = true;
 		c->rtt_seq = seq + seq_len;
@@ -78,6 +83,28 @@ static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
 {
 	return len >= tcpc_payload_max(c) || len == unsent ||
 	       len >= c->max_snd_wnd / 2 || c->sws_override;
+}
+
+/*
+ * A partial segment of new data waits (Linux tcp_nagle_test): when it
+ * holds bytes beyond the last pushed write (TCP_CORK, MSG_MORE: the
+ * segment is cut there when some of it was pushed), or, with Nagle
+ * (RFC 896, Minshall's variant), while an earlier small segment is
+ * unacknowledged. A FIN pushes everything.
+ */
+static bool held_back(const struct tcp_conn *c, uint32_t *len)
+{
+	uint32_t push = tcpc_push_seq(c);
+
+	if (*len >= tcpc_payload_max(c) || c->fin_queued)
+		return false;
+	if (seq_gt(c->snd_nxt + *len, push)) {
+		if (!seq_gt(push, c->snd_nxt))
+			return true; /* corked */
+		*len = push - c->snd_nxt;
+	}
+	return (tcpc_tx_flags(c) & TCP_APP_NAGLE) && seq_gt(c->snd_sml, c->snd_una) &&
+	       !seq_gt(c->snd_sml, c->snd_max);
 }
 
 /* Retransmissions jump over the block the peer SACKed and stop at its
@@ -138,9 +165,12 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 	seg->len = (uint16_t)len;
 	tcpc_data_hdr(c, now_us, &seg->h, seq, flags);
 	c->retransmits++;
+	c->bytes_retrans += len;
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
 	c->bytes_out += len;
+	if (len)
+		c->data_segs_out++;
 	return true;
 }
 
@@ -168,7 +198,7 @@ static bool output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *s
 {
 	uint32_t end, unsent, usable, len, room;
 	uint8_t flags = TCP_F_ACK;
-	bool fin;
+	bool fin, probe;
 
 	if (c->rtx_one && rtx_one_next(c, now_us, seg))
 		return true;
@@ -178,8 +208,9 @@ static bool output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *s
 	usable = usable_window(c);
 	len = min3(tcpc_payload_max(c), usable, unsent < len ? unsent : len);
 	room = cwnd_room(c);
-	if (c->probe_new && seq_ge(c->snd_nxt, c->snd_max) && room < len)
-		room = len; /* RFC 8985 7.3: the probe ignores cwnd */
+	probe = c->probe_new && seq_ge(c->snd_nxt, c->snd_max);
+	if (probe && room < len)
+		room = len; /* RFC 8985 7.3: the probe ignores cwnd (and Nagle) */
 	c->probe_new = false;
 	if (len > room)
 		len = room;
@@ -187,11 +218,17 @@ static bool output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *s
 	      usable > len;
 	if (len == 0 && !fin)
 		return false;
-	if (len && seq_ge(c->snd_nxt, c->snd_max) && !sws_ok(c, len, unsent))
-		return false; /* new data only: retransmissions fill holes */
+	if (len && seq_ge(c->snd_nxt, c->snd_max)) { /* new data only */
+		if (!sws_ok(c, len, unsent))
+			return false; /* retransmissions fill holes */
+		if (!probe && !fin && held_back(c, &len))
+			return false;
+	}
 	c->sws_override = false;
-	if (len && c->snd_nxt + len == end)
-		flags |= TCP_F_PSH;
+	if (len && (c->snd_nxt + len == tcpc_push_seq(c) || c->snd_nxt + len == end))
+		flags |= TCP_F_PSH; /* where a write ended (Linux tcp_push) */
+	if (len && len < tcpc_payload_max(c) && seq_ge(c->snd_nxt, c->snd_max))
+		c->snd_sml = c->snd_nxt + len;
 	if (fin)
 		flags |= TCP_F_FIN;
 	seg->tx_pos = c->snd_nxt - (c->iss + 1);

@@ -162,6 +162,7 @@ static uint32_t rto_fire(struct tcp_conn *c, uint64_t now_us)
 		c->t.rtx_since = now_us;
 	tcp_go_back_n(c, now_us);
 	c->tlp_out = false;
+	c->total_rto++;
 	c->t.rto_backoff++;
 	c->t.rto = now_us + backed_off(c, tcp_rto_us(c), c->t.rto_backoff);
 	return TCP_ACT_OUTPUT;
@@ -245,4 +246,21 @@ bool tcpc_ack_now(struct tcp_conn *c, uint64_t now_us)
 	if (!c->t.delack)
 		c->t.delack = now_us + p->ato_us;
 	return false;
+}
+
+uint32_t tcp_ato_us(const struct tcp_conn *c)
+{
+	return tcpc_par(c)->ato_us;
+}
+
+uint32_t tcp_sacked_bytes(const struct tcp_conn *c)
+{
+	return tcpc_sacked_bytes(c);
+}
+
+uint32_t tcp_unsent_bytes(const struct tcp_conn *c)
+{
+	uint32_t end = c->attached ? tcpc_data_end_seq(c) : c->snd_max;
+
+	return seq_gt(end, c->snd_max) ? end - c->snd_max : 0;
 }

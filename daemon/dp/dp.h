@@ -129,6 +129,7 @@ static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
 }
 /* dp_pub.c: counters for the tools */
 void dp_stats_publish(struct dp *dp);
+void dp_info_publish(struct dp *dp, struct dp_flow *f);
 /* dp.c */
 struct cp_note *dp_note_reserve(struct dp *dp);
 void dp_note_commit(struct dp *dp);

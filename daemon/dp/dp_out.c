@@ -284,8 +284,10 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 		dp_flow_ack(dp, f);
 	if (f->ev)
 		dp_flow_events(f);
-	if (f->in_table)
+	if (f->in_table) {
 		dp_publish(dp, f);
+		dp_info_publish(dp, f);
+	}
 	if (dp->trace_active && f->in_table)
 		dp_trace_flow(dp, f, 0);
 	if (f->done && f->close_req) {

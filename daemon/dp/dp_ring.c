@@ -36,7 +36,24 @@ static void slot_tx_head_set(void *app, uint32_t head)
 	atomic_store_explicit(&sh->tx_head, head, memory_order_release);
 }
 
+static uint32_t slot_tx_push(void *app)
+{
+	struct xtoe_flow_shm *sh = app;
+
+	return atomic_load_explicit(&sh->tx_push, memory_order_acquire);
+}
+
+static uint32_t slot_tx_flags(void *app)
+{
+	struct xtoe_flow_shm *sh = app;
+
+	return atomic_load_explicit(&sh->tx_flags, memory_order_relaxed) &
+	       XTOE_TX_NAGLE ? TCP_APP_NAGLE : 0;
+}
+
 static const struct tcp_app_ops slot_ops = {
+	.tx_push = slot_tx_push,
+	.tx_flags = slot_tx_flags,
 	.rx_head = slot_rx_head,
 	.tx_tail = slot_tx_tail,
 	.rx_tail_set = slot_rx_tail_set,

@@ -151,28 +151,51 @@ static size_t iov_total(const struct iovec *iov, int cnt)
 	return t;
 }
 
+/* Send hints of a connection that was connecting when they were set. */
+static void tx_mode_sync(struct xsock *s)
+{
+	if (s->tx_mode_due && !xtoe_conn_error(s->c)) {
+		s->tx_mode_due = false;
+		xs_tx_mode(s);
+	}
+}
+
+/* The bytes queued may go as partial segments: at the end of a write
+ * (Linux tcp_push), unless TCP_CORK or MSG_MORE hold them, and always
+ * before the write blocks. */
+static ssize_t send_done(struct xsock *s, ssize_t ret, bool push)
+{
+	if (push)
+		xlib_push(s->c);
+	return ret;
+}
+
 static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 {
 	size_t total = iov_total(iov, cnt), done = 0;
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
+	bool push = !(flags & MSG_MORE) && !s->cork;
 	ssize_t n;
 	int err;
 
+	tx_mode_sync(s);
 	for (;;) {
 		xs_pump();
 		xs_conn_sync(s->c);
 		n = xtoe_conn_error(s->c) == -EINPROGRESS ? -EAGAIN :
-		    s->wr_shut ? -EPIPE : xtoe_sendv(s->c, iov, cnt);
+		    s->wr_shut ? -EPIPE : xlib_sendv(s->c, iov, cnt, false);
 		if (n > 0) {
 			done += n;
 			advance(&iov, &cnt, n);
 		}
 		if (done == total && (n >= 0 || done))
-			return done;
+			return send_done(s, done, push);
 		if (n < 0 && n != -EAGAIN)
-			return done ? (ssize_t)done : send_error(s, n, flags);
+			return done ? send_done(s, done, push) : send_error(s, n, flags);
 		if (nb)
-			return done ? (ssize_t)done : -EAGAIN;
+			return done ? send_done(s, done, push) : -EAGAIN;
+		if (done)
+			xlib_push(s->c);
 		err = xs_wait_sock(s, POLLOUT, s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 		if (err)
 			return done ? (ssize_t)done : err == -ETIMEDOUT ? -EAGAIN : err;
@@ -370,6 +393,7 @@ static ssize_t sock_sendfile(struct xsock *s, int in, off_t *off, size_t count)
 
 	if (err)
 		return send_error(s, err == -ENOTCONN ? -EPIPE : err, 0);
+	tx_mode_sync(s);
 	while (done < count) {
 		xs_pump();
 		xs_conn_sync(s->c);
@@ -386,11 +410,12 @@ static ssize_t sock_sendfile(struct xsock *s, int in, off_t *off, size_t count)
 		}
 		if (n != -EAGAIN || s->nonblock || done)
 			return done ? (ssize_t)done : send_error(s, n, 0);
+		xlib_push(s->c);
 		err = xs_wait_sock(s, POLLOUT, s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 		if (err)
 			return err == -ETIMEDOUT ? -EAGAIN : err;
 	}
-	return done;
+	return send_done(s, done, !s->cork);
 }
 
 XS_API ssize_t sendfile(int out, int in, off_t *off, size_t count)

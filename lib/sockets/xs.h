@@ -99,6 +99,7 @@ struct xsock {
 	bool rd_shut, wr_shut, reset_told;
 	bool linger0;                /* SO_LINGER with 0 s: close aborts */
 	bool nodelay, cork;
+	bool tx_mode_due;            /* connecting: send hints once established */
 	int rcvtimeo_ms, sndtimeo_ms;
 	/* event counts, for edge-triggered epoll */
 	uint32_t rx_gen, tx_gen;
@@ -234,6 +235,7 @@ int xs_getsockopt(struct xsock *s, int fd, int level, int name, void *val,
 		  socklen_t *len);
 int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		  const void *val, socklen_t len);
+void xs_tx_mode(struct xsock *s);
 
 #define REAL(fn) (xs.libc.fn ? xs.libc.fn : (xs_init(), xs.libc.fn))
 

@@ -10,7 +10,7 @@
 # 198.18.0.2's MAC from a static neighbour entry. Names start with "tc"
 # and carry the pid, so concurrent runs never collide.
 CONF_ROOT=${CONF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
-CONF_BIN=$CONF_ROOT/build/bin
+CONF_BIN=${CONF_BIN:-$CONF_ROOT/build/bin}
 
 conf_ns() { nsenter --net=/var/run/netns/"$1" "${@:2}"; }
 # The MAC of namespace NS's veth (named NSv).

@@ -14,6 +14,8 @@
 struct tcp_test_app {
 	_Atomic uint32_t rx_tail, tx_head; /* the core's */
 	_Atomic uint32_t rx_head, tx_tail; /* the application's */
+	bool hints;                        /* tx_push/tx_flags below count */
+	_Atomic uint32_t tx_push, tx_flags;
 };
 
 static uint32_t test_app_rx_head(void *a)
@@ -36,7 +38,23 @@ static void test_app_tx_head_set(void *a, uint32_t v)
 	atomic_store(&((struct tcp_test_app *)a)->tx_head, v);
 }
 
+static uint32_t test_app_tx_push(void *a)
+{
+	struct tcp_test_app *t = a;
+
+	return t->hints ? atomic_load(&t->tx_push) : atomic_load(&t->tx_tail);
+}
+
+static uint32_t test_app_tx_flags(void *a)
+{
+	struct tcp_test_app *t = a;
+
+	return t->hints ? atomic_load(&t->tx_flags) : 0;
+}
+
 static const struct tcp_app_ops test_app_ops = {
+	.tx_push = test_app_tx_push,
+	.tx_flags = test_app_tx_flags,
 	.rx_head = test_app_rx_head,
 	.tx_tail = test_app_tx_tail,
 	.rx_tail_set = test_app_rx_tail_set,

@@ -843,6 +843,58 @@ static void test_no_ack_dropped(void)
 	fix_free(&f);
 }
 
+/* RFC 896 (Nagle, Minshall's variant as Linux): a small segment waits
+ * while an earlier small one is unacknowledged; a full one goes; the ACK
+ * lets the small one out. */
+static void test_rfc896_nagle_holds_small_segment(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.shm.hints = true;
+	f.shm.tx_flags = TCP_APP_NAGLE;
+	app_queue(&f, 100);
+	f.shm.tx_push = 100;
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 100);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	app_queue(&f, 1100);
+	f.shm.tx_push = 1200;
+	REQUIRE(tcp_output_next(&f.c, 1, &seg)); /* a full segment goes */
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg)); /* 100 bytes wait */
+	feed(&f, IRS + 1, ISS + 101, TCP_F_ACK, NULL, 0);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1101);
+	CHECK_EQ(seg.len, 100);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	fix_free(&f);
+}
+
+/* Linux TCP_CORK / MSG_MORE: bytes beyond the last pushed write wait as
+ * partial segments, full ones go; PSH where a pushed write ends. */
+static void test_cork_holds_unpushed_partial(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.shm.hints = true;
+	app_queue(&f, 2500); /* nothing pushed */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!(seg.h.flags & TCP_F_PSH));
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	f.shm.tx_push = 2300; /* pushed up to here: cut there */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 300);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
@@ -866,6 +918,8 @@ int main(void)
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
 	RUN(test_sack_dupacks_with_data);
+	RUN(test_rfc896_nagle_holds_small_segment);
+	RUN(test_cork_holds_unpushed_partial);
 	RUN(test_rfc8985_tlp_resends_latest_segment);
 	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_fin_after_data);
