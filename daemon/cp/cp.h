@@ -37,6 +37,7 @@ struct cp_listener {
 	uint32_t half_open;    /* connections in SYN-RECEIVED */
 	struct app_ctx *ctx;
 	uint32_t flags;        /* XTOE_LISTEN_* */
+	uint16_t mss;          /* the application's TCP_MAXSEG, 0: none */
 	bool standby;          /* only when no listener of the port is active */
 	uint64_t picks;        /* connections given, for round-robin */
 };
@@ -56,6 +57,7 @@ struct cp_conn {
 	uint64_t deadline;               /* the state's deadline */
 	struct wheel_node tnode;         /* on cp->wheel (handshake, TIME-WAIT) */
 	uint32_t tries;
+	uint16_t user_mss;               /* active open: TCP_MAXSEG, 0: none */
 	struct cp_splice *splice;        /* with CPC_SPLICED */
 };
 
@@ -111,7 +113,7 @@ struct cp_listener *cp_listener_find(struct cp *cp, uint16_t port);
 /* cp_tcp.c */
 void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len);
 int cp_tcp_connect(struct cp *cp, struct app_ctx *c, uint32_t daddr,
-		   uint16_t dport, uint32_t *slot, uint16_t *lport);
+		   uint16_t dport, uint16_t mss, uint32_t *slot, uint16_t *lport);
 void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n);
 void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n);
 void cp_tcp_app_close(struct cp *cp, const struct cp_note *n);

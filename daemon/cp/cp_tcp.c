@@ -107,6 +107,18 @@ static struct flow_key seg_key(const struct tcp_seg *s)
 	return k;
 }
 
+/* The daemon's open settings, with the MSS lowered to the application's
+ * TCP_MAXSEG (Linux user_mss) when it set one. */
+static const struct tcp_open_cfg *open_cfg(struct cp *cp, uint16_t user_mss,
+					   struct tcp_open_cfg *tmp)
+{
+	if (!user_mss || user_mss >= cp->open_cfg.mss)
+		return &cp->open_cfg;
+	*tmp = cp->open_cfg;
+	tmp->mss = user_mss;
+	return tmp;
+}
+
 /* --- sending -------------------------------------------------------------- */
 
 static void send_handshake(struct cp *cp, struct cp_conn *c)
@@ -337,6 +349,7 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 {
 	struct flow_key k = seg_key(s);
 	struct tcp_endpoints ep = { 0 };
+	struct tcp_open_cfg cfg;
 	struct tcp_hdrvals h;
 	struct cp_conn *c;
 	uint64_t now = now_us();
@@ -351,8 +364,8 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 		cp->st.syn_dropped++;
 		return;
 	}
-	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg,
-			 now, &h);
+	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now),
+			 open_cfg(cp, l->mss, &cfg), now, &h);
 	c->state = CPC_SYN_RCVD;
 	cp_trace(cp, c, XTOE_TR_STATE, TCP_LISTEN, TCP_SYN_RCVD, 0);
 	c->lst = l;
@@ -450,11 +463,13 @@ static uint16_t pick_port(struct cp *cp, uint32_t daddr, uint16_t dport)
 static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
 {
 	struct tcp_endpoints ep = c->tcp.ep; /* tcp_active_open resets c->tcp */
+	struct tcp_open_cfg cfg;
 	struct tcp_hdrvals h;
 	uint64_t now = now_us();
 
 	memcpy(ep.dmac, mac, 6);
-	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg, now, &h);
+	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now),
+			open_cfg(cp, c->user_mss, &cfg), now, &h);
 	c->state = CPC_SYN_SENT;
 	cp_trace(cp, c, XTOE_TR_STATE, TCP_CLOSED, TCP_SYN_SENT, 0);
 	conn_timer(cp, c, now + SYN_RTO_US);
@@ -487,7 +502,7 @@ static int resolve_and_send(struct cp *cp, struct cp_conn *c)
 }
 
 int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dport,
-		   uint32_t *slot, uint16_t *lport)
+		   uint16_t mss, uint32_t *slot, uint16_t *lport)
 {
 	struct flow_key k = { .raddr = daddr, .rport = dport };
 	struct cp_conn *c;
@@ -507,6 +522,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dp
 		return -ENOMEM;
 	}
 	c->active = true;
+	c->user_mss = mss;
 	c->ctx = a;
 	c->slot = *slot;
 	c->gen = a->slot_gen[*slot];

@@ -131,7 +131,7 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 		err = to_kernel(fd, s);
 		return err ? err : REAL(listen)(fd, backlog) ? -errno : 0;
 	}
-	err = xlib_listen(ctx, &s->addr, backlog, flags, &s->l);
+	err = xlib_listen(ctx, &s->addr, backlog, flags, s->user_mss, &s->l);
 	if (err)
 		return err;
 	xtoe_listener_set_user(s->l, s);
@@ -287,7 +287,7 @@ static int do_connect(int fd, struct xsock *s, const struct sockaddr *addr,
 	}
 	if (err)
 		return err;
-	err = xtoe_connect(ctx, &dst, &s->c);
+	err = xlib_connect(ctx, &dst, s->user_mss, &s->c);
 	if (err)
 		return err;
 	s->kind = XS_CONN;

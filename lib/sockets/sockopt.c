@@ -234,6 +234,15 @@ int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		return (err = tv_ms(val, len, &s->sndtimeo_ms)) ? err : 1;
 	if (level == SOL_SOCKET && name == SO_REUSEPORT)
 		return (err = get_int(val, len, &v)) ? err : (s->reuseport = v, 1);
+	if (level == IPPROTO_TCP && name == TCP_MAXSEG && s->kind == XS_NEW) {
+		/* Linux: 88 (TCP_MIN_MSS) to 65535 (MAX_TCP_WINDOW) */
+		if ((err = get_int(val, len, &v)))
+			return err;
+		if (v && (v < 88 || v > 65535))
+			return -EINVAL;
+		s->user_mss = (uint16_t)v;
+		return 1;
+	}
 	if (level == IPPROTO_TCP && (name == TCP_NODELAY || name == TCP_CORK)) {
 		if ((err = get_int(val, len, &v)))
 			return err;

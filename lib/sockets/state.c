@@ -435,7 +435,8 @@ void xs_listener_use(struct xsock *s)
 	}
 	if (s->l || !(ctx = xs_ctx()))
 		return;
-	if (xlib_listen(ctx, &s->addr, s->backlog, listen_flags(s), &s->l) == 0)
+	if (xlib_listen(ctx, &s->addr, s->backlog, listen_flags(s), s->user_mss,
+			&s->l) == 0)
 		xtoe_listener_set_user(s->l, s);
 	else
 		fprintf(stderr, "libxtoe-sockets: pid %d cannot take over listener "

@@ -99,6 +99,7 @@ struct xsock {
 	bool rd_shut, wr_shut, reset_told;
 	bool linger0;                /* SO_LINGER with 0 s: close aborts */
 	bool nodelay, cork;
+	uint16_t user_mss;           /* TCP_MAXSEG before listen/connect */
 	bool tx_mode_due;            /* connecting: send hints once established */
 	int rcvtimeo_ms, sndtimeo_ms;
 	/* event counts, for edge-triggered epoll */

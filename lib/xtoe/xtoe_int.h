@@ -123,7 +123,10 @@ int xlib_conn_info(const struct xtoe_conn *c, struct xtoe_flow_info *out);
 /* Listeners with XTOE_LISTEN_* flags, and standby mode (xtoe.c); used by
  * the sockets library (lib/sockets/). */
 int xlib_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
-		int backlog, uint32_t flags, struct xtoe_listener **out);
+		int backlog, uint32_t flags, uint16_t mss, struct xtoe_listener **out);
+/* Connect with the application's TCP_MAXSEG (0: none). */
+int xlib_connect(struct xtoe_ctx *ctx, const struct sockaddr_in *dst,
+		 uint16_t mss, struct xtoe_conn **out);
 int xlib_listen_mode(struct xtoe_listener *l, bool standby);
 
 /* Ready list (xtoe_ev.c). */
