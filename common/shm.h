@@ -61,6 +61,7 @@ struct xtoe_flow_info {
 	uint32_t rtt, rttvar, min_rtt;
 	uint32_t snd_cwnd, snd_ssthresh;          /* bytes */
 	uint32_t snd_wnd, rcv_wnd, rcv_space, notsent;
+	uint32_t tx_sent;                         /* tx counter sent up to */
 	uint32_t total_retrans, total_rto, segs_out, segs_in;
 	uint32_t data_segs_out, data_segs_in;
 	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;

@@ -98,6 +98,9 @@ void dp_info_publish(struct dp *dp, struct dp_flow *f)
 	i->rcv_wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
 	i->rcv_space = c->rx_size;
 	i->notsent = tcp_unsent_bytes(c);
+	i->tx_sent = c->snd_max - (c->iss + 1);
+	if (c->fin_queued && seq_gt(c->snd_max, c->iss + 1 + c->fin_pos))
+		i->tx_sent = c->fin_pos;
 	i->total_retrans = (uint32_t)c->retransmits;
 	i->total_rto = c->total_rto;
 	i->segs_out = (uint32_t)c->segs_out;

@@ -7,7 +7,9 @@
  * or a signal arrives (EINTR).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -100,8 +102,10 @@ static ssize_t sock_recv(struct xsock *s, const struct iovec *iov, int cnt,
 
 	if (err)
 		return err;
-	if (s->rd_shut)
-		return 0;
+	if (s->rd_shut) { /* Linux: what is queued, then 0, never a wait */
+		n = recv_once(s, iov, cnt, flags);
+		return n == -EAGAIN ? 0 : n;
+	}
 	if ((flags & MSG_WAITALL) && !(flags & MSG_PEEK))
 		return recv_all(s, iov, cnt, flags);
 	for (;;) {
@@ -170,6 +174,27 @@ static ssize_t send_done(struct xsock *s, ssize_t ret, bool push)
 	return ret;
 }
 
+/* SO_SNDBUF: queue at most what the limit leaves (-EAGAIN: nothing). */
+static ssize_t send_some(struct xsock *s, const struct iovec *iov, int cnt)
+{
+	struct iovec v[64];
+	size_t room, got = 0;
+	int n = 0;
+
+	if (!s->sndbuf || s->sndbuf >= s->c->tx_size)
+		return xlib_sendv(s->c, iov, cnt, false);
+	room = xs_tx_room(s);
+	if (!room)
+		return -EAGAIN;
+	for (; n < cnt && n < 64 && got < room; n++) {
+		v[n] = iov[n];
+		if (v[n].iov_len > room - got)
+			v[n].iov_len = room - got;
+		got += v[n].iov_len;
+	}
+	return xlib_sendv(s->c, v, n, false);
+}
+
 static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 {
 	size_t total = iov_total(iov, cnt), done = 0;
@@ -183,7 +208,7 @@ static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 		xs_pump();
 		xs_conn_sync(s->c);
 		n = xtoe_conn_error(s->c) == -EINPROGRESS ? -EAGAIN :
-		    s->wr_shut ? -EPIPE : xlib_sendv(s->c, iov, cnt, false);
+		    s->wr_shut ? -EPIPE : send_some(s, iov, cnt);
 		if (n > 0) {
 			done += n;
 			advance(&iov, &cnt, n);
@@ -436,4 +461,62 @@ XS_API ssize_t sendfile(int out, int in, off_t *off, size_t count)
 XS_API ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
 	return sendfile(out, in, off, count);
+}
+
+/* --- splice ---------------------------------------------------------------- */
+
+/* Free room in a pipe (F_GETPIPE_SZ less what it holds). */
+static size_t pipe_room(int fd)
+{
+	int size = REAL(fcntl)(fd, F_GETPIPE_SZ), queued = 0;
+
+	if (size <= 0 || REAL(ioctl)(fd, FIONREAD, &queued) || queued >= size)
+		return 0;
+	return (size_t)(size - queued);
+}
+
+/* splice(2) with an xtoe socket on one side and a pipe on the other: the
+ * bytes go through a buffer (one copy each way; Linux moves pages). */
+static ssize_t splice_sock(int in, int out, size_t len, unsigned int flags)
+{
+	struct xsock *si = xs_sock(in), *so = xs_sock(out);
+	size_t room = len > 65536 ? 65536 : len;
+	char buf[65536];
+	struct iovec v = { buf, 0 };
+	int mflags = flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0;
+	ssize_t n, w;
+
+	if (si) {
+		size_t pr = pipe_room(out);
+
+		if (!pr)
+			return -EAGAIN;
+		v.iov_len = room < pr ? room : pr;
+		n = do_recv(in, &v, 1, mflags);
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		w = REAL(write)(out, buf, (size_t)n); /* fits: room was checked */
+		return w < 0 ? -errno : w;
+	}
+	(void)so;
+	n = REAL(read)(in, buf, room);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	v.iov_len = (size_t)n;
+	w = do_send(out, &v, 1, mflags | MSG_NOSIGNAL);
+	return w < 0 ? -errno : w; /* a short write loses the rest, as a pipe read would */
+}
+
+XS_API ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out,
+		      size_t len, unsigned int flags)
+{
+	ssize_t n;
+
+	if (!xs_sock(in) && !xs_sock(out))
+		return REAL(splice)(in, off_in, out, off_out, len, flags);
+	if ((xs_sock(in) && xs_sock(out)) || (xs_sock(in) && off_in) ||
+	    (xs_sock(out) && off_out))
+		return xs_set_errno(-EINVAL);
+	n = splice_sock(in, out, len, flags);
+	return n < 0 ? xs_set_errno((int)n) : n;
 }

@@ -234,6 +234,20 @@ int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		return (err = tv_ms(val, len, &s->sndtimeo_ms)) ? err : 1;
 	if (level == SOL_SOCKET && name == SO_REUSEPORT)
 		return (err = get_int(val, len, &v)) ? err : (s->reuseport = v, 1);
+	if (level == SOL_SOCKET && name == SO_SNDBUF) {
+		if ((err = get_int(val, len, &v)))
+			return err;
+		/* Linux doubles the request (room for its overhead) */
+		s->sndbuf = v <= 0 ? 4608 : (uint32_t)v > 0x3fffffff ? 0x7ffffffe :
+			    2u * (uint32_t)v < 4608 ? 4608 : 2u * (uint32_t)v;
+		return 1;
+	}
+	if (level == IPPROTO_TCP && name == TCP_NOTSENT_LOWAT) {
+		if ((err = get_int(val, len, &v)))
+			return err;
+		s->notsent_lowat = (uint32_t)v;
+		return 1;
+	}
 	if (level == IPPROTO_TCP && name == TCP_MAXSEG && s->kind == XS_NEW) {
 		/* Linux: 88 (TCP_MIN_MSS) to 65535 (MAX_TCP_WINDOW) */
 		if ((err = get_int(val, len, &v)))
@@ -254,6 +268,30 @@ int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		return 1; /* also on the placeholder: kept if it falls back to the kernel */
 	}
 	return 1;
+}
+
+/* What a write may queue: the send ring, or less with SO_SNDBUF. */
+size_t xs_tx_limit(const struct xsock *s)
+{
+	return s->sndbuf && s->sndbuf < s->c->tx_size ? s->sndbuf : s->c->tx_size;
+}
+
+size_t xs_tx_room(const struct xsock *s)
+{
+	size_t used = s->c->tx_size - xtoe_tx_space(s->c), lim = xs_tx_limit(s);
+
+	return used >= lim ? 0 : lim - used;
+}
+
+/* TCP_NOTSENT_LOWAT: fewer unsent bytes than the mark (the data-path's
+ * count, plus what was queued since it last looked). */
+bool xs_notsent_ok(const struct xsock *s)
+{
+	struct xtoe_flow_info in;
+
+	if (!s->notsent_lowat || xlib_conn_info(s->c, &in) || !in.snd_mss)
+		return true;
+	return s->c->tx_tail - in.tx_sent < s->notsent_lowat;
 }
 
 /* Nagle unless TCP_NODELAY; with neither TCP_CORK nor TCP_NODELAY's push

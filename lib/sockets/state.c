@@ -29,6 +29,7 @@ static void resolve(void)
 	SYM(ioctl); SYM(getsockopt); SYM(setsockopt); SYM(getsockname);
 	SYM(getpeername); SYM(read); SYM(write); SYM(readv); SYM(writev);
 	SYM(recvfrom); SYM(sendto); SYM(recvmsg); SYM(sendmsg); SYM(sendfile);
+	SYM(splice);
 	SYM(poll); SYM(ppoll); SYM(select); SYM(pselect); SYM(epoll_create1);
 	SYM(epoll_ctl); SYM(epoll_pwait); SYM(fork);
 }
