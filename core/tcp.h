@@ -255,6 +255,9 @@ struct tcp_conn {
 	/* congestion control: NULL ops means none (only the peer's window) */
 	const struct tcp_cc_ops *cc;
 	struct tcp_cc_state cc_st;
+	/* PRR (RFC 6937) during a fast recovery: bytes delivered and sent
+	 * since it began, the flight then, what may be sent now */
+	uint32_t prr_delivered, prr_out, recover_fs, prr_budget;
 	bool cwr_pending;   /* ECN: put CWR on the next new data segment */
 	bool ce_state;      /* ECN: the last data segment was CE-marked */
 	uint8_t dupacks;

@@ -42,6 +42,7 @@ static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		c->rtt_seq = seq + seq_len;
 		c->rtt_start_us = now_us;
 	}
+	tcpc_prr_sent(c, len);
 	c->snd_nxt = seq + seq_len;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
@@ -166,6 +167,7 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 	tcpc_data_hdr(c, now_us, &seg->h, seq, flags);
 	c->retransmits++;
 	c->bytes_retrans += len;
+	tcpc_prr_sent(c, len);
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
 	c->bytes_out += len;
@@ -174,16 +176,18 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 	return true;
 }
 
-/* What congestion control lets go from snd_nxt. New data: cwnd less the
- * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
- * are not limited (they replace lost bytes); other retransmissions (no
- * SACK, after an RTO) stay within snd_una + cwnd. */
+/* What congestion control lets go from snd_nxt. In a fast recovery, what
+ * PRR allows (RFC 6937). New data: cwnd less the bytes in flight (SACKed
+ * ones are not). Retransmissions after an RTO or without SACK stay within
+ * snd_una + cwnd. */
 static uint32_t cwnd_room(const struct tcp_conn *c)
 {
 	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
 
 	if (!c->cc)
 		return UINT32_MAX;
+	if (tcpc_in_fast_recovery(c))
+		return c->prr_budget;
 	if (seq_lt(c->snd_nxt, c->snd_max)) {
 		if (c->sacked.n && !c->rto_sweep)
 			return UINT32_MAX;

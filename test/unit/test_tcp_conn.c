@@ -2,6 +2,7 @@
 /* tcp_input / tcp_output_next on a connection built directly in
  * ESTABLISHED (RFC 9293 3.10.7.4, RFC 5961, RFC 7323, RFC 5681). */
 #include "check.h"
+#include "core/cc.h"
 #include "tcp_test_util.h"
 
 #define ISS 1000u
@@ -895,6 +896,58 @@ static void test_cork_holds_unpushed_partial(void)
 	fix_free(&f);
 }
 
+/* Segments sent now (drained). */
+static unsigned send_all(struct fix *f, struct tcp_txseg *last)
+{
+	unsigned n = 0;
+
+	while (tcp_output_next(&f->c, 1, last))
+		n++;
+	return n;
+}
+
+/* RFC 6937 3: in a fast recovery with pipe above ssthresh (half the
+ * flight), PRR sends in proportion to what is delivered: one segment per
+ * two SACKed here, the fast retransmit first; not a burst, not a stall. */
+static void test_rfc6937_prr_proportional_reduction(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	unsigned sent = 0;
+
+	conn_established(&f);
+	f.c.cc = &tcp_cc_newreno;
+	f.c.sack_ok = true;
+	tcp_cc_reno_init(&f.c, 0);
+	f.c.snd_wnd = f.c.max_snd_wnd = 1000000;
+	app_queue(&f, 8000);
+	CHECK_EQ(send_all(&f, &seg), 8); /* TX ring: 8 KiB */
+	app_queue(&f, 0);
+	for (uint32_t k = 1; k <= 3; k++)
+		feed_sack(&f, ISS + 1, ISS + 1001, ISS + 1001 + 1000 * k);
+	CHECK_EQ(f.c.cc_st.ssthresh, 4000);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg)); /* the fast retransmit */
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	for (uint32_t k = 4; k <= 7; k++) {
+		struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1,
+					 .flags = TCP_F_ACK, .wnd = 10000,
+					 .ts = true, .tsval = 200, .tsecr = 1,
+					 .wscale = -1, .nsack = 1,
+					 .sack = { { ISS + 1001, ISS + 1001 + 1000 * k } } };
+		struct tcp_seg s;
+
+		s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+		tcp_input(&f.c, &s, 5000);
+		atomic_store(&f.shm.tx_head, atomic_load(&f.shm.tx_head)); /* no room yet */
+		sent += send_all(&f, &seg);
+	}
+	/* 4 segments delivered: ssthresh/RecoverFS = 1/2 of them may go,
+	 * less the fast retransmit already counted */
+	CHECK(sent >= 1 && sent <= 2);
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
@@ -918,6 +971,7 @@ int main(void)
 	RUN(test_sender_sws_avoidance);
 	RUN(test_retransmission_skips_sacked);
 	RUN(test_sack_dupacks_with_data);
+	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc896_nagle_holds_small_segment);
 	RUN(test_cork_holds_unpushed_partial);
 	RUN(test_rfc8985_tlp_resends_latest_segment);
