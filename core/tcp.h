@@ -221,9 +221,26 @@ struct tcp_bufs {
 
 /* Timer deadlines (microseconds, 0: not armed). */
 struct tcp_timers {
-	uint64_t rto, pto, persist, delack;
+	uint64_t rto, pto, persist, delack, reo; /* reo: RACK reordering */
 	uint64_t rtx_since;   /* first RTO of the current run (0: none) */
 	uint8_t rto_backoff, persist_backoff;
+};
+
+/* When a stretch of sequence space was last sent (RACK, tcp_rack.c). */
+#define TCP_TXREC_MAX 32
+enum { TCP_REC_SACKED = 1, TCP_REC_RETRANS = 2, TCP_REC_LOST = 4 };
+struct tcp_txrec {
+	uint32_t end;  /* the stretch ends here; it starts where the one
+			  before ends (the first: snd_una) */
+	uint32_t xmit; /* last sent, microseconds (low 32 bits) */
+	uint8_t flags; /* TCP_REC_* */
+};
+
+/* RACK's state (RFC 8985 6.1). */
+struct tcp_rack {
+	uint32_t xmit, end, rtt; /* the most recently sent delivered stretch */
+	uint32_t fack;           /* highest sequence delivered */
+	bool valid, fack_valid, reord;
 };
 
 struct tcp_conn {
@@ -255,6 +272,10 @@ struct tcp_conn {
 	/* congestion control: NULL ops means none (only the peer's window) */
 	const struct tcp_cc_ops *cc;
 	struct tcp_cc_state cc_st;
+	/* RACK (RFC 8985): send times of what is in flight */
+	struct tcp_txrec rec[TCP_TXREC_MAX];
+	uint8_t nrec;
+	struct tcp_rack rack;
 	/* PRR (RFC 6937) during a fast recovery: bytes delivered and sent
 	 * since it began, the flight then, what may be sent now */
 	uint32_t prr_delivered, prr_out, recover_fs, prr_budget;

@@ -503,15 +503,25 @@ void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
 /* Inside a recovery (RFC 6582: snd_una below recover) every third further
  * duplicate ACK resends the one segment at snd_una: its retransmission was
  * lost too, or the peer could not hold it. */
+/* RFC 5681 3.2 / RFC 6675 5: the recovery starts, once per window. */
+void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
+{
+	if (c->cc)
+		c->cc->on_loss(c, now_us);
+	tcpc_go_back(c);
+	prr_start(c);
+}
+
+/* Without SACK, duplicate ACKs tell of a loss (with SACK, RACK does:
+ * tcp_rack.c). */
 static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 {
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
+	if (c->sack_ok)
+		return;
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
-		if (c->cc)
-			c->cc->on_loss(c, now_us);
-		tcpc_go_back(c);
-		prr_start(c);
+		tcpc_enter_recovery(c, now_us);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
 		tcpc_rtx_one(c, c->snd_una);
@@ -533,7 +543,8 @@ uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
 /* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
  * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
  * true when the segment SACKed bytes not SACKed before. */
-static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
+		       uint64_t now_us)
 {
 	uint32_t before;
 
@@ -549,6 +560,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 			continue;
 		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
 			      rgt);
+		tcpc_rack_sacked(c, l, rgt, now_us);
 	}
 	return tcpc_sacked_bytes(c) != before;
 }
@@ -609,18 +621,21 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	delivered = c->snd_una + tcpc_sacked_bytes(c);
 	recovering = tcpc_in_fast_recovery(c);
 	if (seq_gt(s->ack, c->snd_una)) {
-		uint32_t acked = s->ack - c->snd_una;
+		uint32_t acked = s->ack - c->snd_una, old_una = c->snd_una;
 
 		ack_advance(c, s->ack, now_us, r);
+		tcpc_rack_acked(c, old_una, now_us);
 		cc_acked(c, s, acked, now_us);
-		sack_input(c, s);
-	} else if (sack_input(c, s) || is_dupack(c, s, wnd)) {
+		sack_input(c, s, now_us);
+	} else if (sack_input(c, s, now_us) || is_dupack(c, s, wnd)) {
 		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
 		 * counts, whatever its window or payload */
 		if (c->snd_max != c->snd_una)
 			dupack(c, now_us, r);
 		sack_rewind(c, r);
 	}
+	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
+		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
 	if (recovering && tcpc_in_fast_recovery(c)) {
 		prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
 		r->act |= TCP_ACT_OUTPUT;

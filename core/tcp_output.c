@@ -43,6 +43,7 @@ static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 		c->rtt_start_us = now_us;
 	}
 	tcpc_prr_sent(c, len);
+	tcpc_rack_sent(c, seq, seq + seq_len, now_us, fresh);
 	c->snd_nxt = seq + seq_len;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
@@ -168,6 +169,7 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 	c->retransmits++;
 	c->bytes_retrans += len;
 	tcpc_prr_sent(c, len);
+	tcpc_rack_sent(c, seq, seq + len + fin, now_us, false);
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
 	c->bytes_out += len;
@@ -313,6 +315,8 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 	if (c->cc && c->snd_una != c->snd_max)
 		c->cc->on_rto(c, now_us);
 	c->sacked.n = 0;
+	for (unsigned i = 0; i < c->nrec; i++) /* RFC 2018 8: forget SACKs */
+		c->rec[i].flags &= (uint8_t)~(TCP_REC_SACKED | TCP_REC_LOST);
 	tcpc_go_back(c);
 	c->rto_sweep = true;
 }

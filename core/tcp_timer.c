@@ -106,13 +106,13 @@ void tcpc_rto_restart(struct tcp_conn *c, uint64_t now_us)
 void tcpc_timers_update(struct tcp_conn *c, uint64_t now_us)
 {
 	if (!tcpc_synchronized(c) || !c->attached) {
-		c->t.rto = c->t.pto = c->t.persist = 0;
+		c->t.rto = c->t.pto = c->t.persist = c->t.reo = 0;
 		if (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT)
 			c->t.delack = 0;
 		return;
 	}
 	if (!in_flight(c)) {
-		c->t.rto = c->t.pto = 0;
+		c->t.rto = c->t.pto = c->t.reo = 0;
 		c->t.rto_backoff = 0;
 		c->t.rtx_since = 0;
 		c->tlp_out = false;
@@ -139,8 +139,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 
 uint64_t tcp_timer_next(const struct tcp_conn *c)
 {
-	uint64_t t = earliest(earliest(c->t.rto, c->t.pto),
-			      earliest(c->t.persist, c->t.delack));
+	uint64_t t = earliest(earliest(earliest(c->t.rto, c->t.pto),
+				       earliest(c->t.persist, c->t.delack)), c->t.reo);
 
 	return t ? t : UINT64_MAX;
 }
@@ -207,6 +207,9 @@ uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us)
 
 	if (c->t.delack && now_us >= c->t.delack)
 		act |= delack_fire(c);
+	if (c->t.reo && now_us >= c->t.reo && /* RFC 8985 6.3 */
+	    tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
+		act |= TCP_ACT_OUTPUT;
 	/* the probe, when due, comes first: it rearms the RTO (Linux keeps
 	 * one of the two pending) */
 	if (c->t.pto && now_us >= c->t.pto && (!c->t.rto || c->t.pto <= c->t.rto))
