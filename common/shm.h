@@ -54,7 +54,8 @@ enum {
  */
 struct xtoe_flow_info {
 	_Atomic uint32_t seq;
-	uint8_t state, ca_state, backoff, options; /* options: XTOE_TI_* */
+	uint8_t state;   /* Linux's numbering (TCP_ESTABLISHED 1 ...) */
+	uint8_t ca_state, backoff, options;        /* options: XTOE_TI_* */
 	uint8_t snd_wscale, rcv_wscale, _r[2];
 	uint32_t rto, ato, snd_mss, adv_mss, pmtu;
 	uint32_t unacked, sacked, retrans_out;   /* segments */

@@ -46,6 +46,20 @@ void dp_stats_publish(struct dp *dp)
 	atomic_store_explicit(&p->seq, seq + 2, memory_order_release);
 }
 
+/* Linux's TCP_* state numbers (include/net/tcp_states.h) for TCP_INFO; a
+ * socket whose connection reached TIME-WAIT reads as TCP_CLOSE there. */
+static uint8_t linux_state(uint8_t st)
+{
+	static const uint8_t map[] = {
+		[TCP_CLOSED] = 7, [TCP_LISTEN] = 10, [TCP_SYN_SENT] = 2,
+		[TCP_SYN_RCVD] = 3, [TCP_ESTABLISHED] = 1, [TCP_FIN_WAIT_1] = 4,
+		[TCP_FIN_WAIT_2] = 5, [TCP_CLOSE_WAIT] = 8, [TCP_CLOSING] = 11,
+		[TCP_LAST_ACK] = 9, [TCP_TIME_WAIT] = 7,
+	};
+
+	return st < sizeof(map) ? map[st] : 7;
+}
+
 /* Linux's tcp_ca_state from where the core's recovery stands. */
 static uint8_t ca_state(const struct tcp_conn *c)
 {
@@ -74,7 +88,7 @@ void dp_info_publish(struct dp *dp, struct dp_flow *f)
 
 	atomic_store_explicit(&i->seq, seq + 1, memory_order_relaxed);
 	atomic_thread_fence(memory_order_release);
-	i->state = c->state;
+	i->state = linux_state(c->state);
 	i->ca_state = ca_state(c);
 	i->backoff = c->t.rto_backoff;
 	i->options = (c->ts_ok ? XTOE_TI_TS : 0) | (c->sack_ok ? XTOE_TI_SACK : 0) |

@@ -44,7 +44,7 @@ static int tv_ms(const void *val, socklen_t len, int *ms)
 
 static uint8_t tcp_state(struct xsock *s)
 {
-	uint32_t st;
+	struct xtoe_flow_info in;
 	int err;
 
 	if (s->kind == XS_LISTEN)
@@ -54,14 +54,11 @@ static uint8_t tcp_state(struct xsock *s)
 	err = xtoe_conn_error(s->c);
 	if (err == -EINPROGRESS)
 		return TCP_SYN_SENT;
-	if (err)
+	if (err || (atomic_load(&s->c->fs->status) & XTOE_FS_DONE))
 		return TCP_CLOSE;
-	st = atomic_load(&s->c->fs->status);
-	if ((st & XTOE_FS_RX_FIN) && s->wr_shut)
-		return TCP_LAST_ACK;
-	if (st & XTOE_FS_RX_FIN)
-		return TCP_CLOSE_WAIT;
-	return s->wr_shut ? TCP_FIN_WAIT1 : TCP_ESTABLISHED;
+	if (xlib_conn_info(s->c, &in) || !in.snd_mss)
+		return TCP_ESTABLISHED; /* not serviced yet */
+	return in.state; /* the data-path gives Linux's numbering */
 }
 
 /*

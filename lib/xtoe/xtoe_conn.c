@@ -307,9 +307,10 @@ ssize_t xtoe_recvv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
 	int err = conn_check(c, st);
 
 	xlib_flush_bumps(c->ctx);
-	if (err)
+	/* like Linux, bytes received before a reset are read first */
+	avail = !c->ctx->dead && conn_live(c) ? rx_avail(c) : 0;
+	if (err && !(avail && (st & XTOE_FS_RESET)))
 		return err;
-	avail = rx_avail(c);
 	if (!avail)
 		return st & XTOE_FS_RX_FIN ? 0 : -EAGAIN;
 	for (int i = 0; i < iovcnt && done < avail; i++) {

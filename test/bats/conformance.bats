@@ -57,6 +57,10 @@ play() {
 	play close-data-then-fin
 }
 
+@test "close-fin-wait-2-data-fin: FIN-WAIT-2 (our side shut down), then the peer's data and FIN: the data" {
+	play close-fin-wait-2-data-fin
+}
+
 @test "close-last-ack-retransmit: LAST-ACK: the FIN is resent on the RTO until acknowledged." {
 	play close-last-ack-retransmit
 }
@@ -67,6 +71,10 @@ play() {
 
 @test "close-passive: Passive close: the peer's FIN reads as end of stream; our close sends FIN" {
 	play close-passive
+}
+
+@test "close-reset-after-data: Data then RST: like Linux, the bytes received are read first, then the" {
+	play close-reset-after-data
 }
 
 @test "close-shutdown-rd: shutdown(SHUT_RD): no FIN is sent; data already received is still" {
