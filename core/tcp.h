@@ -185,6 +185,7 @@ struct tcp_params {
 	uint32_t ato_us;        /* TCP_ATO_MIN: delayed ACK, 40 ms */
 	uint32_t probe_min_us;  /* TCP_TIMEOUT_MIN: 2 jiffies (8 ms at HZ 250) */
 	uint8_t quickacks;      /* TCP_MAX_QUICKACKS: 16 */
+	uint8_t init_cwnd;      /* TCP_INIT_CWND: 10 segments (RFC 6928) */
 	uint8_t retries;        /* tcp_retries2: 15 RTOs, then ETIMEDOUT */
 	bool tlp;               /* tcp_early_retrans 3: tail loss probes */
 };

@@ -19,6 +19,7 @@ const struct tcp_params tcp_params_linux = {
 	.ato_us = 40000,
 	.probe_min_us = 8000,
 	.quickacks = 16,
+	.init_cwnd = 10,
 	.retries = 15,
 	.tlp = true,
 };

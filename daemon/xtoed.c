@@ -44,6 +44,7 @@ static const char usage_text[] =
 	"      --rto-min-ms N    lower bound of the retransmission timeout (default 200)\n"
 	"      --rto-init-ms N   retransmission timeout before an RTT sample (default 1000)\n"
 	"      --retries N       timeouts before a connection is given up (default 15)\n"
+	"      --init-cwnd N     initial congestion window in segments (default 10)\n"
 	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
@@ -63,7 +64,7 @@ static const char usage_text[] =
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
-enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE,
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE,
        OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
 
 static const struct option long_opts[] = {
@@ -79,6 +80,7 @@ static const struct option long_opts[] = {
 	{ "rto-min-ms", required_argument, NULL, OPT_RTOMIN },
 	{ "rto-init-ms", required_argument, NULL, OPT_RTOINIT },
 	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "init-cwnd", required_argument, NULL, OPT_IW },
 	{ "rx-buf", required_argument, NULL, OPT_RXBUF },
 	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
@@ -170,6 +172,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_RTOMIN: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_min_us = v * 1000; break;
 	case OPT_RTOINIT: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_init_us = v * 1000; break;
 	case OPT_RETRIES: err = parse_u32(arg, 1, 255, &v); c->tcp.retries = (uint8_t)v; break;
+	case OPT_IW: err = parse_u32(arg, 1, 255, &v); c->tcp.init_cwnd = (uint8_t)v; break;
 	case OPT_RXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->rx_size); break;
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
