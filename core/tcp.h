@@ -61,7 +61,7 @@
 
 /* A small sorted set of disjoint, non-touching sequence intervals
  * [start, end) (tcp_ivset.c). */
-#define TCP_IVSET_MAX 4
+#define TCP_IVSET_MAX 16
 struct tcp_ivset {
 	uint8_t n;
 	struct {
