@@ -242,6 +242,9 @@ struct tcp_rack {
 	uint32_t xmit, end, rtt; /* the most recently sent delivered stretch */
 	uint32_t fack;           /* highest sequence delivered */
 	bool valid, fack_valid, reord;
+	uint8_t reo_steps;       /* reo_wnd in min_rtt/4 steps (D-SACKs) */
+	uint8_t reo_persist;     /* recoveries before the steps fall back */
+	uint64_t dsack_us;       /* last step up */
 };
 
 struct tcp_conn {

@@ -552,6 +552,12 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (!c->sack_ok || !s->nsack)
 		return false;
 	before = tcpc_sacked_bytes(c);
+	/* RFC 2883 4: the first block reports a duplicate when it lies below
+	 * the ACK or inside the second block */
+	if (seq_le(s->sack[0][1], s->ack) ||
+	    (s->nsack > 1 && seq_ge(s->sack[0][0], s->sack[1][0]) &&
+	     seq_le(s->sack[0][1], s->sack[1][1])))
+		tcpc_rack_dsack(c, now_us);
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
 

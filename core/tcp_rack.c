@@ -169,12 +169,33 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 	}
 }
 
+/* RFC 8985 6.2 step 4 (Linux tcp_rack_update_reo_wnd): a D-SACK says a
+ * retransmission was spurious: widen the reordering window by a step, at
+ * most once per round trip; it stays wide for 16 recoveries. */
+void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us)
+{
+	c->rack.reord = true;
+	if (c->rack.dsack_us && now_us - c->rack.dsack_us < c->srtt_us)
+		return;
+	c->rack.dsack_us = now_us;
+	if (c->rack.reo_steps < UINT8_MAX)
+		c->rack.reo_steps = (uint8_t)(c->rack.reo_steps ? c->rack.reo_steps + 1 : 2);
+	c->rack.reo_persist = 16;
+}
+
+/* A recovery begins: a window widened by D-SACKs narrows back after 16. */
+static void rack_recovery_started(struct tcp_conn *c)
+{
+	if (c->rack.reo_persist && !--c->rack.reo_persist)
+		c->rack.reo_steps = 1;
+}
+
 /* Linux tcp_rack_reo_wnd: 0 while no reordering was seen and a recovery
  * runs or three segments were SACKed (the duplicate-ACK threshold); else
- * min_rtt / 4, at most SRTT. */
+ * min_rtt / 4 per step, at most SRTT. */
 static uint32_t reo_wnd(const struct tcp_conn *c)
 {
-	uint32_t w = c->min_rtt_us / 4;
+	uint32_t w = c->min_rtt_us / 4 * (c->rack.reo_steps ? c->rack.reo_steps : 1);
 
 	if (!c->rack.reord && (tcpc_in_fast_recovery(c) ||
 			       tcpc_sacked_bytes(c) >= 3u * tcpc_payload_max(c)))
@@ -225,6 +246,7 @@ bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us)
 	if (!seq_lt(seq, c->snd_max))
 		return false;
 	if (!seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep) {
+		rack_recovery_started(c);
 		tcpc_enter_recovery(c, now_us);
 		return true;
 	}

@@ -957,6 +957,30 @@ static void test_rfc6937_prr_proportional_reduction(void)
 	fix_free(&f);
 }
 
+/* RFC 8985 6.2 step 4 / RFC 2883: a D-SACK (a block below the ACK) tells
+ * of a spurious retransmission: the path reorders, and the reordering
+ * window widens by a step (min_rtt / 4 more), at most once per RTT. */
+static void test_rfc8985_dsack_widens_reordering_window(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 4000;
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* D-SACK */
+	CHECK(f.c.rack.reord);
+	CHECK_EQ(f.c.rack.reo_steps, 2);
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* same RTT */
+	CHECK_EQ(f.c.rack.reo_steps, 2);
+	feed_sack(&f, ISS + 1001, ISS + 2001, ISS + 3001); /* at 5000 */
+	CHECK_EQ(f.c.t.reo, 1 + 4999 + 2000); /* two steps of 1000 us */
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
@@ -982,6 +1006,7 @@ int main(void)
 	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
+	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc896_nagle_holds_small_segment);
 	RUN(test_cork_holds_unpushed_partial);
 	RUN(test_rfc8985_tlp_resends_latest_segment);
