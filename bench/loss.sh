@@ -1,25 +1,29 @@
 #!/usr/bin/env bash
 # Goodput over a lossy link: 64 MiB echoed each way with xtoe and with the
-# Linux stack on the same path, at 0, 1 and 5 % loss each way (impairment
-# on the Linux peer's veth, test/lib/impair.bash), alternating, ROUNDS
-# times. Two roles:
+# Linux stack on the same path, alternating, ROUNDS times, at each loss
+# level of LOSSES (percent, each way). MIXED=1 adds, at each level, the
+# mixed impairments of a bad link: duplication at half the loss rate,
+# corruption at a quarter, reordering at the loss rate (so "2" is 2 % loss
+# each way, 1 % duplication, 0.5 % corruption, 2 % reordering).
+# Impairment on the Linux peer's veth (test/lib/impair.bash). Two roles:
 #   srv: a Linux client (test/tools/sha_stream.py) to an echo server on
 #        xtoe / on Linux in the xtoe namespace;
 #   cli: xtoe-echo stream on xtoe / on Linux to a Linux echo server.
 # Prints medians as `name value unit` lines; ratios are xtoe / Linux.
 #
 #   ROUNDS=3 MIB=64 LOSSES="0 1 5" bench/loss.sh [xtoed options]
+#   MIXED=1 LOSSES="1 2 5" bench/loss.sh         (the mixed impairments)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
 source test/lib/impair.bash
 
-ROUNDS=${ROUNDS:-3} MIB=${MIB:-64} LOSSES=${LOSSES:-0 1 5}
+ROUNDS=${ROUNDS:-3} MIB=${MIB:-64} LOSSES=${LOSSES:-0 1 5} MIXED=${MIXED:-0}
 BYTES=$((MIB * 1024 * 1024))
 ECHO=$TOPO_BIN/xtoe-echo
 SHA=test/tools/sha_stream.py
 
-trap 'impair_down >/dev/null; topo_down' EXIT
+trap 'impair_down >/dev/null || true; topo_down' EXIT  # errexit would stop a failing trap before topo_down
 topo_up
 xtoed_start "$@"
 spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/xecho.log" 2>&1
@@ -51,7 +55,13 @@ median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (
 
 res=$(mktemp)
 for loss in $LOSSES; do
-	impair_up "$loss,0,0,0" "$loss,0,0" || exit 1
+	if [ "$MIXED" = 1 ]; then
+		# LOSS,DUP,REORDER,CORRUPT egress and LOSS,DUP,CORRUPT ingress
+		read -r d c <<<"$(awk -v l="$loss" 'BEGIN { print l / 2, l / 4 }')"
+		impair_up "$loss,$d,$loss,$c" "$loss,$d,$c" || exit 1
+	else
+		impair_up "$loss,0,0,0" "$loss,0,0" || exit 1
+	fi
 	for r in $(seq "$ROUNDS"); do
 		echo "srv xtoe $loss $(srv_run 7000)" >>"$res"
 		echo "srv linux $loss $(srv_run 7001)" >>"$res"
@@ -61,7 +71,7 @@ for loss in $LOSSES; do
 	impair_down >/dev/null
 done
 
-echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,}"
+echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,} mixed=$MIXED"
 for role in srv cli; do
 	for loss in $LOSSES; do
 		x=$(awk -v r=$role -v l=$loss '$1 == r && $2 == "xtoe" && $3 == l {print $4}' "$res" | median)

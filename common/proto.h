@@ -20,9 +20,11 @@
 enum xtoe_op {
 	XTOE_OP_HELLO = 1, /* a: version (b: unused; the daemon takes the
 			      client's pid from SO_PEERCRED) */
-	XTOE_OP_LISTEN,    /* addr, port, a: backlog -> val: listener id */
+	XTOE_OP_LISTEN,    /* addr, port, a: backlog, b: XTOE_LISTEN_*, mss
+			      (TCP_MAXSEG, 0: the daemon's) -> val: listener id */
 	XTOE_OP_UNLISTEN,  /* a: listener id */
-	XTOE_OP_CONNECT,   /* addr, port (remote) -> val: slot, val2: gen,
+	XTOE_OP_CONNECT,   /* addr, port (remote), mss (TCP_MAXSEG, 0: the
+			      daemon's) -> val: slot, val2: gen,
 			      laddr/lport in the response */
 	XTOE_OP_INFO,      /* (no HELLO needed; tools) -> msg: interface name,
 			      addr: the daemon's address */
@@ -67,7 +69,7 @@ struct xtoe_req {
 	uint32_t id;
 	uint32_t addr; /* network byte order */
 	uint16_t port; /* network byte order */
-	uint16_t _rsv;
+	uint16_t mss;  /* LISTEN, CONNECT: the application's TCP_MAXSEG, 0: none */
 	uint32_t a, b;
 };
 

@@ -30,7 +30,7 @@
 #include "spsc.h"
 
 #define XTOE_SHM_MAGIC 0x78746f65u /* "xtoe" */
-#define XTOE_SHM_VERSION 1
+#define XTOE_SHM_VERSION 2
 
 /* Flow status bits (xtoe_flow_shm.status), written by the daemon. */
 enum {
@@ -40,6 +40,36 @@ enum {
 	XTOE_FS_TX_FIN = 1u << 3,  /* our FIN is queued (shutdown or close) */
 	XTOE_FS_DONE = 1u << 4,    /* data-path finished with this flow */
 };
+
+/* Send hints (xtoe_flow_shm.tx_flags), written by the application. */
+enum {
+	XTOE_TX_NAGLE = 1u << 0, /* hold small segments while one is unacked
+				    (RFC 896; sockets without TCP_NODELAY) */
+};
+
+/*
+ * What the data-path knows of a connection, for TCP_INFO: written under a
+ * sequence lock (seq odd while it writes) each time it services the flow.
+ * Sizes in bytes, times in microseconds.
+ */
+struct xtoe_flow_info {
+	_Atomic uint32_t seq;
+	uint8_t state;   /* Linux's numbering (TCP_ESTABLISHED 1 ...) */
+	uint8_t ca_state, backoff, options;        /* options: XTOE_TI_* */
+	uint8_t snd_wscale, rcv_wscale, _r[2];
+	uint32_t rto, ato, snd_mss, adv_mss, pmtu;
+	uint32_t unacked, sacked, retrans_out;   /* segments */
+	uint32_t rtt, rttvar, min_rtt;
+	uint32_t snd_cwnd, snd_ssthresh;          /* bytes */
+	uint32_t snd_wnd, rcv_wnd, rcv_space, notsent;
+	uint32_t tx_sent;                         /* tx counter sent up to */
+	uint32_t total_retrans, total_rto, segs_out, segs_in;
+	uint32_t data_segs_out, data_segs_in;
+	uint64_t bytes_acked, bytes_received, bytes_sent, bytes_retrans;
+	uint64_t last_data_sent, last_data_recv, last_ack_recv, now;
+};
+
+enum { XTOE_TI_TS = 1, XTOE_TI_SACK = 2, XTOE_TI_WSCALE = 4, XTOE_TI_ECN = 8 };
 
 struct xtoe_flow_shm {
 	/* Written by the data-path / control plane. */
@@ -52,7 +82,11 @@ struct xtoe_flow_shm {
 	/* Written by the application. */
 	_Atomic uint32_t rx_head;
 	_Atomic uint32_t tx_tail;
-	uint32_t _pad1[14];
+	_Atomic uint32_t tx_push;  /* tx counter where the last write that
+				      wants its data sent ended (PSH; beyond
+				      it partial segments wait: cork) */
+	_Atomic uint32_t tx_flags; /* XTOE_TX_* */
+	uint32_t _pad1[12];
 	/* Written by the control plane before the flow is announced. */
 	uint32_t laddr, raddr; /* network byte order */
 	uint16_t lport, rport; /* network byte order */
@@ -60,6 +94,8 @@ struct xtoe_flow_shm {
 	uint64_t rx_off, tx_off; /* from the start of the mapping */
 	uint32_t mss;
 	uint32_t _pad2[7];
+	/* Written by the data-path. */
+	struct xtoe_flow_info info;
 } __attribute__((aligned(64)));
 
 /* Event types, daemon -> application. */

@@ -12,13 +12,13 @@ uint32_t tcp_cc_flight(const struct tcp_conn *c)
 	return c->snd_max - c->snd_una;
 }
 
-/* RFC 6928: min(10 MSS, max(2 MSS, 14600)). */
+/* Linux TCP_INIT_CWND (RFC 6928): 10 segments, or the configured number. */
 void tcp_cc_reno_init(struct tcp_conn *c, uint64_t now_us)
 {
-	uint32_t iw = 14600 > 2u * c->mss ? 14600 : 2u * c->mss;
+	uint32_t n = c->par && c->par->init_cwnd ? c->par->init_cwnd : 10;
 
 	(void)now_us;
-	c->cc_st.cwnd = iw < 10u * c->mss ? iw : 10u * c->mss;
+	c->cc_st.cwnd = n * c->mss;
 	c->cc_st.ssthresh = UINT32_MAX;
 	c->cc_st.acc = 0;
 }

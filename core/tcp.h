@@ -14,9 +14,15 @@
  *                  (the data-path is the only writer of an attached conn)
  *
  * Byte counters and sequence numbers: the payload rings count bytes with
- * free-running 32-bit counters (see common/shm.h). The byte the application
- * queued at tx counter n has sequence number iss + 1 + n; the byte placed at
- * rx counter n has sequence number irs + 1 + n.
+ * free-running 32-bit counters. The byte the application queued at tx
+ * counter n has sequence number iss + 1 + n; the byte placed at rx counter
+ * n has sequence number irs + 1 + n. The rings' application side is reached
+ * through struct tcp_app_ops, which the caller provides (the daemon over its
+ * shared memory, tests over plain counters).
+ *
+ * Timers: the core keeps its own deadlines (RTO, loss probe, persist,
+ * delayed ACK) and says when it next needs to be called, tcp_timer_next();
+ * the caller runs tcp_timer_fire() then (docs/tcp-core.md).
  */
 #ifndef XTOE_TCP_H
 #define XTOE_TCP_H
@@ -26,7 +32,6 @@
 #include <stdint.h>
 
 #include <xtoe/drop.h>
-#include "common/shm.h"
 #include "tcp_state.h"
 
 #define TCP_F_FIN 0x01
@@ -56,7 +61,7 @@
 
 /* A small sorted set of disjoint, non-touching sequence intervals
  * [start, end) (tcp_ivset.c). */
-#define TCP_IVSET_MAX 4
+#define TCP_IVSET_MAX 16
 struct tcp_ivset {
 	uint8_t n;
 	struct {
@@ -168,11 +173,87 @@ struct tcp_cc_state {
 	uint32_t alpha, win_end, bytes_acked, bytes_marked; /* DCTCP */
 };
 
+/*
+ * What a peer sees of our timing, with Linux's defaults (tcp_params_linux;
+ * docs/tcp-core.md names the Linux source of each value). One table per
+ * daemon, pointed to by every connection (NULL: the Linux defaults).
+ */
+struct tcp_params {
+	uint32_t rto_min_us;    /* TCP_RTO_MIN: 200 ms */
+	uint32_t rto_max_us;    /* TCP_RTO_MAX: 120 s */
+	uint32_t rto_init_us;   /* TCP_TIMEOUT_INIT: 1 s */
+	uint32_t ato_us;        /* TCP_ATO_MIN: delayed ACK, 40 ms */
+	uint32_t probe_min_us;  /* TCP_TIMEOUT_MIN: 2 jiffies (8 ms at HZ 250) */
+	uint8_t quickacks;      /* TCP_MAX_QUICKACKS: 16 */
+	uint8_t init_cwnd;      /* TCP_INIT_CWND: 10 segments (RFC 6928) */
+	uint8_t retries;        /* tcp_retries2: 15 RTOs, then ETIMEDOUT */
+	bool tlp;               /* tcp_early_retrans 3: tail loss probes */
+};
+
+extern const struct tcp_params tcp_params_linux;
+
+/*
+ * The application side of a connection's rings, provided by the caller:
+ * how far the application has read (rx_head) and written (tx_tail), and
+ * where the core publishes what it received (rx_tail) and what the peer
+ * acknowledged (tx_head). Values the application gives are never trusted:
+ * the core clamps them so that a bad one only stalls the flow.
+ * tx_push (optional): the tx counter where the application's last write
+ * ended (PSH, Nagle); tx_flags (optional): TCP_APP_* bits.
+ */
+struct tcp_app_ops {
+	uint32_t (*rx_head)(void *app);
+	uint32_t (*tx_tail)(void *app);
+	void (*rx_tail_set)(void *app, uint32_t tail);
+	void (*tx_head_set)(void *app, uint32_t head);
+	uint32_t (*tx_push)(void *app);  /* optional: tx_tail */
+	uint32_t (*tx_flags)(void *app); /* optional: 0 */
+};
+
+/* tcp_app_ops.tx_flags */
+#define TCP_APP_NAGLE 1u /* RFC 896: small segments wait while one is out */
+
+struct tcp_bufs {
+	uint8_t *rx, *tx;
+	uint32_t rx_size, tx_size; /* powers of two */
+	const struct tcp_app_ops *ops;
+	void *app;
+};
+
+/* Timer deadlines (microseconds, 0: not armed). */
+struct tcp_timers {
+	uint64_t rto, pto, persist, delack, reo; /* reo: RACK reordering */
+	uint64_t rtx_since;   /* first RTO of the current run (0: none) */
+	uint8_t rto_backoff, persist_backoff;
+};
+
+/* When a stretch of sequence space was last sent (RACK, tcp_rack.c). */
+#define TCP_TXREC_MAX 32
+enum { TCP_REC_SACKED = 1, TCP_REC_RETRANS = 2, TCP_REC_LOST = 4 };
+struct tcp_txrec {
+	uint32_t end;  /* the stretch ends here; it starts where the one
+			  before ends (the first: snd_una) */
+	uint32_t xmit; /* last sent, microseconds (low 32 bits) */
+	uint8_t flags; /* TCP_REC_* */
+};
+
+/* RACK's state (RFC 8985 6.1). */
+struct tcp_rack {
+	uint32_t xmit, end, rtt; /* the most recently sent delivered stretch */
+	uint32_t fack;           /* highest sequence delivered */
+	bool valid, fack_valid, reord;
+	uint8_t reo_steps;       /* reo_wnd in min_rtt/4 steps (D-SACKs) */
+	uint8_t reo_persist;     /* recoveries before the steps fall back */
+	uint64_t dsack_us;       /* last step up */
+};
+
 struct tcp_conn {
 	struct tcp_endpoints ep;
 	uint8_t state;      /* enum tcp_state */
 	/* negotiated at setup */
-	uint16_t mss;       /* largest payload we send */
+	uint16_t mss;       /* largest payload we send (both MSS options, less
+			       the timestamp option: Linux's mss_cache) */
+	uint16_t adv_mss;   /* the MSS we advertised */
 	uint8_t snd_wscale; /* shift for the peer's window field */
 	uint8_t rcv_wscale; /* shift for the window we advertise */
 	bool ts_ok;         /* both sides use timestamps */
@@ -190,12 +271,18 @@ struct tcp_conn {
 	bool sws_override;  /* persist timer fired: send a small segment */
 	struct tcp_ivset sacked; /* peer's SACK blocks above snd_una:
 				    retransmissions skip them */
-	bool rtx_una;       /* partial ACK: resend the segment at snd_una */
 	bool rto_sweep;     /* going back after an RTO: resend everything */
 	uint32_t rtx_high;  /* SACK recovery: holes below this were resent */
 	/* congestion control: NULL ops means none (only the peer's window) */
 	const struct tcp_cc_ops *cc;
 	struct tcp_cc_state cc_st;
+	/* RACK (RFC 8985): send times of what is in flight */
+	struct tcp_txrec rec[TCP_TXREC_MAX];
+	uint8_t nrec;
+	struct tcp_rack rack;
+	/* PRR (RFC 6937) during a fast recovery: bytes delivered and sent
+	 * since it began, the flight then, what may be sent now */
+	uint32_t prr_delivered, prr_out, recover_fs, prr_budget;
 	bool cwr_pending;   /* ECN: put CWR on the next new data segment */
 	bool ce_state;      /* ECN: the last data segment was CE-marked */
 	uint8_t dupacks;
@@ -225,12 +312,32 @@ struct tcp_conn {
 	/* RFC 5961 7: challenge ACKs sent in the current second */
 	uint64_t chack_since_us;
 	uint32_t chack_count;
-	/* buffers, set by tcp_conn_attach */
-	struct xtoe_flow_shm *shm;
-	uint8_t *rx_buf, *tx_buf;
-	uint32_t rx_size, tx_size; /* powers of two */
-	/* counters */
+	/* buffers, set by tcp_conn_attach; rx_tail and tx_head are ours */
+	struct tcp_bufs b;
+	bool attached;
+	uint32_t rx_tail, tx_head;
+	uint32_t rx_size;   /* the receive ring (from the open config until attached) */
+	/* timers (tcp_timer.c) */
+	const struct tcp_params *par;
+	struct tcp_timers t;
+	uint32_t last_seg_seq; /* start of the latest new-data segment (TLP) */
+	uint32_t snd_sml;      /* end of the latest small segment (Nagle,
+				  Minshall's variant as Linux) */
+	uint32_t tlp_high_seq; /* a loss probe is out up to here (0: none) */
+	bool tlp_out;
+	bool rtx_one;          /* resend [rtx_seq, one segment) next */
+	bool probe_new;        /* the loss probe sends new data */
+	uint32_t rtx_seq;
+	/* delayed ACKs (Linux's quick-ACK and ping-pong modes) */
+	uint8_t quick;         /* ACK at once for this many more data segments */
+	bool pingpong;         /* interactive: hold ACKs for our replies */
+	bool ack_seen_data;    /* the first data segment came */
+	uint64_t last_rcv_us;  /* the latest data segment */
+	/* counters (TCP_INFO) */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
+	uint64_t bytes_acked, bytes_retrans;
+	uint32_t data_segs_in, data_segs_out, total_rto, min_rtt_us;
+	uint64_t last_data_sent_us, last_ack_rcv_us;
 };
 
 /* RFC 5961 7: at most this many challenge ACKs per connection and second. */
@@ -238,13 +345,17 @@ struct tcp_conn {
 
 /* Settings for opening a connection. */
 struct tcp_open_cfg {
-	uint16_t mss;        /* our MSS (what we can receive) */
-	uint32_t rx_size;    /* receive ring size: sets initial window and wscale */
+	uint16_t mss;        /* the MSS we advertise: route MTU - 40, as Linux */
+	uint32_t rx_size;    /* receive ring size: sets initial window */
+	uint32_t wscale_space; /* bytes the window scale must cover (Linux:
+				  max(tcp_rmem[2], rmem_max)); 0: the ring */
 	bool timestamps;     /* offer / accept timestamps */
 	bool wscale;         /* offer / accept window scaling */
 	bool sack;           /* offer / accept SACK */
-	bool ecn;            /* offer / accept ECN */
+	bool ecn;            /* offer ECN on active opens (and accept it) */
+	bool ecn_accept;     /* answer an ECN-setup SYN (Linux tcp_ecn=2) */
 	const struct tcp_cc_ops *cc; /* congestion control, NULL: none */
+	const struct tcp_params *par; /* NULL: tcp_params_linux */
 };
 
 /*
@@ -259,6 +370,8 @@ void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
 void tcp_active_open(struct tcp_conn *c, const struct tcp_endpoints *ep,
 		     uint32_t iss, const struct tcp_open_cfg *cfg,
 		     uint64_t now_us, struct tcp_hdrvals *syn);
+/* The SYN or SYN-ACK was sent again: no RTT sample from it (Karn). */
+void tcp_handshake_resent(struct tcp_conn *c);
 /* Re-fill the SYN or SYN-ACK for a retransmission from the state in c. */
 void tcp_handshake_hdr(const struct tcp_conn *c, const struct tcp_open_cfg *cfg,
 		       uint64_t now_us, struct tcp_hdrvals *h);
@@ -311,9 +424,7 @@ int tcp_cookie_open(struct tcp_conn *c, const struct tcp_seg *ack,
 		    const struct tcp_open_cfg *cfg, uint64_t now_us);
 
 /* Give an established connection its rings. Counters start at 0. */
-void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
-		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
-		     uint32_t tx_size);
+void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b);
 
 /* Actions returned by tcp_input (bit set). */
 enum tcp_action {
@@ -328,6 +439,9 @@ enum tcp_action {
 	TCP_ACT_TO_CP = 1u << 7,    /* not the common case: control plane */
 	TCP_ACT_ACK_NOW = 1u << 8,  /* the ACK must not be delayed (RFC 5681
 				       4.2: out-of-order data, gap filled) */
+	TCP_ACT_WPROBE = 1u << 9,   /* send a window probe (tcp_probe_hdr) */
+	TCP_ACT_TIMEOUT = 1u << 10, /* retransmissions gave up: ETIMEDOUT */
+	TCP_ACT_TIMER = 1u << 11,   /* a deadline changed: see tcp_timer_next */
 };
 
 struct tcp_result {
@@ -379,11 +493,31 @@ bool tcp_persist_wanted(const struct tcp_conn *c);
  * and the next tcp_output_next may send a segment that sender SWS avoidance
  * would hold back (RFC 9293 3.8.6.2.1, override timeout). */
 void tcp_probe_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
-/* The caller's loss probe (before the RTO, RFC 8985 7 in spirit): the next
- * tcp_output_next resends the segment at snd_una; cwnd and snd_nxt stay. */
+/* Tail loss probe (RFC 8985 7.3): the next tcp_output_next sends new data
+ * if the peer's window allows, else resends the latest segment. */
 void tcp_loss_probe(struct tcp_conn *c);
-/* Retransmission (RTO or fast retransmit): resend from snd_una. */
+/* Retransmission timeout: resend from snd_una. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us);
+
+/*
+ * Timers (tcp_timer.c). The core arms and clears its deadlines itself as
+ * segments come and go; tcp_timer_next is the earliest (UINT64_MAX: none).
+ * When it has passed the caller calls tcp_timer_fire, which returns
+ * TCP_ACT_* bits: OUTPUT (retransmission or probe: call tcp_output_next),
+ * ACK (a delayed ACK is due), WPROBE (zero-window probe), TIMEOUT (abort
+ * with ETIMEDOUT). Any call of the core may move the deadline: callers
+ * read tcp_timer_next again after each.
+ */
+uint64_t tcp_timer_next(const struct tcp_conn *c);
+uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us);
+/* For TCP_INFO: bytes the peer SACKed above snd_una; bytes queued and not
+ * yet sent; the delayed-ACK timeout. */
+uint32_t tcp_sacked_bytes(const struct tcp_conn *c);
+uint32_t tcp_unsent_bytes(const struct tcp_conn *c);
+uint32_t tcp_ato_us(const struct tcp_conn *c);
+/* The current retransmission timeout (RFC 6298 with Linux's floor:
+ * SRTT + max(4 RTTVAR, rto_min)), before backoff. */
+uint32_t tcp_rto_us(const struct tcp_conn *c);
 /* The RST for an abortive close of c. */
 void tcp_abort_hdr(const struct tcp_conn *c, struct tcp_hdrvals *h);
 

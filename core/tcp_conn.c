@@ -18,36 +18,42 @@
 
 /* --- rings ------------------------------------------------------------- */
 
-static uint32_t rx_tail_get(const struct tcp_conn *c)
-{
-	return atomic_load_explicit(&c->shm->rx_tail, memory_order_relaxed);
-}
-
-static uint32_t tx_head_get(const struct tcp_conn *c)
-{
-	return atomic_load_explicit(&c->shm->tx_head, memory_order_relaxed);
-}
-
 /* tx_tail as far as it can be believed: at most a ring ahead of tx_head. */
 uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 {
-	uint32_t head = tx_head_get(c);
-	uint32_t tail = atomic_load_explicit(&c->shm->tx_tail,
-					     memory_order_acquire);
+	uint32_t tail = c->b.ops->tx_tail(c->b.app);
 
-	if (tail - head > c->tx_size)
-		tail = head + c->tx_size;
+	if (tail - c->tx_head > c->b.tx_size)
+		tail = c->tx_head + c->b.tx_size;
 	return tail;
+}
+
+/* Sequence number where the application's last pushed write ended
+ * (never beyond what it queued): beyond it, partial segments wait. */
+uint32_t tcpc_push_seq(const struct tcp_conn *c)
+{
+	uint32_t tail = tcpc_tx_tail(c), push;
+
+	if (!c->b.ops->tx_push)
+		return tcpc_tx_seq(c, tail);
+	push = c->b.ops->tx_push(c->b.app);
+	if (push - c->tx_head > tail - c->tx_head)
+		push = tail;
+	return tcpc_tx_seq(c, push);
+}
+
+uint32_t tcpc_tx_flags(const struct tcp_conn *c)
+{
+	return c->b.ops->tx_flags ? c->b.ops->tx_flags(c->b.app) : 0;
 }
 
 uint32_t tcp_rcv_window(const struct tcp_conn *c)
 {
 	uint32_t used;
 
-	if (!c->shm)
+	if (!c->attached)
 		return c->rx_size;
-	used = rx_tail_get(c) -
-	       atomic_load_explicit(&c->shm->rx_head, memory_order_acquire);
+	used = c->rx_tail - c->b.ops->rx_head(c->b.app);
 	return used > c->rx_size ? 0 : c->rx_size - used;
 }
 
@@ -58,15 +64,15 @@ static void rx_ring_write(struct tcp_conn *c, uint32_t pos, const uint8_t *data,
 	uint32_t off = pos & (c->rx_size - 1);
 	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
 
-	memcpy(c->rx_buf + off, data, first);
-	memcpy(c->rx_buf, data + first, len - first);
+	memcpy(c->b.rx + off, data, first);
+	memcpy(c->b.rx, data + first, len - first);
 }
 
 /* The next n bytes after rx_tail (already in the ring) become readable. */
 static void rx_publish(struct tcp_conn *c, uint32_t n)
 {
-	atomic_store_explicit(&c->shm->rx_tail, rx_tail_get(c) + n,
-			      memory_order_release);
+	c->rx_tail += n;
+	c->b.ops->rx_tail_set(c->b.app, c->rx_tail);
 	c->rcv_nxt += n;
 	c->bytes_in += n;
 }
@@ -74,24 +80,22 @@ static void rx_publish(struct tcp_conn *c, uint32_t n)
 void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 		 uint8_t *dst)
 {
-	uint32_t off = pos & (c->tx_size - 1);
-	uint32_t first = c->tx_size - off < len ? c->tx_size - off : len;
+	uint32_t off = pos & (c->b.tx_size - 1);
+	uint32_t first = c->b.tx_size - off < len ? c->b.tx_size - off : len;
 
-	memcpy(dst, c->tx_buf + off, first);
-	memcpy(dst + first, c->tx_buf, len - first);
+	memcpy(dst, c->b.tx + off, first);
+	memcpy(dst + first, c->b.tx, len - first);
 }
 
-void tcp_conn_attach(struct tcp_conn *c, struct xtoe_flow_shm *shm,
-		     uint8_t *rx_buf, uint32_t rx_size, uint8_t *tx_buf,
-		     uint32_t tx_size)
+void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b)
 {
-	c->shm = shm;
-	c->rx_buf = rx_buf;
-	c->rx_size = rx_size;
-	c->tx_buf = tx_buf;
-	c->tx_size = tx_size;
-	atomic_store_explicit(&shm->rx_tail, 0, memory_order_release);
-	atomic_store_explicit(&shm->tx_head, 0, memory_order_release);
+	c->b = *b;
+	c->rx_size = b->rx_size;
+	c->attached = true;
+	c->rx_tail = 0;
+	c->tx_head = 0;
+	b->ops->rx_tail_set(b->app, 0);
+	b->ops->tx_head_set(b->app, 0);
 }
 
 /* --- sequence-space helpers -------------------------------------------- */
@@ -164,6 +168,7 @@ void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	h->tsecr = c->ts_recent;
 	if (c->ecn_ok && c->ce_state) /* RFC 8257 3.2: echo the CE state */
 		h->flags |= TCP_F_ECE;
+	c->t.delack = 0; /* this segment carries the ACK */
 }
 
 /* RFC 2018 4: the block holding the latest out-of-order segment first,
@@ -298,7 +303,7 @@ static void ts_recent_update(struct tcp_conn *c, const struct tcp_seg *s)
 /* --- input: ACK field --------------------------------------------------- */
 
 /* RFC 6298 2.2/2.3, in microseconds. */
-static void rtt_sample(struct tcp_conn *c, uint64_t now_us)
+void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us)
 {
 	uint64_t r64 = now_us - c->rtt_start_us;
 	uint32_t r = r64 > UINT32_MAX ? UINT32_MAX : (uint32_t)(r64 ? r64 : 1);
@@ -306,6 +311,8 @@ static void rtt_sample(struct tcp_conn *c, uint64_t now_us)
 	c->rtt_timing = false;
 	c->rtt_last_us = r;
 	c->rtt_samples++;
+	if (!c->min_rtt_us || r < c->min_rtt_us)
+		c->min_rtt_us = r;
 	if (c->srtt_us == 0) {
 		c->srtt_us = r;
 		c->rttvar_us = r / 2;
@@ -361,6 +368,7 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 
 	if (c->fin_queued && seq_gt(ack, fin_seq(c)))
 		head = c->fin_pos;
+	c->bytes_acked += ack - c->snd_una;
 	c->snd_una = ack;
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
@@ -368,15 +376,19 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
 	 * first unacknowledged segment (if already sent again since). */
 	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
-		c->rtx_una = true;
+		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 	c->last_progress_us = now_us;
 	if (c->rtt_timing && seq_ge(ack, c->rtt_seq))
-		rtt_sample(c, now_us);
-	if (head != tx_head_get(c)) {
-		atomic_store_explicit(&c->shm->tx_head, head,
-				      memory_order_release);
+		tcpc_rtt_sample(c, now_us);
+	if (c->tlp_out && seq_ge(ack, c->tlp_high_seq))
+		c->tlp_out = false; /* RFC 8985 7.4: the probe's episode ends */
+	tcpc_rto_restart(c, now_us);
+	tcpc_arm_pto(c, now_us);
+	if (head != c->tx_head) {
+		c->tx_head = head;
+		c->b.ops->tx_head_set(c->b.app, head);
 		r->act |= TCP_ACT_TX_FREED;
 	}
 	if (fin_acked(c)) {
@@ -408,23 +420,111 @@ void tcpc_go_back(struct tcp_conn *c)
 	c->snd_recover = c->snd_max;
 	c->rtt_timing = false;
 	c->dupacks = 0;
-	c->rtx_una = false;
+	c->rtx_one = false;
+}
+
+/* --- PRR (RFC 6937) ------------------------------------------------------ */
+
+bool tcpc_in_fast_recovery(const struct tcp_conn *c)
+{
+	return c->cc && seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep;
+}
+
+/* SACKed bytes above seq. */
+static uint32_t sacked_above(const struct tcp_conn *c, uint32_t seq)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->sacked.n; i++) {
+		uint32_t l = c->sacked.iv[i].start, r = c->sacked.iv[i].end;
+
+		if (seq_gt(r, seq))
+			n += r - (seq_gt(l, seq) ? l : seq);
+	}
+	return n;
+}
+
+/* RFC 6675 pipe: bytes in flight, less the SACKed ones and the holes below
+ * the highest SACK not resent yet (taken as lost). */
+uint32_t tcpc_pipe(const struct tcp_conn *c)
+{
+	uint32_t flight = c->snd_max - c->snd_una, out = tcpc_sacked_bytes(c);
+
+	if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
+		out += tcpc_high_sacked(c) - c->snd_nxt - sacked_above(c, c->snd_nxt);
+	return flight > out ? flight - out : 0;
+}
+
+/* RFC 6937 3 (Linux tcp_init_cwnd_reduction): the recovery begins with
+ * the fast retransmit allowed at once. */
+static void prr_start(struct tcp_conn *c)
+{
+	c->prr_delivered = c->prr_out = 0;
+	c->recover_fs = c->snd_max - c->snd_una;
+	c->prr_budget = tcpc_payload_max(c);
+}
+
+/* RFC 6937 3, on each ACK of a recovery that delivered bytes: while pipe
+ * is above ssthresh, send in proportion (PRR); below it, catch up to
+ * ssthresh no faster than slow start (PRR-SSRB). The budget replaces the
+ * previous one, as Linux's cwnd = pipe + sndcnt does. */
+static void prr_ack(struct tcp_conn *c, uint32_t delivered)
+{
+	uint32_t pipe = tcpc_pipe(c), ssthresh = c->cc_st.ssthresh;
+	uint32_t mss = tcpc_payload_max(c), sndcnt;
+
+	if (!delivered)
+		return;
+	c->prr_delivered += delivered;
+	if (pipe > ssthresh) {
+		uint64_t fs = c->recover_fs ? c->recover_fs : 1;
+		uint64_t lim = ((uint64_t)c->prr_delivered * ssthresh + fs - 1) / fs;
+
+		sndcnt = lim > c->prr_out ? (uint32_t)(lim - c->prr_out) : 0;
+	} else {
+		uint32_t ahead = c->prr_delivered > c->prr_out ?
+				 c->prr_delivered - c->prr_out : 0;
+		uint32_t lim = (ahead > delivered ? ahead : delivered) + mss;
+
+		sndcnt = ssthresh - pipe < lim ? ssthresh - pipe : lim;
+	}
+	c->prr_budget = sndcnt - sndcnt % mss; /* whole segments; the rest
+						  carries over in prr_delivered */
+}
+
+void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
+{
+	if (!tcpc_in_fast_recovery(c))
+		return;
+	c->prr_out += len;
+	c->prr_budget = c->prr_budget > len ? c->prr_budget - len : 0;
 }
 
 /* Inside a recovery (RFC 6582: snd_una below recover) every third further
  * duplicate ACK resends the one segment at snd_una: its retransmission was
  * lost too, or the peer could not hold it. */
+/* RFC 5681 3.2 / RFC 6675 5: the recovery starts, once per window. */
+void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
+{
+	if (c->cc)
+		c->cc->on_loss(c, now_us);
+	tcpc_go_back(c);
+	prr_start(c);
+}
+
+/* Without SACK, duplicate ACKs tell of a loss (with SACK, RACK does:
+ * tcp_rack.c). */
 static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 {
 	if (c->dupacks < UINT8_MAX)
 		c->dupacks++;
+	if (c->sack_ok)
+		return;
 	if (c->dupacks == 3 && seq_ge(c->snd_una, c->snd_recover)) {
-		if (c->cc)
-			c->cc->on_loss(c, now_us);
-		tcpc_go_back(c);
+		tcpc_enter_recovery(c, now_us);
 		r->act |= TCP_ACT_OUTPUT;
 	} else if (c->dupacks % 3 == 0 && seq_lt(c->snd_una, c->snd_recover)) {
-		c->rtx_una = true;
+		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 }
@@ -443,7 +543,8 @@ uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
 /* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
  * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
  * true when the segment SACKed bytes not SACKed before. */
-static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
+static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
+		       uint64_t now_us)
 {
 	uint32_t before;
 
@@ -451,6 +552,12 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 	if (!c->sack_ok || !s->nsack)
 		return false;
 	before = tcpc_sacked_bytes(c);
+	/* RFC 2883 4: the first block reports a duplicate when it lies below
+	 * the ACK or inside the second block */
+	if (seq_le(s->sack[0][1], s->ack) ||
+	    (s->nsack > 1 && seq_ge(s->sack[0][0], s->sack[1][0]) &&
+	     seq_le(s->sack[0][1], s->sack[1][1])))
+		tcpc_rack_dsack(c, now_us);
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];
 
@@ -459,6 +566,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s)
 			continue;
 		tcp_ivset_add(&c->sacked, seq_lt(l, c->snd_una) ? c->snd_una : l,
 			      rgt);
+		tcpc_rack_sacked(c, l, rgt, now_us);
 	}
 	return tcpc_sacked_bytes(c) != before;
 }
@@ -499,7 +607,8 @@ static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
 static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		      uint64_t now_us, struct tcp_result *r)
 {
-	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale;
+	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale, delivered;
+	bool recovering;
 
 	if (seq_gt(s->ack, c->snd_max)) {
 		r->act |= TCP_ACT_ACK;
@@ -515,18 +624,27 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	}
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
+	delivered = c->snd_una + tcpc_sacked_bytes(c);
+	recovering = tcpc_in_fast_recovery(c);
 	if (seq_gt(s->ack, c->snd_una)) {
-		uint32_t acked = s->ack - c->snd_una;
+		uint32_t acked = s->ack - c->snd_una, old_una = c->snd_una;
 
 		ack_advance(c, s->ack, now_us, r);
+		tcpc_rack_acked(c, old_una, now_us);
 		cc_acked(c, s, acked, now_us);
-		sack_input(c, s);
-	} else if (sack_input(c, s) || is_dupack(c, s, wnd)) {
+		sack_input(c, s, now_us);
+	} else if (sack_input(c, s, now_us) || is_dupack(c, s, wnd)) {
 		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
 		 * counts, whatever its window or payload */
 		if (c->snd_max != c->snd_una)
 			dupack(c, now_us, r);
 		sack_rewind(c, r);
+	}
+	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
+		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
+	if (recovering && tcpc_in_fast_recovery(c)) {
+		prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
+		r->act |= TCP_ACT_OUTPUT;
 	}
 	window_update(c, s, wnd, r);
 	return true;
@@ -569,7 +687,7 @@ static void peer_fin(struct tcp_conn *c, struct tcp_result *r)
 static void rx_place(struct tcp_conn *c, uint32_t seq, uint32_t end,
 		     const uint8_t *data)
 {
-	uint32_t tail = rx_tail_get(c), pos = seq;
+	uint32_t tail = c->rx_tail, pos = seq;
 
 	while (seq_lt(pos, end)) {
 		int i = tcp_ivset_find(&c->ooo, pos);
@@ -784,9 +902,13 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 	struct tcp_result r = { 0 };
 
 	c->segs_in++;
+	if (s->len)
+		c->data_segs_in++;
+	if (s->flags & TCP_F_ACK)
+		c->last_ack_rcv_us = now_us;
 	if (c->state == TCP_TIME_WAIT)
 		return time_wait_input(s);
-	if (!tcpc_synchronized(c) || !c->shm) {
+	if (!tcpc_synchronized(c) || !c->attached) {
 		r.drop = XTOE_DROP_BAD_STATE;
 		return r;
 	}
@@ -794,9 +916,14 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		return r;
 	ts_recent_update(c, s);
 	ecn_input(c, s, &r);
-	if (!ack_input(c, s, now_us, &r))
-		return r;
-	payload_input(c, s, &r);
+	if (ack_input(c, s, now_us, &r))
+		payload_input(c, s, &r);
+	/* in-order data alone may wait for a delayed ACK */
+	if ((r.act & (TCP_ACT_ACK | TCP_ACT_ACK_NOW | TCP_ACT_RX | TCP_ACT_FIN)) ==
+	    (TCP_ACT_ACK | TCP_ACT_RX) && r.drop == XTOE_DROP_NONE &&
+	    !tcpc_ack_now(c, now_us))
+		r.act &= ~TCP_ACT_ACK;
+	tcpc_timers_update(c, now_us);
 	return r;
 }
 

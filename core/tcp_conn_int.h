@@ -9,6 +9,8 @@
 #include "tcp.h"
 
 uint32_t tcpc_tx_tail(const struct tcp_conn *c);
+uint32_t tcpc_push_seq(const struct tcp_conn *c);
+uint32_t tcpc_tx_flags(const struct tcp_conn *c);
 uint32_t tcpc_tx_seq(const struct tcp_conn *c, uint32_t pos);
 uint32_t tcpc_data_end_seq(const struct tcp_conn *c);
 void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h, uint32_t seq, uint8_t flags);
@@ -18,5 +20,25 @@ bool tcpc_synchronized(const struct tcp_conn *c);
 void tcpc_go_back(struct tcp_conn *c);
 uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
+uint32_t tcpc_pipe(const struct tcp_conn *c);
+bool tcpc_in_fast_recovery(const struct tcp_conn *c);
+void tcpc_prr_sent(struct tcp_conn *c, uint32_t len);
+void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
+/* tcp_rack.c */
+void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now_us,
+		    bool fresh);
+void tcpc_rack_acked(struct tcp_conn *c, uint32_t old_una, uint64_t now_us);
+void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
+uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us);
+bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us);
+void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
+/* tcp_timer.c */
+const struct tcp_params *tcpc_par(const struct tcp_conn *c);
+void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rto_restart(struct tcp_conn *c, uint64_t now_us);
+void tcpc_timers_update(struct tcp_conn *c, uint64_t now_us);
+bool tcpc_ack_now(struct tcp_conn *c, uint64_t now_us);
 
 #endif /* XTOE_TCP_CONN_INT_H */

@@ -10,25 +10,32 @@
 #include "siphash.h"
 #include "cc.h"
 #include "tcp.h"
+#include "tcp_conn_int.h"
 
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: no MSS option */
 #define WS_MAX_SHIFT 14
 #define WND_FIELD_MAX 65535u
 
-/* Smallest shift that lets the 16-bit window field cover the ring. */
-static uint8_t wscale_for(uint32_t rx_size)
+/* Linux tcp_select_initial_window: the shift that lets the 16-bit field
+ * cover the largest receive buffer, ilog2(space) - 15, at most 14. */
+static uint8_t wscale_for(uint32_t space)
 {
-	uint8_t shift = 0;
+	uint8_t log = 0;
 
-	while (shift < WS_MAX_SHIFT && (rx_size >> shift) > WND_FIELD_MAX)
-		shift++;
-	return shift;
+	while (log < 31 && (space >> (log + 1)))
+		log++;
+	return log <= 15 ? 0 : log - 15 > WS_MAX_SHIFT ? WS_MAX_SHIFT : (uint8_t)(log - 15);
 }
 
-/* RFC 7323 2.2: the window in a SYN or SYN-ACK is never scaled. */
-static uint16_t syn_window(uint32_t rx_size)
+/* RFC 7323 2.2: the window in a SYN or SYN-ACK is never scaled; like
+ * Linux it is a whole number of segments. */
+static uint16_t syn_window(uint32_t rx_size, uint16_t seg)
 {
-	return (uint16_t)(rx_size < WND_FIELD_MAX ? rx_size : WND_FIELD_MAX);
+	uint32_t w = rx_size < WND_FIELD_MAX ? rx_size : WND_FIELD_MAX;
+
+	if (seg && w > seg)
+		w -= w % seg;
+	return (uint16_t)w;
 }
 
 /* What the peer's SYN or SYN-ACK fixes for the rest of the connection. */
@@ -39,6 +46,8 @@ static void negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 	if (peer_mss < c->mss)
 		c->mss = peer_mss;
 	c->ts_ok = c->ts_ok && s->has_ts;
+	if (c->ts_ok && c->mss > 12 + 64)
+		c->mss -= 12; /* the timestamp option rides on every segment */
 	if (c->ts_ok)
 		c->ts_recent = s->tsval;
 	c->ws_ok = c->ws_ok && s->has_ws;
@@ -56,7 +65,7 @@ static void negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 	c->irs = s->seq;
 	c->rcv_nxt = s->seq + 1;
 	c->last_ack_sent = c->rcv_nxt;
-	c->rcv_adv = c->rcv_nxt + syn_window(c->rx_size);
+	c->rcv_adv = c->rcv_nxt + syn_window(c->rx_size, c->mss);
 }
 
 /* Fields both opens share; c->mss holds our own MSS until negotiate(). */
@@ -70,15 +79,21 @@ static void open_common(struct tcp_conn *c, const struct tcp_endpoints *ep,
 	c->snd_una = iss;
 	c->snd_nxt = iss + 1;
 	c->snd_max = iss + 1;
-	c->mss = cfg->mss ? cfg->mss : TCP_DEFAULT_MSS;
+	c->snd_sml = iss + 1;
+	c->mss = c->adv_mss = cfg->mss ? cfg->mss : TCP_DEFAULT_MSS;
 	c->ts_ok = cfg->timestamps;
 	c->ws_ok = cfg->wscale;
 	c->sack_ok = cfg->sack;
 	c->ecn_ok = cfg->ecn;
 	c->cc = cfg->cc;
-	c->rcv_wscale = cfg->wscale ? wscale_for(cfg->rx_size) : 0;
+	c->par = cfg->par;
+	c->rcv_wscale = cfg->wscale ?
+		wscale_for(cfg->wscale_space > cfg->rx_size ? cfg->wscale_space :
+			   cfg->rx_size) : 0;
 	c->rx_size = cfg->rx_size;
 	c->last_progress_us = now_us;
+	c->rtt_timing = true; /* the handshake gives the first RTT sample */
+	c->rtt_start_us = now_us;
 }
 
 void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
@@ -88,6 +103,7 @@ void tcp_passive_open(struct tcp_conn *c, const struct tcp_seg *syn,
 {
 	open_common(c, ep, iss, cfg, now_us);
 	c->state = TCP_SYN_RCVD;
+	c->ecn_ok = cfg->ecn || cfg->ecn_accept; /* Linux tcp_ecn=2 */
 	negotiate(c, syn);
 	c->snd_wnd = c->max_snd_wnd = syn->wnd;
 	tcp_handshake_hdr(c, cfg, now_us, synack);
@@ -111,8 +127,8 @@ void tcp_handshake_hdr(const struct tcp_conn *c, const struct tcp_open_cfg *cfg,
 	h->seq = c->iss;
 	h->flags = syn_sent ? TCP_F_SYN : TCP_F_SYN | TCP_F_ACK;
 	h->ack = syn_sent ? 0 : c->rcv_nxt;
-	h->wnd = syn_window(cfg->rx_size);
-	h->mss = cfg->mss ? cfg->mss : TCP_DEFAULT_MSS;
+	h->mss = c->adv_mss;
+	h->wnd = syn_window(cfg->rx_size, syn_sent ? c->adv_mss : c->mss);
 	h->wscale = c->ws_ok ? (int8_t)c->rcv_wscale : -1;
 	h->ts = c->ts_ok;
 	h->tsval = (uint32_t)(now_us / 1000);
@@ -136,6 +152,9 @@ static void establish(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_wl1 = s->seq;
 	c->snd_wl2 = s->ack;
 	c->last_progress_us = now_us;
+	if (c->rtt_timing) /* not after a SYN retransmission (Karn) */
+		tcpc_rtt_sample(c, now_us);
+	c->rtt_timing = false;
 	if (c->cc)
 		c->cc->on_init(c, now_us);
 }
@@ -275,4 +294,9 @@ uint32_t tcp_isn(const struct tcp_endpoints *ep, const uint8_t key[16],
 	memcpy(tuple + 10, &ep->dport, 2);
 	return (uint32_t)siphash24(key, tuple, sizeof(tuple)) +
 	       (uint32_t)(now_us / 4);
+}
+
+void tcp_handshake_resent(struct tcp_conn *c)
+{
+	c->rtt_timing = false;
 }

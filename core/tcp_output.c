@@ -26,20 +26,38 @@ static uint32_t min3(uint32_t a, uint32_t b, uint32_t c)
 static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 			   uint16_t len, uint64_t now_us)
 {
+	bool fresh = !seq_lt(seq, c->snd_max);
+
 	if (c->snd_una == c->snd_nxt)
 		c->last_progress_us = now_us;
-	if (seq_lt(seq, c->snd_max)) {
+	if (len) {
+		c->data_segs_out++;
+		c->last_data_sent_us = now_us;
+	}
+	if (!fresh) {
 		c->retransmits++;
+		c->bytes_retrans += len;
 	} else if (!c->rtt_timing) {
 		c->rtt_timing = true;
 		c->rtt_seq = seq + seq_len;
 		c->rtt_start_us = now_us;
 	}
+	tcpc_prr_sent(c, len);
+	tcpc_rack_sent(c, seq, seq + seq_len, now_us, fresh);
 	c->snd_nxt = seq + seq_len;
 	if (seq_gt(c->snd_nxt, c->snd_max))
 		c->snd_max = c->snd_nxt;
 	c->segs_out++;
 	c->bytes_out += len;
+	if (fresh && seq_len) {
+		c->last_seg_seq = seq;
+		/* Linux tcp_event_data_sent: a reply soon after data came
+		 * makes the connection interactive (delayed ACKs) */
+		if (c->ack_seen_data &&
+		    now_us - c->last_rcv_us < tcpc_par(c)->ato_us)
+			c->pingpong = true;
+		tcpc_arm_pto(c, now_us);
+	}
 }
 
 static void fin_sent_transition(struct tcp_conn *c)
@@ -69,6 +87,28 @@ static bool sws_ok(const struct tcp_conn *c, uint32_t len, uint32_t unsent)
 	       len >= c->max_snd_wnd / 2 || c->sws_override;
 }
 
+/*
+ * A partial segment of new data waits (Linux tcp_nagle_test): when it
+ * holds bytes beyond the last pushed write (TCP_CORK, MSG_MORE: the
+ * segment is cut there when some of it was pushed), or, with Nagle
+ * (RFC 896, Minshall's variant), while an earlier small segment is
+ * unacknowledged. A FIN pushes everything.
+ */
+static bool held_back(const struct tcp_conn *c, uint32_t *len)
+{
+	uint32_t push = tcpc_push_seq(c);
+
+	if (*len >= tcpc_payload_max(c) || c->fin_queued)
+		return false;
+	if (seq_gt(c->snd_nxt + *len, push)) {
+		if (!seq_gt(push, c->snd_nxt))
+			return true; /* corked */
+		*len = push - c->snd_nxt;
+	}
+	return (tcpc_tx_flags(c) & TCP_APP_NAGLE) && seq_gt(c->snd_sml, c->snd_una) &&
+	       !seq_gt(c->snd_sml, c->snd_max);
+}
+
 /* Retransmissions jump over the block the peer SACKed and stop at its
  * left edge. Returns the most that may be sent from snd_nxt. */
 static uint32_t sack_skip(struct tcp_conn *c)
@@ -92,38 +132,64 @@ static uint32_t sack_skip(struct tcp_conn *c)
 	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
 }
 
-/* The one segment at snd_una asked for by dupack(); snd_nxt stays. */
-static bool rtx_una_next(struct tcp_conn *c, uint64_t now_us,
+void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq)
+{
+	c->rtx_one = true;
+	c->rtx_seq = seq;
+}
+
+/* One segment resent from rtx_seq (a partial ACK's snd_una, or the loss
+ * probe's latest segment), with the FIN when it reaches it; snd_nxt
+ * stays. */
+static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 			 struct tcp_txseg *seg)
 {
-	uint32_t end = tcpc_data_end_seq(c), len;
+	uint32_t end = tcpc_data_end_seq(c), seq = c->rtx_seq, len = 0;
+	uint8_t flags = TCP_F_ACK;
+	bool fin;
 
-	c->rtx_una = false;
-	if (!seq_lt(c->snd_una, end) || !seq_lt(c->snd_una, c->snd_nxt) ||
-	    tcp_ivset_find(&c->sacked, c->snd_una) >= 0)
+	c->rtx_one = false;
+	if (seq_lt(seq, c->snd_una))
+		seq = c->snd_una;
+	if (!seq_lt(seq, c->snd_max) || tcp_ivset_find(&c->sacked, seq) >= 0)
 		return false;
-	len = min3(tcpc_payload_max(c), end - c->snd_una,
-		   tcp_ivset_gap(&c->sacked, c->snd_una, c->snd_nxt) - c->snd_una);
-	seg->tx_pos = c->snd_una - (c->iss + 1);
+	if (seq_lt(seq, end))
+		len = min3(tcpc_payload_max(c), end - seq,
+			   tcp_ivset_gap(&c->sacked, seq, c->snd_max) - seq);
+	fin = c->fin_queued && seq + len == end && seq_gt(c->snd_max, end);
+	if (!len && !fin)
+		return false;
+	if (fin)
+		flags |= TCP_F_FIN;
+	else if (seq + len == end)
+		flags |= TCP_F_PSH;
+	seg->tx_pos = seq - (c->iss + 1);
 	seg->len = (uint16_t)len;
-	tcpc_data_hdr(c, now_us, &seg->h, c->snd_una, TCP_F_ACK);
+	tcpc_data_hdr(c, now_us, &seg->h, seq, flags);
 	c->retransmits++;
+	c->bytes_retrans += len;
+	tcpc_prr_sent(c, len);
+	tcpc_rack_sent(c, seq, seq + len + fin, now_us, false);
 	c->rtt_timing = false; /* Karn */
 	c->segs_out++;
 	c->bytes_out += len;
+	if (len)
+		c->data_segs_out++;
 	return true;
 }
 
-/* What congestion control lets go from snd_nxt. New data: cwnd less the
- * bytes in flight (SACKed ones are not). Retransmissions of SACK holes
- * are not limited (they replace lost bytes); other retransmissions (no
- * SACK, after an RTO) stay within snd_una + cwnd. */
+/* What congestion control lets go from snd_nxt. In a fast recovery, what
+ * PRR allows (RFC 6937). New data: cwnd less the bytes in flight (SACKed
+ * ones are not). Retransmissions after an RTO or without SACK stay within
+ * snd_una + cwnd. */
 static uint32_t cwnd_room(const struct tcp_conn *c)
 {
 	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
 
 	if (!c->cc)
 		return UINT32_MAX;
+	if (tcpc_in_fast_recovery(c))
+		return c->prr_budget;
 	if (seq_lt(c->snd_nxt, c->snd_max)) {
 		if (c->sacked.n && !c->rto_sweep)
 			return UINT32_MAX;
@@ -134,32 +200,41 @@ static uint32_t cwnd_room(const struct tcp_conn *c)
 	return cwnd > pipe ? cwnd - pipe : 0;
 }
 
-bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+static bool output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 {
-	uint32_t end, unsent, usable, len;
+	uint32_t end, unsent, usable, len, room;
 	uint8_t flags = TCP_F_ACK;
-	bool fin;
+	bool fin, probe;
 
-	if (!tcpc_synchronized(c) || !c->shm)
-		return false;
-	if (c->rtx_una && rtx_una_next(c, now_us, seg))
+	if (c->rtx_one && rtx_one_next(c, now_us, seg))
 		return true;
 	end = tcpc_data_end_seq(c);
 	len = sack_skip(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
 	usable = usable_window(c);
 	len = min3(tcpc_payload_max(c), usable, unsent < len ? unsent : len);
-	if (len > cwnd_room(c))
-		len = cwnd_room(c);
+	room = cwnd_room(c);
+	probe = c->probe_new && seq_ge(c->snd_nxt, c->snd_max);
+	if (probe && room < len)
+		room = len; /* RFC 8985 7.3: the probe ignores cwnd (and Nagle) */
+	c->probe_new = false;
+	if (len > room)
+		len = room;
 	fin = c->fin_queued && !c->fin_sent && c->snd_nxt + len == end &&
 	      usable > len;
 	if (len == 0 && !fin)
 		return false;
-	if (len && seq_ge(c->snd_nxt, c->snd_max) && !sws_ok(c, len, unsent))
-		return false; /* new data only: retransmissions fill holes */
+	if (len && seq_ge(c->snd_nxt, c->snd_max)) { /* new data only */
+		if (!sws_ok(c, len, unsent))
+			return false; /* retransmissions fill holes */
+		if (!probe && !fin && held_back(c, &len))
+			return false;
+	}
 	c->sws_override = false;
-	if (len && c->snd_nxt + len == end)
-		flags |= TCP_F_PSH;
+	if (len && (c->snd_nxt + len == tcpc_push_seq(c) || c->snd_nxt + len == end))
+		flags |= TCP_F_PSH; /* where a write ended (Linux tcp_push) */
+	if (len && len < tcpc_payload_max(c) && seq_ge(c->snd_nxt, c->snd_max))
+		c->snd_sml = c->snd_nxt + len;
 	if (fin)
 		flags |= TCP_F_FIN;
 	seg->tx_pos = c->snd_nxt - (c->iss + 1);
@@ -171,13 +246,24 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
 	return true;
 }
 
+bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
+{
+	bool sent;
+
+	if (!tcpc_synchronized(c) || !c->attached)
+		return false;
+	sent = output_next(c, now_us, seg);
+	tcpc_timers_update(c, now_us);
+	return sent;
+}
+
 /* --- zero windows ---------------------------------------------------------- */
 
 bool tcp_persist_wanted(const struct tcp_conn *c)
 {
 	uint32_t end, unsent, usable;
 
-	if (!tcpc_synchronized(c) || !c->shm || c->snd_una != c->snd_max)
+	if (!tcpc_synchronized(c) || !c->attached || c->snd_una != c->snd_max)
 		return false;
 	end = tcpc_data_end_seq(c);
 	unsent = seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
@@ -201,7 +287,7 @@ void tcp_app_shutdown(struct tcp_conn *c)
 
 	if (c->fin_queued)
 		return;
-	pos = c->shm ? tcpc_tx_tail(c) : 0;
+	pos = c->attached ? tcpc_tx_tail(c) : 0;
 	if (seq_lt(tcpc_tx_seq(c, pos), c->snd_nxt))
 		pos = c->snd_nxt - (c->iss + 1); /* tx_tail moved back */
 	c->fin_pos = pos;
@@ -210,8 +296,16 @@ void tcp_app_shutdown(struct tcp_conn *c)
 
 void tcp_loss_probe(struct tcp_conn *c)
 {
-	if (c->snd_una != c->snd_max)
-		c->rtx_una = true;
+	uint32_t end = tcpc_data_end_seq(c);
+
+	if (c->snd_una == c->snd_max)
+		return;
+	if (seq_gt(end, c->snd_nxt) && usable_window(c) > 0) {
+		c->probe_new = true; /* new data, whatever cwnd says */
+		return;
+	}
+	tcpc_rtx_one(c, seq_lt(c->last_seg_seq, c->snd_una) ? c->snd_una :
+			c->last_seg_seq);
 }
 
 /* The caller's RTO: SACK information is not trusted across a timeout
@@ -221,6 +315,8 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 	if (c->cc && c->snd_una != c->snd_max)
 		c->cc->on_rto(c, now_us);
 	c->sacked.n = 0;
+	for (unsigned i = 0; i < c->nrec; i++) /* RFC 2018 8: forget SACKs */
+		c->rec[i].flags &= (uint8_t)~(TCP_REC_SACKED | TCP_REC_LOST);
 	tcpc_go_back(c);
 	c->rto_sweep = true;
 }

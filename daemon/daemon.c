@@ -24,14 +24,28 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	memset(c, 0, sizeof(*c));
 	c->xdp_mode = PORT_XDP_NATIVE;
 	c->spin_us = 50;
-	c->ack_delay_us = 100;
+	c->tcp = tcp_params_linux;
 	c->rx_size = c->tx_size = 256 * 1024;
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
-	c->mss = 1448;
+	c->mss = 0;         /* from the interface MTU (xtoed_cfg_tcp) */
+	c->ecn = -1;        /* 2, or 1 with dctcp */
+	c->rcv_wscale = -1; /* Linux's rule */
 	c->time_wait_ms = 60000;
 	c->cc = &tcp_cc_cubic;
 	c->signals = true;
+}
+
+void xtoed_cfg_tcp(struct xtoed_cfg *c, uint32_t mtu, uint64_t rmem_max)
+{
+	if (!c->mss)
+		c->mss = (uint16_t)(mtu > 65535 ? 65495 : mtu - 40);
+	if (c->rcv_wscale >= 0)
+		c->wscale_space = 1u << (c->rcv_wscale + 15 > 31 ? 31 : c->rcv_wscale + 15);
+	else
+		c->wscale_space = (uint32_t)(rmem_max > UINT32_MAX ? UINT32_MAX : rmem_max);
+	if (c->ecn < 0)
+		c->ecn = c->cc == &tcp_cc_dctcp ? 1 : 2;
 }
 
 static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)

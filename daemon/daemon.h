@@ -41,11 +41,14 @@ struct xtoed_cfg {
 	enum port_xdp_mode xdp_mode;
 	bool busy_poll;      /* never sleep */
 	uint32_t spin_us;    /* poll this long with no work before sleeping */
-	uint32_t ack_delay_us; /* hold a pure ACK this long for data to carry it */
+	struct tcp_params tcp; /* timers and ACK policy (Linux's defaults) */
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
 	uint32_t ctx_flows;  /* per application context */
-	uint16_t mss;
+	uint16_t mss;        /* advertised; 0: the interface MTU - 40 */
+	int ecn;             /* Linux's tcp_ecn values; -1: default */
+	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
+	uint32_t wscale_space; /* bytes the window scale covers (set at start) */
 	uint32_t queue;
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
@@ -94,11 +97,7 @@ enum dp_cmd_type {
 	DP_CMD_INSTALL,      /* flow idx, ctx, slot, gen, conn */
 	DP_CMD_TX_FRAME,     /* frame to transmit as is */
 	DP_CMD_REINJECT,     /* frame to process as if just received */
-	DP_CMD_RETX,         /* flow idx, gen: retransmission timeout */
-	DP_CMD_ABORT,        /* flow idx, gen, err: reset and report */
 	DP_CMD_STOP,         /* leave the loop */
-	DP_CMD_PROBE,        /* flow idx, gen: persist timer, window probe */
-	DP_CMD_TLP,          /* flow idx, gen: loss probe, resend at snd_una */
 	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
 };
 
@@ -167,18 +166,17 @@ struct cp_note {
 	};
 };
 
-/* Values the data-path publishes per flow for the control plane's timers.
- * At install it writes them, then gen (release); a reader that loads gen
- * (acquire) equal to its flow's sees that flow's values, never those of a
- * flow that held the index before. Later updates are single relaxed values
- * under an unchanged gen. */
+/* Values the data-path publishes per flow for xtoectl conns. At install it
+ * writes them, then gen (release); a reader that loads gen (acquire) equal
+ * to its flow's sees that flow's values, never those of a flow that held
+ * the index before. Later updates are single relaxed values under an
+ * unchanged gen. */
 struct flow_pub {
 	_Atomic uint32_t gen;        /* 0: not installed */
 	_Atomic uint32_t snd_una, snd_nxt;
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
-	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
-	_Atomic uint32_t retransmits; /* for xtoectl conns */
+	_Atomic uint32_t retransmits;
 };
 
 /* The data-path's counters for the tools: written by the data-path under
@@ -226,6 +224,11 @@ struct xtoed {
 
 /* the daemon's life (daemon.c): xtoed and in-process tests alike */
 void xtoed_cfg_defaults(struct xtoed_cfg *c);
+/* What a peer sees, as Linux derives it (docs/tcp-core.md): the MSS from
+ * the link's MTU, the window scale from the largest receive buffer
+ * (rmem_max: max of tcp_rmem[2] and core.rmem_max), the ECN reply. Once,
+ * after the options, before xtoed_open. */
+void xtoed_cfg_tcp(struct xtoed_cfg *c, uint32_t mtu, uint64_t rmem_max);
 /* Set up the links, the control plane and the data-path over port (which
  * the daemon then owns). After a failure, xtoed_close still cleans up. */
 int xtoed_open(struct xtoed *d, struct port *port);

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/log.h"
@@ -33,12 +35,20 @@ static const char usage_text[] =
 	"  -m, --xdp-mode MODE   native (default), skb, or hw (offload, nfp only)\n"
 	"  -b, --busy-poll       never sleep: dedicate a core to the data-path\n"
 	"      --spin-us N       poll N us with no work before sleeping (default 50)\n"
-	"      --ack-delay-us N  hold a pure ACK up to N us for reply data (default 100)\n"
+	"      --ack-delay-us N  delayed ACK timeout (default 40000, Linux's TCP_ATO_MIN)\n"
+	"      --rto-min-ms N    lower bound of the retransmission timeout (default 200)\n"
+	"      --rto-init-ms N   retransmission timeout before an RTT sample (default 1000)\n"
+	"      --retries N       timeouts before a connection is given up (default 15)\n"
+	"      --init-cwnd N     initial congestion window in segments (default 10)\n"
 	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
 	"      --ctx-flows N     connections per application (default 4096)\n"
-	"      --mss N           largest segment payload we accept (default 1448)\n"
+	"      --mss N           MSS we advertise (default: IF's MTU - 40, as Linux)\n"
+	"      --ecn MODE        0 off, 1 ask and answer, 2 answer only (default 2,\n"
+	"                        Linux's tcp_ecn; 1 with --cc dctcp)\n"
+	"      --rcv-wscale N    window scale we offer (default: Linux's, from its\n"
+	"                        tcp_rmem[2] and rmem_max)\n"
 	"      --queue N         interface queue to bind (default 0)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
@@ -49,7 +59,7 @@ static const char usage_text[] =
 	"  -v, --verbose         log connections and library messages\n"
 	"  -h, --help            this text\n";
 
-enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS,
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE,
        OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
 
 static const struct option long_opts[] = {
@@ -62,11 +72,17 @@ static const struct option long_opts[] = {
 	{ "busy-poll", no_argument, NULL, 'b' },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
 	{ "ack-delay-us", required_argument, NULL, OPT_ACKDELAY },
+	{ "rto-min-ms", required_argument, NULL, OPT_RTOMIN },
+	{ "rto-init-ms", required_argument, NULL, OPT_RTOINIT },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "init-cwnd", required_argument, NULL, OPT_IW },
 	{ "rx-buf", required_argument, NULL, OPT_RXBUF },
 	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 	{ "ctx-flows", required_argument, NULL, OPT_CTXFLOWS },
 	{ "mss", required_argument, NULL, OPT_MSS },
+	{ "ecn", required_argument, NULL, OPT_ECN },
+	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "cc", required_argument, NULL, OPT_CC },
@@ -131,12 +147,18 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 
 	switch (opt) {
 	case OPT_SPIN: err = parse_u32(arg, 0, 10000000, &c->spin_us); break;
-	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->ack_delay_us); break;
+	case OPT_ACKDELAY: err = parse_u32(arg, 0, 500000, &c->tcp.ato_us); break;
+	case OPT_RTOMIN: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_min_us = v * 1000; break;
+	case OPT_RTOINIT: err = parse_u32(arg, 1, 120000, &v); c->tcp.rto_init_us = v * 1000; break;
+	case OPT_RETRIES: err = parse_u32(arg, 1, 255, &v); c->tcp.retries = (uint8_t)v; break;
+	case OPT_IW: err = parse_u32(arg, 1, 255, &v); c->tcp.init_cwnd = (uint8_t)v; break;
 	case OPT_RXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->rx_size); break;
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
 	case OPT_CTXFLOWS: err = parse_u32(arg, 1, 1u << 20, &c->ctx_flows); break;
-	case OPT_MSS: err = parse_u32(arg, 536, 1460, &v); c->mss = (uint16_t)v; break;
+	case OPT_MSS: err = parse_u32(arg, 536, 65495, &v); c->mss = (uint16_t)v; break;
+	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
+	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_QUEUE: err = parse_u32(arg, 0, 1024, &c->queue); break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
 	default: return -EINVAL;
@@ -233,6 +255,38 @@ static int open_port(struct xtoed *d, struct port **port)
 	return port_xdp_open(port, &pc);
 }
 
+static uint64_t read_sysctl_last(const char *path)
+{
+	unsigned long long v = 0, x;
+	FILE *f = fopen(path, "r");
+
+	if (!f)
+		return 0;
+	while (fscanf(f, "%llu", &x) == 1)
+		v = x;
+	fclose(f);
+	return v;
+}
+
+/* What a peer sees from Linux on this interface (docs/tcp-core.md): the
+ * MSS from its MTU, the window scale from the largest receive buffer
+ * (tcp_rmem[2], rmem_max) as tcp_select_initial_window computes it. */
+static void tcp_defaults(struct xtoed *d)
+{
+	struct ifreq ifr = { 0 };
+	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	uint64_t r2 = read_sysctl_last("/proc/sys/net/ipv4/tcp_rmem");
+	uint64_t rmax = read_sysctl_last("/proc/sys/net/core/rmem_max");
+	uint32_t mtu = 1500;
+
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", d->cfg.ifname);
+	if (fd >= 0 && !ioctl(fd, SIOCGIFMTU, &ifr) && ifr.ifr_mtu > 576)
+		mtu = (uint32_t)ifr.ifr_mtu;
+	if (fd >= 0)
+		close(fd);
+	xtoed_cfg_tcp(&d->cfg, mtu, r2 > rmax ? r2 : rmax);
+}
+
 int main(int argc, char **argv)
 {
 	static struct xtoed d;
@@ -246,6 +300,7 @@ int main(int argc, char **argv)
 	if (d.cfg.verbose && log_level() < LOG_LVL_INFO)
 		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
+	tcp_defaults(&d);
 	err = open_port(&d, &port);
 	if (!err)
 		err = xtoed_open(&d, port) ?: cp_tools_fw_restore(&d);

@@ -20,6 +20,7 @@
 #include "cp.h"
 
 #define CP_TICK_NS (5 * 1000 * 1000)
+#define CP_WHEEL_SLOTS 1024
 #define CP_NOTE_BATCH 256
 
 /* epoll tags for the fixed descriptors; application sockets carry their
@@ -188,12 +189,17 @@ int cp_create(struct xtoed *d)
 	cp->open_cfg.wscale = true;
 	cp->open_cfg.sack = true;
 	cp->open_cfg.cc = d->cfg.cc;
-	cp->open_cfg.ecn = d->cfg.cc == &tcp_cc_dctcp;
+	cp->open_cfg.ecn = d->cfg.ecn == 1;
+	cp->open_cfg.ecn_accept = d->cfg.ecn >= 1;
+	cp->open_cfg.wscale_space = d->cfg.wscale_space;
+	cp->open_cfg.par = &d->cfg.tcp;
 	if (getrandom(cp->isn_key, sizeof(cp->isn_key), 0) != sizeof(cp->isn_key))
 		return -errno;
 	err = cp_flows_init(cp);
 	if (err)
 		return err;
+	if (wheel_init(&cp->wheel, CP_WHEEL_SLOTS, CP_TICK_NS / 1000, now_us()))
+		return -ENOMEM;
 	cp->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (cp->epfd < 0)
 		return -errno;
@@ -242,6 +248,7 @@ void cp_destroy(struct xtoed *d)
 		close(cp->sigfd);
 	free(cp->free_flows);
 	free(cp->hash);
+	wheel_free(&cp->wheel);
 	free(cp);
 	d->cp = NULL;
 }

@@ -9,6 +9,7 @@
 
 #include "daemon/daemon.h"
 #include "daemon/flow_key.h"
+#include "daemon/wheel.h"
 #include "common/trace.h"
 
 enum cp_slot_state {
@@ -35,6 +36,7 @@ struct cp_listener {
 	uint32_t half_open;    /* connections in SYN-RECEIVED */
 	struct app_ctx *ctx;
 	uint32_t flags;        /* XTOE_LISTEN_* */
+	uint16_t mss;          /* the application's TCP_MAXSEG, 0: none */
 	bool standby;          /* only when no listener of the port is active */
 	uint64_t picks;        /* connections given, for round-robin */
 };
@@ -51,16 +53,10 @@ struct cp_conn {
 	struct cp_listener *lst;         /* passive, until installed */
 	struct app_ctx *ctx;
 	uint32_t slot, gen, flow;
-	uint64_t deadline;               /* next timer for this state */
+	uint64_t deadline;               /* the state's deadline */
+	struct wheel_node tnode;         /* on cp->wheel (handshake, TIME-WAIT) */
 	uint32_t tries;
-	/* retransmission timer while installed (RFC 6298) */
-	uint32_t last_una;
-	uint64_t una_since;
-	uint32_t backoff;
-	bool probed;                     /* loss probe sent for last_una */
-	/* persist timer while the peer's window holds output back */
-	uint64_t persist_since;
-	uint32_t persist_backoff;
+	uint16_t user_mss;               /* active open: TCP_MAXSEG, 0: none */
 	struct cp_splice *splice;        /* with CPC_SPLICED */
 };
 
@@ -79,6 +75,7 @@ struct cp {
 	struct cp_conn **hash;
 	uint32_t hmask;
 	struct cp_conn *conns;           /* list head */
+	struct wheel wheel;              /* deadlines of connections not installed */
 	uint32_t *free_flows, nfree;     /* data-path flow indices */
 	uint8_t isn_key[16];
 	uint16_t next_port;              /* host order */
@@ -114,7 +111,7 @@ struct cp_listener *cp_listener_find(struct cp *cp, uint16_t port);
 /* cp_tcp.c */
 void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len);
 int cp_tcp_connect(struct cp *cp, struct app_ctx *c, uint32_t daddr,
-		   uint16_t dport, uint32_t *slot, uint16_t *lport);
+		   uint16_t dport, uint16_t mss, uint32_t *slot, uint16_t *lport);
 void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n);
 void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n);
 void cp_tcp_app_close(struct cp *cp, const struct cp_note *n);

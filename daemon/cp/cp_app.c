@@ -357,6 +357,7 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	l->backlog = q->a ? q->a : 128;
 	l->ctx = c;
 	l->flags = q->b & (XTOE_LISTEN_REUSEPORT | XTOE_LISTEN_SHARE);
+	l->mss = q->mss;
 	l->picks = listener_min_picks(cp, port); /* a newcomer gets no backlog */
 	l->next = cp->listeners;
 	cp->listeners = l;
@@ -410,7 +411,7 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 {
 	uint32_t slot;
 	uint16_t lport;
-	int err = cp_tcp_connect(cp, c, q->addr, q->port, &slot, &lport);
+	int err = cp_tcp_connect(cp, c, q->addr, q->port, q->mss, &slot, &lport);
 
 	if (err) {
 		resp_error(r, -err, "cannot connect: %s", strerror(-err));

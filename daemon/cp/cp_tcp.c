@@ -6,6 +6,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,14 +14,11 @@
 #include "cp.h"
 
 #define SYN_RTO_US 1000000u
-#define SYN_TRIES 5
-#define SYNACK_TRIES 4
+#define SYN_TRIES 7       /* Linux tcp_syn_retries 6 */
+#define SYNACK_TRIES 6    /* Linux tcp_synack_retries 5 */
+#define SYN_LINEAR 4      /* Linux tcp_syn_linear_timeouts */
 #define RESOLVE_TIMEOUT_US 3000000u
-#define RTO_MIN_US 200000u
-#define RTO_INITIAL_US 1000000u
-#define RTO_MAX_BACKOFF 10
-#define PERSIST_MAX_US 60000000u
-#define PTO_MIN_US 10000u
+#define RESOLVE_POLL_US 5000u
 
 /* --- the connection table ----------------------------------------------- */
 
@@ -68,6 +66,17 @@ static struct cp_conn *conn_new(struct cp *cp, const struct flow_key *k)
 	return c;
 }
 
+/* The connection's next deadline: the state's own, or a neighbour poll
+ * while resolving. Installed connections have none here: their timers are
+ * the TCP core's, run by the data-path. */
+static void conn_timer(struct cp *cp, struct cp_conn *c, uint64_t deadline)
+{
+	c->deadline = deadline;
+	if (c->state == CPC_RESOLVING && deadline > now_us() + RESOLVE_POLL_US)
+		deadline = now_us() + RESOLVE_POLL_US;
+	wheel_set(&cp->wheel, &c->tnode, deadline);
+}
+
 static void conn_remove(struct cp *cp, struct cp_conn *c)
 {
 	struct cp_conn **pp = &cp->hash[key_hash(cp, &c->key)];
@@ -75,6 +84,7 @@ static void conn_remove(struct cp *cp, struct cp_conn *c)
 	while (*pp != c)
 		pp = &(*pp)->hnext;
 	*pp = c->hnext;
+	wheel_del(&cp->wheel, &c->tnode);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -104,6 +114,18 @@ static struct flow_key seg_key(const struct tcp_seg *s)
 	struct flow_key k = { .raddr = s->saddr, .rport = s->sport, .lport = s->dport };
 
 	return k;
+}
+
+/* The daemon's open settings, with the MSS lowered to the application's
+ * TCP_MAXSEG (Linux user_mss) when it set one. */
+static const struct tcp_open_cfg *open_cfg(struct cp *cp, uint16_t user_mss,
+					   struct tcp_open_cfg *tmp)
+{
+	if (!user_mss || user_mss >= cp->open_cfg.mss)
+		return &cp->open_cfg;
+	*tmp = cp->open_cfg;
+	tmp->mss = user_mss;
+	return tmp;
 }
 
 /* --- sending -------------------------------------------------------------- */
@@ -183,9 +205,7 @@ static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *fr
 		cp_cmd_commit(cp);
 	}
 	c->state = CPC_INSTALLED;
-	c->una_since = now_us();
-	c->last_una = c->tcp.snd_una;
-	c->backoff = 0;
+	wheel_del(&cp->wheel, &c->tnode); /* the data-path times it now */
 	return 0;
 }
 
@@ -337,6 +357,7 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 {
 	struct flow_key k = seg_key(s);
 	struct tcp_endpoints ep = { 0 };
+	struct tcp_open_cfg cfg;
 	struct tcp_hdrvals h;
 	struct cp_conn *c;
 	uint64_t now = now_us();
@@ -351,13 +372,13 @@ static void passive_open(struct cp *cp, struct cp_listener *l, const struct tcp_
 		cp->st.syn_dropped++;
 		return;
 	}
-	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg,
-			 now, &h);
+	tcp_passive_open(&c->tcp, s, &ep, tcp_isn(&ep, cp->isn_key, now),
+			 open_cfg(cp, l->mss, &cfg), now, &h);
 	c->state = CPC_SYN_RCVD;
 	cp_trace(cp, c, XTOE_TR_STATE, TCP_LISTEN, TCP_SYN_RCVD, 0);
 	c->lst = l;
 	l->half_open++;
-	c->deadline = now + SYN_RTO_US;
+	conn_timer(cp, c, now + SYN_RTO_US);
 	cp_send_frame(cp, &ep, &h);
 }
 
@@ -450,14 +471,16 @@ static uint16_t pick_port(struct cp *cp, uint32_t daddr, uint16_t dport)
 static void send_syn(struct cp *cp, struct cp_conn *c, const uint8_t mac[6])
 {
 	struct tcp_endpoints ep = c->tcp.ep; /* tcp_active_open resets c->tcp */
+	struct tcp_open_cfg cfg;
 	struct tcp_hdrvals h;
 	uint64_t now = now_us();
 
 	memcpy(ep.dmac, mac, 6);
-	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now), &cp->open_cfg, now, &h);
+	tcp_active_open(&c->tcp, &ep, tcp_isn(&ep, cp->isn_key, now),
+			open_cfg(cp, c->user_mss, &cfg), now, &h);
 	c->state = CPC_SYN_SENT;
 	cp_trace(cp, c, XTOE_TR_STATE, TCP_CLOSED, TCP_SYN_SENT, 0);
-	c->deadline = now + SYN_RTO_US;
+	conn_timer(cp, c, now + SYN_RTO_US);
 	cp_send_frame(cp, &c->tcp.ep, &h);
 }
 
@@ -473,7 +496,7 @@ static int resolve_and_send(struct cp *cp, struct cp_conn *c)
 }
 
 int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dport,
-		   uint32_t *slot, uint16_t *lport)
+		   uint16_t mss, uint32_t *slot, uint16_t *lport)
 {
 	struct flow_key k = { .raddr = daddr, .rport = dport };
 	struct cp_conn *c;
@@ -493,6 +516,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dp
 		return -ENOMEM;
 	}
 	c->active = true;
+	c->user_mss = mss;
 	c->ctx = a;
 	c->slot = *slot;
 	c->gen = a->slot_gen[*slot];
@@ -502,7 +526,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *a, uint32_t daddr, uint16_t dp
 	c->tcp.ep.daddr = daddr;
 	c->tcp.ep.dport = dport;
 	c->state = CPC_RESOLVING;
-	c->deadline = now_us() + RESOLVE_TIMEOUT_US;
+	conn_timer(cp, c, now_us() + RESOLVE_TIMEOUT_US);
 	/* registered with the classifier before the SYN leaves */
 	err = conn_steer(cp, &k, true);
 	if (!err) {
@@ -535,7 +559,7 @@ void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n)
 	if (n->conn.state == TCP_TIME_WAIT) {
 		c->state = CPC_TIME_WAIT;
 		c->tcp = n->conn;
-		c->deadline = now_us() + (uint64_t)cp->d->cfg.time_wait_ms * 1000;
+		conn_timer(cp, c, now_us() + (uint64_t)cp->d->cfg.time_wait_ms * 1000);
 		return;
 	}
 	conn_remove(cp, c);
@@ -600,114 +624,10 @@ void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l)
 
 /* --- timers ------------------------------------------------------------------ */
 
-static uint32_t rto_us(uint32_t srtt, uint32_t rttvar)
-{
-	uint32_t rto;
-
-	if (!srtt)
-		return RTO_INITIAL_US;
-	rto = srtt + 4 * rttvar;
-	return rto < RTO_MIN_US ? RTO_MIN_US : rto;
-}
-
-/* Loss probe timeout: two smoothed RTTs, at least PTO_MIN_US (RFC 8985
- * 7.2 uses 2 SRTT; the floor covers the control plane's 5 ms tick). */
-static uint64_t pto_us(uint32_t srtt)
-{
-	uint64_t pto = 2ull * srtt;
-
-	return pto < PTO_MIN_US ? PTO_MIN_US : pto;
-}
-
-static void dp_cmd_flow(struct cp *cp, struct cp_conn *c, uint32_t type, int err)
-{
-	struct dp_cmd *cmd = cp_cmd_reserve(cp);
-
-	cmd->type = type;
-	cmd->flow = c->flow;
-	cmd->gen = c->gen;
-	cmd->err = err;
-	cp_cmd_commit(cp);
-}
-
-/* RFC 6298: no progress on the oldest unacknowledged byte for an RTO ->
- * go back to it, with exponential backoff; give up after RTO_MAX_BACKOFF. */
-static void rto_check(struct cp *cp, struct cp_conn *c, uint64_t now)
-{
-	struct flow_pub *p = &cp->d->pub[c->flow];
-	uint32_t una, nxt;
-
-	if (atomic_load_explicit(&p->gen, memory_order_acquire) != c->gen)
-		return;
-	una = atomic_load_explicit(&p->snd_una, memory_order_relaxed);
-	nxt = atomic_load_explicit(&p->snd_nxt, memory_order_relaxed);
-	if (una == nxt || una != c->last_una) {
-		c->last_una = una;
-		c->una_since = now;
-		c->backoff = 0;
-		c->probed = false;
-		return;
-	}
-	if (!c->probed && !c->backoff &&
-	    now - c->una_since >= pto_us(atomic_load(&p->srtt_us))) {
-		/* RFC 8985 7 (in spirit): before the RTO, probe once by
-		 * resending the first unacknowledged segment, so a lost tail or
-		 * retransmission draws feedback without collapsing cwnd */
-		c->probed = true;
-		cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_PROBE, una, 0);
-		dp_cmd_flow(cp, c, DP_CMD_TLP, 0);
-		return;
-	}
-	if (now - c->una_since < (uint64_t)rto_us(atomic_load(&p->srtt_us),
-						  atomic_load(&p->rttvar_us)) << c->backoff)
-		return;
-	c->una_since = now;
-	if (++c->backoff > RTO_MAX_BACKOFF) {
-		cp->st.timeouts++;
-		dp_cmd_flow(cp, c, DP_CMD_ABORT, ETIMEDOUT);
-		return;
-	}
-	cp->st.retx++;
-	cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_RTO, una, c->backoff);
-	dp_cmd_flow(cp, c, DP_CMD_RETX, 0);
-}
-
-/* RFC 9293 3.8.6.1: while the peer's window holds output back with nothing
- * in flight, probe it every RTO with exponential backoff (capped at
- * PERSIST_MAX_US); the connection stays up as long as the peer answers. */
-static void persist_check(struct cp *cp, struct cp_conn *c, uint64_t now)
-{
-	struct flow_pub *p = &cp->d->pub[c->flow];
-	uint64_t wait;
-
-	if (atomic_load_explicit(&p->gen, memory_order_acquire) != c->gen ||
-	    !atomic_load_explicit(&p->persist, memory_order_relaxed)) {
-		c->persist_since = 0;
-		c->persist_backoff = 0;
-		return;
-	}
-	if (!c->persist_since) {
-		c->persist_since = now;
-		return;
-	}
-	wait = (uint64_t)rto_us(atomic_load(&p->srtt_us),
-				atomic_load(&p->rttvar_us)) << c->persist_backoff;
-	if (wait > PERSIST_MAX_US)
-		wait = PERSIST_MAX_US;
-	if (now - c->persist_since < wait)
-		return;
-	c->persist_since = now;
-	if (c->persist_backoff < 16)
-		c->persist_backoff++;
-	dp_cmd_flow(cp, c, DP_CMD_PROBE, 0);
-}
-
 static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 {
 	uint32_t limit = c->state == CPC_SYN_SENT ? SYN_TRIES : SYNACK_TRIES;
 
-	if (now < c->deadline)
-		return;
 	if (++c->tries >= limit) {
 		cp_trace(cp, c, XTOE_TR_STATE, c->tcp.state, TCP_CLOSED, 0);
 		if (c->active)
@@ -716,8 +636,10 @@ static void handshake_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 			conn_remove(cp, c);
 		return;
 	}
-	c->deadline = now + ((uint64_t)SYN_RTO_US << c->tries);
+	conn_timer(cp, c, now + ((uint64_t)SYN_RTO_US <<
+				 (c->tries > SYN_LINEAR ? c->tries - SYN_LINEAR : 0)));
 	cp_trace(cp, c, XTOE_TR_RETX, XTOE_RETX_SYN, c->tcp.iss, c->tries);
+	tcp_handshake_resent(&c->tcp);
 	send_handshake(cp, c);
 }
 
@@ -731,34 +653,36 @@ static void resolve_timer(struct cp *cp, struct cp_conn *c, uint64_t now)
 	}
 	if (err != -EAGAIN || now >= c->deadline)
 		connect_failed(cp, c, EHOSTUNREACH);
+	else
+		conn_timer(cp, c, c->deadline);
 }
 
+static void conn_expired(struct wheel_node *n, void *arg)
+{
+	struct cp *cp = arg;
+	struct cp_conn *c = (struct cp_conn *)((char *)n - offsetof(struct cp_conn, tnode));
+	uint64_t now = now_us();
+
+	switch (c->state) {
+	case CPC_RESOLVING:
+		resolve_timer(cp, c, now);
+		break;
+	case CPC_SYN_SENT:
+	case CPC_SYN_RCVD:
+		handshake_timer(cp, c, now);
+		break;
+	case CPC_TIME_WAIT:
+		cp_trace(cp, c, XTOE_TR_STATE, TCP_TIME_WAIT, TCP_CLOSED, 0);
+		conn_remove(cp, c);
+		break;
+	case CPC_INSTALLED: /* the data-path's */
+	case CPC_SPLICED:   /* cp_splice_timers */
+		break;
+	}
+}
+
+/* Deadlines that passed, from the wheel: no scan of every connection. */
 void cp_tcp_timers(struct cp *cp, uint64_t now)
 {
-	struct cp_conn *c = cp->conns, *next;
-
-	for (; c; c = next) {
-		next = c->next;
-		switch (c->state) {
-		case CPC_RESOLVING:
-			resolve_timer(cp, c, now);
-			break;
-		case CPC_SYN_SENT:
-		case CPC_SYN_RCVD:
-			handshake_timer(cp, c, now);
-			break;
-		case CPC_INSTALLED:
-			rto_check(cp, c, now);
-			persist_check(cp, c, now);
-			break;
-		case CPC_TIME_WAIT:
-			if (now < c->deadline)
-				break;
-			cp_trace(cp, c, XTOE_TR_STATE, TCP_TIME_WAIT, TCP_CLOSED, 0);
-			conn_remove(cp, c);
-			break;
-		case CPC_SPLICED: /* cp_splice_timers */
-			break;
-		}
-	}
+	wheel_run(&cp->wheel, now, conn_expired, cp);
 }

@@ -27,11 +27,11 @@ int dp_create(struct xtoed *d)
 	dp->d = d;
 	dp->flows = calloc(n, sizeof(*dp->flows));
 	dp->work = calloc(n, sizeof(*dp->work));
-	dp->delayed = calloc(n, sizeof(*dp->delayed));
-	if (!dp->flows || !dp->work || !dp->delayed || flowtab_init(&dp->tab, n)) {
+	if (!dp->flows || !dp->work || flowtab_init(&dp->tab, n) ||
+	    wheel_init(&dp->wheel, DP_WHEEL_SLOTS, DP_WHEEL_TICK_US, now_us())) {
 		free(dp->flows);
 		free(dp->work);
-		free(dp->delayed);
+		flowtab_free(&dp->tab);
 		free(dp);
 		log_err("cannot allocate the flow table for %u flows; "
 			"lower --max-flows", n);
@@ -54,9 +54,9 @@ void dp_destroy(struct xtoed *d)
 		free(o);
 	}
 	flowtab_free(&dp->tab);
+	wheel_free(&dp->wheel);
 	free(dp->flows);
 	free(dp->work);
-	free(dp->delayed);
 	free(dp);
 	d->dp = NULL;
 }
@@ -148,16 +148,20 @@ static void dp_set_sleeping(struct dp *dp, bool on)
 		wake_cancel_sleep(&dp->d->dp_sleeping);
 }
 
-/* How long the loop may block: until the earliest deferred ACK, 1 ms while
- * the kernel still owes tx completions, else 1 s (a safety net only). */
+/* How long the loop may block: until the earliest TCP timer, at most 1 ms
+ * while the kernel still owes tx completions, else 1 s (a safety net). */
 static struct timespec dp_sleep_time(struct dp *dp)
 {
-	uint64_t us = 1000000;
+	uint64_t us = 1000000, next = wheel_next(&dp->wheel);
 
 	if (port_tx_pending(dp->d->port))
 		us = 1000;
-	if (dp->next_ack_due)
-		us = dp->next_ack_due > dp->now ? dp->next_ack_due - dp->now : 0;
+	if (next != UINT64_MAX) {
+		uint64_t left = next > dp->now ? next - dp->now : 0;
+
+		if (left < us)
+			us = left;
+	}
 	return (struct timespec){ .tv_sec = (time_t)(us / 1000000),
 				  .tv_nsec = (long)(us % 1000000) * 1000 };
 }
@@ -191,7 +195,7 @@ static uint32_t dp_round(struct dp *dp)
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
 	work += dp_poll_apps(dp);
-	dp_delayed_acks(dp);
+	dp_timers(dp);
 	work += dp->nwork;
 	dp_service(dp);
 	port_tx_flush(dp->d->port);

@@ -9,6 +9,7 @@
 #define XTOE_DP_H
 
 #include "daemon/daemon.h"
+#include "daemon/wheel.h"
 #include "flowtab.h"
 #include "common/cap.h"
 #include "common/trace.h"
@@ -16,11 +17,13 @@
 #define DP_RX_BATCH 64
 #define DP_BUMP_BATCH 256
 #define DP_SEGS_PER_FLOW 32 /* per round, so one flow cannot starve others */
+#define DP_WHEEL_SLOTS 4096 /* x 250 us: one turn of the timer wheel is 1 s */
+#define DP_WHEEL_TICK_US 250
 
 /* What xtoectl trace last reported of a flow (dp_trace.c). */
 struct dp_trace_snap {
 	uint8_t state;
-	bool rtx_una;
+	bool rtx_one;
 	uint32_t cwnd, ssthresh, rtt_samples, recover;
 };
 
@@ -38,9 +41,8 @@ struct dp_flow {
 	bool ack_pending;
 	bool queued;         /* on the work list */
 	bool want_output;
-	bool delayed;          /* on the delayed-ACK list */
 	uint32_t acked;        /* ack number of the last segment sent */
-	uint64_t ack_due;      /* deferred ACK deadline (0: none) */
+	struct wheel_node tnode; /* on dp->wheel at tcp_timer_next() */
 	struct dp_trace_snap tr;
 };
 
@@ -58,9 +60,7 @@ struct dp {
 	struct flowtab tab;
 	uint32_t *work;             /* flow indices to service */
 	uint32_t nwork;
-	uint32_t *delayed;          /* flows whose only duty is a deferred ACK */
-	uint32_t ndelayed;
-	uint64_t next_ack_due;      /* earliest deadline on that list (0: none) */
+	struct wheel wheel;         /* the TCP core's timers of installed flows */
 	struct app_ctx *ctxs;
 	uint64_t now;
 	bool running;
@@ -82,15 +82,21 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 /* dp_out.c */
 void dp_queue(struct dp *dp, uint32_t idx);
 void dp_service(struct dp *dp);
-void dp_delayed_acks(struct dp *dp);
+void dp_timers(struct dp *dp);
+void dp_timer_arm(struct dp *dp, struct dp_flow *f);
 void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len);
 void dp_send_rst(struct dp *dp, struct dp_flow *f);
+void dp_rst_reply(struct dp *dp, const struct tcp_seg *s);
 void dp_send_probe(struct dp *dp, struct dp_flow *f);
+void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act);
+void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err, bool rst);
 void dp_flow_ack(struct dp *dp, struct dp_flow *f);
 void dp_flow_finish(struct dp *dp, struct dp_flow *f);
 void dp_status_set(struct dp_flow *f, uint32_t bits, int err);
 /* The flow's values for the control plane's timers (struct flow_pub). */
 void dp_flow_publish(struct dp *dp, const struct dp_flow *f);
+/* dp_ring.c: the core's view of the application's rings in a flow slot */
+void dp_ring_bufs(struct app_ctx *c, uint32_t slot, struct tcp_bufs *b);
 /* dp_app.c */
 uint32_t dp_poll_apps(struct dp *dp);
 void dp_wake_apps(struct dp *dp);
@@ -111,6 +117,7 @@ static inline void dp_cap_tx(struct dp *dp, const uint8_t *frame, uint32_t len)
 void dp_trace_round(struct dp *dp);
 void dp_trace_sync(struct dp_flow *f);
 void dp_trace_flow(struct dp *dp, struct dp_flow *f, uint8_t retx);
+void dp_trace_timer(struct dp *dp, struct dp_flow *f, uint8_t kind);
 void dp_trace_drop(struct dp *dp, const struct dp_flow *f, uint32_t seq,
 		   enum xtoe_drop_reason why);
 static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
@@ -124,6 +131,7 @@ static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
 }
 /* dp_pub.c: counters for the tools */
 void dp_stats_publish(struct dp *dp);
+void dp_info_publish(struct dp *dp, struct dp_flow *f);
 /* dp.c */
 struct cp_note *dp_note_reserve(struct dp *dp);
 void dp_note_commit(struct dp *dp);

@@ -37,6 +37,16 @@ static void dp_close_unknown(struct dp *dp, struct app_ctx *c, const struct xtoe
 	dp_note_commit(dp);
 }
 
+/* Received bytes the application has not read. */
+static bool dp_flow_unread(const struct dp_flow *f)
+{
+	const struct xtoe_flow_shm *sh = &f->ctx->slots[f->slot];
+
+	return f->in_table &&
+	       atomic_load_explicit(&sh->rx_tail, memory_order_relaxed) !=
+	       atomic_load_explicit(&sh->rx_head, memory_order_acquire);
+}
+
 static void dp_flow_shutdown(struct dp_flow *f)
 {
 	if (!f->in_table || f->tcp.fin_queued)
@@ -46,11 +56,13 @@ static void dp_flow_shutdown(struct dp_flow *f)
 	dp_status_set(f, XTOE_FS_TX_FIN, 0);
 }
 
-static void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err)
+/* The flow ends with err; rst: tell the peer (an abortive close). */
+void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err, bool rst)
 {
 	if (!f->in_table)
 		return;
-	dp_send_rst(dp, f);
+	if (rst)
+		dp_send_rst(dp, f);
 	dp_status_set(f, XTOE_FS_RESET, err);
 	dp_flow_finish(dp, f);
 }
@@ -76,13 +88,17 @@ static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 		break;
 	case XTOE_BUMP_CLOSE:
 		f->close_req = true;
+		if (dp_flow_unread(f)) { /* RFC 2525 2.17, as Linux: RST */
+			dp_flow_abort(dp, f, ECONNABORTED, true);
+			break;
+		}
 		/* fall through */
 	case XTOE_BUMP_SHUTWR:
 		dp_flow_shutdown(f);
 		break;
 	case XTOE_BUMP_ABORT:
 		f->close_req = true;
-		dp_flow_abort(dp, f, ECONNABORTED);
+		dp_flow_abort(dp, f, ECONNABORTED, true);
 		break;
 	default:
 		return;
@@ -162,7 +178,7 @@ static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 		f = &dp->flows[c->slot_flow[s] - 1];
 		if (!f->close_req) {
 			f->close_req = true;
-			dp_flow_abort(dp, f, ECONNABORTED);
+			dp_flow_abort(dp, f, ECONNABORTED, true);
 		}
 		dp_queue(dp, dp_flow_idx(dp, f));
 	}
@@ -172,14 +188,13 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 {
 	struct dp_flow *f = &dp->flows[cmd->flow];
 	struct app_ctx *c = cmd->ctx;
-	const struct xtoe_shm_hdr *g = &c->geom;
+	struct tcp_bufs b;
 	struct flow_key k;
 
 	memset(f, 0, sizeof(*f));
 	f->tcp = cmd->conn;
-	tcp_conn_attach(&f->tcp, &c->slots[cmd->slot],
-			c->base + xtoe_shm_rx_off(g, cmd->slot), g->rx_size,
-			c->base + xtoe_shm_tx_off(g, cmd->slot), g->tx_size);
+	dp_ring_bufs(c, cmd->slot, &b);
+	tcp_conn_attach(&f->tcp, &b);
 	f->ctx = c;
 	f->slot = cmd->slot;
 	f->gen = cmd->gen;
@@ -200,25 +215,13 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	atomic_store_explicit(&dp->d->pub[cmd->flow].gen, cmd->gen, memory_order_release);
 	if (c->dp_dead) {
 		f->close_req = true;
-		dp_flow_abort(dp, f, ECONNABORTED);
+		dp_flow_abort(dp, f, ECONNABORTED, true);
 	}
 	dp_queue(dp, cmd->flow);
 }
 
-static struct dp_flow *dp_cmd_flow(struct dp *dp, const struct dp_cmd *cmd)
-{
-	struct dp_flow *f;
-
-	if (cmd->flow >= dp->d->cfg.max_flows)
-		return NULL;
-	f = &dp->flows[cmd->flow];
-	return f->in_use && f->in_table && f->gen == cmd->gen ? f : NULL;
-}
-
 static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 {
-	struct dp_flow *f;
-
 	switch (cmd->type) {
 	case DP_CMD_CTX_ADD:
 		cmd->ctx->dp_next = dp->ctxs;
@@ -235,34 +238,6 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 		break;
 	case DP_CMD_REINJECT:
 		dp_rx_frame(dp, cmd->frame, cmd->len, -1); /* tag still in it */
-		break;
-	case DP_CMD_RETX:
-		if ((f = dp_cmd_flow(dp, cmd))) {
-			tcp_go_back_n(&f->tcp, dp->now);
-			if (dp->trace_active)
-				dp_trace_flow(dp, f, 0);
-			f->want_output = true;
-			dp_queue(dp, cmd->flow);
-		}
-		break;
-	case DP_CMD_TLP:
-		if ((f = dp_cmd_flow(dp, cmd))) {
-			tcp_loss_probe(&f->tcp);
-			f->want_output = true;
-			dp_queue(dp, cmd->flow);
-		}
-		break;
-	case DP_CMD_PROBE:
-		if ((f = dp_cmd_flow(dp, cmd))) {
-			dp_send_probe(dp, f);
-			dp_queue(dp, cmd->flow);
-		}
-		break;
-	case DP_CMD_ABORT:
-		if ((f = dp_cmd_flow(dp, cmd))) {
-			dp_flow_abort(dp, f, cmd->err);
-			dp_queue(dp, cmd->flow);
-		}
 		break;
 	case DP_CMD_STOP:
 		dp->running = false;

@@ -4,6 +4,7 @@
  * application events, and the end of a flow's life.
  */
 #include <errno.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "dp.h"
@@ -20,7 +21,7 @@ void dp_queue(struct dp *dp, uint32_t idx)
 
 void dp_status_set(struct dp_flow *f, uint32_t bits, int err)
 {
-	struct xtoe_flow_shm *sh = f->tcp.shm;
+	struct xtoe_flow_shm *sh = &f->ctx->slots[f->slot];
 
 	if (err)
 		atomic_store_explicit(&sh->error, err, memory_order_relaxed);
@@ -87,6 +88,23 @@ void dp_send_probe(struct dp *dp, struct dp_flow *f)
 	f->want_output = true;
 }
 
+/* The RST answering segment s (RFC 9293 3.10.7.1). */
+void dp_rst_reply(struct dp *dp, const struct tcp_seg *s)
+{
+	struct tcp_endpoints ep = { 0 };
+	struct tcp_hdrvals h;
+	uint8_t frame[TCP_MAX_HDRS];
+	int len;
+
+	if (!tcp_rst_reply(s, &ep, &h))
+		return;
+	len = tcp_build_frame(frame, sizeof(frame), &ep, &h, NULL, 0);
+	if (len > 0) {
+		cmods_tx(&dp->d->cmods, frame, (uint32_t)len); /* C modules */
+		dp_send_frame(dp, frame, (uint32_t)len);
+	}
+}
+
 void dp_send_rst(struct dp *dp, struct dp_flow *f)
 {
 	struct tcp_hdrvals h;
@@ -109,6 +127,7 @@ void dp_flow_finish(struct dp *dp, struct dp_flow *f)
 	f->done = true;
 	atomic_store_explicit(&dp->d->pub[idx].gen, 0, memory_order_relaxed);
 	dp_status_set(f, XTOE_FS_DONE, 0);
+	wheel_del(&dp->wheel, &f->tnode);
 	n = dp_note_reserve(dp);
 	n->type = CP_NOTE_FLOW_DONE;
 	n->flow = idx;
@@ -123,6 +142,7 @@ static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 {
 	struct cp_note *n = dp_note_reserve(dp);
 
+	wheel_del(&dp->wheel, &f->tnode);
 	n->type = CP_NOTE_FLOW_FREE;
 	n->flow = dp_flow_idx(dp, f);
 	n->ctx = f->ctx;
@@ -138,7 +158,6 @@ static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 static void dp_acked(struct dp_flow *f)
 {
 	f->ack_pending = false;
-	f->ack_due = 0;
 	f->acked = f->tcp.rcv_nxt;
 }
 
@@ -234,46 +253,39 @@ void dp_flow_publish(struct dp *dp, const struct dp_flow *f)
 	atomic_store_explicit(&p->srtt_us, f->tcp.srtt_us, memory_order_relaxed);
 	atomic_store_explicit(&p->rttvar_us, f->tcp.rttvar_us, memory_order_relaxed);
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
-	atomic_store_explicit(&p->persist, tcp_persist_wanted(&f->tcp),
-			      memory_order_relaxed);
 	atomic_store_explicit(&p->retransmits, (uint32_t)f->tcp.retransmits,
 			      memory_order_relaxed);
 }
 
-/* Park a flow whose only duty is an ACK that may still be carried by data;
- * the loop sleeps until the earliest deadline instead of spinning. */
-static void dp_delay(struct dp *dp, struct dp_flow *f)
+/* The flow's next TCP deadline goes on the wheel (or off it). */
+void dp_timer_arm(struct dp *dp, struct dp_flow *f)
 {
-	if (!f->delayed) {
-		f->delayed = true;
-		dp->delayed[dp->ndelayed++] = dp_flow_idx(dp, f);
-	}
-	if (!dp->next_ack_due || f->ack_due < dp->next_ack_due)
-		dp->next_ack_due = f->ack_due;
+	wheel_set(&dp->wheel, &f->tnode, f->in_table ? tcp_timer_next(&f->tcp) :
+		  UINT64_MAX);
 }
 
-/* Move flows whose deferred ACK is due (or already sent) to the work list. */
-void dp_delayed_acks(struct dp *dp)
+static void dp_timer_expired(struct wheel_node *n, void *arg)
 {
-	uint32_t keep = 0;
+	struct dp *dp = arg;
+	struct dp_flow *f = (struct dp_flow *)((char *)n - offsetof(struct dp_flow, tnode));
+	const struct tcp_conn *c = &f->tcp;
+	bool rto = c->t.rto && c->t.rto <= dp->now;
+	bool pto = !rto && c->t.pto && c->t.pto <= dp->now;
+	uint32_t act;
 
-	if (!dp->next_ack_due || dp->now < dp->next_ack_due)
+	if (!f->in_table)
 		return;
-	dp->next_ack_due = 0;
-	for (uint32_t i = 0; i < dp->ndelayed; i++) {
-		struct dp_flow *f = &dp->flows[dp->delayed[i]];
+	act = tcp_timer_fire(&f->tcp, dp->now);
+	if (dp->trace_active && (act & TCP_ACT_OUTPUT) && (rto || pto))
+		dp_trace_timer(dp, f, rto ? XTOE_RETX_RTO : XTOE_RETX_PROBE);
+	dp_apply(dp, f, act);
+}
 
-		if (f->ack_due && f->ack_due > dp->now) {
-			dp->delayed[keep++] = dp->delayed[i];
-			if (!dp->next_ack_due || f->ack_due < dp->next_ack_due)
-				dp->next_ack_due = f->ack_due;
-			continue;
-		}
-		f->delayed = false;
-		if (f->ack_due)
-			dp_queue(dp, dp->delayed[i]);
-	}
-	dp->ndelayed = keep;
+/* Timers of installed flows whose deadline passed; their flows are
+ * serviced this round (and their next deadline armed then). */
+void dp_timers(struct dp *dp)
+{
+	wheel_run(&dp->wheel, dp->now, dp_timer_expired, dp);
 }
 
 static void dp_service_flow(struct dp *dp, struct dp_flow *f)
@@ -282,24 +294,23 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 		return;
 	if (f->in_table && f->want_output)
 		dp_flow_output(dp, f);
-	if (f->ack_due && dp->now >= f->ack_due)
-		f->ack_pending = true;
 	if (f->ack_pending)
 		dp_flow_ack(dp, f);
 	if (f->ev)
 		dp_flow_events(f);
-	if (f->in_table)
+	if (f->in_table) {
 		dp_flow_publish(dp, f);
+		dp_info_publish(dp, f);
+	}
 	if (dp->trace_active && f->in_table)
 		dp_trace_flow(dp, f, 0);
 	if (f->done && f->close_req) {
 		dp_flow_free(dp, f);
 		return;
 	}
+	dp_timer_arm(dp, f);
 	if (f->want_output || f->ack_pending || f->ev)
 		dp_queue(dp, dp_flow_idx(dp, f));
-	else if (f->ack_due)
-		dp_delay(dp, f);
 }
 
 /* Service the flows queued before this call; flows queued while doing so

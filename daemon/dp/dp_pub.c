@@ -44,3 +44,89 @@ void dp_stats_publish(struct dp *dp)
 	dp_stats_fill(dp, &p->s);
 	seqlock_write_end(&p->seq);
 }
+
+/* Linux's TCP_* state numbers (include/net/tcp_states.h) for TCP_INFO; a
+ * socket whose connection reached TIME-WAIT reads as TCP_CLOSE there. */
+static uint8_t linux_state(uint8_t st)
+{
+	static const uint8_t map[] = {
+		[TCP_CLOSED] = 7, [TCP_LISTEN] = 10, [TCP_SYN_SENT] = 2,
+		[TCP_SYN_RCVD] = 3, [TCP_ESTABLISHED] = 1, [TCP_FIN_WAIT_1] = 4,
+		[TCP_FIN_WAIT_2] = 5, [TCP_CLOSE_WAIT] = 8, [TCP_CLOSING] = 11,
+		[TCP_LAST_ACK] = 9, [TCP_TIME_WAIT] = 7,
+	};
+
+	return st < sizeof(map) ? map[st] : 7;
+}
+
+/* Linux's tcp_ca_state from where the core's recovery stands. */
+static uint8_t ca_state(const struct tcp_conn *c)
+{
+	if (c->rto_sweep)
+		return 4; /* TCP_CA_Loss */
+	if (seq_lt(c->snd_una, c->snd_recover))
+		return 3; /* TCP_CA_Recovery */
+	if (c->sacked.n || c->dupacks)
+		return 1; /* TCP_CA_Disorder */
+	return 0;
+}
+
+static uint32_t segs(uint32_t bytes, uint32_t mss)
+{
+	return mss ? (bytes + mss - 1) / mss : 0;
+}
+
+/* TCP_INFO for the application (common/shm.h struct xtoe_flow_info),
+ * under the slot's sequence lock; the library reads it without a call. */
+void dp_info_publish(struct dp *dp, struct dp_flow *f)
+{
+	const struct tcp_conn *c = &f->tcp;
+	struct xtoe_flow_info *i = &f->ctx->slots[f->slot].info;
+	uint32_t seq = atomic_load_explicit(&i->seq, memory_order_relaxed);
+	uint32_t unacked = c->snd_max - c->snd_una;
+
+	atomic_store_explicit(&i->seq, seq + 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
+	i->state = linux_state(c->state);
+	i->ca_state = ca_state(c);
+	i->backoff = c->t.rto_backoff;
+	i->options = (c->ts_ok ? XTOE_TI_TS : 0) | (c->sack_ok ? XTOE_TI_SACK : 0) |
+		     (c->ws_ok ? XTOE_TI_WSCALE : 0) | (c->ecn_ok ? XTOE_TI_ECN : 0);
+	i->snd_wscale = c->snd_wscale;
+	i->rcv_wscale = c->rcv_wscale;
+	i->rto = tcp_rto_us(c);
+	i->ato = tcp_ato_us(c);
+	i->snd_mss = c->mss;
+	i->adv_mss = c->adv_mss;
+	i->pmtu = c->adv_mss + 40u;
+	i->unacked = segs(unacked, c->mss);
+	i->sacked = segs(tcp_sacked_bytes(c), c->mss);
+	i->retrans_out = seq_lt(c->snd_nxt, c->snd_max) ? 1 : 0;
+	i->rtt = c->srtt_us;
+	i->rttvar = c->rttvar_us;
+	i->min_rtt = c->min_rtt_us;
+	i->snd_cwnd = c->cc ? c->cc_st.cwnd : 0;
+	i->snd_ssthresh = c->cc ? c->cc_st.ssthresh : UINT32_MAX;
+	i->snd_wnd = c->snd_wnd;
+	i->rcv_wnd = seq_gt(c->rcv_adv, c->rcv_nxt) ? c->rcv_adv - c->rcv_nxt : 0;
+	i->rcv_space = c->rx_size;
+	i->notsent = tcp_unsent_bytes(c);
+	i->tx_sent = c->snd_max - (c->iss + 1);
+	if (c->fin_queued && seq_gt(c->snd_max, c->iss + 1 + c->fin_pos))
+		i->tx_sent = c->fin_pos;
+	i->total_retrans = (uint32_t)c->retransmits;
+	i->total_rto = c->total_rto;
+	i->segs_out = (uint32_t)c->segs_out;
+	i->segs_in = (uint32_t)c->segs_in;
+	i->data_segs_out = c->data_segs_out;
+	i->data_segs_in = c->data_segs_in;
+	i->bytes_acked = c->bytes_acked;
+	i->bytes_received = c->bytes_in;
+	i->bytes_sent = c->bytes_out;
+	i->bytes_retrans = c->bytes_retrans;
+	i->last_data_sent = c->last_data_sent_us;
+	i->last_data_recv = c->last_rcv_us;
+	i->last_ack_recv = c->last_ack_rcv_us;
+	i->now = dp->now;
+	atomic_store_explicit(&i->seq, seq + 2, memory_order_release);
+}

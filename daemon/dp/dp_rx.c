@@ -54,38 +54,27 @@ static struct dp_flow *dp_lookup(struct dp *dp, const struct tcp_seg *s)
 	return idx == FLOWTAB_NONE ? NULL : &dp->flows[idx];
 }
 
-/* In-order data is acknowledged at once only every second full segment
- * (RFC 1122 4.2.3.2); otherwise the ACK waits up to ack_delay_us for the
- * application's reply to carry it. FIN and everything else: at once. */
-static void dp_ack_policy(struct dp *dp, struct dp_flow *f, uint32_t act)
-{
-	uint32_t delay = dp->d->cfg.ack_delay_us;
-
-	if (delay && (act & TCP_ACT_RX) && !(act & TCP_ACT_FIN) &&
-	    f->tcp.rcv_nxt - f->acked < 2u * f->tcp.mss) {
-		if (!f->ack_due)
-			f->ack_due = dp->now + delay;
-		return;
-	}
-	f->ack_pending = true;
-}
-
-static void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
+/* What the core asked for after a segment or a timer. */
+void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 {
 	if (act & TCP_ACT_ACK)
-		dp_ack_policy(dp, f, act);
+		f->ack_pending = true;
 	if (act & TCP_ACT_RX)
 		f->ev |= DP_EV_RX;
 	if (act & TCP_ACT_TX_FREED)
 		f->ev |= DP_EV_TX;
 	if (act & TCP_ACT_OUTPUT)
 		f->want_output = true;
+	if (act & TCP_ACT_WPROBE)
+		dp_send_probe(dp, f);
 	if (act & TCP_ACT_FIN)
 		dp_status_set(f, XTOE_FS_RX_FIN, 0);
 	if (act & TCP_ACT_RESET)
 		dp_status_set(f, XTOE_FS_RESET, ECONNRESET);
 	if (act & (TCP_ACT_RESET | TCP_ACT_DONE))
 		dp_flow_finish(dp, f);
+	if (act & TCP_ACT_TIMEOUT)
+		dp_flow_abort(dp, f, ETIMEDOUT, false);
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
@@ -109,6 +98,13 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 		return;
 	}
 	r = tcp_input(&f->tcp, &seg, dp->now);
+	if (f->close_req && (r.act & TCP_ACT_RX)) {
+		/* data for a socket the application closed: Linux resets
+		 * (TCPAbortOnData), answering the segment */
+		dp_rst_reply(dp, &seg);
+		dp_flow_abort(dp, f, ECONNRESET, false);
+		return;
+	}
 	if (r.drop != XTOE_DROP_NONE)
 		dp->st.drops[r.drop]++;
 	dp_trace_input(dp, f, seg.seq, r.drop);

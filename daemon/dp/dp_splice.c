@@ -27,7 +27,7 @@ static enum dp_splice_why dp_splice_check(struct dp *dp, const struct dp_splice_
 		return DPS_GONE;
 	if (f->tcp.state != TCP_ESTABLISHED || f->tcp.fin_queued)
 		return DPS_STATE;
-	sh = f->tcp.shm;
+	sh = &f->ctx->slots[f->slot];
 	unread = atomic_load(&sh->rx_tail) - atomic_load(&sh->rx_head);
 	if (unread) {
 		*bytes = unread;
@@ -56,7 +56,7 @@ static void dp_splice_freeze(struct dp *dp, struct dp_flow *f)
 	f->in_table = false;
 	f->done = true;
 	f->want_output = f->ack_pending = false;
-	f->ack_due = 0;
+	wheel_del(&dp->wheel, &f->tnode);
 	atomic_store_explicit(&dp->d->pub[idx].gen, 0, memory_order_relaxed);
 }
 

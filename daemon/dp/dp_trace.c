@@ -15,7 +15,7 @@ void dp_trace_sync(struct dp_flow *f)
 	const struct tcp_conn *c = &f->tcp;
 
 	f->tr = (struct dp_trace_snap){
-		.state = c->state, .rtx_una = c->rtx_una,
+		.state = c->state, .rtx_one = c->rtx_one,
 		.cwnd = c->cc_st.cwnd, .ssthresh = c->cc_st.ssthresh,
 		.rtt_samples = c->rtt_samples, .recover = c->snd_recover,
 	};
@@ -67,7 +67,7 @@ static void trace_retx(struct dp *dp, struct dp_flow *f, uint8_t retx)
 
 	if (c->snd_recover != f->tr.recover && retx)
 		put(dp, f, XTOE_TR_RETX, retx, c->snd_una, 0);
-	else if (c->rtx_una && !f->tr.rtx_una)
+	else if (c->rtx_one && !f->tr.rtx_one)
 		put(dp, f, XTOE_TR_RETX, XTOE_RETX_PARTIAL, c->snd_una, 0);
 }
 
@@ -83,5 +83,12 @@ void dp_trace_flow(struct dp *dp, struct dp_flow *f, uint8_t retx)
 		put(dp, f, XTOE_TR_CWND, c->cc_st.cwnd, c->cc_st.ssthresh, s->cwnd);
 	if (c->state != s->state)
 		put(dp, f, XTOE_TR_STATE, s->state, c->state, 0);
+	dp_trace_sync(f);
+}
+
+/* A retransmission timer fired (RTO or loss probe). */
+void dp_trace_timer(struct dp *dp, struct dp_flow *f, uint8_t kind)
+{
+	put(dp, f, XTOE_TR_RETX, kind, f->tcp.snd_una, f->tcp.t.rto_backoff);
 	dp_trace_sync(f);
 }

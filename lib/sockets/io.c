@@ -7,7 +7,9 @@
  * or a signal arrives (EINTR).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
+#include <sys/ioctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -82,8 +84,10 @@ static ssize_t sock_recv(struct xsock *s, const struct iovec *iov, int cnt,
 
 	if (err)
 		return err;
-	if (s->rd_shut)
-		return 0;
+	if (s->rd_shut) { /* Linux: what is queued, then 0, never a wait */
+		n = recv_once(s, iov, cnt, flags);
+		return n == -EAGAIN ? 0 : n;
+	}
 	if ((flags & MSG_WAITALL) && !(flags & MSG_PEEK))
 		return recv_all(s, iov, cnt, flags);
 	for (;;) {
@@ -133,28 +137,72 @@ static size_t iov_total(const struct iovec *iov, int cnt)
 	return t;
 }
 
+/* Send hints of a connection that was connecting when they were set. */
+static void tx_mode_sync(struct xsock *s)
+{
+	if (s->tx_mode_due && !xtoe_conn_error(s->c)) {
+		s->tx_mode_due = false;
+		xs_tx_mode(s);
+	}
+}
+
+/* The bytes queued may go as partial segments: at the end of a write
+ * (Linux tcp_push), unless TCP_CORK or MSG_MORE hold them, and always
+ * before the write blocks. */
+static ssize_t send_done(struct xsock *s, ssize_t ret, bool push)
+{
+	if (push)
+		xlib_push(s->c);
+	return ret;
+}
+
+/* SO_SNDBUF: queue at most what the limit leaves (-EAGAIN: nothing). */
+static ssize_t send_some(struct xsock *s, const struct iovec *iov, int cnt)
+{
+	struct iovec v[64];
+	size_t room, got = 0;
+	int n = 0;
+
+	if (!s->sndbuf || s->sndbuf >= s->c->tx_size)
+		return xlib_sendv(s->c, iov, cnt, false);
+	room = xs_tx_room(s);
+	if (!room)
+		return -EAGAIN;
+	for (; n < cnt && n < 64 && got < room; n++) {
+		v[n] = iov[n];
+		if (v[n].iov_len > room - got)
+			v[n].iov_len = room - got;
+		got += v[n].iov_len;
+	}
+	return xlib_sendv(s->c, v, n, false);
+}
+
 static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 {
 	size_t total = iov_total(iov, cnt), done = 0;
 	bool nb = s->nonblock || (flags & MSG_DONTWAIT);
+	bool push = !(flags & MSG_MORE) && !s->cork;
 	ssize_t n;
 	int err;
 
+	tx_mode_sync(s);
 	for (;;) {
 		xs_pump();
 		xs_conn_sync(s->c);
 		n = xtoe_conn_error(s->c) == -EINPROGRESS ? -EAGAIN :
-		    s->wr_shut ? -EPIPE : xtoe_sendv(s->c, iov, cnt);
+		    s->wr_shut ? -EPIPE : send_some(s, iov, cnt);
 		if (n > 0) {
 			done += n;
 			advance(&iov, &cnt, n);
 		}
 		if (done == total && (n >= 0 || done))
-			return done;
+			return send_done(s, done, push);
 		if (n < 0 && n != -EAGAIN)
-			return done ? (ssize_t)done : send_error(s, n, flags);
+			return done ? send_done(s, done, push) : send_error(s, n, flags);
 		if (nb)
-			return done ? (ssize_t)done : -EAGAIN;
+			return done ? send_done(s, done, push) : -EAGAIN;
+		if (done)
+			xlib_push(s->c);
 		err = xs_wait_sock(s, POLLOUT, s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 		if (err)
 			return done ? (ssize_t)done : err == -ETIMEDOUT ? -EAGAIN : err;
@@ -352,6 +400,7 @@ static ssize_t sock_sendfile(struct xsock *s, int in, off_t *off, size_t count)
 
 	if (err)
 		return send_error(s, err == -ENOTCONN ? -EPIPE : err, 0);
+	tx_mode_sync(s);
 	while (done < count) {
 		xs_pump();
 		xs_conn_sync(s->c);
@@ -368,11 +417,12 @@ static ssize_t sock_sendfile(struct xsock *s, int in, off_t *off, size_t count)
 		}
 		if (n != -EAGAIN || s->nonblock || done)
 			return done ? (ssize_t)done : send_error(s, n, 0);
+		xlib_push(s->c);
 		err = xs_wait_sock(s, POLLOUT, s->sndtimeo_ms ? s->sndtimeo_ms : -1);
 		if (err)
 			return err == -ETIMEDOUT ? -EAGAIN : err;
 	}
-	return done;
+	return send_done(s, done, !s->cork);
 }
 
 XS_API ssize_t sendfile(int out, int in, off_t *off, size_t count)
@@ -393,4 +443,62 @@ XS_API ssize_t sendfile(int out, int in, off_t *off, size_t count)
 XS_API ssize_t sendfile64(int out, int in, off_t *off, size_t count)
 {
 	return sendfile(out, in, off, count);
+}
+
+/* --- splice ---------------------------------------------------------------- */
+
+/* Free room in a pipe (F_GETPIPE_SZ less what it holds). */
+static size_t pipe_room(int fd)
+{
+	int size = REAL(fcntl)(fd, F_GETPIPE_SZ), queued = 0;
+
+	if (size <= 0 || REAL(ioctl)(fd, FIONREAD, &queued) || queued >= size)
+		return 0;
+	return (size_t)(size - queued);
+}
+
+/* splice(2) with an xtoe socket on one side and a pipe on the other: the
+ * bytes go through a buffer (one copy each way; Linux moves pages). */
+static ssize_t splice_sock(int in, int out, size_t len, unsigned int flags)
+{
+	struct xsock *si = xs_sock(in), *so = xs_sock(out);
+	size_t room = len > 65536 ? 65536 : len;
+	char buf[65536];
+	struct iovec v = { buf, 0 };
+	int mflags = flags & SPLICE_F_NONBLOCK ? MSG_DONTWAIT : 0;
+	ssize_t n, w;
+
+	if (si) {
+		size_t pr = pipe_room(out);
+
+		if (!pr)
+			return -EAGAIN;
+		v.iov_len = room < pr ? room : pr;
+		n = do_recv(in, &v, 1, mflags);
+		if (n <= 0)
+			return n < 0 ? -errno : 0;
+		w = REAL(write)(out, buf, (size_t)n); /* fits: room was checked */
+		return w < 0 ? -errno : w;
+	}
+	(void)so;
+	n = REAL(read)(in, buf, room);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	v.iov_len = (size_t)n;
+	w = do_send(out, &v, 1, mflags | MSG_NOSIGNAL);
+	return w < 0 ? -errno : w; /* a short write loses the rest, as a pipe read would */
+}
+
+XS_API ssize_t splice(int in, loff_t *off_in, int out, loff_t *off_out,
+		      size_t len, unsigned int flags)
+{
+	ssize_t n;
+
+	if (!xs_sock(in) && !xs_sock(out))
+		return REAL(splice)(in, off_in, out, off_out, len, flags);
+	if ((xs_sock(in) && xs_sock(out)) || (xs_sock(in) && off_in) ||
+	    (xs_sock(out) && off_out))
+		return xs_set_errno(-EINVAL);
+	n = splice_sock(in, out, len, flags);
+	return n < 0 ? xs_set_errno((int)n) : n;
 }

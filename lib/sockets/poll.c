@@ -39,8 +39,9 @@ static short conn_revents(struct xsock *s)
 		rev |= POLLIN | POLLRDNORM;
 	if (st & XTOE_FS_RX_FIN)
 		rev |= POLLRDHUP;
-	/* like Linux, writable once a fair part of the buffer is free */
-	if (s->wr_shut || xtoe_tx_space(c) >= c->tx_size / 8)
+	/* like Linux, writable once a fair part of the buffer is free and
+	 * fewer than TCP_NOTSENT_LOWAT bytes wait unsent */
+	if (s->wr_shut || (xs_tx_room(s) >= xs_tx_limit(s) / 8 && xs_notsent_ok(s)))
 		rev |= POLLOUT | POLLWRNORM;
 	if ((st & XTOE_FS_RX_FIN) && s->wr_shut)
 		rev |= POLLHUP;

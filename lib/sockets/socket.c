@@ -131,7 +131,7 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 		err = to_kernel(fd, s);
 		return err ? err : REAL(listen)(fd, backlog) ? -errno : 0;
 	}
-	err = xlib_listen(ctx, &s->addr, backlog, flags, &s->l);
+	err = xlib_listen(ctx, &s->addr, backlog, flags, s->user_mss, &s->l);
 	if (err)
 		return err;
 	xtoe_listener_set_user(s->l, s);
@@ -184,8 +184,8 @@ static void put_addr(const struct sockaddr_in *a, struct sockaddr *out,
 }
 
 /* A socket for an accepted connection. Locked. */
-static int accepted_fd(struct xtoe_conn *c, int flags, struct sockaddr *addr,
-		       socklen_t *len)
+static int accepted_fd(struct xsock *ls, struct xtoe_conn *c, int flags,
+		       struct sockaddr *addr, socklen_t *len)
 {
 	int nfd = REAL(socket)(AF_INET, SOCK_STREAM |
 			       (flags & (SOCK_NONBLOCK | SOCK_CLOEXEC)), 0);
@@ -201,7 +201,9 @@ static int accepted_fd(struct xtoe_conn *c, int flags, struct sockaddr *addr,
 	}
 	ns->kind = XS_CONN;
 	ns->c = c;
+	ns->nodelay = ls->nodelay; /* inherited from the listener, as Linux */
 	xs_conn_owned(ns);
+	xs_tx_mode(ns);
 	xtoe_conn_set_user(c, ns);
 	xtoe_conn_addrs(c, &ns->addr, &ns->peer);
 	put_addr(&ns->peer, addr, len);
@@ -223,7 +225,7 @@ static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 			return -EINVAL; /* not listening in this process: said on stderr */
 		err = xtoe_accept(s->l, &c);
 		if (!err)
-			return accepted_fd(c, flags, addr, len);
+			return accepted_fd(s, c, flags, addr, len);
 		if (err != -EAGAIN || s->nonblock)
 			return err;
 		err = xs_wait_sock(s, POLLIN, -1);
@@ -285,13 +287,14 @@ static int do_connect(int fd, struct xsock *s, const struct sockaddr *addr,
 	}
 	if (err)
 		return err;
-	err = xtoe_connect(ctx, &dst, &s->c);
+	err = xlib_connect(ctx, &dst, s->user_mss, &s->c);
 	if (err)
 		return err;
 	s->kind = XS_CONN;
 	xs_conn_owned(s);
 	xtoe_conn_set_user(s->c, s);
 	xtoe_conn_addrs(s->c, &s->addr, &s->peer);
+	s->tx_mode_due = true; /* set once established */
 	if (s->nonblock)
 		return -EINPROGRESS;
 	err = xs_wait_sock(s, POLLOUT, s->sndtimeo_ms ? s->sndtimeo_ms : -1);

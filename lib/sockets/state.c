@@ -29,6 +29,7 @@ static void resolve(void)
 	SYM(ioctl); SYM(getsockopt); SYM(setsockopt); SYM(getsockname);
 	SYM(getpeername); SYM(read); SYM(write); SYM(readv); SYM(writev);
 	SYM(recvfrom); SYM(sendto); SYM(recvmsg); SYM(sendmsg); SYM(sendfile);
+	SYM(splice);
 	SYM(poll); SYM(ppoll); SYM(select); SYM(pselect); SYM(epoll_create1);
 	SYM(epoll_ctl); SYM(epoll_pwait); SYM(fork);
 }
@@ -435,7 +436,8 @@ void xs_listener_use(struct xsock *s)
 	}
 	if (s->l || !(ctx = xs_ctx()))
 		return;
-	if (xlib_listen(ctx, &s->addr, s->backlog, listen_flags(s), &s->l) == 0)
+	if (xlib_listen(ctx, &s->addr, s->backlog, listen_flags(s), s->user_mss,
+			&s->l) == 0)
 		xtoe_listener_set_user(s->l, s);
 	else
 		fprintf(stderr, "libxtoe-sockets: pid %d cannot take over listener "

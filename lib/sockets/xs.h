@@ -57,6 +57,7 @@ struct xs_libc {
 	ssize_t (*recvmsg)(int, struct msghdr *, int);
 	ssize_t (*sendmsg)(int, const struct msghdr *, int);
 	ssize_t (*sendfile)(int, int, off_t *, size_t);
+	ssize_t (*splice)(int, loff_t *, int, loff_t *, size_t, unsigned int);
 	int (*poll)(struct pollfd *, nfds_t, int);
 	int (*ppoll)(struct pollfd *, nfds_t, const struct timespec *, const sigset_t *);
 	int (*select)(int, fd_set *, fd_set *, fd_set *, struct timeval *);
@@ -99,6 +100,11 @@ struct xsock {
 	bool rd_shut, wr_shut, reset_told;
 	bool linger0;                /* SO_LINGER with 0 s: close aborts */
 	bool nodelay, cork;
+	uint16_t user_mss;           /* TCP_MAXSEG before listen/connect */
+	uint32_t sndbuf;             /* SO_SNDBUF as the kernel reports it
+					(twice the request); 0: the ring */
+	uint32_t notsent_lowat;      /* TCP_NOTSENT_LOWAT; 0: none */
+	bool tx_mode_due;            /* connecting: send hints once established */
 	int rcvtimeo_ms, sndtimeo_ms;
 	/* event counts, for edge-triggered epoll */
 	uint32_t rx_gen, tx_gen;
@@ -234,6 +240,10 @@ int xs_getsockopt(struct xsock *s, int fd, int level, int name, void *val,
 		  socklen_t *len);
 int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		  const void *val, socklen_t len);
+void xs_tx_mode(struct xsock *s);
+size_t xs_tx_limit(const struct xsock *s);
+size_t xs_tx_room(const struct xsock *s);
+bool xs_notsent_ok(const struct xsock *s);
 
 #define REAL(fn) (xs.libc.fn ? xs.libc.fn : (xs_init(), xs.libc.fn))
 

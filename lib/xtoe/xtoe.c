@@ -239,7 +239,7 @@ void xtoe_ctx_set_spin_us(struct xtoe_ctx *ctx, unsigned int us)
 int xtoe_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
 		int backlog, struct xtoe_listener **out)
 {
-	return xlib_listen(ctx, addr, backlog, 0, out);
+	return xlib_listen(ctx, addr, backlog, 0, 0, out);
 }
 
 int xlib_listen_mode(struct xtoe_listener *l, bool standby)
@@ -251,12 +251,12 @@ int xlib_listen_mode(struct xtoe_listener *l, bool standby)
 }
 
 int xlib_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
-		int backlog, uint32_t flags, struct xtoe_listener **out)
+		int backlog, uint32_t flags, uint16_t mss, struct xtoe_listener **out)
 {
 	struct xtoe_req req = {
 		.op = XTOE_OP_LISTEN, .addr = addr->sin_addr.s_addr,
 		.port = addr->sin_port, .a = backlog > 0 ? (uint32_t)backlog : 128,
-		.b = flags,
+		.b = flags, .mss = mss,
 	};
 	struct xtoe_resp resp;
 	struct xtoe_listener *l;
@@ -355,9 +355,15 @@ struct xtoe_listener *xlib_listener_by_id(struct xtoe_ctx *ctx, uint32_t id)
 int xtoe_connect(struct xtoe_ctx *ctx, const struct sockaddr_in *dst,
 		 struct xtoe_conn **out)
 {
+	return xlib_connect(ctx, dst, 0, out);
+}
+
+int xlib_connect(struct xtoe_ctx *ctx, const struct sockaddr_in *dst,
+		 uint16_t mss, struct xtoe_conn **out)
+{
 	struct xtoe_req req = {
 		.op = XTOE_OP_CONNECT, .addr = dst->sin_addr.s_addr,
-		.port = dst->sin_port,
+		.port = dst->sin_port, .mss = mss,
 	};
 	struct xtoe_resp resp;
 	struct xtoe_conn *c;

@@ -209,6 +209,45 @@ size_t xtoe_tx_space(const struct xtoe_conn *c)
 
 ssize_t xtoe_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
 {
+	return xlib_sendv(c, iov, iovcnt, true);
+}
+
+/* The data-path may send what was queued up to here as partial segments
+ * (with PSH on the last). */
+void xlib_push(struct xtoe_conn *c)
+{
+	if (atomic_load_explicit(&c->fs->tx_push, memory_order_relaxed) == c->tx_tail)
+		return;
+	atomic_store_explicit(&c->fs->tx_push, c->tx_tail, memory_order_release);
+	xlib_bump(c->ctx, XTOE_BUMP_TX, c->slot, c->gen);
+}
+
+void xlib_tx_flags(struct xtoe_conn *c, uint32_t flags)
+{
+	atomic_store_explicit(&c->fs->tx_flags, flags, memory_order_relaxed);
+	xlib_bump(c->ctx, XTOE_BUMP_TX, c->slot, c->gen);
+}
+
+int xlib_conn_info(const struct xtoe_conn *c, struct xtoe_flow_info *out)
+{
+	const struct xtoe_flow_info *in = &c->fs->info;
+
+	for (int i = 0; i < 1000; i++) {
+		uint32_t s1 = atomic_load_explicit(&in->seq, memory_order_acquire);
+
+		if (s1 & 1)
+			continue;
+		memcpy((char *)out + sizeof(out->seq), (const char *)in + sizeof(in->seq),
+		       sizeof(*out) - sizeof(out->seq));
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&in->seq, memory_order_relaxed) == s1)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+ssize_t xlib_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt, bool push)
+{
 	uint32_t st = atomic_load_explicit(&c->fs->status, memory_order_acquire);
 	uint32_t space, done = 0;
 	int err = c->spliced ? -EPIPE : conn_check(c, st);
@@ -233,6 +272,8 @@ ssize_t xtoe_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)
 		return 0;
 	c->tx_tail += done;
 	atomic_store_explicit(&c->fs->tx_tail, c->tx_tail, memory_order_release);
+	if (push)
+		atomic_store_explicit(&c->fs->tx_push, c->tx_tail, memory_order_release);
 	xlib_bump(c->ctx, XTOE_BUMP_TX, c->slot, c->gen);
 	return done;
 }
@@ -276,9 +317,10 @@ static ssize_t rx_copy(struct xtoe_conn *c, const struct iovec *iov, int iovcnt,
 	int err = conn_check(c, st);
 
 	xlib_flush_bumps(c->ctx);
-	if (err)
+	/* like Linux, bytes received before a reset are read first */
+	avail = !c->ctx->dead && conn_live(c) ? rx_avail(c) : 0;
+	if (err && !(avail && (st & XTOE_FS_RESET)))
 		return err;
-	avail = rx_avail(c);
 	if (!avail)
 		return st & XTOE_FS_RX_FIN ? 0 : -EAGAIN;
 	for (int i = 0; i < iovcnt && done < avail; i++) {

@@ -113,10 +113,22 @@ void xlib_conn_detach(struct xtoe_conn *c, int err);
 ssize_t xlib_peekv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt);
 struct xtoe_listener *xlib_listener_by_id(struct xtoe_ctx *ctx, uint32_t id);
 
+/* Sending for the sockets library (xtoe_conn.c): push false leaves the
+ * bytes corked (TCP_CORK, MSG_MORE) until xlib_push; xlib_tx_flags sets
+ * XTOE_TX_* (Nagle); xlib_conn_info reads the data-path's TCP_INFO values
+ * (0, or -EAGAIN while it writes them). */
+ssize_t xlib_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt, bool push);
+void xlib_push(struct xtoe_conn *c);
+void xlib_tx_flags(struct xtoe_conn *c, uint32_t flags);
+int xlib_conn_info(const struct xtoe_conn *c, struct xtoe_flow_info *out);
+
 /* Listeners with XTOE_LISTEN_* flags, and standby mode (xtoe.c); used by
  * the sockets library (lib/sockets/). */
 int xlib_listen(struct xtoe_ctx *ctx, const struct sockaddr_in *addr,
-		int backlog, uint32_t flags, struct xtoe_listener **out);
+		int backlog, uint32_t flags, uint16_t mss, struct xtoe_listener **out);
+/* Connect with the application's TCP_MAXSEG (0: none). */
+int xlib_connect(struct xtoe_ctx *ctx, const struct sockaddr_in *dst,
+		 uint16_t mss, struct xtoe_conn **out);
 int xlib_listen_mode(struct xtoe_listener *l, bool standby);
 
 /* Ready list (xtoe_ev.c). */

@@ -76,6 +76,7 @@ import socket, sys
 s = socket.create_connection((sys.argv[1], 7200), timeout=10)
 s.sendall(b"ping")
 assert s.recv(4) == b"ping"
+print("connected", flush=True)
 try:
     data = s.recv(1)
     print("eof" if data == b"" else "data")
@@ -83,11 +84,15 @@ except ConnectionResetError:
     print("reset")
 ' "$TOPO_XADDR" >"$TOPO_DIR/victim-client.log" 2>&1
 	local cpid=$SPAWN_PID
-	sleep 0.5
+	# kill the server only once the client's connection is up
+	for _ in $(seq 200); do
+		grep -q connected "$TOPO_DIR/victim-client.log" && break
+		sleep 0.05
+	done
 	kill -9 "$vpid"
 	wait "$vpid" 2>/dev/null || true
 	run limit 15 bash -c "while kill -0 $cpid 2>/dev/null; do sleep 0.1; done"
-	run cat "$TOPO_DIR/victim-client.log"
+	run grep -v connected "$TOPO_DIR/victim-client.log"
 	assert_output "reset"
 	kill -0 "$XTOED_PID"
 	# the port can be served again by a new application (once the dead one's

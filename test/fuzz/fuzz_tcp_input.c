@@ -18,6 +18,7 @@
 
 #include "core/cc.h"
 #include "core/tcp.h"
+#include "test/unit/tcp_test_app.h"
 
 #define RING 4096u
 #define ISS 0xfffff000u /* both sides wrap their sequence space */
@@ -53,7 +54,7 @@ static uint8_t pattern(uint32_t seq)
 
 struct world {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t rx[RING], tx[RING];
 	uint32_t app_read, app_written;
 	uint64_t now;
@@ -96,7 +97,7 @@ static void world_init(struct world *w, uint8_t opts)
 	w->c.ecn_ok = opts & 0x80;
 	w->c.cc = opts & 0x80 ? &tcp_cc_dctcp : &tcp_cc_cubic;
 	w->c.cc->on_init(&w->c, w->now);
-	tcp_conn_attach(&w->c, &w->shm, w->rx, RING, w->tx, RING);
+	test_attach(&w->c, &w->shm, w->rx, RING, w->tx, RING);
 }
 
 /* Everything the application may read is the peer's stream, in order;
@@ -233,12 +234,15 @@ static void ev_timer(struct world *w, struct fz *f)
 	uint8_t op = take8(f);
 
 	w->now += (uint64_t)take16(f) * (op & 0x80 ? 1000 : 1);
-	if ((op & 3) == 1)
+	if ((op & 7) == 1)
 		tcp_go_back_n(&w->c, w->now);
-	else if ((op & 3) == 2 && tcp_persist_wanted(&w->c))
+	else if ((op & 7) == 2 && tcp_persist_wanted(&w->c))
 		tcp_probe_hdr(&w->c, w->now, &h);
-	else if ((op & 3) == 3)
+	else if ((op & 7) == 3)
 		tcp_ack_hdr(&w->c, w->now, &h);
+	else if (tcp_timer_next(&w->c) <= w->now &&
+		 (tcp_timer_fire(&w->c, w->now) & TCP_ACT_WPROBE))
+		tcp_probe_hdr(&w->c, w->now, &h); /* the core's own timers */
 	(void)tcp_window_update_due(&w->c);
 }
 

@@ -129,6 +129,9 @@ static int loopnet_up(struct loopnet *n, void (*tune)(struct xtoed_cfg *))
 		tune(&n->a.d.cfg);
 		tune(&n->b.d.cfg);
 	}
+	/* an Ethernet link, Linux's default largest receive buffer */
+	xtoed_cfg_tcp(&n->a.d.cfg, 1500, 6 << 20);
+	xtoed_cfg_tcp(&n->b.d.cfg, 1500, 6 << 20);
 	return loopd_start(&n->a, n->pa) ?: loopd_start(&n->b, n->pb);
 }
 

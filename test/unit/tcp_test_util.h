@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/tcp.h"
+#include "tcp_test_app.h"
 
 static const struct tcp_endpoints test_ep_local = {
 	.smac = { 2, 0, 0, 0, 0, 1 }, .dmac = { 2, 0, 0, 0, 0, 2 },

@@ -14,7 +14,7 @@ static uint8_t buf[2048];
 
 struct fix {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t *rx, *tx;
 };
 
@@ -36,7 +36,7 @@ static void conn_cc(struct fix *f, const struct tcp_cc_ops *cc, bool ecn)
 	f->c.rcv_adv = IRS + 1 + RING;
 	f->c.ecn_ok = ecn;
 	f->c.cc = cc;
-	tcp_conn_attach(&f->c, &f->shm, f->rx, RING, f->tx, RING);
+	test_attach(&f->c, &f->shm, f->rx, RING, f->tx, RING);
 	cc->on_init(&f->c, 1000);
 }
 

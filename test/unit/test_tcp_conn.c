@@ -2,6 +2,7 @@
 /* tcp_input / tcp_output_next on a connection built directly in
  * ESTABLISHED (RFC 9293 3.10.7.4, RFC 5961, RFC 7323, RFC 5681). */
 #include "check.h"
+#include "core/cc.h"
 #include "tcp_test_util.h"
 
 #define ISS 1000u
@@ -13,7 +14,7 @@ static uint8_t buf[2048];
 
 struct fix {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t *rx, *tx;
 };
 
@@ -35,7 +36,7 @@ static void conn_established(struct fix *f)
 	f->c.rcv_nxt = f->c.last_ack_sent = IRS + 1;
 	f->c.rcv_adv = IRS + 1 + RX;
 	f->c.ts_recent = 100;
-	tcp_conn_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
+	test_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
 }
 
 static void fix_free(struct fix *f)
@@ -179,22 +180,21 @@ static void test_out_of_order_overlaps_trimmed(void)
 	fix_free(&f);
 }
 
-/* Several gaps: each run of data after one is its own interval; a fifth
- * is dropped (what was SACKed is never given up, RFC 2018 8 reneging);
- * data touching a held interval still joins it; filling the gaps
- * publishes in order. */
+/* Several gaps: each run of data after one is its own interval; one more
+ * than TCP_IVSET_MAX is dropped (what was SACKed is never given up, RFC
+ * 2018 8 reneging); data touching a held interval still joins it; filling
+ * the gaps publishes in order. */
 static void test_several_gaps(void)
 {
 	struct fix f;
 	struct tcp_result r;
+	uint32_t n = TCP_IVSET_MAX;
 
 	conn_established(&f);
-	feed(&f, IRS + 11, ISS + 1, TCP_F_ACK, "c", 1);
-	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "e", 1);
-	feed(&f, IRS + 31, ISS + 1, TCP_F_ACK, "g", 1);
-	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
-	CHECK_EQ(f.c.ooo.n, 4);
-	r = feed(&f, IRS + 51, ISS + 1, TCP_F_ACK, "k", 1);
+	for (uint32_t i = 1; i <= n; i++)
+		feed(&f, IRS + 1 + 10 * i, ISS + 1, TCP_F_ACK, "c", 1);
+	CHECK_EQ(f.c.ooo.n, n);
+	r = feed(&f, IRS + 1 + 10 * (n + 1), ISS + 1, TCP_F_ACK, "k", 1);
 	CHECK_EQ(r.drop, XTOE_DROP_OUT_OF_ORDER);
 	CHECK(r.act & TCP_ACT_ACK_NOW);
 	r = feed(&f, IRS + 6, ISS + 1, TCP_F_ACK, "b", 1);
@@ -202,11 +202,11 @@ static void test_several_gaps(void)
 	r = feed(&f, IRS + 7, ISS + 1, TCP_F_ACK, "bbbbc", 5);
 	CHECK_EQ(r.drop, XTOE_DROP_NONE);
 	CHECK_EQ(f.c.ooo.iv[0].start, IRS + 7);
-	CHECK_EQ(f.c.ooo.n, 4);
+	CHECK_EQ(f.c.ooo.n, n);
 	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "aaaaab", 6);
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 11);
 	CHECK(memcmp(f.rx, "aaaaabbbbbc", 11) == 0);
-	CHECK_EQ(f.c.ooo.n, 3);
+	CHECK_EQ(f.c.ooo.n, n - 1);
 	fix_free(&f);
 }
 
@@ -510,11 +510,11 @@ static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
 	return tcp_input(&f->c, &s, 5000);
 }
 
-/* RFC 2018 + RFC 5681 3.2 + RFC 6675: after three duplicate ACKs the
- * holes below the highest SACKed byte are resent, skipping what the peer
- * SACKed; new SACK blocks reveal new holes; RFC 6582: further duplicate
- * ACKs inside the recovery resend the one segment at snd_una. */
-static void test_retransmission_skips_sacked(void)
+/* RFC 8985 6.2 (RACK), RFC 6675 NextSeg: a SACK above a hole is not yet a
+ * loss (reordering window: min_rtt / 4); when the window passes (the
+ * reorder timer) the hole is resent, and only it: what is above every
+ * SACKed byte is still in flight (RFC 6675 IsLost). */
+static void test_rfc8985_rack_reordering_window_then_hole(void)
 {
 	struct fix f;
 	struct tcp_txseg seg;
@@ -522,37 +522,20 @@ static void test_retransmission_skips_sacked(void)
 
 	conn_established(&f);
 	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 4000;
 	app_queue(&f, 5000);
 	while (tcp_output_next(&f.c, 1, &seg))
 		;
-	CHECK_EQ(f.c.snd_max, ISS + 5001);
-	/* segment 1 lost; 2 and 3 arrived */
-	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 2001);
-	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
-	r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
-	CHECK(r.act & TCP_ACT_OUTPUT);
-	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 2001); /* at 5000 */
+	CHECK(!(r.act & TCP_ACT_OUTPUT));
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(f.c.t.reo, 6000); /* sent at 1, RTT 4999, window 1000 */
+	CHECK_EQ(tcp_timer_next(&f.c), 6000);
+	CHECK(tcp_timer_fire(&f.c, 6000) & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 6000, &seg));
 	CHECK_EQ(seg.h.seq, ISS + 1);
 	CHECK_EQ(seg.len, 1000);
-	/* RFC 6675 IsLost: [3001, 5001) is above every SACKed byte, so
-	 * still in flight, not lost */
-	CHECK(!tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
-	/* segment 5 arrives, segment 4 not: a new hole to resend, and the
-	 * SACKed [1001, 3001) and [4001, 5001) are skipped */
-	r = feed_sack(&f, ISS + 1, ISS + 4001, ISS + 5001);
-	CHECK(r.act & TCP_ACT_OUTPUT);
-	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 3001);
-	CHECK_EQ(seg.len, 1000);
-	CHECK(!tcp_output_next(&f.c, 1, &seg));
-	/* the first retransmission is lost as well: more duplicates */
-	for (int i = 0; i < 2; i++)
-		r = feed_sack(&f, ISS + 1, ISS + 4001, ISS + 5001);
-	CHECK(r.act & TCP_ACT_OUTPUT);
-	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 1);
-	CHECK_EQ(seg.len, 1000);
+	CHECK(!tcp_output_next(&f.c, 6000, &seg));
 	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
 	/* RTO: SACK information is dropped (RFC 2018 8) */
 	tcp_go_back_n(&f.c, 2);
@@ -560,26 +543,80 @@ static void test_retransmission_skips_sacked(void)
 	fix_free(&f);
 }
 
-/* RFC 8985 7 (in spirit): the caller's loss probe resends the segment at
- * snd_una once, leaving snd_nxt (and congestion state) alone; nothing is
- * probed when nothing is outstanding. */
-static void test_loss_probe(void)
+/* RFC 8985 6.2 with Linux's reo_wnd: three SACKed segments (the classic
+ * duplicate-ACK threshold) make the reordering window 0: the hole goes at
+ * once; a later SACK that reveals a new hole resends that one, skipping
+ * SACKed bytes; a retransmission that is itself lost is found by time. */
+static void test_rfc8985_rack_three_sacked_and_lost_retransmission(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 4000;
+	app_queue(&f, 6000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 2001);
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	r = feed_sack(&f, ISS + 1, ISS + 1001, ISS + 4001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	/* segment 6 arrives, 5 not: 5 is the new hole */
+	r = feed_sack(&f, ISS + 1, ISS + 5001, ISS + 6001);
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 4001);
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	fix_free(&f);
+}
+
+/* RFC 8985 7.3: with nothing new to send, the loss probe resends the
+ * latest segment (not the first), once; snd_nxt and congestion state stay;
+ * nothing is probed when nothing is outstanding. */
+static void test_rfc8985_tlp_resends_latest_segment(void)
 {
 	struct fix f;
 	struct tcp_txseg seg;
 
 	conn_established(&f);
 	tcp_loss_probe(&f.c);
-	CHECK(!f.c.rtx_una);
-	app_queue(&f, 3000);
+	CHECK(!f.c.rtx_one);
+	app_queue(&f, 2500);
 	while (tcp_output_next(&f.c, 1, &seg))
 		;
 	tcp_loss_probe(&f.c);
 	REQUIRE(tcp_output_next(&f.c, 1, &seg));
-	CHECK_EQ(seg.h.seq, ISS + 1);
-	CHECK_EQ(seg.len, 1000);
-	CHECK_EQ(f.c.snd_nxt, ISS + 3001);
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	CHECK_EQ(seg.len, 500);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	CHECK_EQ(f.c.snd_nxt, ISS + 2501);
 	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* RFC 8985 7.3: new data, when the peer's window allows, is the probe. */
+static void test_rfc8985_tlp_sends_new_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.snd_wnd = 2000;
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	CHECK_EQ(f.c.snd_nxt, ISS + 2001);
+	f.c.snd_wnd = 3000; /* the window opened */
+	tcp_loss_probe(&f.c);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	CHECK_EQ(seg.len, 1000);
 	fix_free(&f);
 }
 
@@ -595,6 +632,7 @@ static void test_sack_dupacks_with_data(void)
 
 	conn_established(&f);
 	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 40000; /* RACK waits: count only */
 	app_queue(&f, 5000);
 	while (tcp_output_next(&f.c, 1, &seg))
 		;
@@ -822,6 +860,127 @@ static void test_no_ack_dropped(void)
 	fix_free(&f);
 }
 
+/* RFC 896 (Nagle, Minshall's variant as Linux): a small segment waits
+ * while an earlier small one is unacknowledged; a full one goes; the ACK
+ * lets the small one out. */
+static void test_rfc896_nagle_holds_small_segment(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.shm.hints = true;
+	f.shm.tx_flags = TCP_APP_NAGLE;
+	app_queue(&f, 100);
+	f.shm.tx_push = 100;
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 100);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	app_queue(&f, 1100);
+	f.shm.tx_push = 1200;
+	REQUIRE(tcp_output_next(&f.c, 1, &seg)); /* a full segment goes */
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!tcp_output_next(&f.c, 1, &seg)); /* 100 bytes wait */
+	feed(&f, IRS + 1, ISS + 101, TCP_F_ACK, NULL, 0);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1101);
+	CHECK_EQ(seg.len, 100);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	fix_free(&f);
+}
+
+/* Linux TCP_CORK / MSG_MORE: bytes beyond the last pushed write wait as
+ * partial segments, full ones go; PSH where a pushed write ends. */
+static void test_cork_holds_unpushed_partial(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.shm.hints = true;
+	app_queue(&f, 2500); /* nothing pushed */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 1000);
+	CHECK(!(seg.h.flags & TCP_F_PSH));
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	f.shm.tx_push = 2300; /* pushed up to here: cut there */
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	CHECK_EQ(seg.len, 300);
+	CHECK(seg.h.flags & TCP_F_PSH);
+	CHECK(!tcp_output_next(&f.c, 1, &seg));
+	fix_free(&f);
+}
+
+/* Segments sent now (drained). */
+static unsigned send_all(struct fix *f, struct tcp_txseg *last)
+{
+	unsigned n = 0;
+
+	while (tcp_output_next(&f->c, 1, last))
+		n++;
+	return n;
+}
+
+/* RFC 6937 3: in a fast recovery with pipe above ssthresh (half the
+ * flight), PRR sends in proportion to what is delivered: one segment per
+ * two SACKed, the fast retransmit counted first; not a burst. */
+static void test_rfc6937_prr_proportional_reduction(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	unsigned sent = 0;
+
+	conn_established(&f);
+	f.c.cc = &tcp_cc_newreno;
+	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 40000;
+	f.c.mss = 500;
+	tcp_cc_reno_init(&f.c, 0);
+	f.c.cc_st.cwnd = 20000;
+	f.c.snd_wnd = 6000;
+	app_queue(&f, 8000);
+	CHECK_EQ(send_all(&f, &seg), 12);
+	for (uint32_t k = 1; k <= 3; k++)
+		feed_sack(&f, ISS + 1, ISS + 501, ISS + 501 + 500 * k);
+	CHECK_EQ(f.c.cc_st.ssthresh, 3000);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg)); /* the fast retransmit */
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	for (uint32_t k = 4; k <= 7; k++) {
+		feed_sack(&f, ISS + 1, ISS + 501, ISS + 501 + 500 * k);
+		while (tcp_output_next(&f.c, 5000, &seg))
+			sent++;
+	}
+	CHECK_EQ(sent, 1); /* 4 delivered x 3000/6000, less the retransmit */
+	CHECK_EQ(f.c.prr_out, 1000);
+	fix_free(&f);
+}
+
+/* RFC 8985 6.2 step 4 / RFC 2883: a D-SACK (a block below the ACK) tells
+ * of a spurious retransmission: the path reorders, and the reordering
+ * window widens by a step (min_rtt / 4 more), at most once per RTT. */
+static void test_rfc8985_dsack_widens_reordering_window(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 4000;
+	app_queue(&f, 3000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* D-SACK */
+	CHECK(f.c.rack.reord);
+	CHECK_EQ(f.c.rack.reo_steps, 2);
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* same RTT */
+	CHECK_EQ(f.c.rack.reo_steps, 2);
+	feed_sack(&f, ISS + 1001, ISS + 2001, ISS + 3001); /* at 5000 */
+	CHECK_EQ(f.c.t.reo, 1 + 4999 + 2000); /* two steps of 1000 us */
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
@@ -843,9 +1002,15 @@ int main(void)
 	RUN(test_zero_window_persist_probe);
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
-	RUN(test_retransmission_skips_sacked);
+	RUN(test_rfc8985_rack_reordering_window_then_hole);
+	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
 	RUN(test_sack_dupacks_with_data);
-	RUN(test_loss_probe);
+	RUN(test_rfc6937_prr_proportional_reduction);
+	RUN(test_rfc8985_dsack_widens_reordering_window);
+	RUN(test_rfc896_nagle_holds_small_segment);
+	RUN(test_cork_holds_unpushed_partial);
+	RUN(test_rfc8985_tlp_resends_latest_segment);
+	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_fin_after_data);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);

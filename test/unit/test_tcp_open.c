@@ -6,7 +6,7 @@
 
 static uint8_t buf[2048];
 static const struct tcp_open_cfg cfg = {
-	.mss = 1448, .rx_size = 1u << 20, .timestamps = true, .wscale = true,
+	.mss = 1460, .rx_size = 1u << 20, .timestamps = true, .wscale = true,
 };
 
 static struct tcp_seg syn_seg(const struct tcp_hdrvals *h)
@@ -14,7 +14,9 @@ static struct tcp_seg syn_seg(const struct tcp_hdrvals *h)
 	return test_seg(buf, sizeof(buf), h, NULL, 0);
 }
 
-/* RFC 9293 3.7.1 MSS = min(peer, ours); RFC 7323 TS and WS both offered. */
+/* RFC 9293 3.7.1 MSS = min(peer, ours), less the timestamp option on
+ * every segment (Linux's mss_cache); RFC 7323 TS and WS both offered; the
+ * SYN-ACK window a whole number of segments, as Linux's. */
 static void test_passive_open_linux_syn(void)
 {
 	struct tcp_hdrvals h = linux_syn(1000, 555), sa;
@@ -24,17 +26,18 @@ static void test_passive_open_linux_syn(void)
 	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 3000000, &sa);
 	CHECK_EQ(c.state, TCP_SYN_RCVD);
 	CHECK_EQ(c.mss, 1448);
+	CHECK_EQ(c.adv_mss, 1460);
 	CHECK(c.ts_ok && c.ws_ok);
-	CHECK_EQ(c.rcv_wscale, 5); /* 1 MiB >> 5 = 32768 <= 65535 */
+	CHECK_EQ(c.rcv_wscale, 5); /* ilog2(1 MiB) - 15 */
 	CHECK_EQ(c.snd_wscale, 7);
 	CHECK_EQ(c.rcv_nxt, 1001);
 	CHECK_EQ(sa.flags, TCP_F_SYN | TCP_F_ACK);
 	CHECK_EQ(sa.seq, 5000);
 	CHECK_EQ(sa.ack, 1001);
-	CHECK_EQ(sa.wnd, 65535); /* RFC 7323 2.2: SYN window unscaled */
+	CHECK_EQ(sa.wnd, 65160); /* RFC 7323 2.2: unscaled; 45 x 1448 */
 	CHECK(sa.ts && sa.tsecr == 555 && sa.tsval == 3000);
 	CHECK_EQ(sa.wscale, 5);
-	CHECK_EQ(sa.mss, 1448);
+	CHECK_EQ(sa.mss, 1460);
 }
 
 /* No options: MSS 536 (RFC 9293 3.7.1), no TS, no WS. */
@@ -65,7 +68,7 @@ static void test_passive_open_we_refuse_options(void)
 	tcp_passive_open(&c, &s, &test_ep_local, 5000, &off, 0, &sa);
 	CHECK_EQ(c.mss, 1460);
 	CHECK(!c.ts_ok && !c.ws_ok);
-	CHECK_EQ(sa.wnd, 4096);
+	CHECK_EQ(sa.wnd, 2920); /* whole segments */
 	CHECK(!sa.ts);
 	CHECK_EQ(sa.wscale, -1);
 }
@@ -110,7 +113,7 @@ static void test_syn_cookie_roundtrip(void)
 	tcp_cookie_synack(&syn, iss, &cfg, &sa);
 	CHECK_EQ(sa.seq, iss);
 	CHECK_EQ(sa.ack, 1001);
-	CHECK(!sa.ts && sa.wscale == -1 && !sa.sack_ok && sa.mss == 1448);
+	CHECK(!sa.ts && sa.wscale == -1 && !sa.sack_ok && sa.mss == 1460);
 	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1000, iss, key, now + 70000000),
 		 1460);
 	CHECK_EQ(tcp_cookie_check(&test_ep_local, 1001, iss, key, now), 0);
@@ -127,7 +130,7 @@ static void test_syn_cookie_roundtrip(void)
 	CHECK_EQ(c.state, TCP_ESTABLISHED);
 	CHECK_EQ(c.iss, iss);
 	CHECK_EQ(c.rcv_nxt, 1001);
-	CHECK_EQ(c.mss, 1448);
+	CHECK_EQ(c.mss, 1460); /* no timestamps after a cookie */
 	CHECK(!c.ts_ok && !c.ws_ok && !c.sack_ok);
 }
 
@@ -193,7 +196,7 @@ static void test_active_open_negotiation(void)
 	CHECK_EQ(syn.seq, 9000);
 	CHECK(syn.ts && syn.tsval == 2000 && syn.tsecr == 0);
 	CHECK_EQ(syn.wscale, 5);
-	CHECK_EQ(syn.mss, 1448);
+	CHECK_EQ(syn.mss, 1460);
 	h = linux_syn(300, 42);
 	h.flags = TCP_F_SYN | TCP_F_ACK;
 	h.ack = 9001;
@@ -204,7 +207,7 @@ static void test_active_open_negotiation(void)
 	CHECK_EQ(o.res, TCP_HS_ESTABLISHED);
 	CHECK(o.send_ack);
 	CHECK_EQ(c.state, TCP_ESTABLISHED);
-	CHECK_EQ(c.mss, 1400);
+	CHECK_EQ(c.mss, 1388); /* 1400 less the timestamp option */
 	CHECK_EQ(c.snd_wscale, 9);
 	CHECK_EQ(c.snd_wnd, 64240); /* SYN-ACK window is not scaled */
 	CHECK_EQ(c.rcv_nxt, 301);
@@ -316,6 +319,46 @@ static void test_state_names(void)
 	CHECK(strcmp(tcp_state_name((enum tcp_state)99), "UNKNOWN") == 0);
 }
 
+/* Linux tcp_select_initial_window: the window scale covers the largest
+ * receive buffer (ilog2(space) - 15, at most 14), not just the ring. */
+static void test_wscale_from_largest_receive_buffer(void)
+{
+	struct tcp_open_cfg big = cfg;
+	struct tcp_hdrvals syn;
+	struct tcp_conn c;
+
+	big.rx_size = 256 * 1024;
+	big.wscale_space = 32u << 20; /* Linux 6.x tcp_rmem[2] */
+	tcp_active_open(&c, &test_ep_local, 1, &big, 0, &syn);
+	CHECK_EQ(syn.wscale, 10);
+	CHECK_EQ(syn.wnd, 64240); /* 44 x 1460, as Linux's SYN */
+	big.wscale_space = 6u << 20; /* older Linux: 6 MiB */
+	tcp_active_open(&c, &test_ep_local, 1, &big, 0, &syn);
+	CHECK_EQ(syn.wscale, 7);
+	big.wscale_space = 1u << 31;
+	tcp_active_open(&c, &test_ep_local, 1, &big, 0, &syn);
+	CHECK_EQ(syn.wscale, 14); /* RFC 7323 2.3 */
+}
+
+/* Linux tcp_ecn=2: an ECN-setup SYN is answered with ECE (RFC 3168
+ * 6.1.1) whatever the congestion control; our own SYNs do not ask. */
+static void test_ecn_setup_syn_answered_by_default(void)
+{
+	struct tcp_open_cfg acc = cfg;
+	struct tcp_hdrvals h = linux_syn(1000, 555), sa, syn;
+	struct tcp_seg s;
+	struct tcp_conn c;
+
+	acc.ecn_accept = true;
+	h.flags |= TCP_F_ECE | TCP_F_CWR;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &acc, 0, &sa);
+	CHECK(c.ecn_ok);
+	CHECK_EQ(sa.flags, TCP_F_SYN | TCP_F_ACK | TCP_F_ECE);
+	tcp_active_open(&c, &test_ep_local, 1, &acc, 0, &syn);
+	CHECK_EQ(syn.flags, TCP_F_SYN);
+}
+
 int main(void)
 {
 	RUN(test_passive_open_linux_syn);
@@ -332,5 +375,8 @@ int main(void)
 	RUN(test_isn);
 	RUN(test_siphash_vectors);
 	RUN(test_state_names);
+	RUN(test_wscale_from_largest_receive_buffer);
+	RUN(test_ecn_setup_syn_answered_by_default);
 	return check_summary();
 }
+

@@ -10,6 +10,7 @@
 
 #include "check.h"
 #include "core/tcp.h"
+#include "tcp_test_app.h"
 
 #define RING 65536u
 #define FRAME_CAP 2048
@@ -28,7 +29,7 @@ struct fifo {
 
 struct side {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t *rx, *tx;
 	uint32_t app_sent, app_rcvd; /* bytes queued / verified by the app */
 	uint32_t total;              /* bytes to send */
@@ -154,7 +155,7 @@ static void attach(struct side *s)
 	s->rx = calloc(1, RING);
 	s->tx = calloc(1, RING);
 	memset(&s->shm, 0, sizeof(s->shm));
-	tcp_conn_attach(&s->c, &s->shm, s->rx, RING, s->tx, RING);
+	test_attach(&s->c, &s->shm, s->rx, RING, s->tx, RING);
 }
 
 static bool pop(struct fifo *q, struct frame **f)
@@ -202,14 +203,23 @@ static void handshake(struct net *n)
 	CHECK_EQ(n->b.c.snd_wscale, 1);
 }
 
-/* A very plain RTO for the test: nothing acknowledged for RTO_US. */
-static void rto_check(struct net *n, struct side *s)
+/* The core's timers, as the data-path runs them. */
+static void timers(struct net *n, struct side *s)
 {
-	if (s->c.snd_una != s->c.snd_max &&
-	    n->now - s->c.last_progress_us > RTO_US) {
-		tcp_go_back_n(&s->c, n->now);
-		s->c.last_progress_us = n->now;
+	uint32_t act;
+
+	if (tcp_timer_next(&s->c) > n->now)
+		return;
+	act = tcp_timer_fire(&s->c, n->now);
+	if (act & TCP_ACT_ACK)
+		send_ack(s, n->now);
+	if (act & TCP_ACT_WPROBE) {
+		struct tcp_hdrvals h;
+
+		tcp_probe_hdr(&s->c, n->now, &h);
+		send_hdr(s, &h);
 	}
+	REQUIRE(!(act & TCP_ACT_TIMEOUT));
 }
 
 /* One round: applications, output, then every frame in flight. */
@@ -232,8 +242,8 @@ static void step(struct net *n)
 	if (tcp_window_update_due(&n->b.c))
 		send_ack(&n->b, n->now);
 	n->now += 100;
-	rto_check(n, &n->a);
-	rto_check(n, &n->b);
+	timers(n, &n->a);
+	timers(n, &n->b);
 }
 
 static bool transfer_done(const struct net *n)

@@ -15,12 +15,11 @@
 #include "check.h"
 #include "core/cc.h"
 #include "core/tcp.h"
+#include "tcp_test_app.h"
 
 #define FRAME_CAP 1600
 #define MAX_INFLIGHT 8192
 #define DELAY_US 100
-#define RTO_MIN_US 200000u
-#define RTO_INIT_US 1000000u
 #define MAX_EVENTS 4000000u
 #define APP_TICK_US 50
 #define JITTER_US 20
@@ -39,16 +38,12 @@ struct pkt {
 
 struct end {
 	struct tcp_conn c;
-	struct xtoe_flow_shm shm;
+	struct tcp_test_app shm;
 	uint8_t *rx, *tx;
 	uint32_t ring;
 	uint32_t sent, rcvd, total; /* app bytes queued / verified / to send */
 	uint8_t seed;
 	bool got_fin, done, closing;
-	/* the caller's timers, as the control plane keeps them */
-	uint32_t last_una;
-	uint64_t una_since, persist_since;
-	unsigned backoff, persist_backoff;
 };
 
 struct sim {
@@ -250,59 +245,24 @@ static void deliver(struct sim *s, const struct pkt *p)
 	check_invariants(e);
 }
 
-/* --- the caller's timers ---------------------------------------------------- */
+/* --- timers: the core's, run as the data-path runs them ------------------- */
 
-static uint64_t rto_of(const struct tcp_conn *c)
-{
-	uint64_t rto;
-
-	if (!c->srtt_us)
-		return RTO_INIT_US;
-	rto = c->srtt_us + 4ull * c->rttvar_us;
-	return rto < RTO_MIN_US ? RTO_MIN_US : rto;
-}
-
-static bool in_flight(const struct tcp_conn *c)
-{
-	return c->snd_una != c->snd_max && c->state != TCP_TIME_WAIT &&
-	       c->state != TCP_CLOSED;
-}
-
-static uint64_t rto_deadline(const struct end *e)
-{
-	return e->una_since + (rto_of(&e->c) << e->backoff);
-}
-
-static uint64_t persist_deadline(const struct end *e)
-{
-	return e->persist_since + (rto_of(&e->c) << e->persist_backoff);
-}
-
-/* As cp_tcp.c rto_check and persist_check do it. */
 static void timers(struct sim *s, int side)
 {
 	struct end *e = &s->e[side];
+	uint32_t act;
 
-	if (!in_flight(&e->c) || e->c.snd_una != e->last_una) {
-		e->last_una = e->c.snd_una;
-		e->una_since = s->now;
-		e->backoff = 0;
-	} else if (s->now >= rto_deadline(e)) {
-		REQUIRE(e->backoff < 12);
-		e->una_since = s->now;
-		e->backoff++;
+	if (e->done || tcp_timer_next(&e->c) > s->now)
+		return;
+	if (e->c.t.rto && e->c.t.rto <= s->now)
 		s->rtos++;
-		tcp_go_back_n(&e->c, s->now);
-	}
-	if (!tcp_persist_wanted(&e->c)) {
-		e->persist_since = s->now;
-		e->persist_backoff = 0;
-	} else if (s->now >= persist_deadline(e)) {
+	act = tcp_timer_fire(&e->c, s->now);
+	REQUIRE(!(act & TCP_ACT_TIMEOUT));
+	if (act & TCP_ACT_ACK)
+		send_ack(s, side);
+	if (act & TCP_ACT_WPROBE) {
 		struct tcp_hdrvals h;
 
-		e->persist_since = s->now;
-		if (e->persist_backoff < 6)
-			e->persist_backoff++;
 		s->probes++;
 		tcp_probe_hdr(&e->c, s->now, &h);
 		send_hdr(s, side, &h);
@@ -313,14 +273,9 @@ static uint64_t next_timer(const struct sim *s)
 {
 	uint64_t t = UINT64_MAX;
 
-	for (int i = 0; i < 2; i++) {
-		const struct end *e = &s->e[i];
-
-		if (in_flight(&e->c) && rto_deadline(e) < t)
-			t = rto_deadline(e);
-		if (tcp_persist_wanted(&e->c) && persist_deadline(e) < t)
-			t = persist_deadline(e);
-	}
+	for (int i = 0; i < 2; i++)
+		if (!s->e[i].done && tcp_timer_next(&s->e[i].c) < t)
+			t = tcp_timer_next(&s->e[i].c);
 	return t;
 }
 
@@ -332,7 +287,7 @@ static void attach(struct end *e, uint32_t ring)
 	e->rx = calloc(1, ring);
 	e->tx = calloc(1, ring);
 	memset(&e->shm, 0, sizeof(e->shm));
-	tcp_conn_attach(&e->c, &e->shm, e->rx, ring, e->tx, ring);
+	test_attach(&e->c, &e->shm, e->rx, ring, e->tx, ring);
 }
 
 /* The handshake on a clean link (the control plane's part is tested

@@ -1,0 +1,259 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * RACK (RFC 8985 6): loss detection by time. The core remembers when each
+ * stretch of sequence space was last sent (c->rec: contiguous records
+ * from snd_una to snd_max; a burst sent at one instant is one record),
+ * which of them the peer SACKed, and the send time of the most recently
+ * sent one that was delivered (RACK.xmit_ts). A segment sent before it
+ * and still not delivered a reordering window plus an RTT later is lost:
+ * the recovery starts (or, inside one, goes back to it). The reordering
+ * window is a quarter of the minimum RTT, 0 once three segments are
+ * SACKed or during a recovery while no reordering was seen (Linux's
+ * tcp_rack_reo_wnd); the reorder timer covers segments not lost yet.
+ */
+#include <string.h>
+
+#include "cc.h"
+#include "tcp.h"
+#include "tcp_conn_int.h"
+
+static uint32_t rec_start(const struct tcp_conn *c, unsigned i)
+{
+	return i ? c->rec[i - 1].end : c->snd_una;
+}
+
+/* t1 later than t2 (32-bit microsecond clock, wraps every 71 min). */
+static bool after32(uint32_t t1, uint32_t t2)
+{
+	return (int32_t)(t1 - t2) > 0;
+}
+
+/* Room for one more record: the two oldest merge (the later send time
+ * stands, which can only delay a loss verdict, never hasten one). */
+static void rec_make_room(struct tcp_conn *c)
+{
+	if (c->nrec < TCP_TXREC_MAX)
+		return;
+	c->rec[1].flags |= c->rec[0].flags & TCP_REC_RETRANS;
+	if (!(c->rec[0].flags & TCP_REC_SACKED))
+		c->rec[1].flags &= (uint8_t)~TCP_REC_SACKED;
+	memmove(&c->rec[0], &c->rec[1], (TCP_TXREC_MAX - 1) * sizeof(c->rec[0]));
+	c->nrec--;
+}
+
+/* A record boundary at seq (inside [snd_una, snd_max)); returns the index
+ * of the record starting there, or -1. */
+static int rec_split(struct tcp_conn *c, uint32_t seq)
+{
+	for (int pass = 0; pass < 2; pass++) {
+		for (unsigned i = 0; i < c->nrec; i++) {
+			uint32_t s = rec_start(c, i);
+
+			if (s == seq)
+				return (int)i;
+			if (!seq_gt(seq, s) || !seq_lt(seq, c->rec[i].end))
+				continue;
+			if (c->nrec == TCP_TXREC_MAX) {
+				rec_make_room(c);
+				break; /* indexes moved: look again */
+			}
+			memmove(&c->rec[i + 1], &c->rec[i],
+				(c->nrec - i) * sizeof(c->rec[0]));
+			c->nrec++;
+			c->rec[i].end = seq;
+			return (int)i + 1;
+		}
+	}
+	return -1;
+}
+
+void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now_us,
+		    bool fresh)
+{
+	uint32_t t = (uint32_t)now_us;
+	int i;
+
+	if (!seq_lt(seq, end))
+		return;
+	if (fresh) {
+		struct tcp_txrec *last = c->nrec ? &c->rec[c->nrec - 1] : NULL;
+
+		if (last && last->end == seq && last->xmit == t && !last->flags) {
+			last->end = end;
+			return;
+		}
+		rec_make_room(c);
+		c->rec[c->nrec++] = (struct tcp_txrec){ .end = end, .xmit = t };
+		return;
+	}
+	/* a retransmission: its records get the new time */
+	if (rec_split(c, end) < 0 && seq_lt(end, c->snd_max))
+		return;
+	i = rec_split(c, seq);
+	if (i < 0) {
+		if (seq != c->snd_una)
+			return;
+		i = 0;
+	}
+	for (; (unsigned)i < c->nrec && seq_le(c->rec[i].end, end); i++) {
+		c->rec[i].xmit = t;
+		c->rec[i].flags = (uint8_t)((c->rec[i].flags & TCP_REC_SACKED) |
+					    TCP_REC_RETRANS);
+	}
+}
+
+/* RFC 8985 6.2 steps 1-3: a delivered record. A retransmitted one whose
+ * ACK came sooner than the minimum RTT acknowledges the original: no
+ * sample. Delivered out of order (below the highest delivered) without
+ * having been resent: the path reorders. */
+static void rack_delivered(struct tcp_conn *c, unsigned i, uint64_t now_us)
+{
+	const struct tcp_txrec *r = &c->rec[i];
+	uint32_t now = (uint32_t)now_us;
+
+	if ((r->flags & TCP_REC_RETRANS) && c->min_rtt_us &&
+	    now - r->xmit < c->min_rtt_us)
+		return;
+	if (!(r->flags & TCP_REC_RETRANS) && c->rack.fack_valid &&
+	    seq_lt(r->end, c->rack.fack))
+		c->rack.reord = true;
+	if (!c->rack.fack_valid || seq_gt(r->end, c->rack.fack)) {
+		c->rack.fack = r->end;
+		c->rack.fack_valid = true;
+	}
+	if (!c->rack.valid || after32(r->xmit, c->rack.xmit) ||
+	    (r->xmit == c->rack.xmit && seq_gt(r->end, c->rack.end))) {
+		c->rack.xmit = r->xmit;
+		c->rack.end = r->end;
+		c->rack.rtt = now - r->xmit;
+		c->rack.valid = true;
+	}
+}
+
+/* The cumulative ACK moved from old_una to snd_una: those records were
+ * delivered and leave. */
+void tcpc_rack_acked(struct tcp_conn *c, uint32_t old_una, uint64_t now_us)
+{
+	unsigned n = 0;
+
+	(void)old_una;
+	while (n < c->nrec && seq_le(c->rec[n].end, c->snd_una)) {
+		if (!(c->rec[n].flags & TCP_REC_SACKED))
+			rack_delivered(c, n, now_us);
+		n++;
+	}
+	if (n) {
+		memmove(&c->rec[0], &c->rec[n], (c->nrec - n) * sizeof(c->rec[0]));
+		c->nrec = (uint8_t)(c->nrec - n);
+	}
+}
+
+/* A SACK block [l, r): the records inside it were delivered. */
+void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us)
+{
+	if (seq_lt(l, c->snd_una))
+		l = c->snd_una;
+	if (!seq_lt(l, r) || seq_gt(r, c->snd_max))
+		return;
+	rec_split(c, r);
+	rec_split(c, l);
+	for (unsigned i = 0; i < c->nrec; i++) {
+		uint32_t s = rec_start(c, i);
+
+		if (seq_lt(s, l) || seq_gt(c->rec[i].end, r) ||
+		    (c->rec[i].flags & TCP_REC_SACKED))
+			continue;
+		c->rec[i].flags |= TCP_REC_SACKED;
+		c->rec[i].flags &= (uint8_t)~TCP_REC_LOST;
+		rack_delivered(c, i, now_us);
+	}
+}
+
+/* RFC 8985 6.2 step 4 (Linux tcp_rack_update_reo_wnd): a D-SACK says a
+ * retransmission was spurious: widen the reordering window by a step, at
+ * most once per round trip; it stays wide for 16 recoveries. */
+void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us)
+{
+	c->rack.reord = true;
+	if (c->rack.dsack_us && now_us - c->rack.dsack_us < c->srtt_us)
+		return;
+	c->rack.dsack_us = now_us;
+	if (c->rack.reo_steps < UINT8_MAX)
+		c->rack.reo_steps = (uint8_t)(c->rack.reo_steps ? c->rack.reo_steps + 1 : 2);
+	c->rack.reo_persist = 16;
+}
+
+/* A recovery begins: a window widened by D-SACKs narrows back after 16. */
+static void rack_recovery_started(struct tcp_conn *c)
+{
+	if (c->rack.reo_persist && !--c->rack.reo_persist)
+		c->rack.reo_steps = 1;
+}
+
+/* Linux tcp_rack_reo_wnd: 0 while no reordering was seen and a recovery
+ * runs or three segments were SACKed (the duplicate-ACK threshold); else
+ * min_rtt / 4 per step, at most SRTT. */
+static uint32_t reo_wnd(const struct tcp_conn *c)
+{
+	uint32_t w = c->min_rtt_us / 4 * (c->rack.reo_steps ? c->rack.reo_steps : 1);
+
+	if (!c->rack.reord && (tcpc_in_fast_recovery(c) ||
+			       tcpc_sacked_bytes(c) >= 3u * tcpc_payload_max(c)))
+		return 0;
+	return c->srtt_us && w > c->srtt_us ? c->srtt_us : w;
+}
+
+/*
+ * RFC 8985 6.2 step 5 (RACK_detect_loss): returns the lowest sequence
+ * number found lost (and marks it), or snd_max when none; arms the
+ * reorder timer for records that may still be lost.
+ */
+uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
+{
+	uint32_t now = (uint32_t)now_us, wnd = reo_wnd(c), lost = c->snd_max;
+	int64_t wait = 0;
+
+	c->t.reo = 0;
+	if (!c->rack.valid || !c->sack_ok)
+		return lost;
+	for (unsigned i = 0; i < c->nrec; i++) {
+		struct tcp_txrec *r = &c->rec[i];
+		int64_t left;
+
+		if (r->flags & (TCP_REC_SACKED | TCP_REC_LOST))
+			continue;
+		if (!(after32(c->rack.xmit, r->xmit) ||
+		      (r->xmit == c->rack.xmit && seq_lt(r->end, c->rack.end))))
+			continue; /* sent after the newest delivered one */
+		left = (int64_t)(int32_t)(r->xmit + c->rack.rtt + wnd - now);
+		if (left <= 0) {
+			r->flags |= TCP_REC_LOST;
+			if (seq_lt(rec_start(c, i), lost))
+				lost = rec_start(c, i);
+		} else if (left > wait) {
+			wait = left;
+		}
+	}
+	if (wait)
+		c->t.reo = now_us + (uint64_t)wait;
+	return lost;
+}
+
+/* Loss found at seq: start the recovery, or inside one send from seq
+ * again (its earlier retransmission was lost too). */
+bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us)
+{
+	if (!seq_lt(seq, c->snd_max))
+		return false;
+	if (!seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep) {
+		rack_recovery_started(c);
+		tcpc_enter_recovery(c, now_us);
+		return true;
+	}
+	if (seq_lt(seq, c->snd_nxt)) {
+		c->snd_nxt = seq;
+		if (seq_lt(seq, c->rtx_high))
+			c->rtx_high = seq;
+	}
+	return true;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The application side of a connection's rings for tests, the simulator
+ * and the fuzzer: four plain counters behind struct tcp_app_ops, named as
+ * in the daemon's flow slot.
+ */
+#ifndef XTOE_TCP_TEST_APP_H
+#define XTOE_TCP_TEST_APP_H
+
+#include <stdatomic.h>
+
+#include "core/tcp.h"
+
+struct tcp_test_app {
+	_Atomic uint32_t rx_tail, tx_head; /* the core's */
+	_Atomic uint32_t rx_head, tx_tail; /* the application's */
+	bool hints;                        /* tx_push/tx_flags below count */
+	_Atomic uint32_t tx_push, tx_flags;
+};
+
+static uint32_t test_app_rx_head(void *a)
+{
+	return atomic_load(&((struct tcp_test_app *)a)->rx_head);
+}
+
+static uint32_t test_app_tx_tail(void *a)
+{
+	return atomic_load(&((struct tcp_test_app *)a)->tx_tail);
+}
+
+static void test_app_rx_tail_set(void *a, uint32_t v)
+{
+	atomic_store(&((struct tcp_test_app *)a)->rx_tail, v);
+}
+
+static void test_app_tx_head_set(void *a, uint32_t v)
+{
+	atomic_store(&((struct tcp_test_app *)a)->tx_head, v);
+}
+
+static uint32_t test_app_tx_push(void *a)
+{
+	struct tcp_test_app *t = a;
+
+	return t->hints ? atomic_load(&t->tx_push) : atomic_load(&t->tx_tail);
+}
+
+static uint32_t test_app_tx_flags(void *a)
+{
+	struct tcp_test_app *t = a;
+
+	return t->hints ? atomic_load(&t->tx_flags) : 0;
+}
+
+static const struct tcp_app_ops test_app_ops = {
+	.tx_push = test_app_tx_push,
+	.tx_flags = test_app_tx_flags,
+	.rx_head = test_app_rx_head,
+	.tx_tail = test_app_tx_tail,
+	.rx_tail_set = test_app_rx_tail_set,
+	.tx_head_set = test_app_tx_head_set,
+};
+
+/* Attach c to rings rx (rx_size) and tx (tx_size) with counters in a. */
+static inline void test_attach(struct tcp_conn *c, struct tcp_test_app *a,
+			       uint8_t *rx, uint32_t rx_size, uint8_t *tx,
+			       uint32_t tx_size)
+{
+	struct tcp_bufs b = { .rx = rx, .tx = tx, .rx_size = rx_size,
+			      .tx_size = tx_size, .ops = &test_app_ops, .app = a };
+
+	tcp_conn_attach(c, &b);
+}
+
+#endif /* XTOE_TCP_TEST_APP_H */
