@@ -16,6 +16,9 @@ DP_MAIN    := daemon/xtoed.c
 DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
 LIBX_SRCS  := $(wildcard lib/xtoe/*.c)
 CLI_SRCS   := $(wildcard tools/xtoectl/*.c)
+# What the operator tools share (JSON, arguments, ss filters).
+TOOLS_SRCS := $(wildcard tools/common/*.c)
+TOOL_LIBS  := -ljansson
 DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c
 DUMP_LIB   := $(filter-out $(DUMP_MAIN),$(wildcard tools/xtoe-dump/*.c))
 DUMP_SRCS  := $(DUMP_MAIN) $(DUMP_LIB)
@@ -35,7 +38,7 @@ DP_OBJS    := $(call objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS))
 LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
 # Everything but the programs' main files, for unit tests (ASan/UBSan).
 CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
-		$(LIBX_SRCS) $(DUMP_LIB))
+		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
@@ -94,14 +97,14 @@ $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) | $(BUILD)/bin
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
 # --- xtoectl: operator CLI over the XDP-side library (xdp/) ---------------
-$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
+$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(TOOLS_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) $(TOOL_LIBS)
 
 # --- xtoe-dump: capture tool (tools/xtoe-dump/) ---------------------------
-$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
+$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(TOOLS_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) -lpcap
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) $(TOOL_LIBS) -lpcap
 
 # --- libxtoe -------------------------------------------------------------
 $(BUILD)/lib/libxtoe.so.$(LIBXTOE_VER): $(LIB_OBJS) $(LIBXTOE_MAP) | $(BUILD)/lib
@@ -154,7 +157,8 @@ $(BUILD)/san/libcore.a: $(CORE_SAN)
 
 $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS) \
+		$(TOOL_LIBS)
 
 # BPF objects the BPF tests load by path (probe modules, example modules).
 TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)

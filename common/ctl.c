@@ -73,6 +73,13 @@ int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len)
 	return ask_msg(sock_path, XTOE_OP_FW_FILE, path, len);
 }
 
+int xctl_fw_sync(const char *sock_path)
+{
+	char none[sizeof(((struct xtoe_resp *)0)->msg) + 1];
+
+	return ask_msg(sock_path, XTOE_OP_FW_SYNC, none, sizeof(none));
+}
+
 int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		     size_t len)
 {

@@ -20,6 +20,9 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
  * none. */
 int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len);
 
+/* Tell the daemon the firewall's rules changed (XTOE_OP_FW_SYNC). */
+int xctl_fw_sync(const char *sock_path);
+
 /* A request answered with an fd (XTOE_OP_STATS, XTOE_OP_CONNS: common/tools.h);
  * *fd is the caller's to close, r->val the answer's count. On refusal:
  * the daemon's message on stderr, -r->err. */

@@ -45,6 +45,9 @@ enum xtoe_op {
 	XTOE_OP_TRACE,        /* -> one fd (SCM_RIGHTS): the TCP event rings
 			      (common/trace.h); tracing until this connection
 			      closes. EBUSY while another trace runs */
+	XTOE_OP_FW_SYNC,      /* a tool changed the firewall: the daemon keeps
+			      the chain attached after it exits exactly when
+			      there are rules (daemon/port/steer.h) */
 	/* --- end of operator tools --- */
 };
 

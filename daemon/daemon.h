@@ -174,7 +174,10 @@ struct flow_pub {
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
 	_Atomic uint32_t persist;    /* tcp_persist_wanted: window probes due */
-	_Atomic uint32_t retransmits; /* for xtoectl conns */
+	_Atomic uint32_t retransmits; /* for xtoectl conns (and ss -i's
+					 fields below) */
+	_Atomic uint32_t cwnd, ssthresh, snd_wnd;
+	_Atomic uint64_t bytes_out, bytes_in, segs_out, segs_in;
 };
 
 /* The data-path's counters for the tools: written by the data-path under
@@ -234,5 +237,8 @@ void cp_destroy(struct xtoed *d);
 int cp_run(struct xtoed *d); /* until SIGINT/SIGTERM */
 /* Install the rules of --fw-file (cp_tools.c); a bad file stops the start. */
 int cp_tools_fw_restore(struct xtoed *d);
+/* Keep the chain attached after the daemon when the firewall has rules
+ * (cp_tools.c); the rule count. */
+int cp_tools_fw_sync(struct xtoed *d);
 
 #endif /* XTOE_DAEMON_H */

@@ -289,8 +289,12 @@ static int setup_port(struct xtoed *d)
 	err = xsk_port_open(&d->xsk, d->cfg.ifname, &xc);
 	if (err)
 		return err;
-	return steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk)) ?:
-	       cp_tools_fw_restore(d);
+	/* the firewall is in the chain before it is attached */
+	err = steer_set_xsk(d->steer, d->cfg.queue, xsk_port_fd(d->xsk)) ?:
+	      cp_tools_fw_restore(d) ?: steer_attach(d->steer);
+	if (!err)
+		cp_tools_fw_sync(d);
+	return err;
 }
 
 static int load_cmodules(struct xtoed *d)
@@ -306,6 +310,8 @@ static int load_cmodules(struct xtoed *d)
 
 static void teardown(struct xtoed *d)
 {
+	if (d->steer && d->xsk)
+		cp_tools_fw_sync(d); /* the rules as they are now decide */
 	cp_destroy(d);
 	dp_destroy(d);
 	if (d->xsk)

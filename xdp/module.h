@@ -12,6 +12,7 @@
 #define XTOE_LOADER_MODULE_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "chain.h"
 
@@ -24,6 +25,8 @@ struct xmod_opts {
 	bool verbose;         /* whole verifier log, clang's command */
 	const char *const *set; /* NULL-terminated "VAR=N": load-time knobs
 				   (const volatile __u32 in .rodata) */
+	uint32_t flags;       /* XTOE_MOD_F_* to add (PROTECTED: owned by a
+				 part of xtoe, xmod_del refuses it) */
 };
 
 int xmod_parse_mode(const char *s, enum xmod_mode *mode);
@@ -35,7 +38,13 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	     const struct xmod_opts *o, char *name_out);
 int xmod_replace(struct xchain *c, const char *name, const char *file,
 		 const struct xmod_opts *o);
+/* Remove name from the chain. Protected modules (XTOE_MOD_F_PROTECTED:
+ * vlan_strip and steer, which the data-path needs, the firewall, which
+ * holds the rules) are refused with the reason and what to do instead. */
 int xmod_del(struct xchain *c, const char *name);
+/* The same without the protection: for the part that owns the module
+ * (the firewall removes itself with its last rule). */
+int xmod_del_owned(struct xchain *c, const char *name);
 
 /* Compile src into the object file out (clang's messages on stderr). */
 int xmod_compile(const char *src, const char *out, bool verbose);

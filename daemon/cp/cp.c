@@ -268,6 +268,7 @@ static void cp_tick(struct cp *cp)
 		return;
 	cp_tcp_timers(cp, now_us());
 	cp_splice_timers(cp, now_us());
+	cp_tools_tick(cp);
 }
 
 static bool cp_dispatch(struct cp *cp, const struct epoll_event *ev)

@@ -16,6 +16,7 @@
 #include "common/cap.h"
 #include "common/proto.h"
 #include "common/trace.h"
+#include "core/cc.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
 #include "common/log.h"
@@ -25,12 +26,40 @@ static void req_fw_file(struct cp *cp, struct xtoe_resp *r)
 	snprintf(r->msg, sizeof(r->msg), "%s", cp->d->cfg.fw_file);
 }
 
+/* --- the firewall outlives the daemon when it has rules ------------------ */
+
+/* Keep the chain attached after the daemon exactly when the firewall
+ * holds rules (daemon/port/steer.h). Returns the rule count. */
+int cp_tools_fw_sync(struct xtoed *d)
+{
+	int n = fwc_live_rules(steer_pin_dir(d->steer));
+
+	if (n >= 0)
+		steer_keep_link(d->steer, n > 0);
+	return n;
+}
+
+/* Once a second: tools tell the daemon (XTOE_OP_FW_SYNC), this catches a
+ * change made without it. */
+void cp_tools_tick(struct cp *cp)
+{
+	uint64_t now = now_ms();
+
+	if (now - cp->tools_sync_ms < 1000)
+		return;
+	cp->tools_sync_ms = now;
+	cp_tools_fw_sync(cp->d);
+}
+
 /* true when q was a tools request (r filled in). */
 bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	switch (q->op) {
 	case XTOE_OP_FW_FILE:
 		req_fw_file(cp, r);
+		return true;
+	case XTOE_OP_FW_SYNC:
+		cp_tools_fw_sync(cp->d);
 		return true;
 	default:
 		return false;
@@ -201,28 +230,64 @@ static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)
 	o->send_q = atomic_load(&sh->tx_tail) - atomic_load(&sh->tx_head);
 }
 
+/* ss -i's fields of an installed flow, as the data-path last published. */
+static void conn_live(const struct flow_pub *p, struct xtoe_stat_conn *o)
+{
+	o->srtt_us = atomic_load(&p->srtt_us);
+	o->rttvar_us = atomic_load(&p->rttvar_us);
+	o->retransmits = atomic_load(&p->retransmits);
+	o->cwnd = atomic_load(&p->cwnd);
+	o->ssthresh = atomic_load(&p->ssthresh);
+	o->snd_wnd = atomic_load(&p->snd_wnd);
+	o->bytes_sent = atomic_load(&p->bytes_out);
+	o->bytes_received = atomic_load(&p->bytes_in);
+	o->segs_out = atomic_load(&p->segs_out);
+	o->segs_in = atomic_load(&p->segs_in);
+}
+
+/* The same from the control plane's own copy (handshakes, TIME-WAIT). */
+static void conn_copy(const struct tcp_conn *t, struct xtoe_stat_conn *o)
+{
+	o->srtt_us = t->srtt_us;
+	o->rttvar_us = t->rttvar_us;
+	o->retransmits = (uint32_t)t->retransmits;
+	o->cwnd = t->cc_st.cwnd;
+	o->ssthresh = t->cc_st.ssthresh;
+	o->snd_wnd = t->snd_wnd;
+	o->bytes_sent = t->bytes_out;
+	o->bytes_received = t->bytes_in;
+	o->segs_out = t->segs_out;
+	o->segs_in = t->segs_in;
+}
+
 static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_conn *o)
 {
 	const struct flow_pub *p = &cp->d->pub[k->flow];
-	uint32_t state = k->tcp.state;
+	uint32_t state = k->tcp.state, una = k->tcp.snd_una;
 	bool live = k->state == CPC_INSTALLED && atomic_load(&p->gen);
 
 	memset(o, 0, sizeof(*o));
 	if (live) {
 		state = atomic_load(&p->state);
-		o->srtt_us = atomic_load(&p->srtt_us);
-		o->rttvar_us = atomic_load(&p->rttvar_us);
-		o->retransmits = atomic_load(&p->retransmits);
+		una = atomic_load(&p->snd_una);
+		conn_live(p, o);
 		conn_queues(k, o);
-	} else if (k->state == CPC_TIME_WAIT) {
-		state = TCP_TIME_WAIT;
+	} else {
+		conn_copy(&k->tcp, o);
+		if (k->state == CPC_TIME_WAIT)
+			state = TCP_TIME_WAIT;
 	}
 	snprintf(o->state, sizeof(o->state), "%s", tcp_state_name(state));
 	o->laddr = cp->d->cfg.addr;
 	o->lport = k->key.lport;
 	o->raddr = k->key.raddr;
 	o->rport = k->key.rport;
-	o->pid = k->ctx ? k->ctx->pid : 0;
+	/* a TIME-WAIT connection belongs to no one (its application may be
+	 * gone, and its context with it) */
+	o->pid = k->ctx && state != TCP_TIME_WAIT ? k->ctx->pid : 0;
+	o->mss = k->tcp.mss;
+	o->bytes_acked = una - k->tcp.iss - (state >= TCP_ESTABLISHED ? 1 : 0);
+	snprintf(o->cc, sizeof(o->cc), "%s", k->tcp.cc ? k->tcp.cc->name : "none");
 }
 
 static int req_conns(struct cp *cp, struct xtoe_resp *r)
@@ -238,6 +303,7 @@ static int req_conns(struct cp *cp, struct xtoe_resp *r)
 	}
 	for (struct cp_listener *l = cp->listeners; l && n < XTOE_STAT_CONNS_MAX; l = l->next) {
 		snprintf(rows[n].state, sizeof(rows[n].state), "LISTEN");
+		snprintf(rows[n].cc, sizeof(rows[n].cc), "%s", cp->d->cfg.cc->name);
 		rows[n].laddr = cp->d->cfg.addr;
 		rows[n].lport = l->port;
 		rows[n++].pid = l->ctx ? l->ctx->pid : 0;
@@ -304,7 +370,6 @@ int cp_tools_fw_restore(struct xtoed *d)
 {
 	const char *path = d->cfg.fw_file;
 	struct fw_rule *rules;
-	char msg[256] = "";
 	struct xchain *ch;
 	struct fwc f;
 	int n, err;
@@ -314,10 +379,8 @@ int cp_tools_fw_restore(struct xtoed *d)
 	rules = calloc(FW_MAX_RULES, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
-	n = fw_file_load(path, rules, FW_MAX_RULES, msg, sizeof(msg));
+	n = fw_file_load(path, rules, FW_MAX_RULES);
 	err = n < 0 ? n : 0;
-	if (err)
-		log_err("%s", msg);
 	if (n > 0 && !(err = xchain_open(&ch, steer_pin_dir(d->steer)))) {
 		err = fwc_open(&f, ch, NULL) ?: fwc_apply(&f, rules, n);
 		fwc_close(&f);
@@ -326,8 +389,8 @@ int cp_tools_fw_restore(struct xtoed *d)
 	if (err)
 		log_err("the firewall rules of %s were not installed; "
 			"fix the file or start with --fw-file none", path);
-	else if (n > 0 && d->cfg.verbose)
-		log_notice("%d firewall rules from %s", n, path);
+	else if (n > 0)
+		log_info("%d firewall rules from %s", n, path);
 	free(rules);
 	return err;
 }

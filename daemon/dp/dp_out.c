@@ -224,6 +224,13 @@ static void dp_publish(struct dp *dp, struct dp_flow *f)
 			      memory_order_relaxed);
 	atomic_store_explicit(&p->retransmits, (uint32_t)f->tcp.retransmits,
 			      memory_order_relaxed);
+	atomic_store_explicit(&p->cwnd, f->tcp.cc_st.cwnd, memory_order_relaxed);
+	atomic_store_explicit(&p->ssthresh, f->tcp.cc_st.ssthresh, memory_order_relaxed);
+	atomic_store_explicit(&p->snd_wnd, f->tcp.snd_wnd, memory_order_relaxed);
+	atomic_store_explicit(&p->bytes_out, f->tcp.bytes_out, memory_order_relaxed);
+	atomic_store_explicit(&p->bytes_in, f->tcp.bytes_in, memory_order_relaxed);
+	atomic_store_explicit(&p->segs_out, f->tcp.segs_out, memory_order_relaxed);
+	atomic_store_explicit(&p->segs_in, f->tcp.segs_in, memory_order_relaxed);
 }
 
 /* Park a flow whose only duty is an ACK that may still be carried by data;

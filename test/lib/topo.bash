@@ -85,6 +85,7 @@ limit() {
 
 # Start xtoed on the xtoe side; waits until its socket serves.
 xtoed_start() {
+	rm -f "$TOPO_SOCK" # a killed daemon's: wait for the new one's
 	spawn_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
 		--sock "$TOPO_SOCK" --fw-file "$TOPO_DIR/fw.rules" "$@" \
 		>"$TOPO_DIR/xtoed.log" 2>&1
@@ -100,9 +101,16 @@ xtoed_start() {
 	return 1
 }
 
+# The running xtoed's pid, from its interface lock (for a test whose daemon
+# an earlier test of the file restarted).
+xtoed_find() {
+	XTOED_PID=$(head -n 1 "/run/xtoe/$TOPO_XIF.lock" 2>/dev/null || true)
+}
+
 # Stop xtoed (SIGTERM, then SIGKILL after 5 s). Returns xtoed's exit status.
 xtoed_stop() {
 	local rc=0
+	[ -n "${XTOED_PID:-}" ] || xtoed_find
 	[ -n "${XTOED_PID:-}" ] || return 0
 	kill -TERM "$XTOED_PID" 2>/dev/null || true
 	for _ in $(seq 100); do
