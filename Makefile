@@ -19,7 +19,7 @@ CLI_SRCS   := $(wildcard tools/xtoectl/*.c)
 # What the operator tools share (JSON, arguments, ss filters).
 TOOLS_SRCS := $(wildcard tools/common/*.c)
 TOOL_LIBS  := -ljansson
-DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c
+DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c tools/xtoe-dump/dump_out.c
 DUMP_LIB   := $(filter-out $(DUMP_MAIN),$(wildcard tools/xtoe-dump/*.c))
 DUMP_SRCS  := $(DUMP_MAIN) $(DUMP_LIB)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)

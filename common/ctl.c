@@ -132,18 +132,18 @@ static int recv_fd(int sock, struct xtoe_resp *r, int *fd)
 
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd)
 {
-	int s, err = xctl_session_fd(sock_path, op, 0, r, &s, fd);
+	int s, err = xctl_session_fd(sock_path, op, 0, 0, r, &s, fd);
 
 	if (s >= 0)
 		close(s);
 	return err;
 }
 
-int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
+int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t a, uint32_t b,
 		    struct xtoe_resp *r, int *sock, int *fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct xtoe_req q = { .op = op, .id = 1, .a = arg };
+	struct xtoe_req q = { .op = op, .id = 1, .a = a, .b = b };
 	int s, err = 0;
 
 	*fd = *sock = -1;

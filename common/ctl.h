@@ -30,7 +30,7 @@ struct xtoe_resp;
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd);
 /* The same, for a session that lasts while *sock stays open (XTOE_OP_TRACE):
  * *sock is the caller's to close, also on failure when >= 0. */
-int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
+int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t a, uint32_t b,
 		    struct xtoe_resp *r, int *sock, int *fd);
 
 #endif /* XTOE_LOADER_CTL_H */

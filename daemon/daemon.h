@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/cap.h"
 #include "common/clock.h"
 #include "common/shm.h"
 #include "common/tools.h"
@@ -191,6 +192,20 @@ struct dp_stats_pub {
 
 struct dp;
 struct cp;
+struct bpf_object;
+
+/* A capture session (common/cap.h): its rings, and what it added to the
+ * chain, removed when its owner's connection closes. */
+struct cap_session {
+	const struct app_ctx *owner;  /* control plane: NULL when free */
+	struct xtoe_cap_shm *shm;     /* tx ring: NULL until first used, then
+					 kept mapped until the daemon exits */
+	int fd;
+	char module[32];              /* its trace module, "" when none */
+	int egress_link;              /* tcx link of the egress program, -1 */
+	struct bpf_object *egress;
+	bool verdicts;                /* holds the chain's verdict trace */
+};
 
 /* The daemon: configuration, the interface, and the two threads' links. */
 struct xtoed {
@@ -207,12 +222,12 @@ struct xtoed {
 	struct dp *dp;
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
-	/* tx capture for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
-	struct xtoe_cap_shm *cap;    /* NULL until the first capture; then
-					kept mapped until the daemon exits */
-	int cap_fd;
-	_Atomic bool cap_on;
-	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	/* captures for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
+	struct cap_session caps[XTOE_CAP_MAX];
+	_Atomic uint32_t cap_on;     /* bit per session: copy tx frames */
+	_Atomic uint32_t cap_seen;   /* the data-path's: sessions it wrote in
+					its last round (a ring is reused only
+					when its bit is clear in both) */
 	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
 	 * cp_trace.c write); like the capture ring, kept once created */
 	struct xtoe_trace_shm *trace;

@@ -271,7 +271,7 @@ static long rodata_off(struct bpf_object *obj, const char *var)
 }
 
 /* One "VAR=N" into the .rodata image ro (size bytes). */
-static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
+static int set_const(struct bpf_object *obj, const char *spec, uint8_t *ro, size_t size)
 {
 	char var[64];
 	uint32_t val;
@@ -279,37 +279,42 @@ static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
 
 	if (sscanf(spec, "%63[^=]=%u", var, &val) != 2)
 		return -EINVAL;
-	off = rodata_off(m->obj, var);
+	off = rodata_off(obj, var);
 	if (off < 0 || (size_t)off + 4 > size) {
 		log_err("module %s has no 4-byte load-time knob "
-			"'%s'", m->name, var);
+			"'%s'", bpf_object__name(obj), var);
 		return off < 0 ? (int)off : -EINVAL;
 	}
 	memcpy(ro + off, &val, 4);
 	return 0;
 }
 
-/* o->set: knobs written into .rodata before the load. */
-static int set_consts(struct xmod *m, const struct xmod_opts *o)
+int xmod_set_knobs(struct bpf_object *obj, const char *const *set)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(m->obj, ".rodata");
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
 	const void *cur;
 	uint8_t *ro;
 	size_t size = 0;
 	int err = 0;
 
-	if (!o->set || !o->set[0])
+	if (!set || !set[0])
 		return 0;
 	cur = map ? bpf_map__initial_value(map, &size) : NULL;
 	if (!cur || !(ro = malloc(size)))
 		return cur ? -ENOMEM : -ENOENT;
 	memcpy(ro, cur, size);
-	for (const char *const *s = o->set; *s && !err; s++)
-		err = set_const(m, *s, ro, size);
+	for (const char *const *s = set; *s && !err; s++)
+		err = set_const(obj, *s, ro, size);
 	if (!err)
 		err = bpf_map__set_initial_value(map, ro, size);
 	free(ro);
 	return err;
+}
+
+/* o->set: knobs written into .rodata before the load. */
+static int set_consts(struct xmod *m, const struct xmod_opts *o)
+{
+	return xmod_set_knobs(m->obj, o->set);
 }
 
 static void report_load(const struct xmod *m, int err, bool verbose)
@@ -382,6 +387,11 @@ static bool builtin_object(const char *name, char *buf, size_t len)
 			return true;
 	}
 	return false;
+}
+
+int xmod_builtin_path(const char *name, char *buf, size_t len)
+{
+	return builtin_object(name, buf, len) ? 0 : -ENOENT;
 }
 
 /* Why a protected module cannot go by hand, and what to do instead. */

@@ -12,9 +12,12 @@
 #define XTOE_LOADER_MODULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "chain.h"
+
+struct bpf_object;
 
 enum xmod_mode { XMOD_MODE_ANY, XMOD_MODE_NATIVE, XMOD_MODE_SKB, XMOD_MODE_HW };
 
@@ -45,6 +48,12 @@ int xmod_del(struct xchain *c, const char *name);
 /* The same without the protection: for the part that owns the module
  * (the firewall removes itself with its last rule). */
 int xmod_del_owned(struct xchain *c, const char *name);
+
+/* The object file of built-in module name (NAME.bpf.o), found as
+ * xmod_add finds it; 0 or -ENOENT. */
+int xmod_builtin_path(const char *name, char *buf, size_t len);
+/* Write "VAR=N" knobs (NULL-terminated) into obj's .rodata before load. */
+int xmod_set_knobs(struct bpf_object *obj, const char *const *set);
 
 /* Compile src into the object file out (clang's messages on stderr). */
 int xmod_compile(const char *src, const char *out, bool verbose);

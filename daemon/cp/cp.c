@@ -229,6 +229,7 @@ void cp_destroy(struct xtoed *d)
 	       " syn_cookies %lu cookies_ok %lu",
 	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts,
 	       cp->st.syn_cookies, cp->st.cookies_ok);
+	cp_tools_end_all(cp);
 	cp_app_close_all(cp);
 	cp_splice_free_all(cp);
 	cp_tcp_free_all(cp);

@@ -149,6 +149,8 @@ int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
 			const struct xtoe_req *q, struct xtoe_resp *r);
 /* A connection closed: ends the capture or trace it owned. */
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c);
+/* The daemon stops: every capture session ends. */
+void cp_tools_end_all(struct cp *cp);
 /* The timer's tick: the firewall's keep-attached state (once a second). */
 void cp_tools_tick(struct cp *cp);
 

@@ -16,7 +16,9 @@
 #include "common/cap.h"
 #include "common/proto.h"
 #include "common/trace.h"
+#include "common/wake.h"
 #include "core/cc.h"
+#include "xdp/capture.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
 #include "common/log.h"
@@ -93,11 +95,6 @@ static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 	return 0;
 }
 
-static int cap_ring(struct xtoed *d)
-{
-	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
-}
-
 /* The tool's copy of a ring's fd, or -1 with r filled in. */
 static int ring_fd(int fd, struct xtoe_resp *r)
 {
@@ -110,37 +107,155 @@ static int ring_fd(int fd, struct xtoe_resp *r)
 	return dfd;
 }
 
+/* --- capture sessions (common/cap.h) -------------------------------------- */
+
+/* A session the data-path is not writing to (its bit clear in what the
+ * data-path last said it writes), or -1. */
+static int cap_free_slot(struct xtoed *d)
+{
+	uint32_t busy = atomic_load(&d->cap_on) | atomic_load(&d->cap_seen);
+
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (!d->caps[i].owner && !(busy & (1u << i)))
+			return i;
+	return -1;
+}
+
+static void cap_format(struct cap_session *s, uint32_t snaplen)
+{
+	struct xtoe_cap_shm *sh = s->shm;
+
+	atomic_store_explicit(&sh->drops, 0, memory_order_relaxed);
+	atomic_store_explicit(&sh->records, 0, memory_order_relaxed);
+	sh->snaplen = snaplen;
+	sh->entries = XTOE_CAP_ENTRIES;
+	sh->esize = sizeof(struct xtoe_cap_rec);
+	spsc_format(&sh->ring);
+}
+
+/* What a session added to the chain goes: its trace module, the egress
+ * program, the verdict trace. */
+static void cap_chain_end(struct cp *cp, struct cap_session *s)
+{
+	struct xchain *ch;
+
+	xcap_egress_close(s->egress, s->egress_link);
+	s->egress = NULL;
+	s->egress_link = -1;
+	if ((s->module[0] || s->verdicts) && !xchain_open(&ch, steer_pin_dir(cp->d->steer))) {
+		if (s->verdicts)
+			xchain_trace_verdicts(ch, false);
+		if (xcap_unlink(ch, s->module))
+			log_err("capture: the trace module %s stays in the chain; remove it "
+				"with `xtoectl module del %s`", s->module, s->module);
+		xchain_close(ch);
+	}
+	s->module[0] = 0;
+	s->verdicts = false;
+}
+
+/* The session's pieces in the chain; returns the XTOE_CAP_F_* granted, or
+ * -errno (r filled in) when the trace module cannot be linked. */
+static int cap_chain_parts(struct cp *cp, int i, uint32_t want, uint32_t snaplen,
+			   struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	struct cap_session *s = &d->caps[i];
+	uint32_t got = want & XTOE_CAP_F_TX;
+	struct xchain *ch;
+	bool held = false;
+	int err;
+
+	if (!(want & (XTOE_CAP_F_RX | XTOE_CAP_F_KTX | XTOE_CAP_F_VERDICTS)))
+		return (int)got;
+	if ((err = xchain_open(&ch, steer_pin_dir(d->steer))))
+		goto fail;
+	snprintf(s->module, sizeof(s->module), "xtoe_dump%d", i);
+	err = xcap_link(ch, s->module, snaplen, want & XTOE_CAP_F_AFTER);
+	if (err) {
+		s->module[0] = 0;
+		xchain_close(ch);
+		goto fail;
+	}
+	got |= want & (XTOE_CAP_F_RX | XTOE_CAP_F_AFTER);
+	if ((want & XTOE_CAP_F_KTX) &&
+	    !xcap_egress(ch, s->module, snaplen, d->ifindex, &s->egress, &s->egress_link))
+		got |= XTOE_CAP_F_KTX;
+	for (int k = 0; k < XTOE_CAP_MAX; k++)
+		held |= d->caps[k].verdicts;
+	if ((want & XTOE_CAP_F_VERDICTS) && !held && !xchain_trace_verdicts(ch, true)) {
+		s->verdicts = true;
+		got |= XTOE_CAP_F_VERDICTS;
+	}
+	xchain_close(ch);
+	return (int)got;
+fail:
+	r->err = (uint32_t)-err;
+	snprintf(r->msg, sizeof(r->msg), "cannot link the trace module: %s", strerror(-err));
+	return err;
+}
+
 static int req_capture(struct cp *cp, const struct app_ctx *c,
 		       const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	struct xtoed *d = cp->d;
-	struct xtoe_cap_shm *sh;
-	int err, fd;
+	uint32_t want = q->b ? q->b : XTOE_CAP_F_RX | XTOE_CAP_F_TX | XTOE_CAP_F_KTX;
+	uint32_t snaplen = q->a ? q->a : UINT32_MAX;
+	int i = cap_free_slot(d), err, fd, got;
+	struct cap_session *s;
 
-	if (d->cap_owner) {
+	if (i < 0) {
 		r->err = EBUSY;
-		snprintf(r->msg, sizeof(r->msg), "another capture is running; "
-			 "stop it first");
+		snprintf(r->msg, sizeof(r->msg), "%d captures run already, the most at "
+			 "once; stop one first", XTOE_CAP_MAX);
 		return -1;
 	}
-	if ((err = cap_ring(d))) {
-		r->err = -err;
+	s = &d->caps[i];
+	if ((err = tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&s->shm, &s->fd))) {
+		r->err = (uint32_t)-err;
 		snprintf(r->msg, sizeof(r->msg), "capture ring: %s", strerror(-err));
 		return -1;
 	}
-	sh = d->cap;
-	atomic_store_explicit(&sh->drops, 0, memory_order_relaxed);
-	atomic_store_explicit(&sh->records, 0, memory_order_relaxed);
-	sh->snaplen = q->a && q->a < XTOE_CAP_SNAP_MAX ? q->a : XTOE_CAP_SNAP_MAX;
-	sh->entries = XTOE_CAP_ENTRIES;
-	sh->esize = sizeof(struct xtoe_cap_rec);
-	spsc_format(&sh->ring);
-	if ((fd = ring_fd(d->cap_fd, r)) < 0)
+	cap_format(s, snaplen < XTOE_CAP_SNAP_MAX ? snaplen : XTOE_CAP_SNAP_MAX);
+	s->egress_link = -1;
+	got = cap_chain_parts(cp, i, want, snaplen, r);
+	fd = got < 0 ? -1 : ring_fd(s->fd, r);
+	if (fd < 0) {
+		cap_chain_end(cp, s);
 		return -1;
-	d->cap_owner = c;
-	atomic_store_explicit(&d->cap_on, true, memory_order_release);
-	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
+	}
+	s->owner = c;
+	if (got & XTOE_CAP_F_TX)
+		atomic_fetch_or_explicit(&d->cap_on, 1u << i, memory_order_release);
+	r->val = (uint32_t)i;
+	r->val2 = (uint32_t)got;
+	snprintf(r->msg, sizeof(r->msg), "%s", s->module);
+	cp_log(cp, "capture %d started (snaplen %u, flags %#x)", i, snaplen, (unsigned)got);
 	return fd;
+}
+
+/* The session's owner went: everything it added goes; the data-path is
+ * told (woken if asleep) so its ring can be reused. */
+static void cap_end(struct cp *cp, int i)
+{
+	struct xtoed *d = cp->d;
+	struct cap_session *s = &d->caps[i];
+
+	atomic_fetch_and_explicit(&d->cap_on, ~(1u << i), memory_order_release);
+	wake_sleeper(&d->dp_sleeping, d->dp_efd);
+	cap_chain_end(cp, s);
+	s->owner = NULL;
+	cp_log(cp, "capture %d stopped: %lu records, %lu dropped", i,
+	       (unsigned long)atomic_load(&s->shm->records),
+	       (unsigned long)atomic_load(&s->shm->drops));
+}
+
+/* The daemon stops: no session outlives it (nor stays in a kept chain). */
+void cp_tools_end_all(struct cp *cp)
+{
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (cp->d->caps[i].owner)
+			cap_end(cp, i);
 }
 
 /* The trace rings: both formatted; the control plane attaches its own. */
@@ -354,16 +469,10 @@ static void trace_gone(struct cp *cp, const struct app_ctx *c)
 
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c)
 {
-	struct xtoed *d = cp->d;
-
 	trace_gone(cp, c);
-	if (!d->cap_owner || d->cap_owner != c)
-		return;
-	atomic_store_explicit(&d->cap_on, false, memory_order_release);
-	d->cap_owner = NULL;
-	cp_log(cp, "capture stopped: %lu records, %lu dropped",
-	       (unsigned long)atomic_load(&d->cap->records),
-	       (unsigned long)atomic_load(&d->cap->drops));
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (cp->d->caps[i].owner == c)
+			cap_end(cp, i);
 }
 
 int cp_tools_fw_restore(struct xtoed *d)

@@ -144,3 +144,29 @@ for l in sys.argv[1].splitlines():
 	run "$CTL" stats
 	assert_line --regexp '^  FIREWALL +[0-9]+$'
 }
+
+@test "a TIME-WAIT connection belongs to no one (its application is gone)" {
+	spawn_l "$ECHO" server --kernel -p 7100 >/dev/null 2>&1
+	wait_port x "$TOPO_LADDR" 7100
+	# xtoe closes first: TIME-WAIT is on the xtoe side; the client exits
+	run limit 20 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" client -c "$TOPO_LADDR:7100" -d 1
+	assert_success
+	run "$CTL" -j conns state time-wait dport = :7100
+	python3 -c '
+import json, sys
+c = json.loads(sys.argv[1])["conns"]
+assert len(c) == 1 and c[0]["pid"] == 0 and "program" not in c[0], c' "$output"
+	run "$CTL" conns state time-wait
+	assert_line --index 1 --regexp "^TIME-WAIT +0 +0 +$TOPO_XADDR:[0-9]+ +$TOPO_LADDR:7100 *$"
+}
+
+@test "every section of stats has a line (no empty headers)" {
+	run "$CTL" stats
+	assert_success
+	python3 -c '
+import sys
+lines = sys.argv[1].splitlines()[1:]
+for i, l in enumerate(lines):
+    if not l.startswith(" "):
+        assert i + 1 < len(lines) and lines[i + 1].startswith("  "), l' "$output"
+}

@@ -293,7 +293,7 @@ int cli_trace(struct cli *c, int argc, char **argv)
 	sock = need_sock(c, sb, sizeof(sb));
 	if (!sock)
 		return cli_fail(c, -EINVAL);
-	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, &r, &s, &fd);
+	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, 0, &r, &s, &fd);
 	if (!err) {
 		err = trace_run(c, &f, fd, s);
 		close(fd);
