@@ -62,6 +62,9 @@ help:
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
 	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target"
 	@echo "make bench      bench/rpc.sh: xtoe vs Linux RPC, alternating"
+	@echo "make man        man pages into $(BUILD)/man/ (from --help and xtoe.h)"
+	@echo "make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: programs,"
+	@echo "                libraries, headers, pkg-config, man, completion, systemd unit"
 	@echo "V=1             show full commands"
 
 deps:
@@ -255,5 +258,7 @@ bench: all
 
 clean:
 	rm -rf $(BUILD)
+
+include mk/install.mk
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

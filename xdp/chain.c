@@ -163,9 +163,14 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 		*map_fd(c, i) = bpf_obj_get(path);
 		if (*map_fd(c, i) < 0) {
 			err = -errno;
-			log_err("chain: no module chain at %s (%s: %s); "
-				"is xtoed running on that interface?",
-				pin_dir, map_names[i], strerror(-err));
+			if (err == -EACCES || err == -EPERM)
+				log_err("chain: %s: %s: the module chain is root's (CAP_BPF "
+					"and CAP_NET_ADMIN); run this as root", pin_dir,
+					strerror(-err));
+			else
+				log_err("chain: no module chain at %s (%s: %s); "
+					"is xtoed running on that interface?",
+					pin_dir, map_names[i], strerror(-err));
 			xchain_close(c);
 			return err;
 		}

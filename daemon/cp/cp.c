@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/wake.h"
 #include "core/cc.h"
+#include "common/notify.h"
 #include "cp.h"
 
 #define CP_TICK_NS (5 * 1000 * 1000)
@@ -316,6 +317,7 @@ int cp_run(struct xtoed *d)
 	if (err)
 		return err;
 	log_notice("serving %s on %s", d->cfg.ifname, d->cfg.sock_path);
+	service_notify("READY=1");
 	while (!stop) {
 		int n = cp_wait(cp, evs, 32);
 

@@ -99,7 +99,7 @@ static int cmd_list(struct cli *c, struct fwc *f, bool save, bool daemon_up)
 		log_notice("no xtoed runs on %s: these rules stay in force, kept "
 			   "attached when it stopped; `xtoectl -i %s detach` removes "
 			   "them", c->ifname, c->ifname);
-	if (c->json && !save) {
+	if (c->json) {
 		o = json_object();
 		arr = json_array();
 		jset_str(o, "iface", c->ifname);
@@ -113,7 +113,9 @@ static int cmd_list(struct cli *c, struct fwc *f, bool save, bool daemon_up)
 		bare.handle = 0;
 		fw_rule_hits(&f->maps, i, &n);
 		fw_rule_format(save ? &rules[i] : &bare, text, sizeof(text));
-		if (save)
+		if (save && c->json)
+			json_array_append_new(arr, jstr(text)); /* the file's lines */
+		else if (save)
 			printf("%s\n", text);
 		else if (c->json)
 			json_array_append_new(arr, rule_json(&rules[i], &n));
