@@ -70,7 +70,7 @@ static __always_inline void submit(struct trace_rec *r, __u64 cap)
 {
 	asm volatile("" : "+r"(cap));
 	if (cap > TRACE_SNAP_MAX)
-		return;
+		return; /* cannot happen: the verifier's bound */
 	r->caplen = (__u32)cap;
 	if (bpf_ringbuf_output(&trace_ring, r, TRACE_REC_HDR + cap, 0)) {
 		stat(TRACE_STAT_LOST);

@@ -523,6 +523,23 @@ int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max)
 	return n;
 }
 
+const char *xchain_slot_name(const struct xchain_ent *ents, int n, uint32_t slot)
+{
+	for (int i = 0; i < n; i++)
+		if (ents[i].slot == slot)
+			return ents[i].info.name;
+	return "?";
+}
+
+const char *xtoe_verdict_name(uint32_t v)
+{
+	static const char *const names[XTOE_V__COUNT] = {
+		"aborted", "drop", "pass", "tx", "redirect", "next",
+	};
+
+	return v < XTOE_V__COUNT ? names[v] : "?";
+}
+
 int xchain_trace_verdicts(const struct xchain *c, bool on)
 {
 	struct xtoe_chain_ctl ctl = { .trace_verdicts = on };

@@ -69,6 +69,10 @@ struct xchain_ent {
 };
 /* The linked modules in chain order; returns how many (<= max) or -errno. */
 int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max);
+/* The name of the module in slot among ents[0..n) ("?" if none). */
+const char *xchain_slot_name(const struct xchain_ent *ents, int n, uint32_t slot);
+/* A verdict's name: "aborted", "drop", "pass", "tx", "redirect", "next". */
+const char *xtoe_verdict_name(uint32_t v);
 /* Verdict records on or off (xtoe_ctl); the ring buffer's fd to read them. */
 int xchain_trace_verdicts(const struct xchain *c, bool on);
 int xchain_vtrace_fd(const struct xchain *c);

@@ -158,18 +158,6 @@ static int by_time(const void *a, const void *b)
 	return x->p.ts_ns < y->p.ts_ns ? -1 : x->p.ts_ns > y->p.ts_ns;
 }
 
-static const char *const verdict_names[XTOE_V__COUNT] = {
-	"aborted", "drop", "pass", "tx", "redirect", "next",
-};
-
-static const char *slot_name(const struct dump *d, uint32_t slot)
-{
-	for (int i = 0; i < d->nents; i++)
-		if (d->ents[i].slot == slot)
-			return d->ents[i].info.name;
-	return "?";
-}
-
 static int vt_record(void *ctx, void *data, size_t size)
 {
 	struct dump *d = ctx;
@@ -184,8 +172,8 @@ static int vt_record(void *ctx, void *data, size_t size)
 		     &v->key))
 		return 0;
 	v->ts_ns = r->ts_ns;
-	n = snprintf(v->text, sizeof(v->text), "%s:%s", slot_name(d, r->slot),
-		     r->verdict < XTOE_V__COUNT ? verdict_names[r->verdict] : "?");
+	n = snprintf(v->text, sizeof(v->text), "%s:%s",
+		     xchain_slot_name(d->ents, d->nents, r->slot), xtoe_verdict_name(r->verdict));
 	if (r->meta.drop && n > 0 && (size_t)n < sizeof(v->text))
 		snprintf(v->text + n, sizeof(v->text) - (size_t)n, ":%s",
 			 xtoe_drop_name(r->meta.drop));

@@ -7,6 +7,7 @@
 #include <net/if.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "xdp/chain.h"
 #include "common/ctl.h"
@@ -40,6 +41,9 @@ const char *daemon_sock(const struct cli *c, char *buf, size_t len);
 /* The same, or a logged error and NULL when there is none. */
 const char *need_sock(const struct cli *c, char *buf, size_t len);
 
+/* The daemon's answer to op (XTOE_OP_STATS, XTOE_OP_CONNS): up to len
+ * bytes into buf, *bytes how many (may be NULL). 0 or -errno (logged). */
+int cli_fetch(const struct cli *c, uint32_t op, void *buf, size_t len, uint32_t *bytes);
 /* A command failed with err: in JSON mode the error object (the logged
  * messages, else strerror), in text mode strerror when nothing was
  * logged. Returns the exit status 1. */

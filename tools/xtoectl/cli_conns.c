@@ -177,27 +177,6 @@ static int make_filter(struct cli *c, int argc, char **argv, struct ss_filter **
 	return 0;
 }
 
-static int fetch_conns(struct cli *c, struct xtoe_stat_conn *rows, uint32_t *n)
-{
-	char sb[128];
-	const char *sock = need_sock(c, sb, sizeof(sb));
-	size_t max = XTOE_STAT_CONNS_MAX * sizeof(*rows), got = 0;
-	struct xtoe_resp r;
-	ssize_t k;
-	int fd, err;
-
-	if (!sock)
-		return -EINVAL;
-	err = xctl_ask_fd(sock, XTOE_OP_CONNS, &r, &fd);
-	if (err)
-		return err;
-	while (got < max && (k = read(fd, (char *)rows + got, max - got)) > 0)
-		got += (size_t)k;
-	close(fd);
-	*n = (uint32_t)(got / sizeof(*rows));
-	return 0;
-}
-
 int cli_conns(struct cli *c, int argc, char **argv)
 {
 	struct xtoe_stat_conn *rows = malloc(XTOE_STAT_CONNS_MAX * sizeof(*rows));
@@ -212,7 +191,8 @@ int cli_conns(struct cli *c, int argc, char **argv)
 		free(rows);
 		return err;
 	}
-	err = fetch_conns(c, rows, &n);
+	err = cli_fetch(c, XTOE_OP_CONNS, rows, XTOE_STAT_CONNS_MAX * sizeof(*rows), &n);
+	n /= sizeof(*rows);
 	if (err) {
 		err = cli_fail(c, err);
 		goto out;

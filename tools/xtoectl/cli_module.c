@@ -18,16 +18,12 @@
 #include "common/log.h"
 #include "cli.h"
 
-static const char *const verdict_names[XTOE_V__COUNT] = {
-	"aborted", "drop", "pass", "tx", "redirect", "next",
-};
-
 static json_t *verdicts_json(const struct xtoe_mstat *st)
 {
 	json_t *v = json_object();
 
 	for (int i = 0; i < XTOE_V__COUNT; i++)
-		jset_u64(v, verdict_names[i], st->v[i]);
+		jset_u64(v, xtoe_verdict_name((uint32_t)i), st->v[i]);
 	return v;
 }
 
@@ -118,10 +114,7 @@ struct vtrace {
 
 static const char *slot_name(const struct vtrace *t, uint32_t slot)
 {
-	for (int i = 0; i < t->nents; i++)
-		if (t->ents[i].slot == slot)
-			return t->ents[i].info.name;
-	return "?";
+	return xchain_slot_name(t->ents, t->nents, slot);
 }
 
 static int on_verdict(void *ctx, void *data, size_t size)
@@ -134,7 +127,7 @@ static int on_verdict(void *ctx, void *data, size_t size)
 
 	if (size < sizeof(*r) || t->seen >= t->cli->count || t->err)
 		return 0;
-	v = r->verdict < XTOE_V__COUNT ? verdict_names[r->verdict] : "?";
+	v = xtoe_verdict_name(r->verdict);
 	vlan = r->meta.flags & XTOE_META_F_VLAN ? r->meta.vlan_tci & 0xfff : -1;
 	t->seen++;
 	if (t->cli->json) {

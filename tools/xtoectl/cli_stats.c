@@ -78,41 +78,17 @@ static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_
 
 static void add_modules(struct sample *s, const struct xchain_ent *e, int n)
 {
-	static const char *const v[XTOE_V__COUNT] = {
-		"aborted", "drop", "pass", "tx", "redirect", "next" };
 	char name[48];
 
 	for (int i = 0; i < n; i++) {
 		snprintf(name, sizeof(name), "%s.seen", e[i].info.name);
 		add(s, "modules", name, e[i].st.seen, false);
 		for (int k = 0; k < XTOE_V__COUNT; k++) {
-			snprintf(name, sizeof(name), "%s.%s", e[i].info.name, v[k]);
+			snprintf(name, sizeof(name), "%s.%s", e[i].info.name,
+				 xtoe_verdict_name((uint32_t)k));
 			add(s, "modules", name, e[i].st.v[k], false);
 		}
 	}
-}
-
-/* The daemon's answer to op read into buf (at most len bytes). */
-static int fetch(const struct cli *c, uint32_t op, void *buf, size_t len,
-		 uint32_t *count)
-{
-	char sb[128];
-	const char *sock = need_sock(c, sb, sizeof(sb));
-	struct xtoe_resp r;
-	ssize_t n;
-	int fd, err;
-
-	if (!sock)
-		return -EINVAL;
-	err = xctl_ask_fd(sock, op, &r, &fd);
-	if (err)
-		return err;
-	n = read(fd, buf, len);
-	err = n < 0 ? -errno : 0;
-	close(fd);
-	if (count)
-		*count = (uint32_t)(n > 0 ? (size_t)n : 0);
-	return err;
 }
 
 static int take_sample(struct cli *c, struct sample *s)
@@ -125,7 +101,7 @@ static int take_sample(struct cli *c, struct sample *s)
 
 	memset(&d, 0, sizeof(d));
 	s->n = 0;
-	err = fetch(c, XTOE_OP_STATS, &d, sizeof(d), NULL);
+	err = cli_fetch(c, XTOE_OP_STATS, &d, sizeof(d), NULL);
 	if (err)
 		return err;
 	s->at_ns = now_ns();

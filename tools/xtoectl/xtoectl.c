@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <bpf/libbpf.h>
 #include <xtoe/xtoe.h>
@@ -261,6 +262,29 @@ const char *need_sock(const struct cli *c, char *buf, size_t len)
 		log_err("which daemon? pass -i IFACE for its default socket, "
 			"--sock PATH, or set XTOE_SOCK");
 	return s;
+}
+
+int cli_fetch(const struct cli *c, uint32_t op, void *buf, size_t len, uint32_t *bytes)
+{
+	char sb[128];
+	const char *sock = need_sock(c, sb, sizeof(sb));
+	struct xtoe_resp r;
+	size_t got = 0;
+	ssize_t n = 0;
+	int fd, err;
+
+	if (!sock)
+		return -EINVAL;
+	err = xctl_ask_fd(sock, op, &r, &fd);
+	if (err)
+		return err;
+	while (got < len && (n = read(fd, (char *)buf + got, len - got)) > 0)
+		got += (size_t)n;
+	err = n < 0 ? -errno : 0;
+	close(fd);
+	if (bytes)
+		*bytes = (uint32_t)got;
+	return err;
 }
 
 int cli_fail(const struct cli *c, int err)
