@@ -46,9 +46,9 @@ static int list_json(const struct cli *c, const struct xchain_ent *e, int n,
 		jset_u64(m, "prog_id", e[i].info.prog_id);
 		jset_bool(m, "builtin", e[i].info.flags & XTOE_MOD_F_BUILTIN);
 		jset_bool(m, "final", e[i].info.flags & XTOE_MOD_F_FINAL);
-		jset_bool(m, "protected", e[i].info.flags & XTOE_MOD_F_PROTECTED);
 		jset_u64(m, "seen", e[i].st.seen);
 		jset(m, "verdicts", verdicts_json(&e[i].st));
+		jset_bool(m, "protected", e[i].info.flags & XTOE_MOD_F_PROTECTED);
 		json_array_append_new(mods, m);
 	}
 	jset(o, "modules", mods);
