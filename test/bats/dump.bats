@@ -49,12 +49,19 @@ dump_start() {
 	return 1
 }
 
-# Wait (at most 10 s) for a background capture to end by itself.
+# Wait (at most 20 s) for a background capture to end by itself; one that
+# does not is stopped, and that is a failure.
 dump_wait() {
-	for _ in $(seq 200); do
+	for _ in $(seq 400); do
 		kill -0 "$DUMP_PID" 2>/dev/null || break
 		sleep 0.05
 	done
+	if kill -0 "$DUMP_PID" 2>/dev/null; then
+		kill -9 "$DUMP_PID"
+		wait "$DUMP_PID" 2>/dev/null
+		echo "xtoe-dump did not end by itself" >&2
+		return 1
+	fi
 	wait "$DUMP_PID"
 }
 
@@ -63,6 +70,7 @@ dump_stop() {
 	kill -INT "$DUMP_PID" 2>/dev/null || true
 	dump_wait
 }
+
 
 # The names of the modules in the chain, one line.
 chain() { "$CTL" -j module list | python3 -c 'import json,sys; print(" ".join(m["name"] for m in json.load(sys.stdin)["modules"]))'; }
@@ -258,6 +266,21 @@ print(sorted({(r[0], r[1]) for r in rows}))' "$TOPO_DIR/a.pcap"
 	refute_line rot3
 	run tcpdump -n -r "$TOPO_DIR/rot1"
 	assert_success
+}
+
+@test "-G and -W: a file a second, two files, then the capture ends; -F reads the filter" {
+	echo icmp >"$TOPO_DIR/filter"
+	dump_start /dev/null "$TOPO_DIR/gw.err" -w "$TOPO_DIR/gw-%s.pcap" -G 1 -W 2 -F "$TOPO_DIR/filter"
+	in_l ping -c 12 -i 0.3 -W 1 "$TOPO_XADDR" >/dev/null &
+	local ping=$!
+	dump_wait
+	kill "$ping" 2>/dev/null || true
+	wait "$ping" 2>/dev/null || true
+	[ "$(ls "$TOPO_DIR"/gw-*.pcap | wc -l)" -eq 2 ]
+	for f in "$TOPO_DIR"/gw-*.pcap; do
+		[ "$(count "$f" icmp)" -ge 1 ]
+		[ "$(count "$f" "not icmp")" -eq 0 ]
+	done
 }
 
 @test "-Q in, the built-in printer, -D, usage errors as one line and a hint" {

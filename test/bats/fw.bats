@@ -217,17 +217,14 @@ assert len([m for m in e["messages"] if "bad2.rules:" in m]) == 3, e' "$output"
 	run ping_ok
 	assert_failure
 	# SIGKILL: the same
-	kill -9 "$XTOED_PID"
-	wait "$XTOED_PID" 2>/dev/null || true
-	XTOED_PID=
+	xtoed_kill
 	run ping_ok
 	assert_failure
 	run "$CTL" -i "$TOPO_XIF" detach
 	assert_success
 	assert_output --partial "1 firewall rules no longer in force"
 	ping_ok
-	run in_x ip -d link show "$TOPO_XIF"
-	refute_output --partial "prog/xdp"
+	xdp_gone
 	run "$CTL" -i "$TOPO_XIF" detach
 	assert_equal "$status" 1
 	xtoed_start --fw-file "$FW_FILE"
@@ -241,11 +238,7 @@ assert len([m for m in e["messages"] if "bad2.rules:" in m]) == 3, e' "$output"
 @test "without rules the chain goes with the daemon" {
 	"$CTL" fw add drop proto udp dport 9
 	"$CTL" fw del 1
-	xtoed_find
-	kill -9 "$XTOED_PID"
-	wait "$XTOED_PID" 2>/dev/null || true
-	XTOED_PID=
-	run in_x ip -d link show "$TOPO_XIF"
-	refute_output --partial "prog/xdp"
+	xtoed_kill
+	xdp_gone
 	xtoed_start --fw-file "$FW_FILE"
 }

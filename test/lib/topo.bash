@@ -107,6 +107,30 @@ xtoed_find() {
 	XTOED_PID=$(head -n 1 "/run/xtoe/$TOPO_XIF.lock" 2>/dev/null || true)
 }
 
+# SIGKILL xtoed and wait (at most 10 s) until it is gone: its lock, socket
+# and links are the kernel's to release by then.
+xtoed_kill() {
+	[ -n "${XTOED_PID:-}" ] || xtoed_find
+	[ -n "${XTOED_PID:-}" ] || return 0
+	kill -9 "$XTOED_PID" 2>/dev/null || true
+	for _ in $(seq 200); do
+		kill -0 "$XTOED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$XTOED_PID" 2>/dev/null || true
+	XTOED_PID=
+}
+
+# Wait (at most 10 s) until no XDP program is attached on the xtoe side
+# (a dead process's link is released a little after it is gone).
+xdp_gone() {
+	for _ in $(seq 200); do
+		in_x ip -d link show "$TOPO_XIF" | grep -q "prog/xdp" || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Stop xtoed (SIGTERM, then SIGKILL after 5 s). Returns xtoed's exit status.
 xtoed_stop() {
 	local rc=0
