@@ -41,7 +41,7 @@ dump_start() {
 	DUMP_PID=$!
 	DUMP_PIDS="${DUMP_PIDS:-} $DUMP_PID"
 	for _ in $(seq 200); do
-		grep -q "listening on" "$err" && return 0
+		grep -qE "listening on|capturing" "$err" && return 0
 		kill -0 "$DUMP_PID" 2>/dev/null || break
 		sleep 0.05
 	done

@@ -89,7 +89,7 @@ c = json.load(sys.stdin)[\"conns\"][0]
 print(c[\"program\"], c[\"bytes_received\"], c[\"mss\"] > 0, c[\"cwnd_bytes\"] > 0)'"
 	assert_output "xtoe-echo 100 True True"
 	for bad in "--state BOGUS" "state BOGUS" "sport = 7000" "dst 1.2.3" "( sport = :1"; do
-		run "$CTL" conns $bad
+		run limit 10 "$CTL" conns $bad
 		assert_equal "$status" 2
 		[ "${#lines[@]}" -eq 2 ]
 		assert_line --index 1 --partial "Try 'xtoectl --help'"

@@ -69,7 +69,7 @@ print(sorted({e['event'] for e in ev}), sorted({e['lport'] for e in ev}))"
 	run "$CTL" trace port
 	assert_equal "$status" 2
 	for bad in "port abc" "port 99999" "port 0" "host 1.2.3" "port 80 port 81" "frob 1"; do
-		run "$CTL" trace $bad
+		run limit 10 "$CTL" trace $bad
 		assert_equal "$status" 2
 		[ "${#lines[@]}" -eq 2 ] # one line and a hint
 		assert_line --index 1 "Try 'xtoectl --help' for more information."
