@@ -149,7 +149,7 @@ print(sorted({(r[0], r[1]) for r in rows}))' "$TOPO_DIR/a.pcap"
 }
 
 @test "frames the kernel sends are captured: ping's requests and replies, ARP" {
-	dump_start "$TOPO_DIR/k.txt" "$TOPO_DIR/k.err" -n -l 'icmp or arp'
+	dump_start "$TOPO_DIR/k.txt" "$TOPO_DIR/k.err" -n 'icmp or arp'
 	in_l ip neigh flush dev "$TOPO_LIF"
 	in_l ping -c 2 -i 0.2 -W 1 "$TOPO_XADDR" >/dev/null
 	for _ in $(seq 100); do
