@@ -20,6 +20,13 @@ import socket, time
 s = socket.create_connection(('$TOPO_XADDR', 7000))
 s.sendall(b'x' * 100)
 time.sleep(60)" >/dev/null 2>&1
+	# the tests expect it established, its 100 bytes received
+	for _ in $(seq 200); do
+		"$CTL" -j conns state established | grep -q '"bytes_received":100' && return 0
+		sleep 0.05
+	done
+	echo "the held connection did not come up" >&2
+	return 1
 }
 
 teardown_file() {

@@ -107,10 +107,11 @@ xtoed_find() {
 	XTOED_PID=$(head -n 1 "/run/xtoe/$TOPO_XIF.lock" 2>/dev/null || true)
 }
 
-# SIGKILL xtoed and wait (at most 10 s) until it is gone: its lock, socket
-# and links are the kernel's to release by then.
+# SIGKILL the xtoed that holds the interface's lock and wait (at most
+# 10 s) until it is gone: its lock, socket and links are the kernel's to
+# release by then.
 xtoed_kill() {
-	[ -n "${XTOED_PID:-}" ] || xtoed_find
+	xtoed_find
 	[ -n "${XTOED_PID:-}" ] || return 0
 	kill -9 "$XTOED_PID" 2>/dev/null || true
 	for _ in $(seq 200); do
