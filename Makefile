@@ -17,7 +17,10 @@ DP_MAIN    := daemon/xtoed.c
 DP_SRCS    := $(filter-out $(DP_MAIN),$(wildcard daemon/*.c daemon/*/*.c))
 LIBX_SRCS  := $(wildcard lib/xtoe/*.c)
 CLI_SRCS   := $(wildcard tools/xtoectl/*.c)
-DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c
+# What the operator tools share (JSON, arguments, ss filters).
+TOOLS_SRCS := $(wildcard tools/common/*.c)
+TOOL_LIBS  := -ljansson
+DUMP_MAIN  := tools/xtoe-dump/dump.c tools/xtoe-dump/dump_main.c tools/xtoe-dump/dump_out.c
 DUMP_LIB   := $(filter-out $(DUMP_MAIN),$(wildcard tools/xtoe-dump/*.c))
 DUMP_SRCS  := $(DUMP_MAIN) $(DUMP_LIB)
 BPF_SRCS   := $(wildcard bpf/*.bpf.c)
@@ -36,7 +39,7 @@ DP_OBJS    := $(call objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS))
 LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
 # Everything but the programs' main files, for unit tests (ASan/UBSan).
 CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
-		$(LIBX_SRCS) $(DUMP_LIB))
+		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
@@ -63,6 +66,9 @@ help:
 	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
 	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
 	@echo "make bench      bench/rpc.sh: xtoe vs Linux RPC, alternating"
+	@echo "make man        man pages into $(BUILD)/man/ (from --help and xtoe.h)"
+	@echo "make install    PREFIX=/usr/local DESTDIR= SYSCONFDIR=/etc: programs,"
+	@echo "                libraries, headers, pkg-config, man, completion, systemd unit"
 	@echo "V=1             show full commands"
 
 deps:
@@ -98,14 +104,14 @@ $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) | $(BUILD)/bin
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
 
 # --- xtoectl: operator CLI over the XDP-side library (xdp/) ---------------
-$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
+$(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(TOOLS_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) $(TOOL_LIBS)
 
 # --- xtoe-dump: capture tool (tools/xtoe-dump/) ---------------------------
-$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
+$(BUILD)/bin/xtoe-dump: $(call objs,$(DUMP_SRCS) $(TOOLS_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
 	$(call msg,LINK,$@)
-	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) -lpcap
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS) $(TOOL_LIBS) -lpcap
 
 # --- libxtoe -------------------------------------------------------------
 $(BUILD)/lib/libxtoe.so.$(LIBXTOE_VER): $(LIB_OBJS) $(LIBXTOE_MAP) | $(BUILD)/lib
@@ -159,7 +165,7 @@ $(BUILD)/san/libcore.a: $(CORE_SAN)
 $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
-		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
+		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS) $(TOOL_LIBS)
 
 # In-process daemons load the example C modules.
 $(BUILD)/test/test_daemon_loop: $(CMOD_SOS)
@@ -262,6 +268,7 @@ clean:
 	rm -rf $(BUILD)
 
 include mk/arm64.mk
+include mk/install.mk
 
 # (the host build's tree holds the arm64 one: skip it)
 -include $(shell find $(BUILD) -path $(BUILD)/arm64 -prune -o -name '*.d' -print 2>/dev/null)

@@ -2,12 +2,17 @@
 /*
  * trace: writes a record of each frame (sampled 1 in `sample`) into a ring
  * buffer: time, lengths, rx queue, the metadata as seen here (VLAN, class,
- * drop reason of earlier modules...) and the first `snaplen` bytes. Never
- * changes a verdict. Place it where the view matters: first to see what
- * arrived, last (before steer) to see what earlier modules made of it.
+ * drop reason of earlier modules...) and the first `snaplen` bytes, up to
+ * a whole jumbo frame. Never changes a verdict. Place it where the view
+ * matters: first to see what arrived, last (before steer) to see what
+ * earlier modules made of it. trace_egress, a tc program of the same
+ * object, records what the kernel sends on the interface into the same
+ * ring (xtoe-dump attaches it for a capture).
  */
 #include <xtoe/module.h>
 #include "trace.h"
+
+#define TC_ACT_UNSPEC (-1) /* tc/tcx: on to the next program */
 
 const volatile __u32 snaplen = 128;
 const volatile __u32 sample = 1;
@@ -23,6 +28,13 @@ struct {
 	__type(key, __u32);
 	__type(value, __u64);
 } trace_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct trace_rec);
+} trace_buf SEC(".maps");
 
 static __always_inline void stat(__u32 i)
 {
@@ -45,48 +57,90 @@ static __always_inline __u32 snap_bytes(__u32 len)
 
 	if (cap > TRACE_SNAP_MAX)
 		cap = TRACE_SNAP_MAX;
-	asm volatile("%0 &= 511" : "+r"(cap));
+	asm volatile("%0 &= 16383" : "+r"(cap));
 	if (cap > TRACE_SNAP_MAX)
 		cap = TRACE_SNAP_MAX;
 	return (__u32)cap;
 }
 
-/* The first cap bytes into r->data. */
-_Static_assert((TRACE_SNAP_MAX & (TRACE_SNAP_MAX - 1)) == 0,
-	       "TRACE_SNAP_MAX must be a power of two");
-static __always_inline int load_snap(struct xdp_md *ctx, struct trace_rec *r,
-				     __u64 cap)
+/* A record of cap bytes of data into the ring; the checks are kept apart
+ * (asm) so the compiler does not fold them into one the verifier cannot
+ * follow. */
+static __always_inline void submit(struct trace_rec *r, __u64 cap)
 {
-	if (cap < 1)
-		return 0;
+	asm volatile("" : "+r"(cap));
 	if (cap > TRACE_SNAP_MAX)
-		return -1;
-	return bpf_xdp_load_bytes(ctx, 0, r->data, xtoe_len_bounded(cap, TRACE_SNAP_MAX));
+		return; /* cannot happen: the verifier's bound */
+	r->caplen = (__u32)cap;
+	if (bpf_ringbuf_output(&trace_ring, r, TRACE_REC_HDR + cap, 0)) {
+		stat(TRACE_STAT_LOST);
+		return;
+	}
+	stat(TRACE_STAT_TRACED);
+}
+
+/* A length known to lie in 1..TRACE_SNAP_MAX in a form every verifier
+ * follows (xtoe_len_bounded: Linux 6.1's learns no lower bound from
+ * cap >= 1), for the load helpers' size. */
+static __always_inline __u32 load_len(__u64 cap)
+{
+	__u32 n = xtoe_len_bounded(cap, 16384);
+
+	return n > TRACE_SNAP_MAX ? TRACE_SNAP_MAX : n;
+}
+
+static __always_inline struct trace_rec *rec_begin(__u32 len, __u16 kind)
+{
+	__u32 zero = 0;
+	struct trace_rec *r = bpf_map_lookup_elem(&trace_buf, &zero);
+
+	if (!r)
+		return NULL;
+	r->ts_ns = bpf_ktime_get_ns();
+	r->len = len;
+	r->kind = kind;
+	r->rsv = 0;
+	return r;
 }
 
 XTOE_MODULE(trace)
 {
-	__u32 len = (__u32)(ctx->data_end - ctx->data), cap;
+	__u32 len = (__u32)(ctx->data_end - ctx->data);
 	struct trace_rec *r;
+	__u64 cap;
 
 	stat(TRACE_STAT_SEEN);
-	if (!sampled())
+	if (!sampled() || !(r = rec_begin(len, TRACE_RX)))
 		return XTOE_NEXT;
-	r = bpf_ringbuf_reserve(&trace_ring, sizeof(*r), 0);
-	if (!r) {
-		stat(TRACE_STAT_LOST);
-		return XTOE_NEXT;
-	}
-	cap = snap_bytes(len);
-	r->ts_ns = bpf_ktime_get_ns();
-	r->len = len;
 	r->rx_queue = ctx->rx_queue_index;
-	r->rsv = 0;
 	__builtin_memcpy(&r->meta, meta, sizeof(r->meta));
-	if (load_snap(ctx, r, cap))
+	cap = snap_bytes(len);
+	asm volatile("" : "+r"(cap));
+	if (cap > TRACE_SNAP_MAX)
+		return XTOE_NEXT;
+	if (cap < 1 || bpf_xdp_load_bytes(ctx, 0, r->data, load_len(cap)))
 		cap = 0;
-	r->caplen = cap;
-	bpf_ringbuf_submit(r, 0);
-	stat(TRACE_STAT_TRACED);
+	submit(r, cap);
 	return XTOE_NEXT;
+}
+
+SEC("tc")
+int trace_egress(struct __sk_buff *skb)
+{
+	struct trace_rec *r;
+	__u64 cap;
+
+	stat(TRACE_STAT_SEEN);
+	if (!sampled() || !(r = rec_begin(skb->len, TRACE_KTX)))
+		return TC_ACT_UNSPEC;
+	r->rx_queue = 0;
+	__builtin_memset(&r->meta, 0, sizeof(r->meta));
+	cap = snap_bytes(skb->len);
+	asm volatile("" : "+r"(cap));
+	if (cap > TRACE_SNAP_MAX)
+		return TC_ACT_UNSPEC;
+	if (cap < 1 || bpf_skb_load_bytes(skb, 0, r->data, load_len(cap)))
+		cap = 0;
+	submit(r, cap);
+	return TC_ACT_UNSPEC;
 }

@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * Capture of the frames the data-path transmits (xtoe-dump), shared between
- * the daemon and the tool through a memfd the daemon hands over with
- * XTOE_OP_CAPTURE (common/proto.h):
+ * A capture session of xtoe-dump (XTOE_OP_CAPTURE, common/proto.h). The
+ * daemon owns everything a session adds, and removes it when the tool's
+ * connection closes, however the tool ends:
  *
- *   [struct xtoe_cap_shm][spsc ring of XTOE_CAP_ENTRIES struct xtoe_cap_rec]
+ *   - frames the data-path transmits: a memfd the daemon hands over,
+ *       [struct xtoe_cap_shm][spsc ring of XTOE_CAP_ENTRIES xtoe_cap_rec]
+ *     The data-path is the only producer: it reads the daemon's switch once
+ *     per round and copies the first `snaplen` bytes of every frame it
+ *     queues for transmission; it never waits (a full ring counts a drop).
+ *   - frames received: a trace module (bpf/trace.bpf.c) linked into the
+ *     chain under the name the response carries, its ring buffer pinned
+ *     at PIN_DIR/NAME/trace_ring;
+ *   - frames the kernel sends on the interface (ARP and ICMP replies, its
+ *     own TCP): the trace object's tc egress program, attached by the
+ *     daemon through a tcx link, writing into the same ring buffer;
+ *   - the chain's verdicts (xtoe_vtrace), to one session at a time.
  *
- * The data-path is the only producer: it reads `on` (the daemon's switch)
- * once per round and copies the first `snaplen` bytes of every frame it
- * queues for transmission. It never waits: when the ring is full the record
- * is counted in `drops` and lost. The tool is the only consumer. The
- * capture ends when the tool's connection to the daemon closes; the
- * daemon formats the ring for the next capture only once the data-path has
- * said it stopped writing (daemon/dp/dp_cap.c), so a capture never holds
- * another's records.
+ * Up to XTOE_CAP_MAX sessions run at once, each with its own rings.
  */
 #ifndef XTOE_CAP_H
 #define XTOE_CAP_H
@@ -23,8 +27,16 @@
 
 #include "spsc.h"
 
-#define XTOE_CAP_SNAP_MAX 256
+#define XTOE_CAP_SNAP_MAX 2048 /* the daemon's largest frame (XTOE_FRAME_MAX) */
 #define XTOE_CAP_ENTRIES  4096 /* power of two */
+#define XTOE_CAP_MAX      4    /* sessions at once */
+
+/* XTOE_OP_CAPTURE's b: what to capture (0: RX | TX | KTX) */
+#define XTOE_CAP_F_RX       0x1u /* received frames (trace module) */
+#define XTOE_CAP_F_TX       0x2u /* frames the data-path sends */
+#define XTOE_CAP_F_KTX      0x4u /* frames the kernel sends (tc egress) */
+#define XTOE_CAP_F_AFTER    0x8u /* RX after the chain's modules, not first */
+#define XTOE_CAP_F_VERDICTS 0x10u /* the chain's verdicts, if free */
 
 struct xtoe_cap_rec {
 	uint64_t ts_ns;   /* CLOCK_MONOTONIC, like bpf_ktime_get_ns() */

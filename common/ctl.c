@@ -73,6 +73,13 @@ int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len)
 	return ask_msg(sock_path, XTOE_OP_FW_FILE, path, len);
 }
 
+int xctl_fw_sync(const char *sock_path)
+{
+	char none[sizeof(((struct xtoe_resp *)0)->msg) + 1];
+
+	return ask_msg(sock_path, XTOE_OP_FW_SYNC, none, sizeof(none));
+}
+
 int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
 		     size_t len)
 {
@@ -125,18 +132,18 @@ static int recv_fd(int sock, struct xtoe_resp *r, int *fd)
 
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd)
 {
-	int s, err = xctl_session_fd(sock_path, op, 0, r, &s, fd);
+	int s, err = xctl_session_fd(sock_path, op, 0, 0, r, &s, fd);
 
 	if (s >= 0)
 		close(s);
 	return err;
 }
 
-int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
+int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t a, uint32_t b,
 		    struct xtoe_resp *r, int *sock, int *fd)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct xtoe_req q = { .op = op, .id = 1, .a = arg };
+	struct xtoe_req q = { .op = op, .id = 1, .a = a, .b = b };
 	int s, err = 0;
 
 	*fd = *sock = -1;

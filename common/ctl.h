@@ -20,6 +20,9 @@ int xctl_cmodule_add(const char *sock_path, const char *spec, char *name,
  * none. */
 int xctl_daemon_fw_file(const char *sock_path, char *path, size_t len);
 
+/* Tell the daemon the firewall's rules changed (XTOE_OP_FW_SYNC). */
+int xctl_fw_sync(const char *sock_path);
+
 /* A request answered with an fd (XTOE_OP_STATS, XTOE_OP_CONNS: common/tools.h);
  * *fd is the caller's to close, r->val the answer's count. On refusal:
  * the daemon's message on stderr, -r->err. */
@@ -27,7 +30,7 @@ struct xtoe_resp;
 int xctl_ask_fd(const char *sock_path, uint32_t op, struct xtoe_resp *r, int *fd);
 /* The same, for a session that lasts while *sock stays open (XTOE_OP_TRACE):
  * *sock is the caller's to close, also on failure when >= 0. */
-int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t arg,
+int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t a, uint32_t b,
 		    struct xtoe_resp *r, int *sock, int *fd);
 
 #endif /* XTOE_LOADER_CTL_H */

@@ -9,6 +9,35 @@
 
 /* The process's one logging setting, as a program's stderr is one. */
 static int max_level = -1;
+static unsigned nerrors;
+static log_sink_fn sink;
+static void *sink_arg;
+
+void log_set_sink(log_sink_fn fn, void *arg)
+{
+	sink = fn;
+	sink_arg = arg;
+}
+
+unsigned log_error_count(void)
+{
+	return nerrors;
+}
+
+int log_level_parse(const char *s)
+{
+	static const char *const names[] = { "err", "warn", "notice", "info", "debug" };
+	char *end;
+	long v;
+
+	for (int i = 0; i < 5; i++)
+		if (!strcmp(s, names[i]))
+			return LOG_LVL_ERR + i;
+	if (!strcmp(s, "error") || !strcmp(s, "warning"))
+		return !strcmp(s, "error") ? LOG_LVL_ERR : LOG_LVL_WARN;
+	v = strtol(s, &end, 10);
+	return *s && !*end && v >= LOG_LVL_ERR && v <= LOG_LVL_DEBUG ? (int)v : -1;
+}
 
 static int level_from_env(void)
 {
@@ -38,11 +67,15 @@ void log_vmsg(enum log_level l, const char *fmt, va_list ap)
 
 	if (!log_enabled(l))
 		return;
+	if (l <= LOG_LVL_ERR)
+		nerrors++;
 	n = vsnprintf(line, sizeof(line), fmt, ap);
 	if (n < 0)
 		return;
 	while (n > 0 && line[n - 1] == '\n' && (size_t)n <= sizeof(line) - 1)
 		line[--n] = '\0';
+	if (sink && sink(l, line, sink_arg))
+		return;
 	/* one write per line, so lines of several threads do not mix */
 	if (getenv("JOURNAL_STREAM"))
 		fprintf(stderr, "<%d>%s\n", (int)l, line);

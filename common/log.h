@@ -29,6 +29,20 @@ void log_set_level(enum log_level max);
 enum log_level log_level(void);
 static inline int log_enabled(enum log_level l) { return l <= log_level(); }
 
+/* A program's own destination for messages (e.g. JSON output collects its
+ * errors): called with each formatted line (no newline, no prefix) that
+ * passes the level; returns non-zero when it took the line, which then is
+ * not printed. NULL restores stderr. */
+typedef int (*log_sink_fn)(enum log_level l, const char *line, void *arg);
+void log_set_sink(log_sink_fn fn, void *arg);
+
+/* Error messages logged so far (a caller that failed can tell whether the
+ * reason was already said). */
+unsigned log_error_count(void);
+
+/* A level by name (err, warn, notice, info, debug; or 3..7); -1 if none. */
+int log_level_parse(const char *s);
+
 void log_msg(enum log_level l, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 void log_vmsg(enum log_level l, const char *fmt, va_list ap);

@@ -39,14 +39,20 @@ enum xtoe_op {
 	/* --- operator tools (xtoectl fw/stats/conns; no HELLO needed) --- */
 	XTOE_OP_FW_FILE = 32, /* -> msg: the daemon's firewall rule file
 			      ("" when rules are not kept) */
-	XTOE_OP_CAPTURE,      /* a: snaplen -> one fd (SCM_RIGHTS): the tx
-			      capture ring (common/cap.h); capturing until this
-			      connection closes. EBUSY while another runs */
+	XTOE_OP_CAPTURE,      /* a: snaplen, b: XTOE_CAP_F_* -> one fd
+			      (SCM_RIGHTS): the tx capture ring; val: the
+			      session, val2: the XTOE_CAP_F_* granted, msg: its
+			      trace module's name (common/cap.h); capturing
+			      until this connection closes. EBUSY when
+			      XTOE_CAP_MAX run */
 	XTOE_OP_STATS,        /* -> one fd: struct xtoe_stat_dp (common/tools.h) */
 	XTOE_OP_CONNS,        /* -> one fd: val struct xtoe_stat_conn rows */
 	XTOE_OP_TRACE,        /* -> one fd (SCM_RIGHTS): the TCP event rings
 			      (common/trace.h); tracing until this connection
 			      closes. EBUSY while another trace runs */
+	XTOE_OP_FW_SYNC,      /* a tool changed the firewall: the daemon keeps
+			      the chain attached after it exits exactly when
+			      there are rules (daemon/port/steer.h) */
 	/* --- end of operator tools --- */
 };
 

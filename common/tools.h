@@ -30,7 +30,15 @@ struct xtoe_stat_conn {
 	uint16_t lport, rport;   /* network order */
 	uint32_t recv_q, send_q; /* bytes: unread by the app; not yet acked */
 	uint32_t srtt_us, rttvar_us, retransmits;
-	int32_t pid;             /* the owning application's */
+	int32_t pid;             /* the owning application's; 0: none (a
+				    TIME-WAIT connection belongs to no one) */
+	/* what ss -i shows */
+	char cc[16];             /* congestion control */
+	uint32_t mss;            /* bytes per segment we send */
+	uint32_t cwnd, ssthresh; /* bytes; 0: none yet */
+	uint32_t snd_wnd;        /* the peer's window, bytes */
+	uint32_t bytes_acked;    /* modulo 2^32 */
+	uint64_t bytes_sent, bytes_received, segs_out, segs_in;
 };
 
 #define XTOE_STAT_CONNS_MAX 65536

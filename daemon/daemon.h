@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/cap.h"
 #include "common/clock.h"
 #include "common/shm.h"
 #include "common/tools.h"
@@ -176,7 +177,10 @@ struct flow_pub {
 	_Atomic uint32_t snd_una, snd_nxt;
 	_Atomic uint32_t srtt_us, rttvar_us;
 	_Atomic uint32_t state;
-	_Atomic uint32_t retransmits;
+	_Atomic uint32_t retransmits; /* for xtoectl conns (and ss -i's
+					 fields below) */
+	_Atomic uint32_t cwnd, ssthresh, snd_wnd;
+	_Atomic uint64_t bytes_out, bytes_in, segs_out, segs_in;
 };
 
 /* The data-path's counters for the tools: written by the data-path under
@@ -190,6 +194,20 @@ struct dp_stats_pub {
 
 struct dp;
 struct cp;
+struct bpf_object;
+
+/* A capture session (common/cap.h): its rings, and what it added to the
+ * chain, removed when its owner's connection closes. */
+struct cap_session {
+	const struct app_ctx *owner;  /* control plane: NULL when free */
+	struct xtoe_cap_shm *shm;     /* tx ring: NULL until first used, then
+					 kept mapped until the daemon exits */
+	int fd;
+	char module[32];              /* its trace module, "" when none */
+	int egress_link;              /* tcx link of the egress program, -1 */
+	struct bpf_object *egress;
+	bool verdicts;                /* holds the chain's verdict trace */
+};
 
 /* The daemon: configuration, the interface, and the two threads' links. */
 struct xtoed {
@@ -203,14 +221,12 @@ struct xtoed {
 	struct dp *dp;
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
-	/* tx capture for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
-	struct xtoe_cap_shm *cap;    /* NULL until the first capture; then
-					kept mapped until the daemon exits */
-	int cap_fd;
-	_Atomic bool cap_on;
-	_Atomic bool cap_used;       /* the data-path's rounds write the ring
-					(its answer to cap_on; see dp_cap.c) */
-	const struct app_ctx *cap_owner; /* control plane: the tool's connection */
+	/* captures for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
+	struct cap_session caps[XTOE_CAP_MAX];
+	_Atomic uint32_t cap_on;     /* bit per session: copy tx frames */
+	_Atomic uint32_t cap_seen;   /* the data-path's: sessions it wrote in
+					its last round (a ring is reused only
+					when its bit is clear in both) */
 	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
 	 * cp_trace.c write); like the capture ring, kept once created */
 	struct xtoe_trace_shm *trace;
@@ -253,5 +269,8 @@ void cp_destroy(struct xtoed *d);
 int cp_run(struct xtoed *d); /* until SIGINT/SIGTERM */
 /* Install the rules of --fw-file (cp_tools.c); a bad file stops the start. */
 int cp_tools_fw_restore(struct xtoed *d);
+/* Keep the chain attached after the daemon when the firewall has rules
+ * (cp_tools.c); the rule count. */
+int cp_tools_fw_sync(struct xtoed *d);
 
 #endif /* XTOE_DAEMON_H */

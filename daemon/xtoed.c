@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * xtoed: the xtoe daemon for one interface. Parses options, opens the
- * AF_XDP port (daemon/port/port_xdp.c) and runs the daemon (daemon.c)
- * until SIGINT/SIGTERM.
+ * xtoed: the xtoe daemon for one interface. Parses options (command line
+ * and --config), opens the AF_XDP port (daemon/port/port_xdp.c), installs
+ * the kept firewall rules, attaches the chain and runs the daemon
+ * (daemon.c) until SIGINT/SIGTERM.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -19,9 +20,10 @@
 #include "common/log.h"
 #include "common/paths.h"
 #include "common/proto.h"
+#include "common/version.h"
+#include "conf.h"
 #include "core/cc.h"
 #include "daemon.h"
-
 
 static const char usage_text[] =
 	"Usage: xtoed --iface IF --addr A.B.C.D/NN [options]\n"
@@ -56,11 +58,25 @@ static const char usage_text[] =
 	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
 	"      --cc NAME         congestion control: newreno, cubic (default) or\n"
 	"                        dctcp (which also negotiates ECN)\n"
-	"  -v, --verbose         log connections and library messages\n"
-	"  -h, --help            this text\n";
+	"  -c, --config FILE     options from FILE, one per line as NAME [VALUE] with\n"
+	"                        the long names above (e.g. 'addr 198.18.0.1/24');\n"
+	"                        the command line wins over it\n"
+	"  -v, --verbose         log connections and library messages (--log-level info)\n"
+	"  -q, --quiet           log errors and warnings only\n"
+	"      --log-level LEVEL err, warn, notice (default), info or debug; under\n"
+	"                        systemd the lines carry the journal's priority\n"
+	"  -V, --version         print the version and exit\n"
+	"  -h, --help            print this help and exit\n"
+	"\n"
+	"When it stops, xtoed takes its XDP program off the interface unless the\n"
+	"firewall holds rules: then the chain stays attached, the firewall in force,\n"
+	"until the next xtoed takes it over or `xtoectl -i IF detach` removes it.\n"
+	"\n"
+	"Exit status: 0 stopped by a signal, 1 failed, 2 usage error.\n";
 
-enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF, OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE,
-       OPT_QUEUE, OPT_TW, OPT_CMOD, OPT_FWFILE, OPT_CC };
+enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
+       OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -87,6 +103,10 @@ static const struct option long_opts[] = {
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "log-level", required_argument, NULL, OPT_LOGLEVEL },
+	{ "config", required_argument, NULL, 'c' },
+	{ "version", no_argument, NULL, 'V' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -166,48 +186,99 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	return err;
 }
 
+/* One option (from the command line or the configuration file). */
+static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
+{
+	int l;
+
+	switch (opt) {
+	case 'i': c->ifname = arg; break;
+	case 'a':
+		if (parse_prefix_addr(arg, &c->addr, &c->prefix))
+			return usage_error("bad --addr '%s': expected A.B.C.D/NN", arg);
+		break;
+	case 's': c->sock_path = arg; break;
+	case 'm':
+		if (port_xdp_parse_mode(arg, &c->xdp_mode))
+			return usage_error("bad --xdp-mode '%s': native, skb or hw", arg);
+		break;
+	case 'b': c->busy_poll = true; break;
+	case OPT_CC:
+		if (!(c->cc = tcp_cc_find(arg)))
+			return usage_error("bad --cc '%s': newreno, cubic or dctcp", arg);
+		break;
+	case 'v': c->verbose = true; break;
+	case 'q': log_set_level(LOG_LVL_WARN); break;
+	case OPT_LOGLEVEL:
+		if ((l = log_level_parse(arg)) < 0)
+			return usage_error("bad --log-level '%s': err, warn, notice, info "
+					   "or debug", arg);
+		log_set_level((enum log_level)l);
+		break;
+	case 'c': break; /* read first (config_file) */
+	case OPT_CMOD:
+		if (c->ncmodules >= CMOD_MAX)
+			return usage_error("%s", "at most 8 --cmodule");
+		c->cmodules[c->ncmodules++] = arg;
+		break;
+	case OPT_FWFILE:
+		if (strlen(arg) >= sizeof(c->fw_file))
+			return usage_error("--fw-file '%s': path too long", arg);
+		snprintf(c->fw_file, sizeof(c->fw_file), "%s", strcmp(arg, "none") ? arg : "");
+		c->fw_file_set = true;
+		break;
+	case 'h': fputs(usage_text, stdout); exit(0);
+	case 'V': printf("xtoed (xtoe) %s\n", XTOE_VERSION); exit(0);
+	case '?': return usage_error("%s", "unknown option or missing value");
+	default:
+		if (parse_num_opt(opt, arg, c))
+			return usage_error("bad value '%s'", arg);
+	}
+	return 0;
+}
+
+static int parse_vector(int argc, char **argv, struct xtoed_cfg *c)
+{
+	int opt, err;
+
+	optind = 0; /* a fresh scan: the configuration file's, then argv's */
+	while ((opt = getopt_long(argc, argv, "i:a:s:m:bvqc:Vh", long_opts, NULL)) != -1)
+		if ((err = apply_opt(opt, optarg, c)))
+			return err;
+	return 0;
+}
+
+/* --config FILE / -c FILE / --config=FILE on the command line, if any. */
+static const char *config_file(int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--"))
+			break;
+		if ((!strcmp(argv[i], "--config") || !strcmp(argv[i], "-c")) && i + 1 < argc)
+			return argv[i + 1];
+		if (!strncmp(argv[i], "--config=", 9))
+			return argv[i] + 9;
+	}
+	return NULL;
+}
+
 static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, size_t socklen)
 {
-	int opt;
+	const char *conf = config_file(argc, argv);
+	char **cav;
+	int cac, err;
 
 	xtoed_cfg_defaults(c);
-	while ((opt = getopt_long(argc, argv, "i:a:s:m:bvh", long_opts, NULL)) != -1) {
-		switch (opt) {
-		case 'i': c->ifname = optarg; break;
-		case 'a':
-			if (parse_prefix_addr(optarg, &c->addr, &c->prefix))
-				return usage_error("bad --addr '%s': expected A.B.C.D/NN", optarg);
-			break;
-		case 's': c->sock_path = optarg; break;
-		case 'm':
-			if (port_xdp_parse_mode(optarg, &c->xdp_mode))
-				return usage_error("bad --xdp-mode '%s': native, skb or hw", optarg);
-			break;
-		case 'b': c->busy_poll = true; break;
-		case OPT_CC:
-			if (!(c->cc = tcp_cc_find(optarg)))
-				return usage_error("bad --cc '%s': newreno, cubic or dctcp", optarg);
-			break;
-		case 'v': c->verbose = true; break;
-		case OPT_CMOD:
-			if (c->ncmodules >= CMOD_MAX)
-				return usage_error("%s", "at most 8 --cmodule");
-			c->cmodules[c->ncmodules++] = optarg;
-			break;
-		case OPT_FWFILE:
-			if (strlen(optarg) >= sizeof(c->fw_file))
-				return usage_error("--fw-file '%s': path too long", optarg);
-			snprintf(c->fw_file, sizeof(c->fw_file), "%s",
-				 strcmp(optarg, "none") ? optarg : "");
-			c->fw_file_set = true;
-			break;
-		case 'h': fputs(usage_text, stdout); exit(0);
-		case '?': return usage_error("%s", "unknown option");
-		default:
-			if (parse_num_opt(opt, optarg, c))
-				return usage_error("bad value '%s'", optarg);
-		}
+	if (conf) {
+		if (conf_argv(conf, argv[0], long_opts, &cac, &cav))
+			return 2;
+		if ((err = parse_vector(cac, cav, c)))
+			return err;
+		if (optind < cac)
+			return usage_error("%s: stray words in the file", conf);
 	}
+	if ((err = parse_vector(argc, argv, c)))
+		return err;
 	if (optind < argc)
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->ifname || !c->addr)
@@ -302,15 +373,20 @@ int main(int argc, char **argv)
 	d.dp_efd = d.cp_efd = -1;
 	tcp_defaults(&d);
 	err = open_port(&d, &port);
-	if (!err)
-		err = xtoed_open(&d, port) ?: cp_tools_fw_restore(&d);
-	else
+	if (err) {
 		port_close(port);
-	if (!err) {
-		err = xtoed_run(&d);
-		if (d.cfg.verbose)
-			dp_print_stats(&d, stderr);
+		goto out;
 	}
+	/* the firewall is in the chain before the chain is attached */
+	err = xtoed_open(&d, port) ?: cp_tools_fw_restore(&d) ?: port_attach(d.port);
+	if (err)
+		goto out;
+	cp_tools_fw_sync(&d);
+	err = xtoed_run(&d);
+	if (d.cfg.verbose)
+		dp_print_stats(&d, stderr);
+	cp_tools_fw_sync(&d); /* the rules as they are now decide: the chain stays or goes */
+out:
 	if (err && err != -EINTR)
 		log_err("%s: %s", d.cfg.ifname, strerror(-err));
 	xtoed_close(&d);

@@ -6,9 +6,11 @@ set -euo pipefail
 PKGS=(
 	build-essential clang llvm pkg-config libclang-rt-14-dev
 	libbpf-dev libxdp-dev bpftool xdp-tools libelf-dev zlib1g-dev
-	libmnl-dev libpcap-dev tcpdump tshark
+	libmnl-dev libpcap-dev libjansson-dev tcpdump tshark
+	# man pages from --help (make install), bash completion's loader
+	help2man bash-completion
 	iproute2 iputils-ping ethtool socat procps util-linux coreutils python3
-	bats bats-assert bats-support tcpdump
+	bats bats-assert bats-support
 	# applications run unmodified on xtoe (test/bats/sockets.bats)
 	curl memcached libmemcached-tools redis-server redis-tools nginx-light
 	lighttpd wrk sockperf iperf3
@@ -30,5 +32,6 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+apt-get -o DPkg::Lock::Timeout=600 update -qq
+apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends \
+	"${missing[@]}" >/dev/null

@@ -29,24 +29,25 @@
 
 #include "chain.skel.h"
 
-#define NMAPS 6
+#define NMAPS 7
 
 struct xchain {
 	struct chain_bpf *skel; /* owner (daemon) only */
-	int chain_fd, next_fd, mstats_fd, mods_fd, ctl_fd, vtrace_fd;
+	int chain_fd, next_fd, mstats_fd, mods_fd, ctl_fd, vtrace_fd, drops_fd;
 	int lock_fd;
+	int lock_depth;         /* xchain_lock nests within one process */
 	char dir[PATH_MAX];
 };
 
 static const char *const map_names[] = {
 	XTOE_MAP_CHAIN, XTOE_MAP_NEXT, XTOE_MAP_MSTATS, XTOE_MAP_MODS,
-	XTOE_MAP_CTL, XTOE_MAP_VTRACE,
+	XTOE_MAP_CTL, XTOE_MAP_VTRACE, XTOE_MAP_DROPS,
 };
 
 static int *map_fd(struct xchain *c, size_t i)
 {
 	int *fds[] = { &c->chain_fd, &c->next_fd, &c->mstats_fd, &c->mods_fd,
-		       &c->ctl_fd, &c->vtrace_fd };
+		       &c->ctl_fd, &c->vtrace_fd, &c->drops_fd };
 
 	return fds[i];
 }
@@ -58,7 +59,7 @@ static struct xchain *xchain_new(const char *dir)
 	if (!c)
 		return NULL;
 	c->chain_fd = c->next_fd = c->mstats_fd = c->mods_fd = c->lock_fd = -1;
-	c->ctl_fd = c->vtrace_fd = -1;
+	c->ctl_fd = c->vtrace_fd = c->drops_fd = -1;
 	snprintf(c->dir, sizeof(c->dir), "%s", dir ? dir : "");
 	return c;
 }
@@ -162,9 +163,14 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 		*map_fd(c, i) = bpf_obj_get(path);
 		if (*map_fd(c, i) < 0) {
 			err = -errno;
-			log_err("chain: no module chain at %s (%s: %s); "
-				"is xtoed running on that interface?",
-				pin_dir, map_names[i], strerror(-err));
+			if (err == -EACCES || err == -EPERM)
+				log_err("chain: %s: %s: the module chain is root's (CAP_BPF "
+					"and CAP_NET_ADMIN); run this as root", pin_dir,
+					strerror(-err));
+			else
+				log_err("chain: no module chain at %s (%s: %s); "
+					"is xtoed running on that interface?",
+					pin_dir, map_names[i], strerror(-err));
 			xchain_close(c);
 			return err;
 		}
@@ -176,7 +182,7 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj)
 {
 	const int fds[] = { c->chain_fd, c->next_fd, c->mstats_fd, c->mods_fd,
-			    c->ctl_fd, c->vtrace_fd };
+			    c->ctl_fd, c->vtrace_fd, c->drops_fd };
 	size_t i;
 	int err;
 
@@ -203,12 +209,15 @@ int xchain_lock(struct xchain *c)
 		if (c->lock_fd < 0)
 			return -errno;
 	}
-	return flock(c->lock_fd, LOCK_EX) ? -errno : 0;
+	if (c->lock_depth == 0 && flock(c->lock_fd, LOCK_EX))
+		return -errno;
+	c->lock_depth++;
+	return 0;
 }
 
 void xchain_unlock(struct xchain *c)
 {
-	if (c->lock_fd >= 0)
+	if (c->lock_fd >= 0 && c->lock_depth > 0 && --c->lock_depth == 0)
 		flock(c->lock_fd, LOCK_UN);
 }
 
@@ -514,6 +523,23 @@ int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max)
 	return n;
 }
 
+const char *xchain_slot_name(const struct xchain_ent *ents, int n, uint32_t slot)
+{
+	for (int i = 0; i < n; i++)
+		if (ents[i].slot == slot)
+			return ents[i].info.name;
+	return "?";
+}
+
+const char *xtoe_verdict_name(uint32_t v)
+{
+	static const char *const names[XTOE_V__COUNT] = {
+		"aborted", "drop", "pass", "tx", "redirect", "next",
+	};
+
+	return v < XTOE_V__COUNT ? names[v] : "?";
+}
+
 int xchain_trace_verdicts(const struct xchain *c, bool on)
 {
 	struct xtoe_chain_ctl ctl = { .trace_verdicts = on };
@@ -530,6 +556,22 @@ int xchain_vtrace_fd(const struct xchain *c)
 int xchain_entry_stats(const struct xchain *c, struct xtoe_mstat *st)
 {
 	return sum_stats(c, XTOE_SLOT_HEAD, st);
+}
+
+int xchain_drops(const struct xchain *c, uint64_t *drops, int n)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *v;
+
+	memset(drops, 0, (size_t)n * sizeof(*drops));
+	if (ncpu <= 0 || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return -ENOMEM;
+	for (uint32_t k = 0; k < (uint32_t)n && k < XTOE_DROP__COUNT; k++)
+		if (!bpf_map_lookup_elem(c->drops_fd, &k, v))
+			for (int i = 0; i < ncpu; i++)
+				drops[k] += v[i];
+	free(v);
+	return 0;
 }
 
 /* Remove dir's entries, one level of subdirectories deep, then dir. */

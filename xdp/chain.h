@@ -38,7 +38,9 @@ const char *xchain_dir(const struct xchain *c);
 /* Make obj's chain maps (by name) the chain's own; call before load. */
 int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj);
 
-/* Serialise changes between processes (flock on the pin directory). */
+/* Serialise changes between processes (flock on the pin directory); it
+ * nests: a change made of several (xmod_add inside a firewall change)
+ * holds it throughout. */
 int xchain_lock(struct xchain *c);
 void xchain_unlock(struct xchain *c);
 
@@ -67,11 +69,17 @@ struct xchain_ent {
 };
 /* The linked modules in chain order; returns how many (<= max) or -errno. */
 int xchain_walk(const struct xchain *c, struct xchain_ent *ents, int max);
+/* The name of the module in slot among ents[0..n) ("?" if none). */
+const char *xchain_slot_name(const struct xchain_ent *ents, int n, uint32_t slot);
+/* A verdict's name: "aborted", "drop", "pass", "tx", "redirect", "next". */
+const char *xtoe_verdict_name(uint32_t v);
 /* Verdict records on or off (xtoe_ctl); the ring buffer's fd to read them. */
 int xchain_trace_verdicts(const struct xchain *c, bool on);
 int xchain_vtrace_fd(const struct xchain *c);
 /* Counters of slot 0 (the entry). */
 int xchain_entry_stats(const struct xchain *c, struct xtoe_mstat *st);
+/* Frames the chain dropped, by enum xtoe_drop_reason (drops[0..n)). */
+int xchain_drops(const struct xchain *c, uint64_t *drops, int n);
 
 /* Grace period before an unlinked slot's program is released. */
 #define XCHAIN_GRACE_NS (10ull * 1000 * 1000)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 /* Build and install firewall rule sets (bpf/firewall.h). */
 #include "firewall.h"
+#include "fw_rule.h"
 #include "common/log.h"
 
 #include <errno.h>
@@ -92,12 +93,6 @@ static uint32_t mask(int len)
 	return len ? htonl(~0u << (32 - len)) : 0;
 }
 
-/* Does prefix (a, la) lie inside prefix (b, lb)? */
-static int inside(uint32_t a, int la, uint32_t b, int lb)
-{
-	return lb <= la && ((a ^ b) & mask(lb)) == 0;
-}
-
 static int clear_lpm(int fd)
 {
 	struct fw_lpm_key k, next;
@@ -110,29 +105,63 @@ static int clear_lpm(int fd)
 	return 0;
 }
 
-/* One LPM trie: every distinct prefix of the rules (and 0/0) -> the rules
- * whose prefix contains it. which: 0 source, 1 destination. */
-static int fill_lpm(int fd, const struct fw_rule *r, int n, int which)
+static int cmp_key(const void *a, const void *b)
 {
-	int err = clear_lpm(fd);
+	const struct fw_lpm_key *x = a, *y = b;
 
-	for (int p = -1; p < n && !err; p++) {
-		struct fw_lpm_key k = { 0, 0 };
+	if (x->prefixlen != y->prefixlen)
+		return x->prefixlen < y->prefixlen ? -1 : 1;
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+/* Every distinct prefix of the rules' sets for field f, and 0/0, into
+ * keys[]; returns how many or -E2BIG. */
+static int lpm_keys(const struct fw_rule *r, int n, enum fw_field f,
+		    struct fw_lpm_key *keys)
+{
+	int nk = 0, u = 0;
+
+	keys[nk++] = (struct fw_lpm_key){ 0, 0 };
+	for (int i = 0; i < n; i++) {
+		const struct fw_prefix *set = f == FW_F_SRC ? r[i].src : r[i].dst;
+
+		for (int j = 0; j < r[i].n[f] && j < FW_SET_MAX; j++) {
+			if (nk == FW_MAX_RULES * FW_SET_MAX + 1)
+				return -E2BIG;
+			keys[nk++] = (struct fw_lpm_key){ set[j].len,
+							   set[j].addr & mask(set[j].len) };
+		}
+	}
+	qsort(keys, (size_t)nk, sizeof(*keys), cmp_key);
+	for (int i = 0; i < nk; i++)
+		if (!u || cmp_key(&keys[i], &keys[u - 1]))
+			keys[u++] = keys[i];
+	return u <= FW_MAX_PREFIX ? u : -E2BIG;
+}
+
+/* One LPM trie: every distinct prefix P of the rules (and 0/0) -> the
+ * rules that match all addresses whose longest prefix among the keys is
+ * P: those with a prefix holding P, or, negated, with none. */
+static int fill_lpm(int fd, const struct fw_rule *r, int n, enum fw_field f)
+{
+	struct fw_lpm_key *keys = calloc(FW_MAX_RULES * FW_SET_MAX + 1, sizeof(*keys));
+	int nk = keys ? lpm_keys(r, n, f, keys) : -ENOMEM, err;
+
+	if (nk == -E2BIG)
+		log_err("firewall: more than %d distinct %s prefixes in the rules",
+			FW_MAX_PREFIX - 1, f == FW_F_SRC ? "source" : "destination");
+	err = nk < 0 ? nk : clear_lpm(fd);
+	for (int k = 0; k < nk && !err; k++) {
 		struct fw_bits bits;
 
-		if (p >= 0) {
-			k.prefixlen = which ? r[p].dst_len : r[p].src_len;
-			k.addr = (which ? r[p].dst : r[p].src) & mask((int)k.prefixlen);
-		}
 		memset(&bits, 0, sizeof(bits));
 		for (int i = 0; i < n; i++)
-			if (inside(k.addr, (int)k.prefixlen,
-				   which ? r[i].dst : r[i].src,
-				   which ? r[i].dst_len : r[i].src_len))
+			if (fw_rule_match_prefix(&r[i], f, keys[k].addr, keys[k].prefixlen))
 				set_bit(&bits, i);
-		if (bpf_map_update_elem(fd, &k, &bits, BPF_ANY))
+		if (bpf_map_update_elem(fd, &keys[k], &bits, BPF_ANY))
 			err = -errno;
 	}
+	free(keys);
 	return err;
 }
 
@@ -143,7 +172,7 @@ static int fill_proto(int fd, const struct fw_rule *r, int n)
 
 		memset(&bits, 0, sizeof(bits));
 		for (int i = 0; i < n; i++)
-			if (!r[i].proto || r[i].proto == p)
+			if (fw_rule_match_range(&r[i], FW_F_PROTO, p))
 				set_bit(&bits, i);
 		if (bpf_map_update_elem(fd, &p, &bits, BPF_ANY))
 			return -errno;
@@ -158,42 +187,58 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Port dimension d (0 source, 1 destination): elementary intervals become
- * classes base.. ; ports[] gets each port's class. Returns classes used. */
-static int port_classes(int cls_fd, const struct fw_rule *r, int n, int d,
-			uint32_t base, uint16_t *ports)
+/* The boundaries of the elementary port intervals of field f (every
+ * range's start and end + 1, 0 and 65536), sorted and distinct; returns
+ * how many, or -E2BIG beyond FW_MAX_RANGES ranges. */
+static int port_bounds(const struct fw_rule *r, int n, enum fw_field f, uint32_t *b)
 {
-	uint32_t b[2 * FW_MAX_RULES + 2];
-	int nb = 0, u = 0;
+	int nb = 0, u = 0, ranges = 0;
 
 	b[nb++] = 0;
 	b[nb++] = 65536;
 	for (int i = 0; i < n; i++) {
-		b[nb++] = d ? r[i].dport_lo : r[i].sport_lo;
-		b[nb++] = (uint32_t)(d ? r[i].dport_hi : r[i].sport_hi) + 1;
+		const struct fw_range *set = f == FW_F_SPORT ? r[i].sport : r[i].dport;
+
+		for (int j = 0; j < r[i].n[f] && j < FW_SET_MAX; j++) {
+			if (++ranges > FW_MAX_RANGES) {
+				log_err("firewall: more than %d %s ranges in the rules",
+					FW_MAX_RANGES, f == FW_F_SPORT ? "sport" : "dport");
+				return -E2BIG;
+			}
+			b[nb++] = set[j].lo;
+			b[nb++] = (uint32_t)set[j].hi + 1;
+		}
 	}
 	qsort(b, (size_t)nb, sizeof(b[0]), cmp_u32);
 	for (int i = 0; i < nb; i++)
 		if (!u || b[i] != b[u - 1])
 			b[u++] = b[i];
-	for (int c = 0; c + 1 < u; c++) {
+	return u;
+}
+
+/* Port field f: elementary intervals become classes base.. ; ports[] gets
+ * each port's class. Returns classes used. */
+static int port_classes(int cls_fd, const struct fw_rule *r, int n, enum fw_field f,
+			uint32_t base, uint16_t *ports)
+{
+	uint32_t *b = calloc(2 * FW_MAX_RANGES + 2, sizeof(*b));
+	int u = b ? port_bounds(r, n, f, b) : -ENOMEM, err = 0;
+
+	for (int c = 0; c + 1 < u && !err; c++) {
 		struct fw_bits bits;
 		uint32_t key = base + (uint32_t)c;
 
 		memset(&bits, 0, sizeof(bits));
-		for (int i = 0; i < n; i++) {
-			uint32_t lo = d ? r[i].dport_lo : r[i].sport_lo;
-			uint32_t hi = d ? r[i].dport_hi : r[i].sport_hi;
-
-			if (lo <= b[c] && b[c] <= hi)
+		for (int i = 0; i < n; i++)
+			if (fw_rule_match_range(&r[i], f, b[c]))
 				set_bit(&bits, i);
-		}
 		if (bpf_map_update_elem(cls_fd, &key, &bits, BPF_ANY))
-			return -errno;
+			err = -errno;
 		for (uint32_t p = b[c]; p < b[c + 1]; p++)
 			ports[p] = (uint16_t)key;
 	}
-	return u - 1;
+	free(b);
+	return err ? err : u < 0 ? u : u - 1;
 }
 
 static int fill_ports(int ports_fd, int cls_fd, const struct fw_rule *r, int n)
@@ -204,9 +249,9 @@ static int fill_ports(int ports_fd, int cls_fd, const struct fw_rule *r, int n)
 	int ns = -ENOMEM;
 
 	if (ports && keys)
-		ns = port_classes(cls_fd, r, n, 0, 0, ports);
+		ns = port_classes(cls_fd, r, n, FW_F_SPORT, 0, ports);
 	if (ns >= 0)
-		ns = port_classes(cls_fd, r, n, 1, (uint32_t)ns, ports + 65536);
+		ns = port_classes(cls_fd, r, n, FW_F_DPORT, (uint32_t)ns, ports + 65536);
 	if (ns >= 0) {
 		for (uint32_t i = 0; i < FW_PORT_SLOTS; i++)
 			keys[i] = i;
@@ -268,7 +313,8 @@ int fw_replace(const struct fw_maps *m, const struct fw_rule *rules, int n)
 	if (bpf_map_lookup_elem(m->state, &zero, &st))
 		return -errno;
 	g = !(st.gen & 1);
-	err = fill_lpm(m->src[g], rules, n, 0) ?: fill_lpm(m->dst[g], rules, n, 1) ?:
+	err = fill_lpm(m->src[g], rules, n, FW_F_SRC) ?:
+	      fill_lpm(m->dst[g], rules, n, FW_F_DST) ?:
 	      fill_proto(m->proto[g], rules, n) ?:
 	      fill_ports(m->ports[g], m->cls[g], rules, n) ?:
 	      fill_rules(m, &st, g, rules, n);

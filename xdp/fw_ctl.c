@@ -11,6 +11,8 @@
 #include <sys/stat.h>
 
 #include "module.h"
+
+#include <bpf/bpf.h>
 #include "common/log.h"
 
 #define FW_MODULE "firewall"
@@ -47,7 +49,7 @@ void fwc_close(struct fwc *f)
 static int ensure_loaded(struct fwc *f)
 {
 	struct xchain_pos pos = { XCHAIN_AFTER, "vlan_strip" };
-	struct xmod_opts o = { .name = FW_MODULE };
+	struct xmod_opts o = { .name = FW_MODULE, .flags = XTOE_MOD_F_PROTECTED };
 	char dir[PATH_MAX];
 	int err;
 
@@ -69,6 +71,17 @@ int fwc_list(struct fwc *f, struct fw_rule *rules, int max)
 	return f->loaded ? fw_active(&f->maps, rules, max) : 0;
 }
 
+/* The module leaves the chain (with no rules, it has nothing to do). */
+static int unload(struct fwc *f)
+{
+	int err;
+
+	fw_maps_close(&f->maps);
+	f->loaded = false;
+	err = xmod_del_owned(f->chain, FW_MODULE);
+	return err == -ENOENT ? 0 : err;
+}
+
 /* Install rules[0..n) and write the rule file (under the chain's lock). */
 static int install(struct fwc *f, struct fw_rule *rules, int n)
 {
@@ -88,33 +101,72 @@ static int install(struct fwc *f, struct fw_rule *rules, int n)
 
 typedef int (*fw_edit)(struct fw_rule *rules, int *n, void *arg);
 
-/* Read the live set, edit it, install it: all under the chain's lock.
- * load: the change adds rules, so the module must be in the chain
- * (xmod_add takes the lock itself: done first). */
-static int change(struct fwc *f, fw_edit edit, void *arg, bool load)
+/* The set a change starts from: the live one; with no module in the chain,
+ * the rule file's (which then is what the operator last had in force). */
+static int current_set(struct fwc *f, struct fw_rule *rules)
+{
+	int n;
+
+	if (f->loaded || !f->file)
+		return fwc_list(f, rules, FW_MAX_RULES);
+	n = fw_file_load(f->file, rules, FW_MAX_RULES);
+	if (n > 0)
+		log_warn("firewall: the module was not in the chain of %s although "
+			 "%s holds %d rules; the change starts from those rules",
+			 xchain_dir(f->chain), f->file, n);
+	return n;
+}
+
+/* Read the current set, edit it, install it: all under the chain's lock
+ * (which nests: ensure_loaded and unload take it too). The module is put
+ * into the chain when the new set has rules, and goes when it has none. */
+static int change(struct fwc *f, fw_edit edit, void *arg)
 {
 	struct fw_rule *rules = calloc(FW_MAX_RULES + 1, sizeof(*rules));
 	int n, err;
 
 	if (!rules)
 		return -ENOMEM;
-	err = load ? ensure_loaded(f) : 0;
-	err = err ?: xchain_lock(f->chain);
+	err = xchain_lock(f->chain);
 	if (err)
 		goto out;
-	n = fwc_list(f, rules, FW_MAX_RULES);
+	n = current_set(f, rules);
 	err = n < 0 ? n : edit(rules, &n, arg);
+	if (!err && n > 0)
+		err = ensure_loaded(f);
 	if (!err)
 		err = install(f, rules, n);
+	if (!err && n == 0 && f->loaded)
+		err = unload(f);
 	xchain_unlock(f->chain);
 out:
 	free(rules);
 	return err;
 }
 
+struct add {
+	struct fw_rule *r;
+	const struct fwc_pos *pos;
+};
+
+/* Index the new rule takes, or -ENOENT when the reference is not there. */
+static int add_index(const struct fw_rule *rules, int n, const struct fwc_pos *pos)
+{
+	if (!pos->ref)
+		return pos->before ? 0 : n;
+	for (int i = 0; i < n; i++)
+		if (rules[i].handle == pos->ref)
+			return pos->before ? i : i + 1;
+	log_err("firewall: no rule with handle %u to put the new rule %s; see "
+		"`xtoectl fw list`", pos->ref, pos->before ? "before" : "after");
+	return -ENOENT;
+}
+
 static int edit_add(struct fw_rule *rules, int *n, void *arg)
 {
-	struct fw_rule *r = arg;
+	struct add *a = arg;
+	struct fw_rule *r = a->r;
+	int at;
 
 	if (*n >= FW_MAX_RULES) {
 		log_err("firewall: %d rules already, the most there can "
@@ -127,16 +179,23 @@ static int edit_add(struct fw_rule *rules, int *n, void *arg)
 				"or leave --handle out", r->handle);
 			return -EEXIST;
 		}
-	rules[(*n)++] = *r;
+	at = add_index(rules, *n, a->pos);
+	if (at < 0)
+		return at;
+	memmove(&rules[at + 1], &rules[at], (size_t)(*n - at) * sizeof(*rules));
+	rules[at] = *r;
+	(*n)++;
 	if (fw_rules_number(rules, *n))
 		return -EEXIST;
-	*r = rules[*n - 1];
+	r->handle = rules[at].handle;
 	return 0;
 }
 
-int fwc_add(struct fwc *f, struct fw_rule *r, uint32_t *handle)
+int fwc_add(struct fwc *f, struct fw_rule *r, const struct fwc_pos *pos,
+	    uint32_t *handle)
 {
-	int err = change(f, edit_add, r, true);
+	struct add a = { r, pos };
+	int err = change(f, edit_add, &a);
 
 	if (!err)
 		*handle = r->handle;
@@ -160,7 +219,7 @@ static int edit_del(struct fw_rule *rules, int *n, void *arg)
 
 int fwc_del(struct fwc *f, uint32_t handle)
 {
-	return change(f, edit_del, &handle, false);
+	return change(f, edit_del, &handle);
 }
 
 static int edit_flush(struct fw_rule *rules, int *n, void *arg)
@@ -173,7 +232,7 @@ static int edit_flush(struct fw_rule *rules, int *n, void *arg)
 
 int fwc_flush(struct fwc *f)
 {
-	return change(f, edit_flush, NULL, false);
+	return change(f, edit_flush, NULL);
 }
 
 struct set { struct fw_rule *rules; int n; };
@@ -193,7 +252,24 @@ int fwc_apply(struct fwc *f, struct fw_rule *rules, int n)
 
 	if (n < 0 || n > FW_MAX_RULES)
 		return -E2BIG;
-	return change(f, edit_set, &s, n > 0);
+	return change(f, edit_set, &s);
+}
+
+int fwc_live_rules(const char *pin_dir)
+{
+	char path[PATH_MAX];
+	struct fw_state st = { 0, 0 };
+	uint32_t zero = 0;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" FW_MODULE "/fw_state", pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	if (bpf_map_lookup_elem(fd, &zero, &st))
+		st.nrules = 0;
+	close(fd);
+	return (int)st.nrules;
 }
 
 static char *read_all(FILE *fp)
@@ -216,31 +292,29 @@ static char *read_all(FILE *fp)
 	return buf;
 }
 
-int fw_file_load(const char *path, struct fw_rule *rules, int max,
-		 char *msg, size_t msglen)
+int fw_file_load(const char *path, struct fw_rule *rules, int max)
 {
 	FILE *fp = fopen(path, "r");
-	char err[128], *text;
-	int n, line = 0;
+	struct fw_errs *errs;
+	char *text;
+	int n;
 
 	if (!fp) {
 		n = -errno;
-		snprintf(msg, msglen, "cannot read %s: %s", path, strerror(-n));
+		if (n != -ENOENT)
+			log_err("cannot read %s: %s", path, strerror(-n));
 		return n == -ENOENT ? 0 : n;
 	}
 	text = read_all(fp);
 	fclose(fp);
-	if (!text)
-		return -ENOMEM;
-	n = fw_rules_parse(text, rules, max, &line, err, sizeof(err));
+	errs = calloc(1, sizeof(*errs));
+	n = text && errs ? fw_rules_parse(text, rules, max, errs) : -ENOMEM;
+	for (int i = 0; errs && i < errs->n && i < FW_ERRS_MAX; i++)
+		log_err("%s:%d: %s", path, errs->e[i].line, errs->e[i].msg);
+	if (errs && errs->n > FW_ERRS_MAX)
+		log_err("%s: %d more errors", path, errs->n - FW_ERRS_MAX);
+	free(errs);
 	free(text);
-	if (n < 0)
-		snprintf(msg, msglen, "%s:%d: %s; no rule was changed", path, line, err);
-	else if (fw_rules_number(rules, n)) {
-		snprintf(msg, msglen, "%s: two rules with the same handle; no rule "
-			 "was changed", path);
-		n = -EEXIST;
-	}
 	return n;
 }
 

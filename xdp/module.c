@@ -70,7 +70,8 @@ static bool is_chain_map(const char *name)
 {
 	return !strcmp(name, XTOE_MAP_CHAIN) || !strcmp(name, XTOE_MAP_NEXT) ||
 	       !strcmp(name, XTOE_MAP_MSTATS) || !strcmp(name, XTOE_MAP_MODS) ||
-	       !strcmp(name, XTOE_MAP_CTL) || !strcmp(name, XTOE_MAP_VTRACE);
+	       !strcmp(name, XTOE_MAP_CTL) || !strcmp(name, XTOE_MAP_VTRACE) ||
+	       !strcmp(name, XTOE_MAP_DROPS);
 }
 
 static void mod_dir(const struct xchain *c, const char *name, char *buf,
@@ -176,14 +177,13 @@ static void report_verifier(const struct xmod *m, int err, bool verbose)
 	log_err("module %s: the verifier rejected it (%s)",
 		m->name, strerror(-err));
 	if (prev && prev != src)
-		fprintf(stderr, "  %.*s\n", (int)strcspn(prev, "\n"), prev);
+		log_err("  %.*s", (int)strcspn(prev, "\n"), prev);
 	if (last)
-		fprintf(stderr, "  %.*s\n", (int)strcspn(last, "\n"), last);
+		log_err("  %.*s", (int)strcspn(last, "\n"), last);
 	if (src)
-		fprintf(stderr, "  at source line: %.*s\n",
-			(int)strcspn(src + 1, "\n"), src + 1);
+		log_err("  at source line: %.*s", (int)strcspn(src + 1, "\n"), src + 1);
 	if (!verbose)
-		fprintf(stderr, "  (-v shows the whole verifier log)\n");
+		log_notice("  (-v shows the whole verifier log)");
 }
 
 static int check_mode(const struct xmod_opts *o)
@@ -271,7 +271,7 @@ static long rodata_off(struct bpf_object *obj, const char *var)
 }
 
 /* One "VAR=N" into the .rodata image ro (size bytes). */
-static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
+static int set_const(struct bpf_object *obj, const char *spec, uint8_t *ro, size_t size)
 {
 	char var[64];
 	uint32_t val;
@@ -279,37 +279,42 @@ static int set_const(struct xmod *m, const char *spec, uint8_t *ro, size_t size)
 
 	if (sscanf(spec, "%63[^=]=%u", var, &val) != 2)
 		return -EINVAL;
-	off = rodata_off(m->obj, var);
+	off = rodata_off(obj, var);
 	if (off < 0 || (size_t)off + 4 > size) {
 		log_err("module %s has no 4-byte load-time knob "
-			"'%s'", m->name, var);
+			"'%s'", bpf_object__name(obj), var);
 		return off < 0 ? (int)off : -EINVAL;
 	}
 	memcpy(ro + off, &val, 4);
 	return 0;
 }
 
-/* o->set: knobs written into .rodata before the load. */
-static int set_consts(struct xmod *m, const struct xmod_opts *o)
+int xmod_set_knobs(struct bpf_object *obj, const char *const *set)
 {
-	struct bpf_map *map = bpf_object__find_map_by_name(m->obj, ".rodata");
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, ".rodata");
 	const void *cur;
 	uint8_t *ro;
 	size_t size = 0;
 	int err = 0;
 
-	if (!o->set || !o->set[0])
+	if (!set || !set[0])
 		return 0;
 	cur = map ? bpf_map__initial_value(map, &size) : NULL;
 	if (!cur || !(ro = malloc(size)))
 		return cur ? -ENOMEM : -ENOENT;
 	memcpy(ro, cur, size);
-	for (const char *const *s = o->set; *s && !err; s++)
-		err = set_const(m, *s, ro, size);
+	for (const char *const *s = set; *s && !err; s++)
+		err = set_const(obj, *s, ro, size);
 	if (!err)
 		err = bpf_map__set_initial_value(map, ro, size);
 	free(ro);
 	return err;
+}
+
+/* o->set: knobs written into .rodata before the load. */
+static int set_consts(struct xmod *m, const struct xmod_opts *o)
+{
+	return xmod_set_knobs(m->obj, o->set);
 }
 
 static void report_load(const struct xmod *m, int err, bool verbose)
@@ -323,21 +328,16 @@ static void report_load(const struct xmod *m, int err, bool verbose)
 		strerror(-err));
 }
 
-/* Open, compile if needed, and load file as module `name`, its maps
- * pinned (or reused) under pin_sub. */
-static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
-		     const char *name, const struct xmod_opts *o,
+/* Load the object at path (from file: messages name it) as module `name`,
+ * its maps pinned (or reused) under pin_sub. */
+static int xmod_load(struct xchain *c, struct xmod *m, const char *path,
+		     const char *file, const char *name, const struct xmod_opts *o,
 		     const char *pin_sub, bool quiet_maps)
 {
-	char tmp[64] = "";
-	const char *path;
 	int err;
 
 	memset(m, 0, sizeof(*m));
-	err = check_mode(o) ?: object_for(file, tmp, sizeof(tmp), o->verbose, &path);
-	if (err)
-		return err;
-	err = open_obj(m, path, file, name);
+	err = check_mode(o) ?: open_obj(m, path, file, name);
 	if (!err)
 		err = set_consts(m, o);
 	if (!err && o->mode == XMOD_MODE_HW)
@@ -357,50 +357,100 @@ static int xmod_load(struct xchain *c, struct xmod *m, const char *file,
 		else if (err && (m->rejected || !quiet_maps))
 			report_load(m, err, o->verbose);
 	}
-	if (tmp[0])
-		unlink(tmp);
 	return err;
 }
 
-/* A bare name (no '/' or '.') is a built-in module: the object next to
- * the executable, ../bpf/NAME.bpf.o (build/bin/xtoectl -> build/bpf/). */
+/* A bare name (no '/' or '.') is a built-in module: NAME.bpf.o in
+ * $XTOE_BPF_DIR, else next to the executable: ../bpf/ in a build tree
+ * (build/bin/xtoectl -> build/bpf/), ../lib/xtoe/bpf/ as installed. */
 static bool builtin_object(const char *name, char *buf, size_t len)
 {
-	char exe[PATH_MAX];
+	static const char *const rel[] = { "../bpf", "../lib/xtoe/bpf" };
+	const char *env = getenv("XTOE_BPF_DIR");
+	char exe[PATH_MAX], *dir;
 	ssize_t n;
 
 	if (strchr(name, '/') || strchr(name, '.'))
 		return false;
+	if (env && *env) {
+		snprintf(buf, len, "%s/%s.bpf.o", env, name);
+		return access(buf, R_OK) == 0;
+	}
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n <= 0)
 		return false;
 	exe[n] = 0;
-	snprintf(buf, len, "%s/../bpf/%s.bpf.o", dirname(exe), name);
-	return access(buf, R_OK) == 0;
+	dir = dirname(exe);
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		snprintf(buf, len, "%s/%s/%s.bpf.o", dir, rel[i], name);
+		if (!access(buf, R_OK))
+			return true;
+	}
+	return false;
+}
+
+int xmod_builtin_path(const char *name, char *buf, size_t len)
+{
+	return builtin_object(name, buf, len) ? 0 : -ENOENT;
+}
+
+/* Why a protected module cannot go by hand, and what to do instead. */
+static void refuse_protected(const char *name)
+{
+	if (!strcmp(name, "firewall"))
+		log_err("module firewall holds the interface's firewall rules and "
+			"is managed by `xtoectl fw`: `xtoectl fw flush` removes the "
+			"rules and, with the last one, the module");
+	else if (!strcmp(name, "steer") || !strcmp(name, "vlan_strip"))
+		log_err("module %s is the daemon's own: the data-path depends on "
+			"it (%s); it leaves the chain when xtoed stops", name,
+			strcmp(name, "steer") ? "it hands over frames without their "
+			"802.1Q tag" : "it delivers xtoe's flows to the AF_XDP socket");
+	else
+		log_err("module %s is protected: the part of xtoe that added it "
+			"removes it", name);
+}
+
+static bool is_protected(const struct xchain *c, const char *name)
+{
+	struct xchain_ent e[XTOE_CHAIN_SLOTS];
+	int n = xchain_walk(c, e, XTOE_CHAIN_SLOTS);
+
+	for (int i = 0; i < n; i++)
+		if (!strcmp(e[i].info.name, name))
+			return e[i].info.flags & (XTOE_MOD_F_PROTECTED | XTOE_MOD_F_FINAL);
+	return false;
 }
 
 int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	     const struct xmod_opts *o, char *name_out)
 {
-	char builtin[PATH_MAX + 32];
+	char builtin[PATH_MAX + 32], tmp[64];
 	uint32_t flags = 0;
+	const char *path;
 	struct xmod m;
 	int err, slot;
 
+	memset(&m, 0, sizeof(m));
 	if (builtin_object(file, builtin, sizeof(builtin))) {
 		file = builtin;
 		flags = XTOE_MOD_F_BUILTIN;
 	}
-	err = xchain_lock(c);
+	flags |= o->flags;
+	/* compile before taking the lock: others wait only for the load */
+	err = object_for(file, tmp, sizeof(tmp), o->verbose, &path);
 	if (err)
 		return err;
+	err = xchain_lock(c);
+	if (err)
+		goto out_tmp;
 	if (o->name && xchain_find(c, o->name) >= 0) {
 		log_err("a module '%s' is already in the chain; "
 			"use `module replace` or another --name", o->name);
 		err = -EEXIST;
 		goto out;
 	}
-	err = xmod_load(c, &m, file, o->name, o, NULL, false);
+	err = xmod_load(c, &m, path, file, o->name, o, NULL, false);
 	if (!err) {
 		slot = xchain_insert(c, bpf_program__fd(m.prog), m.name, flags, pos);
 		err = slot < 0 ? slot : 0;
@@ -412,13 +462,16 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	xmod_free(&m);
 out:
 	xchain_unlock(c);
+out_tmp:
+	if (tmp[0])
+		unlink(tmp);
 	return err;
 }
 
 /* The new object's maps do not fit the pinned ones (another definition):
  * load it with new maps pinned aside, swap, then put its pins in place of
  * the old ones. The old module's state is dropped. */
-static int replace_fresh_maps(struct xchain *c, const char *name,
+static int replace_fresh_maps(struct xchain *c, const char *name, const char *path,
 			      const char *file, const struct xmod_opts *o)
 {
 	char fresh[XTOE_MOD_NAME_MAX + 8], old_dir[PATH_MAX], new_dir[PATH_MAX];
@@ -429,7 +482,7 @@ static int replace_fresh_maps(struct xchain *c, const char *name,
 	mod_dir(c, fresh, new_dir, sizeof(new_dir));
 	mod_dir(c, name, old_dir, sizeof(old_dir));
 	xtoe_rm_pins(new_dir);
-	err = xmod_load(c, &m, file, name, o, fresh, false);
+	err = xmod_load(c, &m, path, file, name, o, fresh, false);
 	if (!err)
 		err = xchain_swap(c, name, bpf_program__fd(m.prog));
 	if (!err) {
@@ -446,22 +499,32 @@ static int replace_fresh_maps(struct xchain *c, const char *name,
 int xmod_replace(struct xchain *c, const char *name, const char *file,
 		 const struct xmod_opts *o)
 {
+	char tmp[64];
+	const char *path;
 	struct xmod m;
 	int err;
 
-	err = xchain_lock(c);
+	err = object_for(file, tmp, sizeof(tmp), o->verbose, &path);
 	if (err)
 		return err;
+	err = xchain_lock(c);
+	if (err)
+		goto out_tmp;
 	if (xchain_find(c, name) < 0) {
 		log_err("no module '%s' in the chain of %s; see "
 			"`xtoectl module list`", name, xchain_dir(c));
 		err = -ENOENT;
 		goto out;
 	}
-	err = xmod_load(c, &m, file, name, o, name, true);
+	if (is_protected(c, name)) {
+		refuse_protected(name);
+		err = -EPERM;
+		goto out;
+	}
+	err = xmod_load(c, &m, path, file, name, o, name, true);
 	if (err && !m.rejected && o->mode != XMOD_MODE_HW) {
 		xmod_free(&m);
-		err = replace_fresh_maps(c, name, file, o);
+		err = replace_fresh_maps(c, name, path, file, o);
 		goto out;
 	}
 	if (!err)
@@ -469,22 +532,41 @@ int xmod_replace(struct xchain *c, const char *name, const char *file,
 	xmod_free(&m);
 out:
 	xchain_unlock(c);
+out_tmp:
+	if (tmp[0])
+		unlink(tmp);
 	return err;
 }
 
-int xmod_del(struct xchain *c, const char *name)
+static int remove_module(struct xchain *c, const char *name, bool force)
 {
 	struct timespec grace = { 0, (long)XCHAIN_GRACE_NS };
 	int err = xchain_lock(c);
 
 	if (err)
 		return err;
+	if (!force && is_protected(c, name)) {
+		refuse_protected(name);
+		err = -EPERM;
+		goto out;
+	}
 	err = xchain_unlink(c, name);
 	if (!err) {
 		nanosleep(&grace, NULL);
 		xchain_reap(c, XCHAIN_GRACE_NS);
 		unpin_module(c, name);
 	}
+out:
 	xchain_unlock(c);
 	return err;
+}
+
+int xmod_del(struct xchain *c, const char *name)
+{
+	return remove_module(c, name, false);
+}
+
+int xmod_del_owned(struct xchain *c, const char *name)
+{
+	return remove_module(c, name, true);
 }

@@ -12,8 +12,12 @@
 #define XTOE_LOADER_MODULE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "chain.h"
+
+struct bpf_object;
 
 enum xmod_mode { XMOD_MODE_ANY, XMOD_MODE_NATIVE, XMOD_MODE_SKB, XMOD_MODE_HW };
 
@@ -24,6 +28,8 @@ struct xmod_opts {
 	bool verbose;         /* whole verifier log, clang's command */
 	const char *const *set; /* NULL-terminated "VAR=N": load-time knobs
 				   (const volatile __u32 in .rodata) */
+	uint32_t flags;       /* XTOE_MOD_F_* to add (PROTECTED: owned by a
+				 part of xtoe, xmod_del refuses it) */
 };
 
 int xmod_parse_mode(const char *s, enum xmod_mode *mode);
@@ -35,7 +41,19 @@ int xmod_add(struct xchain *c, const char *file, const struct xchain_pos *pos,
 	     const struct xmod_opts *o, char *name_out);
 int xmod_replace(struct xchain *c, const char *name, const char *file,
 		 const struct xmod_opts *o);
+/* Remove name from the chain. Protected modules (XTOE_MOD_F_PROTECTED:
+ * vlan_strip and steer, which the data-path needs, the firewall, which
+ * holds the rules) are refused with the reason and what to do instead. */
 int xmod_del(struct xchain *c, const char *name);
+/* The same without the protection: for the part that owns the module
+ * (the firewall removes itself with its last rule). */
+int xmod_del_owned(struct xchain *c, const char *name);
+
+/* The object file of built-in module name (NAME.bpf.o), found as
+ * xmod_add finds it; 0 or -ENOENT. */
+int xmod_builtin_path(const char *name, char *buf, size_t len);
+/* Write "VAR=N" knobs (NULL-terminated) into obj's .rodata before load. */
+int xmod_set_knobs(struct bpf_object *obj, const char *const *set);
 
 /* Compile src into the object file out (clang's messages on stderr). */
 int xmod_compile(const char *src, const char *out, bool verbose);

@@ -17,6 +17,7 @@
 #include "common/log.h"
 #include "common/wake.h"
 #include "core/cc.h"
+#include "common/notify.h"
 #include "cp.h"
 
 #define CP_TICK_NS (5 * 1000 * 1000)
@@ -233,6 +234,7 @@ void cp_destroy(struct xtoed *d)
 	       " syn_cookies %lu cookies_ok %lu",
 	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts,
 	       cp->st.syn_cookies, cp->st.cookies_ok);
+	cp_tools_end_all(cp);
 	cp_app_close_all(cp);
 	cp_splice_free_all(cp);
 	cp_tcp_free_all(cp);
@@ -271,6 +273,7 @@ static void cp_tick(struct cp *cp)
 		return;
 	cp_tcp_timers(cp, now_us());
 	cp_splice_timers(cp, now_us());
+	cp_tools_tick(cp);
 }
 
 static bool cp_dispatch(struct cp *cp, const struct epoll_event *ev)
@@ -317,6 +320,7 @@ int cp_run(struct xtoed *d)
 	if (err)
 		return err;
 	log_notice("serving %s on %s", d->cfg.ifname, d->cfg.sock_path);
+	service_notify("READY=1");
 	while (!stop && !atomic_load(&d->stop)) {
 		int n = cp_wait(cp, evs, 32);
 

@@ -83,6 +83,7 @@ struct cp {
 	struct cp_pending_stats st;
 	struct cp_splicer *spl;          /* spliced pairs (cp_splice.c) */
 	struct spsc trace_q;             /* xtoectl trace, ring 1 (cp_trace.c) */
+	uint64_t tools_sync_ms;          /* cp_tools_tick's last look */
 };
 
 /* cp.c */
@@ -143,6 +144,10 @@ int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
 			const struct xtoe_req *q, struct xtoe_resp *r);
 /* A connection closed: ends the capture or trace it owned. */
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c);
+/* The daemon stops: every capture session ends. */
+void cp_tools_end_all(struct cp *cp);
+/* The timer's tick: the firewall's keep-attached state (once a second). */
+void cp_tools_tick(struct cp *cp);
 
 /* cp_trace.c: the control plane's TCP events for xtoectl trace (handshake
  * states, SYN retransmits, RTO and loss probe decisions, TIME-WAIT). Cost

@@ -18,6 +18,8 @@
 #include "common/seqlock.h"
 #include "common/trace.h"
 #include "common/wake.h"
+#include "core/cc.h"
+#include "xdp/capture.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
 #include "common/log.h"
@@ -27,12 +29,43 @@ static void req_fw_file(struct cp *cp, struct xtoe_resp *r)
 	snprintf(r->msg, sizeof(r->msg), "%s", cp->d->cfg.fw_file);
 }
 
+/* --- the firewall outlives the daemon when it has rules ------------------ */
+
+/* Keep the chain attached after the daemon exactly when the firewall
+ * holds rules (daemon/port/steer.h). Returns the rule count. */
+int cp_tools_fw_sync(struct xtoed *d)
+{
+	int n;
+
+	if (!d->port->pin_dir)
+		return 0; /* a port without a module chain */
+	n = fwc_live_rules(d->port->pin_dir);
+	if (n >= 0)
+		port_keep_chain(d->port, n > 0);
+	return n;
+}
+
+/* Once a second: tools tell the daemon (XTOE_OP_FW_SYNC), this catches a
+ * change made without it. */
+void cp_tools_tick(struct cp *cp)
+{
+	uint64_t now = now_ms();
+
+	if (now - cp->tools_sync_ms < 1000)
+		return;
+	cp->tools_sync_ms = now;
+	cp_tools_fw_sync(cp->d);
+}
+
 /* true when q was a tools request (r filled in). */
 bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	switch (q->op) {
 	case XTOE_OP_FW_FILE:
 		req_fw_file(cp, r);
+		return true;
+	case XTOE_OP_FW_SYNC:
+		cp_tools_fw_sync(cp->d);
 		return true;
 	default:
 		return false;
@@ -80,13 +113,6 @@ static int ring_released(struct xtoed *d, _Atomic bool *used)
 	return -EBUSY;
 }
 
-static int cap_ring(struct xtoed *d)
-{
-	if (d->cap)
-		return ring_released(d, &d->cap_used);
-	return tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&d->cap, &d->cap_fd);
-}
-
 /* The tool's copy of a ring's fd, or -1 with r filled in. */
 static int ring_fd(int fd, struct xtoe_resp *r)
 {
@@ -99,37 +125,163 @@ static int ring_fd(int fd, struct xtoe_resp *r)
 	return dfd;
 }
 
+/* --- capture sessions (common/cap.h) -------------------------------------- */
+
+/* A session the data-path is not writing to (its bit clear in what the
+ * data-path last said it writes), or -1. */
+static int cap_free_slot(struct xtoed *d)
+{
+	uint32_t busy = atomic_load(&d->cap_on) | atomic_load(&d->cap_seen);
+
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (!d->caps[i].owner && !(busy & (1u << i)))
+			return i;
+	return -1;
+}
+
+static void cap_format(struct cap_session *s, uint32_t snaplen)
+{
+	struct xtoe_cap_shm *sh = s->shm;
+
+	atomic_store_explicit(&sh->drops, 0, memory_order_relaxed);
+	atomic_store_explicit(&sh->records, 0, memory_order_relaxed);
+	sh->snaplen = snaplen;
+	sh->entries = XTOE_CAP_ENTRIES;
+	sh->esize = sizeof(struct xtoe_cap_rec);
+	spsc_format(&sh->ring);
+}
+
+/* What a session added to the chain goes: its trace module, the egress
+ * program, the verdict trace. */
+static void cap_chain_end(struct cp *cp, struct cap_session *s)
+{
+	struct xchain *ch;
+
+	xcap_egress_close(s->egress, s->egress_link);
+	s->egress = NULL;
+	s->egress_link = -1;
+	if ((s->module[0] || s->verdicts) && cp->d->port->pin_dir &&
+	    !xchain_open(&ch, cp->d->port->pin_dir)) {
+		if (s->verdicts)
+			xchain_trace_verdicts(ch, false);
+		if (xcap_unlink(ch, s->module))
+			log_err("capture: the trace module %s stays in the chain; remove it "
+				"with `xtoectl module del %s`", s->module, s->module);
+		xchain_close(ch);
+	}
+	s->module[0] = 0;
+	s->verdicts = false;
+}
+
+/* The session's pieces in the chain; returns the XTOE_CAP_F_* granted, or
+ * -errno (r filled in) when the trace module cannot be linked. */
+static int cap_chain_parts(struct cp *cp, int i, uint32_t want, uint32_t snaplen,
+			   struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	struct cap_session *s = &d->caps[i];
+	uint32_t got = want & XTOE_CAP_F_TX;
+	struct xchain *ch;
+	bool held = false;
+	int err;
+
+	if (!(want & (XTOE_CAP_F_RX | XTOE_CAP_F_KTX | XTOE_CAP_F_VERDICTS)))
+		return (int)got;
+	if (!d->port->pin_dir)
+		err = -EOPNOTSUPP; /* a port without a module chain */
+	else
+		err = xchain_open(&ch, d->port->pin_dir);
+	if (err)
+		goto fail;
+	snprintf(s->module, sizeof(s->module), "xtoe_dump%d", i);
+	err = xcap_link(ch, s->module, snaplen, want & XTOE_CAP_F_AFTER);
+	if (err) {
+		s->module[0] = 0;
+		xchain_close(ch);
+		goto fail;
+	}
+	got |= want & (XTOE_CAP_F_RX | XTOE_CAP_F_AFTER);
+	if ((want & XTOE_CAP_F_KTX) &&
+	    !xcap_egress(ch, s->module, snaplen, d->port->ifindex, &s->egress, &s->egress_link))
+		got |= XTOE_CAP_F_KTX;
+	for (int k = 0; k < XTOE_CAP_MAX; k++)
+		held |= d->caps[k].verdicts;
+	if ((want & XTOE_CAP_F_VERDICTS) && !held && !xchain_trace_verdicts(ch, true)) {
+		s->verdicts = true;
+		got |= XTOE_CAP_F_VERDICTS;
+	}
+	xchain_close(ch);
+	return (int)got;
+fail:
+	r->err = (uint32_t)-err;
+	snprintf(r->msg, sizeof(r->msg), "cannot link the trace module: %s", strerror(-err));
+	return err;
+}
+
 static int req_capture(struct cp *cp, const struct app_ctx *c,
 		       const struct xtoe_req *q, struct xtoe_resp *r)
 {
 	struct xtoed *d = cp->d;
-	struct xtoe_cap_shm *sh;
-	int err, fd;
+	uint32_t want = q->b ? q->b : XTOE_CAP_F_RX | XTOE_CAP_F_TX | XTOE_CAP_F_KTX;
+	uint32_t snaplen = q->a ? q->a : UINT32_MAX;
+	int i = cap_free_slot(d), err, fd, got;
+	struct cap_session *s;
 
-	if (d->cap_owner) {
+	if (i < 0) {
 		r->err = EBUSY;
-		snprintf(r->msg, sizeof(r->msg), "another capture is running; "
-			 "stop it first");
+		snprintf(r->msg, sizeof(r->msg), "%d captures run already, the most at "
+			 "once; stop one first", XTOE_CAP_MAX);
 		return -1;
 	}
-	if ((err = cap_ring(d))) {
-		r->err = -err;
+	s = &d->caps[i];
+	/* a slot's ring is made once and formatted again for each session:
+	 * the slot is free only when the data-path no longer writes it */
+	if (!s->shm &&
+	    (err = tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&s->shm, &s->fd))) {
+		r->err = (uint32_t)-err;
 		snprintf(r->msg, sizeof(r->msg), "capture ring: %s", strerror(-err));
 		return -1;
 	}
-	sh = d->cap;
-	atomic_store_explicit(&sh->drops, 0, memory_order_relaxed);
-	atomic_store_explicit(&sh->records, 0, memory_order_relaxed);
-	sh->snaplen = q->a && q->a < XTOE_CAP_SNAP_MAX ? q->a : XTOE_CAP_SNAP_MAX;
-	sh->entries = XTOE_CAP_ENTRIES;
-	sh->esize = sizeof(struct xtoe_cap_rec);
-	spsc_format(&sh->ring);
-	if ((fd = ring_fd(d->cap_fd, r)) < 0)
+	cap_format(s, snaplen < XTOE_CAP_SNAP_MAX ? snaplen : XTOE_CAP_SNAP_MAX);
+	s->egress_link = -1;
+	got = cap_chain_parts(cp, i, want, snaplen, r);
+	fd = got < 0 ? -1 : ring_fd(s->fd, r);
+	if (fd < 0) {
+		cap_chain_end(cp, s);
 		return -1;
-	d->cap_owner = c;
-	atomic_store_explicit(&d->cap_on, true, memory_order_release);
-	cp_log(cp, "capture started (snaplen %u)", sh->snaplen);
+	}
+	s->owner = c;
+	if (got & XTOE_CAP_F_TX)
+		atomic_fetch_or_explicit(&d->cap_on, 1u << i, memory_order_release);
+	r->val = (uint32_t)i;
+	r->val2 = (uint32_t)got;
+	snprintf(r->msg, sizeof(r->msg), "%s", s->module);
+	cp_log(cp, "capture %d started (snaplen %u, flags %#x)", i, snaplen, (unsigned)got);
 	return fd;
+}
+
+/* The session's owner went: everything it added goes; the data-path is
+ * told (woken if asleep) so its ring can be reused. */
+static void cap_end(struct cp *cp, int i)
+{
+	struct xtoed *d = cp->d;
+	struct cap_session *s = &d->caps[i];
+
+	atomic_fetch_and_explicit(&d->cap_on, ~(1u << i), memory_order_release);
+	wake_sleeper(&d->dp_sleeping, d->dp_efd);
+	cap_chain_end(cp, s);
+	s->owner = NULL;
+	cp_log(cp, "capture %d stopped: %lu records, %lu dropped", i,
+	       (unsigned long)atomic_load(&s->shm->records),
+	       (unsigned long)atomic_load(&s->shm->drops));
+}
+
+/* The daemon stops: no session outlives it (nor stays in a kept chain). */
+void cp_tools_end_all(struct cp *cp)
+{
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (cp->d->caps[i].owner)
+			cap_end(cp, i);
 }
 
 /* The trace rings: both formatted; the control plane attaches its own. */
@@ -218,29 +370,65 @@ static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)
 	o->send_q = atomic_load(&sh->tx_tail) - atomic_load(&sh->tx_head);
 }
 
+/* ss -i's fields of an installed flow, as the data-path last published. */
+static void conn_live(const struct flow_pub *p, struct xtoe_stat_conn *o)
+{
+	o->srtt_us = atomic_load(&p->srtt_us);
+	o->rttvar_us = atomic_load(&p->rttvar_us);
+	o->retransmits = atomic_load(&p->retransmits);
+	o->cwnd = atomic_load(&p->cwnd);
+	o->ssthresh = atomic_load(&p->ssthresh);
+	o->snd_wnd = atomic_load(&p->snd_wnd);
+	o->bytes_sent = atomic_load(&p->bytes_out);
+	o->bytes_received = atomic_load(&p->bytes_in);
+	o->segs_out = atomic_load(&p->segs_out);
+	o->segs_in = atomic_load(&p->segs_in);
+}
+
+/* The same from the control plane's own copy (handshakes, TIME-WAIT). */
+static void conn_copy(const struct tcp_conn *t, struct xtoe_stat_conn *o)
+{
+	o->srtt_us = t->srtt_us;
+	o->rttvar_us = t->rttvar_us;
+	o->retransmits = (uint32_t)t->retransmits;
+	o->cwnd = t->cc_st.cwnd;
+	o->ssthresh = t->cc_st.ssthresh;
+	o->snd_wnd = t->snd_wnd;
+	o->bytes_sent = t->bytes_out;
+	o->bytes_received = t->bytes_in;
+	o->segs_out = t->segs_out;
+	o->segs_in = t->segs_in;
+}
+
 static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_conn *o)
 {
 	const struct flow_pub *p = &cp->d->pub[k->flow];
-	uint32_t state = k->tcp.state;
+	uint32_t state = k->tcp.state, una = k->tcp.snd_una;
 	bool live = k->state == CPC_INSTALLED &&
 		    atomic_load_explicit(&p->gen, memory_order_acquire);
 
 	memset(o, 0, sizeof(*o));
 	if (live) {
 		state = atomic_load(&p->state);
-		o->srtt_us = atomic_load(&p->srtt_us);
-		o->rttvar_us = atomic_load(&p->rttvar_us);
-		o->retransmits = atomic_load(&p->retransmits);
+		una = atomic_load(&p->snd_una);
+		conn_live(p, o);
 		conn_queues(k, o);
-	} else if (k->state == CPC_TIME_WAIT) {
-		state = TCP_TIME_WAIT;
+	} else {
+		conn_copy(&k->tcp, o);
+		if (k->state == CPC_TIME_WAIT)
+			state = TCP_TIME_WAIT;
 	}
 	snprintf(o->state, sizeof(o->state), "%s", tcp_state_name(state));
 	o->laddr = cp->d->cfg.addr;
 	o->lport = k->key.lport;
 	o->raddr = k->key.raddr;
 	o->rport = k->key.rport;
-	o->pid = k->ctx ? k->ctx->pid : 0;
+	/* a TIME-WAIT connection belongs to no one (its application may be
+	 * gone, and its context with it) */
+	o->pid = k->ctx && state != TCP_TIME_WAIT ? k->ctx->pid : 0;
+	o->mss = k->tcp.mss;
+	o->bytes_acked = una - k->tcp.iss - (state >= TCP_ESTABLISHED ? 1 : 0);
+	snprintf(o->cc, sizeof(o->cc), "%s", k->tcp.cc ? k->tcp.cc->name : "none");
 }
 
 static int req_conns(struct cp *cp, struct xtoe_resp *r)
@@ -256,6 +444,7 @@ static int req_conns(struct cp *cp, struct xtoe_resp *r)
 	}
 	for (struct cp_listener *l = cp->listeners; l && n < XTOE_STAT_CONNS_MAX; l = l->next) {
 		snprintf(rows[n].state, sizeof(rows[n].state), "LISTEN");
+		snprintf(rows[n].cc, sizeof(rows[n].cc), "%s", cp->d->cfg.cc->name);
 		rows[n].laddr = cp->d->cfg.addr;
 		rows[n].lport = l->port;
 		rows[n++].pid = l->ctx ? l->ctx->pid : 0;
@@ -306,23 +495,16 @@ static void trace_gone(struct cp *cp, const struct app_ctx *c)
 
 void cp_tools_gone(struct cp *cp, const struct app_ctx *c)
 {
-	struct xtoed *d = cp->d;
-
 	trace_gone(cp, c);
-	if (!d->cap_owner || d->cap_owner != c)
-		return;
-	atomic_store_explicit(&d->cap_on, false, memory_order_release);
-	d->cap_owner = NULL;
-	cp_log(cp, "capture stopped: %lu records, %lu dropped",
-	       (unsigned long)atomic_load(&d->cap->records),
-	       (unsigned long)atomic_load(&d->cap->drops));
+	for (int i = 0; i < XTOE_CAP_MAX; i++)
+		if (cp->d->caps[i].owner == c)
+			cap_end(cp, i);
 }
 
 int cp_tools_fw_restore(struct xtoed *d)
 {
 	const char *path = d->cfg.fw_file;
 	struct fw_rule *rules;
-	char msg[256] = "";
 	struct xchain *ch;
 	struct fwc f;
 	int n, err;
@@ -332,10 +514,8 @@ int cp_tools_fw_restore(struct xtoed *d)
 	rules = calloc(FW_MAX_RULES, sizeof(*rules));
 	if (!rules)
 		return -ENOMEM;
-	n = fw_file_load(path, rules, FW_MAX_RULES, msg, sizeof(msg));
+	n = fw_file_load(path, rules, FW_MAX_RULES);
 	err = n < 0 ? n : 0;
-	if (err)
-		log_err("%s", msg);
 	if (n > 0 && !d->port->pin_dir) {
 		log_err("%s has no module chain for the firewall rules of %s",
 			d->port->name, path);
@@ -349,8 +529,8 @@ int cp_tools_fw_restore(struct xtoed *d)
 	if (err)
 		log_err("the firewall rules of %s were not installed; "
 			"fix the file or start with --fw-file none", path);
-	else if (n > 0 && d->cfg.verbose)
-		log_notice("%d firewall rules from %s", n, path);
+	else if (n > 0)
+		log_info("%d firewall rules from %s", n, path);
 	free(rules);
 	return err;
 }

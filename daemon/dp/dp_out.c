@@ -255,6 +255,13 @@ void dp_flow_publish(struct dp *dp, const struct dp_flow *f)
 	atomic_store_explicit(&p->state, f->tcp.state, memory_order_relaxed);
 	atomic_store_explicit(&p->retransmits, (uint32_t)f->tcp.retransmits,
 			      memory_order_relaxed);
+	atomic_store_explicit(&p->cwnd, f->tcp.cc_st.cwnd, memory_order_relaxed);
+	atomic_store_explicit(&p->ssthresh, f->tcp.cc_st.ssthresh, memory_order_relaxed);
+	atomic_store_explicit(&p->snd_wnd, f->tcp.snd_wnd, memory_order_relaxed);
+	atomic_store_explicit(&p->bytes_out, f->tcp.bytes_out, memory_order_relaxed);
+	atomic_store_explicit(&p->bytes_in, f->tcp.bytes_in, memory_order_relaxed);
+	atomic_store_explicit(&p->segs_out, f->tcp.segs_out, memory_order_relaxed);
+	atomic_store_explicit(&p->segs_in, f->tcp.segs_in, memory_order_relaxed);
 }
 
 /* The flow's next TCP deadline goes on the wheel (or off it). */

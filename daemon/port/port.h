@@ -64,6 +64,11 @@ struct port_ops {
 	 * (ask: start resolving it); -ENETUNREACH when it is not reached
 	 * through this port; other -errno on failure */
 	int (*next_hop)(struct port *p, uint32_t daddr, uint8_t mac[6], bool ask);
+	/* the module chain (NULL where the port has none): put it on the
+	 * wire, and whether it stays there after the daemon (a firewall with
+	 * rules stays in force) */
+	int (*attach)(struct port *p);
+	int (*keep_chain)(struct port *p, bool keep);
 	void (*close)(struct port *p);
 };
 
@@ -71,6 +76,7 @@ struct port_ops {
 struct port {
 	const struct port_ops *ops;
 	const char *name;       /* interface name, for messages */
+	int ifindex;            /* the interface's; 0 for a port without one */
 	uint8_t mac[6];         /* our MAC address */
 	uint32_t frame_size;    /* usable bytes per frame */
 	int rx_fd;              /* poll(POLLIN) while waiting for frames; -1 none */
@@ -130,6 +136,18 @@ static inline int port_next_hop(struct port *p, uint32_t daddr, uint8_t mac[6], 
 	return p->ops->next_hop(p, daddr, mac, ask);
 }
 
+/* Start receiving: attach the module chain (once it holds what must be in
+ * it from the first frame, e.g. the firewall's rules). */
+static inline int port_attach(struct port *p)
+{
+	return p->ops->attach ? p->ops->attach(p) : 0;
+}
+
+static inline int port_keep_chain(struct port *p, bool keep)
+{
+	return p->ops->keep_chain ? p->ops->keep_chain(p, keep) : 0;
+}
+
 static inline void port_close(struct port *p)
 {
 	if (p)
@@ -153,8 +171,8 @@ struct port_xdp_cfg {
 
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */
 int port_xdp_parse_mode(const char *s, enum port_xdp_mode *mode);
-/* Attach the module chain and steering to ifname, bind an AF_XDP socket
- * to its queue, open rtnetlink. -errno with a message that names what
+/* Load the module chain and steering for ifname (attached by port_attach),
+ * bind an AF_XDP socket to its queue, open rtnetlink. -errno with a message that names what
  * failed and what to try. */
 int port_xdp_open(struct port **out, const struct port_xdp_cfg *cfg);
 

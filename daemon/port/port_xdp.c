@@ -102,6 +102,16 @@ static int xdp_next_hop(struct port *p, uint32_t daddr, uint8_t mac[6], bool ask
 	return err;
 }
 
+static int xdp_attach(struct port *p)
+{
+	return steer_attach(px(p)->steer);
+}
+
+static int xdp_keep_chain(struct port *p, bool keep)
+{
+	return steer_keep_link(px(p)->steer, keep);
+}
+
 static void xdp_close(struct port *p)
 {
 	struct port_xdp *x = px(p);
@@ -126,6 +136,8 @@ static const struct port_ops xdp_ops = {
 	.steer_listen = xdp_steer_listen,
 	.steer_flow = xdp_steer_flow,
 	.next_hop = xdp_next_hop,
+	.attach = xdp_attach,
+	.keep_chain = xdp_keep_chain,
 	.close = xdp_close,
 };
 
@@ -156,7 +168,7 @@ static int xdp_identity(struct port_xdp *x, const char *ifname)
 	}
 	strcpy(x->ifname, ifname);
 	x->p.name = x->ifname;
-	x->ifindex = (int)if_nametoindex(ifname);
+	x->ifindex = x->p.ifindex = (int)if_nametoindex(ifname);
 	if (!x->ifindex) {
 		log_err("no interface '%s'; check 'ip link'", ifname);
 		return -ENODEV;
@@ -167,7 +179,7 @@ static int xdp_identity(struct port_xdp *x, const char *ifname)
 	return err;
 }
 
-static int xdp_attach(struct port_xdp *x, const struct port_xdp_cfg *cfg)
+static int xdp_setup(struct port_xdp *x, const struct port_xdp_cfg *cfg)
 {
 	struct xsk_port_cfg xc;
 	int err;
@@ -196,7 +208,7 @@ int port_xdp_open(struct port **out, const struct port_xdp_cfg *cfg)
 		return -ENOMEM;
 	x->p.ops = &xdp_ops;
 	x->p.rx_fd = -1;
-	err = xdp_identity(x, cfg->ifname) ?: nl_open(&x->nl) ?: xdp_attach(x, cfg);
+	err = xdp_identity(x, cfg->ifname) ?: nl_open(&x->nl) ?: xdp_setup(x, cfg);
 	if (err) {
 		xdp_close(&x->p);
 		return err;

@@ -51,6 +51,10 @@ struct steer {
 	struct xchain *chain; /* entry program + module chain; steer is last */
 	int entry_fd;
 	int link_fd;
+	enum steer_xdp_mode mode;
+	__u32 adopted_prog;   /* the kept chain's entry (its link in link_fd) */
+	bool adopted;         /* link_fd is still the kept chain's, not ours */
+	bool link_pinned;     /* kept: the chain outlives the daemon */
 	int lock_fd;          /* /run/xtoe/IF.lock, held while we own IF */
 	bool locked;
 	int ifindex;
@@ -276,7 +280,7 @@ static int check_no_xdp(struct steer *s)
 	__u32 id = attached_prog(s);
 	int waited = 0;
 
-	if (!id)
+	if (!id || (s->adopted_prog && id == s->adopted_prog))
 		return 0;
 	prog_name(id, name, sizeof(name));
 	while (!strcmp(name, "xtoe_entry") && waited < STALE_WAIT_MS) {
@@ -310,6 +314,37 @@ static void hw_unsupported(const struct steer *s, int err)
 		s->ifname, drv, strerror(-err));
 }
 
+static bool same_mode(const struct steer *s)
+{
+	LIBBPF_OPTS(bpf_xdp_query_opts, q);
+
+	if (bpf_xdp_query(s->ifindex, 0, &q))
+		return false;
+	return (s->mode == STEER_XDP_NATIVE && q.attach_mode == XDP_ATTACHED_DRV) ||
+	       (s->mode == STEER_XDP_SKB && q.attach_mode == XDP_ATTACHED_SKB);
+}
+
+/* Our chain into the adopted link, in one step; 0, or -errno (the link
+ * then is given up and a new one made). */
+static int take_over(struct steer *s)
+{
+	int err = same_mode(s) ? bpf_link_update(s->link_fd, s->entry_fd, NULL) : -EINVAL;
+
+	if (!err) {
+		log_notice("steer: %s: took over the XDP chain a stopped daemon kept "
+			   "attached for its firewall; it never lapsed", s->ifname);
+		s->adopted = false;
+		return 0;
+	}
+	log_warn("steer: %s: the chain a stopped daemon kept cannot be taken over "
+		 "in place (%s); replacing it", s->ifname,
+		 err == -EINVAL ? "another XDP mode" : strerror(-err));
+	close(s->link_fd); /* its pin is gone: this detaches it */
+	s->link_fd = -1;
+	s->adopted = false;
+	return err;
+}
+
 static int attach(struct steer *s, enum steer_xdp_mode mode)
 {
 	LIBBPF_OPTS(bpf_link_create_opts, opts, .flags = mode_flags(mode));
@@ -317,6 +352,8 @@ static int attach(struct steer *s, enum steer_xdp_mode mode)
 	char drv[64];
 	int err;
 
+	if (s->link_fd >= 0 && !take_over(s))
+		return 0;
 	s->link_fd = bpf_link_create(prog_fd, s->ifindex, BPF_XDP, &opts);
 	if (s->link_fd >= 0)
 		return 0;
@@ -338,6 +375,75 @@ static int attach(struct steer *s, enum steer_xdp_mode mode)
 			drv, strerror(-err),
 			mode == STEER_XDP_NATIVE ? "; try --xdp-mode skb" : "");
 	return err;
+}
+
+/* The link a stopped daemon pinned to keep its firewall: ours to take
+ * over when it is on our interface. */
+static void adopt_link(struct steer *s)
+{
+	char path[PATH_MAX];
+	struct bpf_link_info info;
+	__u32 len = sizeof(info);
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/" STEER_LINK_PIN, s->pin_dir);
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	if (bpf_obj_get_info_by_fd(fd, &info, &len) || info.type != BPF_LINK_TYPE_XDP ||
+	    (int)info.xdp.ifindex != s->ifindex) {
+		close(fd);
+		return;
+	}
+	s->link_fd = fd;
+	s->adopted_prog = info.prog_id;
+	s->adopted = true;
+}
+
+/* We did not get to take the kept chain over: it stays attached as it
+ * was, pinned again (its firewall's maps are no longer pinned; `xtoectl
+ * detach` still removes it). */
+static void keep_adopted(struct steer *s)
+{
+	char path[PATH_MAX];
+
+	if (!s->adopted)
+		return;
+	mkdir(PIN_ROOT, 0700);
+	mkdir(s->pin_dir, 0700);
+	snprintf(path, sizeof(path), "%s/" STEER_LINK_PIN, s->pin_dir);
+	if (bpf_obj_pin(s->link_fd, path))
+		log_err("steer: %s: the kept XDP chain could not be pinned again "
+			"(%s); it goes with this process", s->ifname, strerror(errno));
+	else
+		log_notice("steer: %s: the XDP chain a stopped daemon kept stays "
+			   "attached, its firewall in force", s->ifname);
+}
+
+int steer_keep_link(struct steer *s, bool keep)
+{
+	char path[PATH_MAX];
+
+	if (!s || s->link_fd < 0 || keep == s->link_pinned)
+		return 0;
+	snprintf(path, sizeof(path), "%s/" STEER_LINK_PIN, s->pin_dir);
+	if (keep && bpf_obj_pin(s->link_fd, path)) {
+		int err = -errno;
+
+		log_err("steer: %s: cannot pin the XDP link at %s: %s; the firewall "
+			"will not outlive the daemon", s->ifname, path, strerror(-err));
+		return err;
+	}
+	if (!keep)
+		unlink(path);
+	s->link_pinned = keep;
+	return 0;
+}
+
+int steer_attach(struct steer *s)
+{
+	return attach(s, s->mode);
 }
 
 static int load(struct steer *s, uint32_t addr)
@@ -388,7 +494,8 @@ static int link_steer(struct steer *s)
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 	int prog_fd = bpf_program__fd(s->skel->progs.xtoe_steer);
 	int slot = xchain_insert(s->chain, prog_fd, "steer",
-				 XTOE_MOD_F_BUILTIN | XTOE_MOD_F_FINAL, &pos);
+				 XTOE_MOD_F_BUILTIN | XTOE_MOD_F_FINAL |
+				 XTOE_MOD_F_PROTECTED, &pos);
 
 	return slot < 0 ? slot : 0;
 }
@@ -412,7 +519,8 @@ static int link_vlan_strip(struct steer *s)
 		return err;
 	}
 	slot = xchain_insert(s->chain, bpf_program__fd(s->vlan->progs.vlan_strip),
-			     "vlan_strip", XTOE_MOD_F_BUILTIN, &pos);
+			     "vlan_strip", XTOE_MOD_F_BUILTIN | XTOE_MOD_F_PROTECTED,
+			     &pos);
 	return slot < 0 ? slot : 0;
 }
 
@@ -432,6 +540,7 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	if (!s)
 		return -ENOMEM;
 	s->link_fd = s->lock_fd = -1;
+	s->mode = mode;
 	snprintf(s->ifname, sizeof(s->ifname), "%s", ifname);
 	snprintf(s->pin_dir, sizeof(s->pin_dir), "%s/%s", PIN_ROOT, ifname);
 	s->ifindex = (int)if_nametoindex(ifname);
@@ -441,7 +550,10 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 			"`ip link`", ifname, strerror(-err));
 		goto fail;
 	}
-	err = take_lock(s) ?: check_no_xdp(s);
+	err = take_lock(s);
+	if (!err)
+		adopt_link(s);
+	err = err ?: check_no_xdp(s);
 	if (err)
 		goto fail;
 	err = ensure_bpffs();
@@ -462,14 +574,14 @@ int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	err = link_steer(s) ?: link_vlan_strip(s);
 	if (err)
 		goto fail_unpin;
-	err = attach(s, mode);
-	if (err)
-		goto fail_unpin;
 	*out = s;
 	return 0;
 fail_unpin:
 	unpin_maps(s);
 fail:
+	keep_adopted(s);
+	if (s->link_fd >= 0)
+		close(s->link_fd);
 	steer_bpf__destroy(s->skel);
 	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);
@@ -482,9 +594,18 @@ void steer_close(struct steer *s)
 {
 	if (!s)
 		return;
+	if (s->adopted) {
+		unpin_maps(s);
+		keep_adopted(s);
+	} else if (!s->link_pinned) {
+		unpin_maps(s);
+	}
 	if (s->link_fd >= 0)
-		close(s->link_fd); /* last reference: detaches the program */
-	unpin_maps(s);
+		close(s->link_fd); /* unless pinned, the last reference: detaches */
+	if (s->link_pinned)
+		log_notice("steer: %s: the XDP chain stays attached for the "
+			   "firewall's rules; `xtoectl -i %s detach` removes it",
+			   s->ifname, s->ifname);
 	steer_bpf__destroy(s->skel);
 	vlan_strip_bpf__destroy(s->vlan);
 	xchain_close(s->chain);

@@ -1,14 +1,23 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The XDP steering program (bpf/steer.bpf.c) from user space: load, attach
- * through a bpf_link the daemon owns (the program goes away with the daemon),
- * pin its maps under /sys/fs/bpf/xtoe/<ifname>/, and keep the sets of flows
- * xtoe owns: listening ports, and the 4-tuples of connections it opened.
- * Everything else passes to the kernel stack.
+ * through a bpf_link the daemon owns, pin its maps under
+ * /sys/fs/bpf/xtoe/<ifname>/, and keep the sets of flows xtoe owns:
+ * listening ports, and the 4-tuples of connections it opened. Everything
+ * else passes to the kernel stack.
+ *
+ * The link is the daemon's alone (the chain goes away with it) unless the
+ * firewall holds rules: then it is pinned (STEER_LINK_PIN) so the chain,
+ * firewall included, stays attached while no daemon runs (a crash
+ * included; the AF_XDP socket's entry leaves with the socket, so steering
+ * hands everything to the kernel). The next daemon adopts the pinned link
+ * and swaps its own chain in with one bpf_link_update: the firewall never
+ * lapses. `xtoectl detach` removes a kept chain.
  */
 #ifndef XTOE_STEER_H
 #define XTOE_STEER_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct steer;
@@ -22,14 +31,22 @@ enum steer_xdp_mode {
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */
 int steer_parse_mode(const char *s, enum steer_xdp_mode *mode);
 
+#define STEER_LINK_PIN "xdp_link" /* in the pin directory */
+
 /*
- * Load and attach on ifname for traffic to addr (network order). Removes a
- * stale pin directory left by a daemon that died. -errno with a message on
- * stderr that says what failed and what to try.
+ * Load for traffic to addr (network order) on ifname, ready to attach.
+ * Removes a stale pin directory left by a daemon that died, adopting the
+ * link it kept. -errno with a message on stderr that says what failed and
+ * what to try.
  */
 int steer_open(struct steer **out, const char *ifname, uint32_t addr,
 	       enum steer_xdp_mode mode);
-/* Detach, unpin, free. */
+/* Attach the chain: a new link, or the adopted one updated in place. */
+int steer_attach(struct steer *s);
+/* Keep the chain attached after the daemon (pin the link), or not. */
+int steer_keep_link(struct steer *s, bool keep);
+/* Detach (unless the link is kept pinned), unpin (all but what a kept
+ * chain needs), free. */
 void steer_close(struct steer *s);
 
 /* Deliver frames arriving on queue to the AF_XDP socket fd. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "echo.h"
+#include "common/version.h"
 
 volatile sig_atomic_t echo_stop;
 
@@ -40,11 +41,16 @@ static const char *const usage_text[] = {
 	"      --kernel         use Linux sockets instead of xtoe\n",
 };
 
+/* One line and a hint, not the whole help. */
 static int usage_err(enum echo_mode m, const char *fmt, const char *arg)
 {
+	static const char *const mode[] = { [MODE_SERVER] = "server",
+					    [MODE_CLIENT] = "client",
+					    [MODE_STREAM] = "stream" };
+
 	fprintf(stderr, "xtoe-echo: ");
 	fprintf(stderr, fmt, arg);
-	fprintf(stderr, "\n%s", usage_text[m]);
+	fprintf(stderr, "\nTry 'xtoe-echo %s --help' for more information.\n", mode[m]);
 	return 2;
 }
 
@@ -236,6 +242,10 @@ int main(int argc, char **argv)
 	};
 	int rc;
 
+	if (argc >= 2 && !strcmp(argv[1], "--version")) {
+		printf("xtoe-echo (xtoe) %s\n", XTOE_VERSION);
+		return 0;
+	}
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		FILE *f = argc < 2 ? stderr : stdout;
 

@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -17,6 +18,8 @@
 #include <string.h>
 
 #include <xtoe/xtoe.h>
+
+#include "common/version.h"
 
 #define MAX_EVENTS 64
 #define RELAY_BUF 65536
@@ -252,17 +255,39 @@ static int parse_hostport(const char *s, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 && sa->sin_port ? 0 : -1;
 }
 
-static int usage(void)
+static void usage(void)
 {
-	fprintf(stderr, "usage: xtoe-proxy -l PORT -c HOST:PORT [--splice] [-n SESSIONS]\n"
-		"  -l, --listen PORT        accept connections on PORT (xtoe's address)\n"
-		"  -c, --connect HOST:PORT  backend to relay each connection to\n"
-		"      --splice             splice each pair (needs the splice module:\n"
-		"                           xtoectl module add splice)\n"
-		"  -n, --sessions N         exit after N sessions ended\n"
-		"Prints sessions, spliced and copied byte counts at exit. $XTOE_SOCK\n"
-		"names the daemon.\n");
+	printf("Usage: xtoe-proxy -l PORT -c HOST:PORT [--splice] [-n SESSIONS]\n"
+	       "Relay every connection accepted on xtoe to a backend, copying the bytes\n"
+	       "through the application or, with --splice, handing each pair to the\n"
+	       "splice module, which relays in XDP. $XTOE_SOCK names the daemon.\n\n"
+	       "Options:\n"
+	       "  -l, --listen PORT        accept connections on PORT (xtoe's address)\n"
+	       "  -c, --connect HOST:PORT  backend to relay each connection to\n"
+	       "      --splice             splice each pair (needs the splice module:\n"
+	       "                           xtoectl module add splice)\n"
+	       "  -n, --sessions N         exit after N sessions ended\n"
+	       "  -V, --version            print the version and exit\n"
+	       "  -h, --help               print this help and exit\n\n"
+	       "Prints sessions, spliced and copied byte counts at exit.\n\n"
+	       "Exit status:\n  0 done, 1 failed, 2 usage error.\n");
+}
+
+static int usage_error(const char *what, const char *arg)
+{
+	fprintf(stderr, "xtoe-proxy: %s%s%s\nTry 'xtoe-proxy --help' for more "
+		"information.\n", what, arg ? " " : "", arg ? arg : "");
 	return 2;
+}
+
+static bool parse_ulong(const char *s, unsigned long max, unsigned long *v)
+{
+	char *end;
+
+	if (*s < '0' || *s > '9')
+		return false;
+	*v = strtoul(s, &end, 10);
+	return !*end && *v <= max && *v > 0;
 }
 
 static int parse(int argc, char **argv, struct opts *o)
@@ -272,25 +297,41 @@ static int parse(int argc, char **argv, struct opts *o)
 		{ "connect", required_argument, NULL, 'c' },
 		{ "sessions", required_argument, NULL, 'n' },
 		{ "splice", no_argument, NULL, 's' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	unsigned long v;
 	int ch;
 
-	while ((ch = getopt_long(argc, argv, "l:c:n:h", lo, NULL)) != -1) {
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, ":l:c:n:Vh", lo, NULL)) != -1) {
 		switch (ch) {
-		case 'l': o->port = (uint16_t)atoi(optarg); break;
+		case 'l':
+			if (!parse_ulong(optarg, 65535, &v))
+				return usage_error("-l: a port from 1 to 65535, not", optarg);
+			o->port = (uint16_t)v;
+			break;
 		case 'c':
 			if (parse_hostport(optarg, &o->backend))
-				return usage();
+				return usage_error("-c: HOST:PORT, not", optarg);
 			break;
-		case 'n': o->count = atol(optarg); break;
+		case 'n':
+			if (!parse_ulong(optarg, LONG_MAX, &v))
+				return usage_error("-n: a positive number, not", optarg);
+			o->count = (long)v;
+			break;
 		case 's': o->splice = true; break;
-		default: return usage();
+		case 'h': usage(); exit(0);
+		case 'V': printf("xtoe-proxy (xtoe) %s\n", XTOE_VERSION); exit(0);
+		default: return usage_error("unknown option or missing value:",
+					    argv[optind - 1]);
 		}
 	}
-	if (!o->port || !o->backend.sin_port || optind != argc)
-		return usage();
+	if (optind != argc)
+		return usage_error("unexpected argument", argv[optind]);
+	if (!o->port || !o->backend.sin_port)
+		return usage_error("-l PORT and -c HOST:PORT are needed", NULL);
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #define XTOE_MAP_MODS   "xtoe_mods"
 #define XTOE_MAP_CTL    "xtoe_ctl"
 #define XTOE_MAP_VTRACE "xtoe_vtrace"
+#define XTOE_MAP_DROPS  "xtoe_drops"
 
 /* Per-packet metadata, right before the frame (32 bytes, the kernel's
  * limit). The AF_XDP data-path reads it at data - sizeof(struct xtoe_meta). */
@@ -88,6 +89,8 @@ enum xtoe_mod_state {
 };
 #define XTOE_MOD_F_BUILTIN 0x1
 #define XTOE_MOD_F_FINAL   0x2 /* the steering module: always last */
+#define XTOE_MOD_F_PROTECTED 0x4 /* the daemon's or the firewall's own: not
+				     removed or replaced with `module del/replace` */
 
 /* Chain-wide switches (ARRAY xtoe_ctl, one entry), written by tools. */
 struct xtoe_chain_ctl {
@@ -155,6 +158,16 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, XTOE_VTRACE_SIZE);
 } xtoe_vtrace SEC(".maps");
+
+/* Frames the chain dropped, by reason (enum xtoe_drop_reason; a drop
+ * without one counts as XTOE_DROP_MODULE): xtoectl stats adds them to the
+ * data-path's. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, XTOE_DROP__COUNT);
+	__type(key, __u32);
+	__type(value, __u64);
+} xtoe_drops SEC(".maps");
 
 /* The metadata block, or NULL when the frame has none (not run behind
  * the entry program). Packet pointers, and so this one, are invalid after
@@ -255,6 +268,15 @@ static __always_inline void xtoe_count(__u32 slot, __u32 v)
 	xtoe_count_v(slot, v, 1);
 }
 
+static __always_inline void xtoe_count_drop(__u32 why)
+{
+	__u32 k = why && why < XTOE_DROP__COUNT ? why : XTOE_DROP_MODULE;
+	__u64 *n = bpf_map_lookup_elem(&xtoe_drops, &k);
+
+	if (n)
+		*n += 1;
+}
+
 /* Tail-call the module after meta->slot; falls through (returns) only
  * when the chain ends or a slot is empty, which the loader never lets
  * happen to a live chain. */
@@ -329,6 +351,8 @@ static __always_inline int xtoe_chain_verdict(struct xdp_md *ctx, int v)
 	if (!meta)
 		return v == XTOE_NEXT ? XDP_PASS : v;
 	xtoe_count(meta->slot, (__u32)v);
+	if (v == XTOE_DROP)
+		xtoe_count_drop(meta->drop);
 	if (v != XTOE_NEXT) {
 		meta->verdict_by = meta->slot;
 		xtoe_trace_verdict(ctx, meta, v);

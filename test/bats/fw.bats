@@ -1,7 +1,9 @@
 #!/usr/bin/env bats
 # xtoectl fw on a live interface: rules block what they name and nothing
-# else, count their hits, go away with `fw del`; rule files apply all or
-# nothing; the rules survive a restart of the daemon.
+# else, count their hits, go away with `fw del`; sets, negation, service
+# names, positions and comments as nft has them; rule files apply all or
+# nothing and report every error; the built-in modules are protected; the
+# rules survive a restart of the daemon and stay in force while none runs.
 
 load helpers
 
@@ -39,7 +41,7 @@ for r in json.load(sys.stdin)["rules"]:
 	assert_success
 	assert_output "fw: rule 1 added"
 	run "$CTL" module list
-	assert_line --regexp '^1 +firewall .*\(built-in\)$'
+	assert_line --regexp '^1 +firewall .*\(built-in, protected\)$'
 	ping_ok
 	run echo_ok 3
 	assert_failure
@@ -98,6 +100,85 @@ for r in json.load(sys.stdin)["rules"]:
 	assert_output "$(cat "$TOPO_DIR/saved.rules")"
 }
 
+@test "built-in modules are protected: module del firewall/vlan_strip/steer is refused, the rules survive" {
+	"$CTL" fw add --handle 5 drop proto icmp
+	for m in firewall vlan_strip steer; do
+		run "$CTL" module del "$m"
+		assert_equal "$status" 1
+		assert_output --partial "module $m"
+		run "$CTL" module replace "$m" "$TOPO_ROOT/build/examples/modules/port_count.bpf.o"
+		assert_equal "$status" 1
+	done
+	run "$CTL" -j module del firewall
+	assert_equal "$status" 1
+	echo "$output" | python3 -c 'import json,sys; e=json.load(sys.stdin)["error"]; assert "fw flush" in e, e'
+	run "$CTL" fw save
+	assert_output 'handle 5 drop proto icmp'
+	grep -q '^handle 5 drop proto icmp$' "$FW_FILE"
+	run ping_ok
+	assert_failure
+	# the next change keeps the earlier rules
+	"$CTL" fw add drop proto udp dport 9
+	run "$CTL" fw save
+	assert_line --index 0 'handle 5 drop proto icmp'
+	# flush removes the rules and, with the last one, the module
+	"$CTL" fw flush
+	run "$CTL" module list
+	refute_output --partial firewall
+	ping_ok
+}
+
+@test "sets, negation, service names, insert and add at a position, comments" {
+	run "$CTL" fw add drop proto tcp dport { 7000, 7001 } comment "echo ports"
+	assert_output "fw: rule 1 added"
+	run echo_ok 3
+	assert_failure
+	# insert before rule 1 (first): pass what comes from the peer
+	run "$CTL" fw insert pass src 198.18.0.2 proto tcp dport 7000
+	assert_output "fw: rule 2 added"
+	echo_ok
+	run "$CTL" fw save
+	assert_output "$(printf 'handle 2 pass proto tcp src 198.18.0.2 dport 7000\nhandle 1 drop proto tcp dport { 7000, 7001 } comment "echo ports"')"
+	# add after rule 2: between the two
+	"$CTL" fw add position 2 drop proto tcp dport ssh
+	run "$CTL" fw save
+	assert_line --index 1 "handle 3 drop proto tcp dport 22"
+	# insert before rule 1
+	"$CTL" fw insert position 1 drop proto icmp src != 198.18.0.0/15
+	run "$CTL" fw save
+	assert_line --index 2 "handle 4 drop proto icmp src != 198.18.0.0/15"
+	ping_ok  # the peer is inside 198.18/15: not dropped
+	"$CTL" fw flush
+	"$CTL" fw add drop proto icmp src != { 10.0.0.0/8, 192.168.0.0/16 }
+	run ping_ok
+	assert_failure
+	run "$CTL" fw add position 99 drop proto udp
+	assert_equal "$status" 1
+	assert_output --partial "no rule with handle 99"
+	run "$CTL" fw add drop proto tcp dport 22 dport 23
+	assert_equal "$status" 1
+	assert_output --partial "dport given twice"
+}
+
+@test "fw check and apply list every error of a file, as JSON too" {
+	printf 'drop proto tcp dport 70000\npass\ndrop frob\n# fine\ndrop proto udp dport { 1, 2\n' >"$TOPO_DIR/bad2.rules"
+	run "$CTL" fw check "$TOPO_DIR/bad2.rules"
+	assert_equal "$status" 1
+	assert_line --partial "bad2.rules:1: bad dport '70000'"
+	assert_line --partial "bad2.rules:3: unknown word 'frob'"
+	assert_line --partial "bad2.rules:5: dport: '}' is missing"
+	run "$CTL" -j fw apply "$TOPO_DIR/bad2.rules"
+	assert_equal "$status" 1
+	python3 -c '
+import json, sys
+e = json.loads(sys.argv[1])
+assert "bad2.rules:1:" in e["error"], e
+assert len([m for m in e["messages"] if "bad2.rules:" in m]) == 3, e' "$output"
+	run "$CTL" fw check "$TOPO_DIR/good.rules"
+	assert_success
+	assert_output "fw: 2 rules read, no errors"
+}
+
 @test "rules survive a restart of the daemon" {
 	"$CTL" fw add --handle 7 drop proto icmp src 198.18.0.2
 	run ping_ok
@@ -111,4 +192,53 @@ for r in json.load(sys.stdin)["rules"]:
 	assert_failure
 	"$CTL" fw flush
 	ping_ok
+}
+
+@test "the firewall stays in force while no daemon runs, a crash included; detach removes it" {
+	"$CTL" fw add drop proto icmp
+	run ping_ok
+	assert_failure
+	# SIGTERM: the chain is kept for the rule
+	xtoed_find
+	xtoed_stop || true
+	run in_x ip -d link show "$TOPO_XIF"
+	assert_output --partial "prog/xdp"
+	run ping_ok
+	assert_failure
+	run "$CTL" -i "$TOPO_XIF" fw list
+	assert_success
+	assert_output --partial "drop proto icmp"
+	run "$CTL" -i "$TOPO_XIF" fw add drop proto udp
+	assert_equal "$status" 1
+	assert_output --partial "no xtoed answers"
+	# a new daemon takes the kept chain over: no gap, the rule still holds
+	xtoed_start --fw-file "$FW_FILE"
+	grep -q "took over the XDP chain" "$TOPO_DIR/xtoed.log"
+	run ping_ok
+	assert_failure
+	# SIGKILL: the same
+	xtoed_kill
+	run ping_ok
+	assert_failure
+	run "$CTL" -i "$TOPO_XIF" detach
+	assert_success
+	assert_output --partial "1 firewall rules no longer in force"
+	ping_ok
+	xdp_gone
+	run "$CTL" -i "$TOPO_XIF" detach
+	assert_equal "$status" 1
+	xtoed_start --fw-file "$FW_FILE"
+	run "$CTL" -i "$TOPO_XIF" detach
+	assert_equal "$status" 1
+	assert_output --partial "xtoed serves"
+	"$CTL" fw flush
+	ping_ok
+}
+
+@test "without rules the chain goes with the daemon" {
+	"$CTL" fw add drop proto udp dport 9
+	"$CTL" fw del 1
+	xtoed_kill
+	xdp_gone
+	xtoed_start --fw-file "$FW_FILE"
 }

@@ -63,7 +63,7 @@ for m in json.load(sys.stdin)["modules"]:
 @test "module list: steering is the final module; -i and the daemon socket agree" {
 	run "$CTL" module list
 	assert_success
-	assert_line --regexp '^0 +vlan_strip .*\(built-in\)$'
+	assert_line --regexp '^0 +vlan_strip .*\(built-in, protected\)$'
 	assert_line --regexp '^1 +steer .*\(final\)$'
 	run chain_names
 	assert_output "vlan_strip steer"

@@ -37,7 +37,7 @@ traced() {
 @test "trace shows states, rtt and cwnd of a transfer; port filter" {
 	traced -t 3 port 7000
 	run cat "$TOPO_DIR/trace.out"
-	assert_line --regexp "^[0-9]+\.[0-9]{6} $TOPO_XADDR:7000 $TOPO_LADDR:[0-9]+ state LISTEN -> SYN-RECEIVED$"
+	assert_line --regexp "^[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{6} $TOPO_XADDR:7000 $TOPO_LADDR:[0-9]+ state LISTEN -> SYN-RECEIVED$"
 	assert_line --regexp " state SYN-RECEIVED -> ESTABLISHED$"
 	assert_line --regexp " state ESTABLISHED -> (CLOSE-WAIT|FIN-WAIT-1)$"
 	assert_line --regexp " state (LAST-ACK -> CLOSED|[A-Z-]+ -> TIME-WAIT)$"
@@ -52,6 +52,8 @@ traced() {
 	run python3 -c "
 import json, sys
 ev = [json.loads(l) for l in open('$TOPO_DIR/trace.out')]
+import time
+assert all(abs(e['ts'] - time.time()) < 60 for e in ev), 'wall-clock times'
 print(sorted({e['event'] for e in ev}), sorted({e['lport'] for e in ev}))"
 	assert_success
 	assert_output "['rtt', 'state'] [7000, 7001]"
@@ -66,6 +68,15 @@ print(sorted({e['event'] for e in ev}), sorted({e['lport'] for e in ev}))"
 @test "trace with a bad filter is a usage error; without a daemon exit 1" {
 	run "$CTL" trace port
 	assert_equal "$status" 2
+	for bad in "port abc" "port 99999" "port 0" "host 1.2.3" "port 80 port 81" "frob 1"; do
+		run limit 10 "$CTL" trace $bad
+		assert_equal "$status" 2
+		[ "${#lines[@]}" -eq 2 ] # one line and a hint
+		assert_line --index 1 "Try 'xtoectl --help' for more information."
+	done
+	run "$CTL" -j trace port abc
+	assert_equal "$status" 2
+	echo "$output" | python3 -m json.tool >/dev/null
 	run "$CTL" trace --events bogus
 	assert_equal "$status" 2
 	run "$CTL" -j --sock "$TOPO_DIR/nothing.sock" trace

@@ -21,6 +21,7 @@
 #include "bpf_test_util.h"
 #include "xdp/chain.h"
 #include "xdp/firewall.h"
+#include "xdp/fw_rule.h"
 #include "firewall.skel.h"
 
 static struct xchain *chain;
@@ -97,25 +98,25 @@ static void expect(const char *what, const struct pkt *p, enum want w)
 	}
 }
 
-static const struct fw_rule base_rules[] = {
-	/* 0 */ { .src_len = 24, .proto = IPPROTO_TCP, .sport_lo = 0, .sport_hi = 65535,
-		  .dport_lo = 22, .dport_hi = 22, .action = FW_PASS },
-	/* 1 */ { .src_len = 32, .sport_hi = 65535, .dport_hi = 65535, .action = FW_ACCEPT },
-	/* 2 */ { .src_len = 16, .proto = IPPROTO_TCP, .sport_hi = 65535,
-		  .dport_lo = 1000, .dport_hi = 2000, .action = FW_DROP },
-	/* 3 */ { .dst_len = 32, .proto = IPPROTO_UDP, .sport_lo = 53, .sport_hi = 53,
-		  .dport_hi = 65535, .action = FW_DROP },
-};
+/* Rules from rule-file text (xdp/fw_rule.c). */
+static int parse(const char *text, struct fw_rule *r, int max)
+{
+	struct fw_errs e;
+	int n = fw_rules_parse(text, r, max, &e);
+
+	if (n < 0)
+		fprintf(stderr, "  line %d: %s\n", e.e[0].line, e.e[0].msg);
+	return n;
+}
 
 static void install_base(void)
 {
 	struct fw_rule r[4];
 
-	memcpy(r, base_rules, sizeof(r));
-	r[0].src = ip4("198.18.5.0");
-	r[1].src = ip4("198.18.5.7");
-	r[2].src = ip4("198.18.0.0");
-	r[3].dst = ip4("198.18.0.1");
+	REQUIRE(parse("kernel src 198.18.5.0/24 proto tcp dport 22\n"
+		      "pass src 198.18.5.7\n"
+		      "drop src 198.18.0.0/16 proto tcp dport 1000-2000\n"
+		      "drop dst 198.18.0.1 proto udp sport 53\n", r, 4) == 4);
 	REQUIRE(fw_replace(&maps, r, 4) == 0);
 }
 
@@ -136,6 +137,29 @@ static void test_table(void)
 	expect("802.1Q-tagged, rule 2", &(struct pkt){ .vlan = 1, .dport = 1500 }, DROP);
 }
 
+/* Sets (any value matches) and negation (no value matches), folded into
+ * the same bitmaps. */
+static void test_sets_and_negation(void)
+{
+	struct fw_rule r[3];
+
+	REQUIRE(parse("drop proto tcp dport { 22, 80, 8000-8010 } src != { 198.18.0.0/16, "
+		      "10.1.0.0/16 }\n"
+		      "kernel proto { udp, icmp } dst != 198.18.0.1\n"
+		      "drop proto udp dport != { 53, 123 }\n", r, 3) == 3);
+	REQUIRE(fw_replace(&maps, r, 3) == 0);
+	expect("tcp 22 from outside the set", &(struct pkt){ .src = "10.2.0.1", .dport = 22 }, DROP);
+	expect("tcp 8005 from outside the set", &(struct pkt){ .src = "10.2.0.1", .dport = 8005 }, DROP);
+	expect("tcp 8011: not in the port set", &(struct pkt){ .src = "10.2.0.1", .dport = 8011 }, NEXT);
+	expect("tcp 22 from inside 198.18/16", &(struct pkt){ .src = "198.18.9.9", .dport = 22 }, NEXT);
+	expect("tcp 80 from inside 10.1/16", &(struct pkt){ .src = "10.1.2.3", .dport = 80 }, NEXT);
+	expect("udp to another address", &(struct pkt){ .proto = IPPROTO_UDP, .dst = "198.18.0.9",
+						       .dport = 53 }, PASS);
+	expect("udp 53 to us", &(struct pkt){ .proto = IPPROTO_UDP, .dport = 53 }, NEXT);
+	expect("udp 54 to us", &(struct pkt){ .proto = IPPROTO_UDP, .dport = 54 }, DROP);
+	REQUIRE(fw_replace(&maps, NULL, 0) == 0);
+}
+
 static void test_counters(void)
 {
 	struct fw_count h0, h2, h3;
@@ -153,11 +177,26 @@ static void test_counters(void)
 	CHECK(h2.bytes > 2 * 40);
 }
 
+/* The chain counts the firewall's drops under their reason, for stats. */
+static void test_drops_by_reason(void)
+{
+	uint64_t before[XTOE_DROP__COUNT], after[XTOE_DROP__COUNT];
+
+	install_base();
+	REQUIRE(xchain_drops(chain, before, XTOE_DROP__COUNT) == 0);
+	expect("r2", &(struct pkt){ .dport = 1500 }, DROP);
+	expect("r2", &(struct pkt){ .dport = 1501 }, DROP);
+	REQUIRE(xchain_drops(chain, after, XTOE_DROP__COUNT) == 0);
+	CHECK_EQ(after[XTOE_DROP_FIREWALL] - before[XTOE_DROP_FIREWALL], 2);
+	CHECK_EQ(after[XTOE_DROP_MODULE] - before[XTOE_DROP_MODULE], 0);
+}
+
 /* A new set replaces the old one whole; an empty set filters nothing. */
 static void test_replace(void)
 {
-	struct fw_rule all = { .sport_hi = 65535, .dport_hi = 65535, .action = FW_DROP };
+	struct fw_rule all;
 
+	REQUIRE(parse("drop", &all, 1) == 1);
 	install_base();
 	expect("base", &(struct pkt){ .src = "10.0.0.1", .dport = 80 }, NEXT);
 	REQUIRE(fw_replace(&maps, &all, 1) == 0);
@@ -171,14 +210,10 @@ static void test_replace(void)
 /* Rules with a handle keep their counters across a replace. */
 static void test_counters_follow_handles(void)
 {
-	struct fw_rule r[2] = {
-		{ .handle = 7, .proto = IPPROTO_UDP, .sport_hi = 65535, .dport_hi = 65535,
-		  .action = FW_DROP },
-		{ .handle = 9, .proto = IPPROTO_TCP, .sport_hi = 65535, .dport_lo = 80,
-		  .dport_hi = 80, .action = FW_DROP },
-	};
+	struct fw_rule r[2];
 	struct fw_count c;
 
+	REQUIRE(parse("handle 7 drop proto udp\nhandle 9 drop proto tcp dport 80\n", r, 2) == 2);
 	REQUIRE(fw_replace(&maps, r, 2) == 0);
 	expect("udp", &(struct pkt){ .proto = IPPROTO_UDP, .dport = 5 }, DROP);
 	expect("tcp 80", &(struct pkt){ .dport = 80 }, DROP);
@@ -189,17 +224,16 @@ static void test_counters_follow_handles(void)
 	REQUIRE(fw_replace(&maps, NULL, 0) == 0);
 }
 
-/* 1000 rules: each /32 source with its own port range; the last decides. */
+/* 1000 rules: each /32 source with its own port; the last decides. */
 static void test_many_rules(void)
 {
 	static struct fw_rule r[1000];
-	char a[32];
+	char text[128], err[128];
 
 	for (int i = 0; i < 1000; i++) {
-		snprintf(a, sizeof(a), "198.19.%d.%d", i / 250, i % 250 + 1);
-		r[i] = (struct fw_rule){ .src = ip4(a), .src_len = 32, .proto = IPPROTO_TCP,
-			.sport_hi = 65535, .dport_lo = (uint16_t)(1000 + i),
-			.dport_hi = (uint16_t)(1000 + i), .action = FW_DROP };
+		snprintf(text, sizeof(text), "drop src 198.19.%d.%d proto tcp dport %d",
+			 i / 250, i % 250 + 1, 1000 + i);
+		REQUIRE(fw_rule_parse_line(text, &r[i], err, sizeof(err)) == 1);
 	}
 	REQUIRE(fw_replace(&maps, r, 1000) == 0);
 	expect("rule 999", &(struct pkt){ .src = "198.19.3.250", .dport = 1999 }, DROP);
@@ -230,7 +264,9 @@ int main(void)
 			  XTOE_MOD_F_BUILTIN, &pos) < 0)
 		return 1;
 	RUN(test_table);
+	RUN(test_sets_and_negation);
 	RUN(test_counters);
+	RUN(test_drops_by_reason);
 	RUN(test_replace);
 	RUN(test_counters_follow_handles);
 	RUN(test_many_rules);

@@ -3,7 +3,8 @@
  * The trace module (bpf/trace.bpf.c) in a chain entry -> trace -> sink
  * through BPF_PROG_TEST_RUN: each frame gives one ring-buffer record with
  * its length, the first snaplen bytes and the metadata; the frame itself
- * goes on unchanged.
+ * goes on unchanged. With a snaplen as tcpdump's (262144) a record holds
+ * the whole frame; the tc egress program records into the same ring.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -21,25 +22,29 @@
 #define SNAPLEN 96
 
 static struct xchain *chain;
-static struct trace_bpf *tr;
+static struct trace_bpf *tr, *full;
 static struct bpf_object *probe;
 static struct ring_buffer *rb;
 static int entry_fd;
 
 static struct trace_rec recs[8];
+static size_t sizes[8];
 static int nrecs;
 
+/* A record is its header and caplen bytes, no more. */
 static int on_rec(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
-	if (size >= sizeof(struct trace_rec) && nrecs < 8)
-		memcpy(&recs[nrecs++], data, sizeof(struct trace_rec));
+	if (size >= TRACE_REC_HDR && size <= sizeof(struct trace_rec) && nrecs < 8) {
+		sizes[nrecs] = size;
+		memcpy(&recs[nrecs++], data, size);
+	}
 	return 0;
 }
 
 static int run(const uint8_t *in, size_t len, uint8_t *out, uint32_t *out_len)
 {
-	uint8_t buf[2048];
+	uint8_t buf[4096];
 	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = (uint32_t)len,
 		    .data_out = buf, .data_size_out = sizeof(buf), .repeat = 1);
 
@@ -76,6 +81,8 @@ static void test_records(void)
 	REQUIRE(nrecs == 2);
 	CHECK_EQ(recs[0].len, 300);
 	CHECK_EQ(recs[0].caplen, SNAPLEN);
+	CHECK_EQ(sizes[0], TRACE_REC_HDR + SNAPLEN);
+	CHECK_EQ(recs[0].kind, TRACE_RX);
 	CHECK_EQ(recs[1].len, 60);
 	CHECK_EQ(recs[1].caplen, 60);
 	fill(in, 300);
@@ -83,6 +90,48 @@ static void test_records(void)
 	CHECK_EQ(recs[0].meta.magic, XTOE_META_MAGIC);
 	CHECK_EQ(recs[0].meta.slot, xchain_find(chain, "trace"));
 	CHECK(recs[1].ts_ns >= recs[0].ts_ns && recs[0].ts_ns > 0);
+}
+
+/* snaplen 262144 (tcpdump's default): a 1514-byte frame, whole. */
+static void test_full_frame(void)
+{
+	struct ring_buffer *frb = ring_buffer__new(bpf_map__fd(full->maps.trace_ring), on_rec,
+						   NULL, NULL);
+	uint8_t in[1514], out[4096];
+	uint32_t out_len;
+
+	REQUIRE(frb);
+	REQUIRE(ring_buffer__consume(frb) >= 0); /* the earlier tests' frames */
+	nrecs = 0;
+	fill(in, sizeof(in));
+	CHECK_EQ(run(in, sizeof(in), out, &out_len), XDP_PASS);
+	REQUIRE(ring_buffer__consume(frb) >= 0);
+	ring_buffer__free(frb);
+	REQUIRE(nrecs == 1);
+	CHECK_EQ(recs[0].len, 1514);
+	CHECK_EQ(recs[0].caplen, 1514);
+	CHECK(!memcmp(recs[0].data, in, sizeof(in)));
+	REQUIRE(ring_buffer__consume(rb) >= 0); /* the short trace's record */
+}
+
+/* The tc egress program: a record of what the kernel sends, same ring. */
+static void test_egress(void)
+{
+	uint8_t in[200];
+	LIBBPF_OPTS(bpf_test_run_opts, o, .data_in = in, .data_size_in = sizeof(in),
+		    .repeat = 1);
+
+	fill(in, sizeof(in));
+	nrecs = 0;
+	REQUIRE(bpf_prog_test_run_opts(bpf_program__fd(tr->progs.trace_egress), &o) == 0);
+	CHECK_EQ((int)o.retval, -1); /* TC_ACT_UNSPEC: on to the next */
+	REQUIRE(ring_buffer__consume(rb) >= 0);
+	REQUIRE(nrecs == 1);
+	CHECK_EQ(recs[0].kind, TRACE_KTX);
+	CHECK_EQ(recs[0].len, sizeof(in));
+	CHECK_EQ(recs[0].caplen, SNAPLEN);
+	CHECK(!memcmp(recs[0].data, in, SNAPLEN));
+	CHECK_EQ(recs[0].meta.magic, 0);
 }
 
 static void test_stats(void)
@@ -99,8 +148,8 @@ static void test_stats(void)
 	REQUIRE(bpf_map_lookup_elem(bpf_map__fd(tr->maps.trace_stats), &k, v) == 0);
 	for (int i = 0; i < ncpu; i++)
 		traced += v[i];
-	CHECK_EQ(seen, 2);
-	CHECK_EQ(traced, 2);
+	CHECK_EQ(seen, 4);   /* two frames, the full one, the egress one */
+	CHECK_EQ(traced, 4);
 }
 
 int main(void)
@@ -109,27 +158,34 @@ int main(void)
 
 	bpf_test_need_bpf();
 	tr = trace_bpf__open();
+	full = trace_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
-	if (!tr || !probe)
+	if (!tr || !full || !probe)
 		return 1;
 	tr->rodata->snaplen = SNAPLEN;
+	full->rodata->snaplen = 262144;
 	if (xchain_create(&chain, NULL, 0, &entry_fd) ||
 	    xchain_reuse_maps(chain, tr->obj) || xchain_reuse_maps(chain, probe) ||
+	    xchain_reuse_maps(chain, full->obj) || trace_bpf__load(full) ||
 	    trace_bpf__load(tr) || bpf_object__load(probe)) {
 		fprintf(stderr, "loading the chain, trace and probes failed (needs root)\n");
 		return 1;
 	}
 	if (xchain_insert(chain, bpf_program__fd(bpf_object__find_program_by_name(probe, "probe_sink")),
 			  "sink", XTOE_MOD_F_FINAL, &pos) < 0 ||
-	    xchain_insert(chain, bpf_program__fd(tr->progs.trace), "trace", XTOE_MOD_F_BUILTIN, &pos) < 0)
+	    xchain_insert(chain, bpf_program__fd(tr->progs.trace), "trace", XTOE_MOD_F_BUILTIN, &pos) < 0 ||
+	    xchain_insert(chain, bpf_program__fd(full->progs.trace), "full", XTOE_MOD_F_BUILTIN, &pos) < 0)
 		return 1;
 	rb = ring_buffer__new(bpf_map__fd(tr->maps.trace_ring), on_rec, NULL, NULL);
 	if (!rb)
 		return 1;
 	RUN(test_records);
+	RUN(test_full_frame);
+	RUN(test_egress);
 	RUN(test_stats);
 	ring_buffer__free(rb);
 	trace_bpf__destroy(tr);
+	trace_bpf__destroy(full);
 	bpf_object__close(probe);
 	xchain_close(chain);
 	return check_summary();

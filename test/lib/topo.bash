@@ -85,6 +85,7 @@ limit() {
 
 # Start xtoed on the xtoe side; waits until its socket serves.
 xtoed_start() {
+	rm -f "$TOPO_SOCK" # a killed daemon's: wait for the new one's
 	spawn_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
 		--sock "$TOPO_SOCK" --fw-file "$TOPO_DIR/fw.rules" "$@" \
 		>"$TOPO_DIR/xtoed.log" 2>&1
@@ -100,9 +101,41 @@ xtoed_start() {
 	return 1
 }
 
+# The running xtoed's pid, from its interface lock (for a test whose daemon
+# an earlier test of the file restarted).
+xtoed_find() {
+	XTOED_PID=$(head -n 1 "/run/xtoe/$TOPO_XIF.lock" 2>/dev/null || true)
+}
+
+# SIGKILL the xtoed that holds the interface's lock and wait (at most
+# 10 s) until it is gone: its lock, socket and links are the kernel's to
+# release by then.
+xtoed_kill() {
+	xtoed_find
+	[ -n "${XTOED_PID:-}" ] || return 0
+	kill -9 "$XTOED_PID" 2>/dev/null || true
+	for _ in $(seq 200); do
+		kill -0 "$XTOED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	wait "$XTOED_PID" 2>/dev/null || true
+	XTOED_PID=
+}
+
+# Wait (at most 10 s) until no XDP program is attached on the xtoe side
+# (a dead process's link is released a little after it is gone).
+xdp_gone() {
+	for _ in $(seq 200); do
+		in_x ip -d link show "$TOPO_XIF" | grep -q "prog/xdp" || return 0
+		sleep 0.05
+	done
+	return 1
+}
+
 # Stop xtoed (SIGTERM, then SIGKILL after 5 s). Returns xtoed's exit status.
 xtoed_stop() {
 	local rc=0
+	[ -n "${XTOED_PID:-}" ] || xtoed_find
 	[ -n "${XTOED_PID:-}" ] || return 0
 	kill -TERM "$XTOED_PID" 2>/dev/null || true
 	for _ in $(seq 100); do

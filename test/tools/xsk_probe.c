@@ -140,7 +140,7 @@ static int do_syn(const char *ifname, const char *addr_s, int port,
 	cfg.ring_size = 1024;
 	if (xsk_port_open(&x, ifname, &cfg) ||
 	    steer_set_xsk(s, 0, xsk_port_fd(x)) ||
-	    steer_add_listen(s, htons((uint16_t)port)))
+	    steer_add_listen(s, htons((uint16_t)port)) || steer_attach(s))
 		goto out;
 	printf("ready pin=%s\n", steer_pin_dir(s));
 	fflush(stdout);

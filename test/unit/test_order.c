@@ -532,7 +532,7 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 {
 	static struct xtoed d;
 	struct cap_run r = { .d = &d, .b = bound(300, 1000000) };
-	struct xtoe_req q = { .op = XTOE_OP_CAPTURE, .a = 128 };
+	struct xtoe_req q = { .op = XTOE_OP_CAPTURE, .a = 128, .b = XTOE_CAP_F_TX };
 	struct app_ctx tool;
 	struct cp *cp = calloc(1, sizeof(*cp));
 	uint64_t sessions = 0, records = 0, bad = 0;
@@ -559,7 +559,8 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 		}
 		close(fd);
 		/* the tool's end, as xtoe-dump attaches it */
-		spsc_attach(&q_tool, &d.cap->ring, XTOE_CAP_ENTRIES, sizeof(*rec));
+		spsc_attach(&q_tool, &d.caps[resp.val].shm->ring, XTOE_CAP_ENTRIES,
+			    sizeof(*rec));
 		for (int polls = 0; polls < 200; polls++) {
 			while ((rec = spsc_peek(&q_tool))) {
 				if (!cap_rec_ok(rec, start, &last))

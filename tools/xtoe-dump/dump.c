@@ -3,6 +3,8 @@
 #include "dump.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,9 +22,10 @@
 #include "common/ctl.h"
 #include "xdp/module.h"
 #include "common/proto.h"
+#include "common/clock.h"
 #include "common/log.h"
+#include "common/paths.h"
 
-#define DUMP_MOD_NAME "xtoe_dump"
 #define DUMP_BATCH 512
 
 #define DUMP_HOLD_NS (20 * 1000 * 1000) /* wait this long for a verdict */
@@ -31,7 +34,7 @@ struct pend {
 	struct dump_pkt p;
 	uint64_t mono_ns;
 	bool decided;        /* has its chain verdict (or needs none) */
-	uint8_t buf[XTOE_CAP_SNAP_MAX];
+	uint8_t buf[TRACE_SNAP_MAX];
 };
 
 /* A verdict record of the chain, to be matched with a traced frame. */
@@ -44,9 +47,11 @@ struct verdict {
 struct dump {
 	struct dump_opts o;
 	int64_t mono2real;            /* ns to add to CLOCK_MONOTONIC */
-	/* rx: trace module */
+	uint32_t granted;             /* XTOE_CAP_F_* the daemon gave */
+	char module[XTOE_MOD_NAME_MAX]; /* the session's trace module */
+	bool gone;                    /* the daemon ended the session */
+	/* rx and kernel tx: the trace module's ring */
 	struct xchain *ch;
-	bool linked;
 	struct ring_buffer *rb;
 	int stats_fd;
 	bool verdicts;                /* we switched the chain's verdicts on */
@@ -63,14 +68,6 @@ struct dump {
 	uint32_t npend;
 	struct dump_counts n;
 };
-
-static int64_t clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static struct pend *pend_next(struct dump *d, uint64_t mono_ns, uint32_t len,
 			      uint32_t caplen, const void *data)
@@ -105,17 +102,30 @@ static void rx_note(const struct dump *d, const struct xtoe_meta *m, char *buf,
 		snprintf(buf + n, len - (size_t)n, " vlan:%u", m->vlan_tci & 0xfff);
 }
 
+/* A record of the trace module (received) or its egress program (sent
+ * by the kernel). */
 static int rx_record(void *ctx, void *data, size_t size)
 {
 	struct dump *d = ctx;
 	const struct trace_rec *r = data;
 	struct pend *e;
 
-	if (size < sizeof(*r))
+	if (size < TRACE_REC_HDR || r->caplen > size - TRACE_REC_HDR)
 		return 0;
 	if (d->npend >= DUMP_BATCH)
 		return 1; /* the rest stays in the ring for the next poll */
+	if (r->kind == TRACE_KTX && !d->o.tx)
+		return 0;
+	if (r->kind != TRACE_KTX && !d->o.rx)
+		return 0;
 	e = pend_next(d, r->ts_ns, r->len, r->caplen, r->data);
+	if (r->kind == TRACE_KTX) {
+		e->p.dir = DUMP_OUT;
+		e->decided = true;
+		snprintf(e->p.note, sizeof(e->p.note), "kernel-tx");
+		d->n.tx++;
+		return 0;
+	}
 	e->p.dir = DUMP_IN;
 	rx_note(d, &r->meta, e->p.note, sizeof(e->p.note));
 	d->n.rx++;
@@ -148,18 +158,6 @@ static int by_time(const void *a, const void *b)
 	return x->p.ts_ns < y->p.ts_ns ? -1 : x->p.ts_ns > y->p.ts_ns;
 }
 
-static const char *const verdict_names[XTOE_V__COUNT] = {
-	"aborted", "drop", "pass", "tx", "redirect", "next",
-};
-
-static const char *slot_name(const struct dump *d, uint32_t slot)
-{
-	for (int i = 0; i < d->nents; i++)
-		if (d->ents[i].slot == slot)
-			return d->ents[i].info.name;
-	return "?";
-}
-
 static int vt_record(void *ctx, void *data, size_t size)
 {
 	struct dump *d = ctx;
@@ -174,8 +172,8 @@ static int vt_record(void *ctx, void *data, size_t size)
 		     &v->key))
 		return 0;
 	v->ts_ns = r->ts_ns;
-	n = snprintf(v->text, sizeof(v->text), "%s:%s", slot_name(d, r->slot),
-		     r->verdict < XTOE_V__COUNT ? verdict_names[r->verdict] : "?");
+	n = snprintf(v->text, sizeof(v->text), "%s:%s",
+		     xchain_slot_name(d->ents, d->nents, r->slot), xtoe_verdict_name(r->verdict));
 	if (r->meta.drop && n > 0 && (size_t)n < sizeof(v->text))
 		snprintf(v->text + n, sizeof(v->text) - (size_t)n, ":%s",
 			 xtoe_drop_name(r->meta.drop));
@@ -209,7 +207,7 @@ static void match_verdicts(struct dump *d)
  * the rest stay for the next poll (all of them when flush is set). */
 static int emit(struct dump *d, dump_cb cb, void *arg, bool flush)
 {
-	uint64_t now = (uint64_t)clock_ns(CLOCK_MONOTONIC);
+	uint64_t now = now_ns();
 	uint32_t i;
 	int err = 0;
 
@@ -227,6 +225,17 @@ static int emit(struct dump *d, dump_cb cb, void *arg, bool flush)
 	return err ? err : (int)i;
 }
 
+/* The daemon closes the session when it stops. */
+static void check_daemon(struct dump *d)
+{
+	struct pollfd p = { .fd = d->sock, .events = POLLIN };
+	char c;
+
+	if (!d->gone && poll(&p, 1, 0) > 0 &&
+	    recv(d->sock, &c, 1, MSG_DONTWAIT | MSG_PEEK) <= 0)
+		d->gone = true;
+}
+
 int dump_poll(struct dump *d, int timeout_ms, dump_cb cb, void *arg)
 {
 	int err = 0;
@@ -236,8 +245,11 @@ int dump_poll(struct dump *d, int timeout_ms, dump_cb cb, void *arg)
 		if (err < 0 && err != -EINTR)
 			return err;
 	} else {
-		usleep((useconds_t)timeout_ms * 1000);
+		struct pollfd p = { .fd = d->sock, .events = POLLIN };
+
+		poll(&p, 1, timeout_ms);
 	}
+	check_daemon(d);
 	if (d->cap)
 		tx_drain(d);
 	match_verdicts(d);
@@ -249,55 +261,36 @@ int dump_flush(struct dump *d, dump_cb cb, void *arg)
 	return emit(d, cb, arg, true);
 }
 
+bool dump_daemon_gone(const struct dump *d)
+{
+	return d->gone;
+}
+
 /* The chain's verdict records, to say how each received frame's chain
  * ended (best effort: matched by addresses, IP id and ports/sequence). */
 static int verdicts_open(struct dump *d)
 {
-	int err;
-
 	d->nents = xchain_walk(d->ch, d->ents, XTOE_CHAIN_SLOTS);
 	if (d->nents < 0)
 		d->nents = 0;
 	d->vs = calloc(DUMP_BATCH, sizeof(*d->vs));
 	if (!d->vs)
 		return -ENOMEM;
-	err = ring_buffer__add(d->rb, xchain_vtrace_fd(d->ch), vt_record, d);
-	if (!err)
-		err = xchain_trace_verdicts(d->ch, true);
-	d->verdicts = !err;
-	if (err)
-		log_err("no chain verdicts (%s); frames are "
-			"shown without them", strerror(-err));
+	d->verdicts = !ring_buffer__add(d->rb, xchain_vtrace_fd(d->ch), vt_record, d);
 	return 0;
 }
 
-/* The trace module, first in the chain (or right before steering). */
+/* The session's trace module ring (frames received, and sent by the
+ * kernel), pinned where the daemon linked the module. */
 static int rx_open(struct dump *d)
 {
-	struct xchain_pos pos = { .where = d->o.after_chain ? XCHAIN_DEFAULT : XCHAIN_FIRST };
-	char dir[256], path[300], snap[32];
-	const char *set[] = { snap, NULL };
-	struct xmod_opts mo = { .name = DUMP_MOD_NAME, .ifname = d->o.ifname,
-				.verbose = d->o.verbose, .set = set };
+	char dir[256], path[320];
 	int err, fd;
 
-	snprintf(snap, sizeof(snap), "snaplen=%u",
-		 d->o.snaplen < TRACE_SNAP_MAX ? d->o.snaplen : TRACE_SNAP_MAX);
 	xtoe_pin_path(dir, sizeof(dir), d->o.ifname);
 	if ((err = xchain_open(&d->ch, dir)))
 		return err;
-	/* We hold the daemon's only capture: one left in the chain is stale
-	 * (an xtoe-dump that was killed). */
-	if (xchain_find(d->ch, DUMP_MOD_NAME) >= 0 && !xmod_del(d->ch, DUMP_MOD_NAME))
-		log_notice("removed the trace module an earlier "
-			"xtoe-dump left in the chain");
-	if ((err = xmod_add(d->ch, "trace", &pos, &mo, NULL))) {
-		log_err("cannot link the trace module into the "
-			"chain of %s; is build/bpf/trace.bpf.o there (make)?", d->o.ifname);
-		return err;
-	}
-	d->linked = true;
-	snprintf(path, sizeof(path), "%s/" DUMP_MOD_NAME "/trace_ring", dir);
+	snprintf(path, sizeof(path), "%s/%s/trace_ring", dir, d->module);
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
@@ -308,21 +301,46 @@ static int rx_open(struct dump *d)
 	close(fd);
 	if (!d->rb)
 		return -errno ?: -ENOMEM;
-	snprintf(path, sizeof(path), "%s/" DUMP_MOD_NAME "/trace_stats", dir);
+	snprintf(path, sizeof(path), "%s/%s/trace_stats", dir, d->module);
 	d->stats_fd = bpf_obj_get(path);
-	return verdicts_open(d);
+	return d->granted & XTOE_CAP_F_VERDICTS ? verdicts_open(d) : 0;
 }
 
-/* The daemon's capture ring, for as long as d->sock stays open. */
-static int tx_open(struct dump *d)
+static uint32_t wanted_flags(const struct dump_opts *o)
 {
+	uint32_t f = XTOE_CAP_F_TX; /* the session's ring, even for -Q in */
+
+	if (o->rx)
+		f |= XTOE_CAP_F_RX;
+	if (o->tx)
+		f |= XTOE_CAP_F_KTX;
+	if (o->rx && o->after_chain)
+		f |= XTOE_CAP_F_AFTER;
+	if (o->rx && o->verdicts)
+		f |= XTOE_CAP_F_VERDICTS;
+	return f;
+}
+
+/* The session: the daemon's answer and its ring of frames sent. */
+static int session_open(struct dump *d)
+{
+	uint32_t want = wanted_flags(&d->o);
 	struct xtoe_resp r;
 	int err, fd;
 	void *p;
 
-	err = xctl_session_fd(d->o.sock, XTOE_OP_CAPTURE, d->o.snaplen, &r, &d->sock, &fd);
+	err = xctl_session_fd(d->o.sock, XTOE_OP_CAPTURE, d->o.snaplen, want, &r,
+			      &d->sock, &fd);
 	if (err)
 		return err;
+	d->granted = r.val2;
+	snprintf(d->module, sizeof(d->module), "%.*s", (int)sizeof(d->module) - 1, r.msg);
+	if ((want & XTOE_CAP_F_KTX) && !(d->granted & XTOE_CAP_F_KTX))
+		log_warn("frames the kernel sends on %s are not captured (see the "
+			 "daemon's log)", d->o.ifname);
+	if ((want & XTOE_CAP_F_VERDICTS) && !(d->granted & XTOE_CAP_F_VERDICTS))
+		log_notice("another capture holds the chain's verdicts: frames are "
+			   "shown without them");
 	p = mmap(NULL, xtoe_cap_bytes(), PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	err = p == MAP_FAILED ? -errno : 0;
 	close(fd);
@@ -340,17 +358,13 @@ int dump_open(struct dump **out, const struct dump_opts *o)
 
 	if (!d)
 		return -ENOMEM;
-	if (!o->verbose)
-		libbpf_set_print(NULL);
 	d->o = *o;
 	d->sock = -1;
 	d->stats_fd = -1;
-	d->mono2real = clock_ns(CLOCK_REALTIME) - clock_ns(CLOCK_MONOTONIC);
+	d->mono2real = clock_real_offset_ns();
 	d->pend = calloc(DUMP_BATCH, sizeof(*d->pend));
-	err = d->pend ? 0 : -ENOMEM;
-	if (!err) /* with -Q in too: the daemon's capture is the session's lock */
-		err = tx_open(d);
-	if (!err && o->rx)
+	err = d->pend ? session_open(d) : -ENOMEM;
+	if (!err && d->module[0])
 		err = rx_open(d);
 	if (err) {
 		dump_close(d, NULL);
@@ -375,6 +389,21 @@ static uint64_t rx_lost(const struct dump *d)
 	return sum;
 }
 
+/* Tell the daemon we are done and wait for it to close the connection:
+ * it has removed the module and the egress program by then. */
+static void session_end(struct dump *d)
+{
+	struct pollfd p = { .fd = d->sock, .events = POLLIN };
+	uint64_t end = now_ms() + 3000;
+	char buf[64];
+
+	if (shutdown(d->sock, SHUT_WR))
+		return;
+	while (now_ms() < end && poll(&p, 1, 100) >= 0)
+		if ((p.revents & (POLLIN | POLLHUP)) && recv(d->sock, buf, sizeof(buf), 0) <= 0)
+			break;
+}
+
 void dump_close(struct dump *d, struct dump_counts *c)
 {
 	if (!d)
@@ -384,22 +413,18 @@ void dump_close(struct dump *d, struct dump_counts *c)
 		d->n.tx_lost = atomic_load(&d->cap->drops);
 	if (c)
 		*c = d->n;
-	if (d->verdicts)
-		xchain_trace_verdicts(d->ch, false);
 	ring_buffer__free(d->rb);
 	free(d->vs);
 	if (d->stats_fd >= 0)
 		close(d->stats_fd);
-	if (d->linked && xmod_del(d->ch, DUMP_MOD_NAME))
-		log_err("the trace module is still in the chain "
-			"of %s; remove it with `xtoectl -i %s module del %s`",
-			d->o.ifname, d->o.ifname, DUMP_MOD_NAME);
 	if (d->ch)
 		xchain_close(d->ch);
 	if (d->cap)
 		munmap(d->cap, xtoe_cap_bytes());
-	if (d->sock >= 0)
-		close(d->sock); /* ends the daemon's capture */
+	if (d->sock >= 0) {
+		session_end(d);
+		close(d->sock);
+	}
 	free(d->pend);
 	free(d);
 }

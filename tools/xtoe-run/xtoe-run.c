@@ -17,27 +17,50 @@
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/version.h"
 
-static void usage(FILE *f)
+static void usage(void)
 {
-	fprintf(f, "usage: xtoe-run [--sock PATH] [--lib PATH] -- CMD [ARGS...]\n"
-		"  --sock PATH  xtoed's socket (default: $XTOE_SOCK)\n"
-		"  --lib PATH   the sockets library (default: ../lib/libxtoe-sockets.so\n"
-		"               next to xtoe-run)\n");
+	printf("Usage: xtoe-run [--sock PATH] [--lib PATH] -- CMD [ARGS...]\n"
+	       "Run an unmodified program with its IPv4 TCP sockets on xtoe: the sockets\n"
+	       "library (libxtoe-sockets.so) is preloaded and pointed at the daemon.\n"
+	       "Other sockets and files stay with the kernel.\n\n"
+	       "Options:\n"
+	       "  -s, --sock PATH  xtoed's socket (default: $XTOE_SOCK)\n"
+	       "  -l, --lib PATH   the sockets library (default: next to xtoe-run,\n"
+	       "                   ../lib/libxtoe-sockets.so or ../lib/xtoe/)\n"
+	       "  -V, --version    print the version and exit\n"
+	       "  -h, --help       print this help and exit\n\n"
+	       "Exit status:\n"
+	       "  CMD's; 2 usage error, 126 CMD cannot run, 127 CMD not found.\n");
 }
 
+static int usage_error(const char *msg)
+{
+	log_err("%s", msg);
+	fprintf(stderr, "Try 'xtoe-run --help' for more information.\n");
+	return 2;
+}
+
+/* Next to the executable: ../lib/ in a build tree, ../lib/xtoe/ as
+ * installed (a preload module, not a library to link with). */
 static int default_lib(char *out, size_t len)
 {
-	char exe[PATH_MAX];
+	static const char *const rel[] = { "../lib/xtoe", "../lib" };
+	char exe[PATH_MAX], *dir;
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
 	if (n < 0)
 		return -errno;
 	exe[n] = '\0';
-	if ((size_t)snprintf(out, len, "%s/../lib/libxtoe-sockets.so",
-			     dirname(exe)) >= len)
-		return -ENAMETOOLONG;
-	return 0;
+	dir = dirname(exe);
+	for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
+		if ((size_t)snprintf(out, len, "%s/%s/libxtoe-sockets.so", dir, rel[i]) >= len)
+			return -ENAMETOOLONG;
+		if (!access(out, R_OK))
+			return 0;
+	}
+	return 0; /* the last one: the error names it */
 }
 
 static int set_preload(const char *lib)
@@ -60,13 +83,15 @@ int main(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "sock", required_argument, NULL, 's' },
 		{ "lib", required_argument, NULL, 'l' },
+		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	char lib[PATH_MAX] = "";
 	int c;
 
-	while ((c = getopt_long(argc, argv, "+s:l:h", opts, NULL)) != -1) {
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+:s:l:Vh", opts, NULL)) != -1) {
 		switch (c) {
 		case 's':
 			setenv("XTOE_SOCK", optarg, 1);
@@ -75,21 +100,19 @@ int main(int argc, char **argv)
 			snprintf(lib, sizeof(lib), "%s", optarg);
 			break;
 		case 'h':
-			usage(stdout);
+			usage();
+			return 0;
+		case 'V':
+			printf("xtoe-run (xtoe) %s\n", XTOE_VERSION);
 			return 0;
 		default:
-			usage(stderr);
-			return 2;
+			return usage_error("unknown option or missing value");
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return 2;
-	}
-	if (!getenv("XTOE_SOCK")) {
-		log_err("no daemon socket: give --sock or set XTOE_SOCK");
-		return 2;
-	}
+	if (optind >= argc)
+		return usage_error("no command to run: xtoe-run [OPTIONS] -- CMD [ARGS...]");
+	if (!getenv("XTOE_SOCK"))
+		return usage_error("no daemon socket: give --sock or set XTOE_SOCK");
 	if (!lib[0] && default_lib(lib, sizeof(lib))) {
 		log_err("cannot find libxtoe-sockets.so; use --lib");
 		return 1;

@@ -67,32 +67,46 @@ static int parse_events(const char *list, uint32_t *types)
 
 		while (i < XTOE_TR__COUNT && strcmp(t, type_names[i]))
 			i++;
-		if (i == XTOE_TR__COUNT) {
-			log_err("--events: state, rtt, cwnd, retx "
-				"or drop, not '%s'", t);
-			return -EINVAL;
-		}
+		if (i == XTOE_TR__COUNT)
+			return usage_error(CLI_HINT, "--events: state, rtt, cwnd, retx "
+					   "or drop, not '%s'", t);
 		*types |= 1u << i;
 	}
-	return 0;
+	return *types ? 0 : usage_error(CLI_HINT, "--events: an empty list");
 }
 
+/* port P | host A.B.C.D, each at most once. */
 static int parse_filter(const struct cli *c, int argc, char **argv, struct tfilter *f)
 {
 	struct in_addr a;
+	bool port = false;
 
 	f->port = (uint16_t)c->port;
 	f->host = 0;
 	f->types = ~0u;
 	for (int i = 0; i < argc; i += 2) {
-		if (i + 1 >= argc)
-			return -EINVAL;
-		if (!strcmp(argv[i], "port"))
-			f->port = (uint16_t)strtoul(argv[i + 1], NULL, 10);
-		else if (!strcmp(argv[i], "host") && inet_pton(AF_INET, argv[i + 1], &a) == 1)
+		const char *k = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+
+		if (strcmp(k, "port") && strcmp(k, "host"))
+			return usage_error(CLI_HINT, "trace: unknown filter '%s' (port P, "
+					   "host A.B.C.D)", k);
+		if (!v)
+			return usage_error(CLI_HINT, "trace: '%s' needs a value", k);
+		if (!strcmp(k, "port")) {
+			if (port || c->port)
+				return usage_error(CLI_HINT, "trace: port given twice");
+			if (arg_port(v, "tcp", &f->port))
+				return usage_error(CLI_HINT, "trace: port: 1 to 65535 or a "
+						   "service name, not '%s'", v);
+			port = true;
+		} else {
+			if (f->host)
+				return usage_error(CLI_HINT, "trace: host given twice");
+			if (inet_pton(AF_INET, v, &a) != 1)
+				return usage_error(CLI_HINT, "trace: host: an IPv4 address "
+						   "A.B.C.D, not '%s'", v);
 			f->host = a.s_addr;
-		else
-			return -EINVAL;
+		}
 	}
 	return c->events ? parse_events(c->events, &f->types) : 0;
 }
@@ -108,13 +122,13 @@ static bool wanted(const struct tfilter *f, const struct xtoe_trace_rec *r)
 
 static void print_text(const struct xtoe_trace_rec *r)
 {
-	char la[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
+	char la[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN], ts[32];
 
 	inet_ntop(AF_INET, &r->laddr, la, sizeof(la));
 	inet_ntop(AF_INET, &r->raddr, ra, sizeof(ra));
-	printf("%llu.%06llu %s:%u %s:%u %s ", (unsigned long long)(r->ts_ns / 1000000000u),
-	       (unsigned long long)(r->ts_ns % 1000000000u / 1000u), la, ntohs(r->lport),
-	       ra, ntohs(r->rport), name_of(type_names, XTOE_TR__COUNT, r->type));
+	cli_time_text(r->ts_ns, ts, sizeof(ts));
+	printf("%s %s:%u %s:%u %s ", ts, la, ntohs(r->lport), ra, ntohs(r->rport),
+	       name_of(type_names, XTOE_TR__COUNT, r->type));
 	switch (r->type) {
 	case XTOE_TR_STATE:
 		printf("%s -> %s\n", tcp_state_name(r->a), tcp_state_name(r->b));
@@ -134,40 +148,50 @@ static void print_text(const struct xtoe_trace_rec *r)
 	}
 }
 
-static void print_json(const struct xtoe_trace_rec *r)
+static json_t *rec_json(const struct xtoe_trace_rec *r)
 {
 	char la[INET_ADDRSTRLEN], ra[INET_ADDRSTRLEN];
+	json_t *o = json_object();
 
 	inet_ntop(AF_INET, &r->laddr, la, sizeof(la));
 	inet_ntop(AF_INET, &r->raddr, ra, sizeof(ra));
-	printf("{\"ts\":%llu.%06llu,\"laddr\":\"%s\",\"lport\":%u,\"raddr\":\"%s\","
-	       "\"rport\":%u,\"src\":\"%s\",\"event\":\"%s\",",
-	       (unsigned long long)(r->ts_ns / 1000000000u),
-	       (unsigned long long)(r->ts_ns % 1000000000u / 1000u), la, ntohs(r->lport),
-	       ra, ntohs(r->rport), r->src ? "cp" : "dp",
-	       name_of(type_names, XTOE_TR__COUNT, r->type));
+	jset(o, "ts", json_real(cli_time_epoch(r->ts_ns)));
+	jset_str(o, "laddr", la);
+	jset_u64(o, "lport", ntohs(r->lport));
+	jset_str(o, "raddr", ra);
+	jset_u64(o, "rport", ntohs(r->rport));
+	jset_str(o, "src", r->src ? "cp" : "dp");
+	jset_str(o, "event", name_of(type_names, XTOE_TR__COUNT, r->type));
 	switch (r->type) {
 	case XTOE_TR_STATE:
-		printf("\"from\":\"%s\",\"to\":\"%s\"}\n", tcp_state_name(r->a),
-		       tcp_state_name(r->b));
+		jset_str(o, "from", tcp_state_name(r->a));
+		jset_str(o, "to", tcp_state_name(r->b));
 		break;
 	case XTOE_TR_RTT:
-		printf("\"rtt_us\":%u,\"srtt_us\":%u,\"rttvar_us\":%u}\n", r->a, r->b, r->c);
+		jset_u64(o, "rtt_us", r->a);
+		jset_u64(o, "srtt_us", r->b);
+		jset_u64(o, "rttvar_us", r->c);
 		break;
 	case XTOE_TR_CWND:
-		printf("\"cwnd\":%u,\"old_cwnd\":%u,\"ssthresh\":%u}\n", r->a, r->c, r->b);
+		jset_u64(o, "cwnd", r->a);
+		jset_u64(o, "old_cwnd", r->c);
+		jset_u64(o, "ssthresh", r->b);
 		break;
 	case XTOE_TR_RETX:
-		printf("\"kind\":\"%s\",\"seq\":%u,\"try\":%u}\n",
-		       name_of(retx_names, XTOE_RETX__COUNT, r->a), r->b, r->c);
+		jset_str(o, "kind", name_of(retx_names, XTOE_RETX__COUNT, r->a));
+		jset_u64(o, "seq", r->b);
+		jset_u64(o, "try", r->c);
 		break;
 	default:
-		printf("\"reason\":\"%s\",\"seq\":%u}\n", xtoe_drop_name(r->a), r->b);
+		jset_str(o, "reason", xtoe_drop_name(r->a));
+		jset_u64(o, "seq", r->b);
 	}
+	return o;
 }
 
 struct tsession {
 	const struct cli *cli;
+	bool out_failed;         /* stdout went away (| head) */
 	struct tfilter f;
 	struct xtoe_trace_shm *sh;
 	struct spsc q[2];
@@ -175,13 +199,17 @@ struct tsession {
 	long printed;
 };
 
-/* One record if it passes the filter; false once -c is reached. */
+/* One record if it passes the filter; false once -c is reached or
+ * stdout failed. */
 static bool emit(struct tsession *t, const struct xtoe_trace_rec *r)
 {
 	if (!wanted(&t->f, r))
 		return true;
-	(t->cli->json ? print_json : print_text)(r);
-	return !(t->cli->count > 0 && ++t->printed >= t->cli->count);
+	if (t->cli->json)
+		t->out_failed = cli_json(t->cli, rec_json(r)) != 0;
+	else
+		print_text(r);
+	return !t->out_failed && !(t->cli->count > 0 && ++t->printed >= t->cli->count);
 }
 
 /* Both rings drained and merged in time order (each ring is in order);
@@ -202,8 +230,9 @@ static bool drain(struct tsession *t)
 		else
 			more = emit(t, &t->buf[j++]);
 	}
-	fflush(stdout);
-	return more;
+	if (fflush(stdout))
+		t->out_failed = true;
+	return more && !t->out_failed;
 }
 
 /* Until -c, -t, a signal, or the daemon going away. */
@@ -216,8 +245,8 @@ static void trace_loop(struct tsession *t, int sock)
 		if (end && now_ms() >= end)
 			break;
 		if (poll(&p, 1, 20) > 0 && (p.revents & (POLLIN | POLLHUP | POLLERR))) {
-			drain(t);
-			log_err("the daemon ended the trace");
+			if (drain(t))
+				log_err("the daemon ended the trace");
 			break;
 		}
 	}
@@ -240,6 +269,7 @@ static int trace_run(struct cli *c, const struct tfilter *f, int fd, int sock)
 			    sizeof(struct xtoe_trace_rec));
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN); /* a closed stdout ends the loop: EPIPE */
 	trace_loop(&t, sock);
 	lost = atomic_load(&t.sh->drops[0]) + atomic_load(&t.sh->drops[1]);
 	if (lost)
@@ -247,32 +277,28 @@ static int trace_run(struct cli *c, const struct tfilter *f, int fd, int sock)
 			(unsigned long long)lost);
 	munmap(p, xtoe_trace_bytes());
 	free(t.buf);
-	return 0;
+	return 0; /* a reader that went away (| head) is no failure */
 }
 
 int cli_trace(struct cli *c, int argc, char **argv)
 {
 	char sb[128];
-	const char *sock = daemon_sock(c, sb, sizeof(sb));
+	const char *sock;
 	struct xtoe_resp r;
 	struct tfilter f;
 	int err, fd, s;
 
-	if (parse_filter(c, argc, argv, &f))
-		return CLI_USAGE;
-	if (!sock) {
-		log_err("which daemon? pass --sock PATH, set "
-			"XTOE_SOCK, or -i IFACE for the default socket");
-		return EXIT_USAGE;
-	}
-	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, &r, &s, &fd);
+	if ((err = parse_filter(c, argc - 1, argv + 1, &f)))
+		return err;
+	sock = need_sock(c, sb, sizeof(sb));
+	if (!sock)
+		return cli_fail(c, -EINVAL);
+	err = xctl_session_fd(sock, XTOE_OP_TRACE, 0, 0, &r, &s, &fd);
 	if (!err) {
 		err = trace_run(c, &f, fd, s);
 		close(fd);
 	}
 	if (s >= 0)
 		close(s); /* ends the daemon's trace */
-	if (err && c->json)
-		printf("{\"error\":\"%s\"}\n", strerror(-err));
-	return err ? 1 : 0;
+	return err ? cli_fail(c, err) : 0;
 }
