@@ -5,7 +5,9 @@
  *
  *   XTOE_RUN_DIR/IF.sock     the daemon's unix socket (xtoed --sock)
  *   XTOE_RUN_DIR/IF.lock     one daemon per interface (flock)
- *   XTOE_PIN_ROOT/IF/        the module chain's pinned programs and maps
+ *   XTOE_PIN_ROOT/IF/        the module chain's pinned programs and maps,
+ *       XTOE_PIN_LINK        and its XDP link while a stopped daemon's
+ *                            firewall stays in force
  *   XTOE_STATE_DIR/IF.rules  firewall rules kept across restarts (--fw-file)
  */
 #ifndef XTOE_PATHS_H
@@ -17,6 +19,7 @@
 #define XTOE_RUN_DIR "/run/xtoe"
 #define XTOE_PIN_ROOT "/sys/fs/bpf/xtoe"
 #define XTOE_STATE_DIR "/var/lib/xtoe"
+#define XTOE_PIN_LINK "xdp_link"
 
 /* Each returns buf, or NULL when the path does not fit in len. */
 static inline char *xtoe_path(char *buf, size_t len, const char *dir,

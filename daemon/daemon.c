@@ -72,8 +72,10 @@ static int links_open(struct xtoed *d)
 	return 0;
 }
 
-static int load_cmodules(struct xtoed *d)
+int xtoed_load_cmodules(struct xtoed *d)
 {
+	if (atomic_load(&d->cmods.n))
+		return 0; /* loaded already */
 	for (int i = 0; i < d->cfg.ncmodules; i++) {
 		int err = cmods_load(&d->cmods, d->cfg.cmodules[i], NULL, 0);
 
@@ -88,7 +90,7 @@ int xtoed_open(struct xtoed *d, struct port *port)
 	d->port = port;
 	d->dp_efd = d->cp_efd = -1;
 	/* the control plane before any thread: it blocks the signals */
-	return load_cmodules(d) ?: links_open(d) ?: cp_create(d) ?: dp_create(d);
+	return xtoed_load_cmodules(d) ?: links_open(d) ?: cp_create(d) ?: dp_create(d);
 }
 
 static void dp_stop(struct xtoed *d, pthread_t th)

@@ -245,6 +245,9 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c);
  * (rmem_max: max of tcp_rmem[2] and core.rmem_max), the ECN reply. Once,
  * after the options, before xtoed_open. */
 void xtoed_cfg_tcp(struct xtoed_cfg *c, uint32_t mtu, uint64_t rmem_max);
+/* Load cfg.cmodules (once; xtoed_open does it when nobody did): xtoed
+ * does it first, so a bad module is refused before anything is attached. */
+int xtoed_load_cmodules(struct xtoed *d);
 /* Set up the links, the control plane and the data-path over port (which
  * the daemon then owns). After a failure, xtoed_close still cleans up. */
 int xtoed_open(struct xtoed *d, struct port *port);

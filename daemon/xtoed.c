@@ -372,7 +372,7 @@ int main(int argc, char **argv)
 		log_set_level(LOG_LVL_INFO);
 	d.dp_efd = d.cp_efd = -1;
 	tcp_defaults(&d);
-	err = open_port(&d, &port);
+	err = xtoed_load_cmodules(&d) ?: open_port(&d, &port);
 	if (err) {
 		port_close(port);
 		goto out;

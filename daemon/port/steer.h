@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "common/paths.h"
+
 struct steer;
 
 enum steer_xdp_mode {
@@ -31,7 +33,7 @@ enum steer_xdp_mode {
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */
 int steer_parse_mode(const char *s, enum steer_xdp_mode *mode);
 
-#define STEER_LINK_PIN "xdp_link" /* in the pin directory */
+#define STEER_LINK_PIN XTOE_PIN_LINK /* in the pin directory (common/paths.h) */
 
 /*
  * Load for traffic to addr (network order) on ifname, ready to attach.

@@ -392,8 +392,17 @@ static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
 		.bind_flags = mode_flag | (cfg->need_wakeup ? XDP_USE_NEED_WAKEUP : 0),
 	};
 
-	return xsk_socket__create(&p->xsk, p->ifname, cfg->queue, p->umem,
-				  &p->rx, &p->tx, &sc);
+	int err;
+
+	/* A socket on this queue whose process just exited is released by
+	 * the kernel a moment later: a quick restart waits for it (3 s). */
+	for (int i = 0;; i++) {
+		err = xsk_socket__create(&p->xsk, p->ifname, cfg->queue, p->umem,
+					 &p->rx, &p->tx, &sc);
+		if (err != -EBUSY || i == 300)
+			return err;
+		usleep(10000);
+	}
 }
 
 static void socket_error(const struct xsk_port *p, const struct xsk_port_cfg *cfg,

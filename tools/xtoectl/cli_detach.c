@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * xtoectl detach: remove the XDP chain a stopped xtoed kept attached to
- * enforce its firewall (daemon/port/steer.h): the pinned link and the pin
+ * enforce its firewall (XTOE_PIN_LINK, common/paths.h): the pinned link and the pin
  * directory. Refused while a daemon serves the interface.
  */
 #include <errno.h>
@@ -14,10 +14,9 @@
 #include "cli.h"
 #include "common/log.h"
 #include "common/paths.h"
-#include "daemon/port/steer.h"
 #include "xdp/fw_ctl.h"
 
-/* Does a daemon hold the interface's lock (daemon/port/steer.c)? */
+/* Does a daemon hold the interface's lock (XTOE_RUN_DIR/IF.lock)? */
 static bool daemon_runs(const char *ifname)
 {
 	char path[128];
@@ -52,7 +51,7 @@ int cli_detach(struct cli *c, int argc, char **argv)
 			"to have it go with the daemon)", c->ifname);
 		return cli_fail(c, -EBUSY);
 	}
-	snprintf(link, sizeof(link), "%s/" STEER_LINK_PIN, c->pin_dir);
+	snprintf(link, sizeof(link), "%s/" XTOE_PIN_LINK, c->pin_dir);
 	if (access(link, F_OK)) {
 		log_err("detach: no XDP chain kept on %s (nothing at %s)", c->ifname, link);
 		return cli_fail(c, -ENOENT);
