@@ -7,7 +7,7 @@
 # make deps: `make test` on x86 needs none of it.
 set -euo pipefail
 
-LIBS=(libbpf-dev libxdp-dev libelf-dev zlib1g-dev libmnl-dev libpcap-dev
+LIBS=(libbpf-dev libxdp-dev libelf-dev zlib1g-dev libmnl-dev libpcap-dev libjansson-dev
       libasan8 libubsan1)
 PKGS=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static
       binfmt-support qemu-system-arm cpio)

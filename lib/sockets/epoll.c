@@ -196,19 +196,37 @@ static uint32_t to_epoll(short rev)
 	       (rev & POLLWRNORM ? EPOLLWRNORM : 0);
 }
 
+#define ET_RX_BITS (EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR)
+#define ET_TX_BITS (EPOLLOUT | EPOLLWRNORM)
+
+/* An edge that came while the direction was not ready is spent: like
+ * Linux, an edge-triggered item reports the next change after which the
+ * direction is ready, not one from before (an accept-time or earlier event
+ * would otherwise be reported together with the data, and the data's own
+ * event a second time). */
+static void forget_idle_edges(struct xs_epitem *it, uint32_t rev)
+{
+	if (!(rev & ET_RX_BITS))
+		it->seen_rx = it->s->rx_gen;
+	if (!(rev & ET_TX_BITS))
+		it->seen_tx = it->s->tx_gen;
+}
+
 static uint32_t item_events(struct xs_epitem *it)
 {
 	struct xsock *s = it->s;
 	uint32_t want = it->events | EPOLLERR | EPOLLHUP;
 	uint32_t rev = to_epoll(xs_revents(s)) & want;
 
+	if (it->events & EPOLLET)
+		forget_idle_edges(it, rev);
 	if (!rev || it->disabled)
 		return 0;
 	if (it->events & EPOLLET) {
 		if (s->rx_gen == it->seen_rx)
-			rev &= ~(EPOLLIN | EPOLLRDNORM | EPOLLRDHUP | EPOLLHUP | EPOLLERR);
+			rev &= ~ET_RX_BITS;
 		if (s->tx_gen == it->seen_tx)
-			rev &= ~(EPOLLOUT | EPOLLWRNORM);
+			rev &= ~ET_TX_BITS;
 		if (!rev)
 			return 0;
 		it->seen_rx = s->rx_gen;
