@@ -196,6 +196,17 @@ $(BPF_BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BPF_BUILD)/tes
 	$(call msg,BPF,$@)
 	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
+# --- bench programs ----------------------------------------------------------
+# bench/loopbulk.c: one bulk flow between two in-process daemons over the
+# loopback port, optimised like xtoed (bench/profile.sh runs it under
+# callgrind).
+BENCH_BINS := $(BUILD)/bench/loopbulk
+$(BUILD)/bench/loopbulk: bench/loopbulk.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# --- end of bench programs ----------------------------------------------------
+
 # --- link impairment for the namespace tests --------------------------------
 # test/bpf/impair.bpf.c: loss, duplication, reordering and corruption as tc
 # programs on a Linux peer's veth; test/tools/impair attaches it.

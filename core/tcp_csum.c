@@ -1,19 +1,63 @@
 /* SPDX-License-Identifier: MIT */
 #include "tcp_csum.h"
 
+/* One's complement addition of 64-bit words: the carry out of the top
+ * goes back in at the bottom (end-around carry), which keeps the sum
+ * congruent to the 16-bit one's complement sum of the same bytes. */
+static inline uint64_t add_carry(uint64_t sum, uint64_t w)
+{
+	uint64_t r;
+
+	return __builtin_add_overflow(sum, w, &r) ? r + 1 : r;
+}
+
+static inline uint64_t load64(const uint8_t *p)
+{
+	uint64_t w;
+
+	memcpy(&w, p, sizeof(w));
+	return w;
+}
+
+/* 32 bytes a step in four independent sums, so the additions overlap. */
+static const uint8_t *sum_blocks(uint64_t s[4], const uint8_t *p, size_t n)
+{
+	uint64_t a = s[0], b = s[1], c = s[2], d = s[3];
+
+	for (; n; n--, p += 32) {
+		a = add_carry(a, load64(p));
+		b = add_carry(b, load64(p + 8));
+		c = add_carry(c, load64(p + 16));
+		d = add_carry(d, load64(p + 24));
+	}
+	s[0] = a;
+	s[1] = b;
+	s[2] = c;
+	s[3] = d;
+	return p;
+}
+
 uint64_t csum_add(uint64_t sum, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
+	uint64_t s[4] = { sum, 0, 0, 0 };
 	uint32_t w32;
 	uint16_t w16;
 
-	for (; len >= 4; p += 4, len -= 4) {
+	p = sum_blocks(s, p, len / 32);
+	len %= 32;
+	sum = add_carry(add_carry(s[0], s[1]), add_carry(s[2], s[3]));
+	for (; len >= 8; p += 8, len -= 8)
+		sum = add_carry(sum, load64(p));
+	if (len >= 4) {
 		memcpy(&w32, p, 4);
-		sum += w32;
+		sum = add_carry(sum, w32);
+		p += 4;
+		len -= 4;
 	}
 	if (len >= 2) {
 		memcpy(&w16, p, 2);
-		sum += w16;
+		sum = add_carry(sum, w16);
 		p += 2;
 		len -= 2;
 	}
@@ -21,7 +65,7 @@ uint64_t csum_add(uint64_t sum, const void *buf, size_t len)
 		uint8_t last[2] = { p[0], 0 };
 
 		memcpy(&w16, last, 2);
-		sum += w16;
+		sum = add_carry(sum, w16);
 	}
 	return sum;
 }

@@ -2,10 +2,11 @@
 /*
  * Internet checksum (RFC 1071) and big-endian field access for the TCP core.
  *
- * Sums are kept in host order in a 64-bit accumulator of 32-bit loads: the
- * one's complement sum does not depend on byte order (RFC 1071 2.(B)), so a
- * folded sum stored with memcpy lands in the frame in network order.
- * Partial sums can be added together, which makes updates incremental.
+ * Sums are kept in host order in a 64-bit accumulator of 64-bit loads with
+ * end-around carry: the one's complement sum does not depend on byte order
+ * (RFC 1071 2.(B)), so a folded sum stored with memcpy lands in the frame in
+ * network order. Sums are chained by passing one as the start of the next
+ * csum_add() (an even offset apart); never add two with a plain +.
  */
 #ifndef XTOE_TCP_CSUM_H
 #define XTOE_TCP_CSUM_H

@@ -50,7 +50,7 @@ struct loopnet {
 	struct sockaddr_in a_addr, b_addr; /* port 0: set sin_port to use */
 };
 
-static void *loopd_thread(void *arg)
+static inline void *loopd_thread(void *arg)
 {
 	struct loopd *l = arg;
 
@@ -59,7 +59,7 @@ static void *loopd_thread(void *arg)
 }
 
 /* Small defaults: tests open few connections and want quick TIME-WAITs. */
-static void loopd_cfg(struct loopd *l, const char *dir, const char *name, uint32_t addr)
+static inline void loopd_cfg(struct loopd *l, const char *dir, const char *name, uint32_t addr)
 {
 	struct xtoed_cfg *c = &l->d.cfg;
 
@@ -77,7 +77,7 @@ static void loopd_cfg(struct loopd *l, const char *dir, const char *name, uint32
 	c->sock_path = l->sock;
 }
 
-static int loopd_start(struct loopd *l, struct port *p)
+static inline int loopd_start(struct loopd *l, struct port *p)
 {
 	int err = xtoed_open(&l->d, p);
 
@@ -93,7 +93,7 @@ static int loopd_start(struct loopd *l, struct port *p)
 	return access(l->sock, F_OK) ? -ETIMEDOUT : 0;
 }
 
-static void loopd_stop(struct loopd *l)
+static inline void loopd_stop(struct loopd *l)
 {
 	if (l->running) {
 		xtoed_request_stop(&l->d);
@@ -103,7 +103,7 @@ static void loopd_stop(struct loopd *l)
 }
 
 /* tune: adjust both daemons' configuration before they start (or NULL). */
-static int loopnet_up(struct loopnet *n, void (*tune)(struct xtoed_cfg *))
+static inline int loopnet_up(struct loopnet *n, void (*tune)(struct xtoed_cfg *))
 {
 	struct port_loop_cfg ca = { .name = "loopA", .mac = { 2, 0, 0, 0, 0, 0xa } };
 	struct port_loop_cfg cb = { .name = "loopB", .mac = { 2, 0, 0, 0, 0, 0xb } };
@@ -135,7 +135,7 @@ static int loopnet_up(struct loopnet *n, void (*tune)(struct xtoed_cfg *))
 	return loopd_start(&n->a, n->pa) ?: loopd_start(&n->b, n->pb);
 }
 
-static void loopnet_down(struct loopnet *n)
+static inline void loopnet_down(struct loopnet *n)
 {
 	char path[128];
 
@@ -150,7 +150,7 @@ static void loopnet_down(struct loopnet *n)
 	rmdir(n->dir);
 }
 
-static struct sockaddr_in loopnet_at(struct sockaddr_in a, uint16_t port)
+static inline struct sockaddr_in loopnet_at(struct sockaddr_in a, uint16_t port)
 {
 	a.sin_port = htons(port);
 	return a;
@@ -164,7 +164,7 @@ struct loop_waiter {
 };
 
 /* Let every context process its events once (up to 1 ms each). */
-static void loop_pump(struct loop_waiter *w)
+static inline void loop_pump(struct loop_waiter *w)
 {
 	struct xtoe_event ev[32];
 
@@ -172,7 +172,7 @@ static void loop_pump(struct loop_waiter *w)
 		xtoe_wait(w->ctx[i], ev, 32, 1);
 }
 
-static int loop_connect(struct loop_waiter *w, struct xtoe_ctx *ctx,
+static inline int loop_connect(struct loop_waiter *w, struct xtoe_ctx *ctx,
 			const struct sockaddr_in *dst, struct xtoe_conn **out, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
@@ -185,7 +185,7 @@ static int loop_connect(struct loop_waiter *w, struct xtoe_ctx *ctx,
 	return err == -EINPROGRESS ? -ETIMEDOUT : err;
 }
 
-static int loop_accept(struct loop_waiter *w, struct xtoe_listener *l,
+static inline int loop_accept(struct loop_waiter *w, struct xtoe_listener *l,
 		       struct xtoe_conn **out, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
@@ -198,7 +198,7 @@ static int loop_accept(struct loop_waiter *w, struct xtoe_listener *l,
 
 /* Move len bytes from src into a's send ring and b's bytes into dst,
  * pumping until done; each side may be NULL. Returns 0 or -errno. */
-static int loop_xfer(struct loop_waiter *w, struct xtoe_conn *tx, const uint8_t *src,
+static inline int loop_xfer(struct loop_waiter *w, struct xtoe_conn *tx, const uint8_t *src,
 		     struct xtoe_conn *rx, uint8_t *dst, size_t len, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
@@ -229,7 +229,7 @@ static int loop_xfer(struct loop_waiter *w, struct xtoe_conn *tx, const uint8_t 
 }
 
 /* Wait until recv on c stops saying -EAGAIN: 0 (end of stream) or -errno. */
-static ssize_t loop_recv_end(struct loop_waiter *w, struct xtoe_conn *c, int ms)
+static inline ssize_t loop_recv_end(struct loop_waiter *w, struct xtoe_conn *c, int ms)
 {
 	uint64_t end = now_ms() + (uint64_t)ms;
 	uint8_t b[256];

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Bulk throughput as a new user measures it: iperf3, one and four flows, xtoe
+# receiving (iperf3 -s under xtoe-run, a Linux client) and xtoe sending
+# (iperf3 -c under xtoe-run to a Linux server), next to the Linux stack on
+# the same veth pair. Linux is measured fairly: xtoed stopped and its XDP
+# chain detached, once with the peers' transmit checksum offload off (what
+# xtoe needs on the peer) and once with the default offloads on. The cases
+# alternate within each round; medians over ROUNDS.
+#
+#   ROUNDS=3 SECS=3 MTU=1500 bench/bulk.sh [xtoed options]
+# Prints `name value unit` lines; ratios are xtoe / Linux.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/lib/topo.bash
+ROUNDS=${ROUNDS:-3} SECS=${SECS:-3} MTU=${MTU:-1500}
+RUN=$TOPO_BIN/xtoe-run
+CTL=$TOPO_BIN/xtoectl
+command -v iperf3 >/dev/null || { echo "bulk: iperf3 is not installed (make deps)" >&2; exit 1; }
+
+trap 'topo_down' EXIT
+topo_up
+in_x ip link set "$TOPO_XIF" mtu "$MTU"
+in_l ip link set "$TOPO_LIF" mtu "$MTU"
+res=$(mktemp -p "$TOPO_DIR")
+
+# Receiver Gbit/s of one run: gbps SIDE CMD...; 0 when it failed.
+gbps() {
+	local side=$1 out
+	shift
+	out=$(limit $((SECS + 20)) "in_$side" "$@" -t "$SECS" -f g 2>&1) || true
+	awk '/receiver/ { for (i = 1; i <= NF; i++) if ($(i+1) == "Gbits/sec") v = $i }
+		END { print (v == "" ? 0 : v) }' <<<"$out"
+}
+
+# server SIDE [RUNNER...]: an iperf3 server on the side's address, port 5201
+server() {
+	local side=$1 addr
+	shift
+	[ "$side" = x ] && addr=$TOPO_XADDR || addr=$TOPO_LADDR
+	"spawn_$side" "$@" iperf3 -s -4 -B "$addr" -p 5201 >/dev/null 2>&1
+	SRV_PID=$SPAWN_PID
+	sleep 0.5 # no probe connection: it confuses iperf3
+}
+
+# one STACK: recv (Linux client -> server in X) and send (X -> Linux server)
+one() {
+	local stack=$1 p
+	shift
+	for p in 1 4; do
+		server x "$@"
+		echo "$stack recv $p $(gbps l iperf3 -4 -c "$TOPO_XADDR" -p 5201 -P "$p")" >>"$res"
+		kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null || true
+		server l
+		echo "$stack send $p $(gbps x "$@" iperf3 -4 -c "$TOPO_LADDR" -p 5201 -P "$p")" >>"$res"
+		kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null || true
+	done
+}
+
+offload() { # on|off, both ends
+	in_x ethtool -K "$TOPO_XIF" tx "$1" >/dev/null
+	in_l ethtool -K "$TOPO_LIF" tx "$1" >/dev/null
+}
+
+for _ in $(seq "$ROUNDS"); do
+	offload off
+	xtoed_start "$@"
+	one xtoe "$RUN" --
+	xtoed_stop
+	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	one linux_txoff
+	offload on
+	one linux
+done
+offload off
+
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU"
+for dir in recv send; do
+	for p in 1 4; do
+		declare -A m=()
+		for stack in xtoe linux_txoff linux; do
+			m[$stack]=$(awk -v s=$stack -v d=$dir -v p=$p '$1 == s && $2 == d && $3 == p {print $4}' "$res" | median)
+			echo "${stack}_${dir}_${p}flow ${m[$stack]} Gbit/s"
+		done
+		awk -v x="${m[xtoe]}" -v t="${m[linux_txoff]}" -v k="${m[linux]}" -v n="${dir}_${p}flow" 'BEGIN {
+			if (t > 0) printf "ratio_txoff_%s %.2f x\n", n, x / t
+			if (k > 0) printf "ratio_linux_%s %.2f x\n", n, x / k }'
+	done
+done
+[ -n "${KEEP:-}" ] && cat "$res" >&2
+exit 0
