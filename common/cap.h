@@ -9,11 +9,11 @@
  *     The data-path is the only producer: it reads the daemon's switch once
  *     per round and copies the first `snaplen` bytes of every frame it
  *     queues for transmission; it never waits (a full ring counts a drop).
- *   - frames received: a trace module (bpf/trace.bpf.c) linked into the
+ *   - frames received: a capture module (bpf/capture.bpf.c) linked into the
  *     chain under the name the response carries, its ring buffer pinned
- *     at PIN_DIR/NAME/trace_ring;
+ *     at PIN_DIR/NAME/capture_ring;
  *   - frames the kernel sends on the interface (ARP and ICMP replies, its
- *     own TCP): the trace object's tc egress program, attached by the
+ *     own TCP): the capture object's tc egress program, attached by the
  *     daemon through a tcx link, writing into the same ring buffer;
  *   - the chain's verdicts (xtoe_vtrace), to one session at a time.
  *
@@ -32,7 +32,7 @@
 #define XTOE_CAP_MAX      4    /* sessions at once */
 
 /* XTOE_OP_CAPTURE's b: what to capture (0: RX | TX | KTX) */
-#define XTOE_CAP_F_RX       0x1u /* received frames (trace module) */
+#define XTOE_CAP_F_RX       0x1u /* received frames (capture module) */
 #define XTOE_CAP_F_TX       0x2u /* frames the data-path sends */
 #define XTOE_CAP_F_KTX      0x4u /* frames the kernel sends (tc egress) */
 #define XTOE_CAP_F_AFTER    0x8u /* RX after the chain's modules, not first */

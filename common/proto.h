@@ -42,7 +42,7 @@ enum xtoe_op {
 	XTOE_OP_CAPTURE,      /* a: snaplen, b: XTOE_CAP_F_* -> one fd
 			      (SCM_RIGHTS): the tx capture ring; val: the
 			      session, val2: the XTOE_CAP_F_* granted, msg: its
-			      trace module's name (common/cap.h); capturing
+			      capture module's name (common/cap.h); capturing
 			      until this connection closes. EBUSY when
 			      XTOE_CAP_MAX run */
 	XTOE_OP_STATS,        /* -> one fd: struct xtoe_stat_dp (common/tools.h) */

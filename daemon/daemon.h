@@ -203,7 +203,7 @@ struct cap_session {
 	struct xtoe_cap_shm *shm;     /* tx ring: NULL until first used, then
 					 kept mapped until the daemon exits */
 	int fd;
-	char module[32];              /* its trace module, "" when none */
+	char module[32];              /* its capture module, "" when none */
 	int egress_link;              /* tcx link of the egress program, -1 */
 	struct bpf_object *egress;
 	bool verdicts;                /* holds the chain's verdict trace */

@@ -17,8 +17,8 @@
 /* tcx (Linux 6.6) in a uapi header older than it: enum bpf_attach_type. */
 #define XCAP_TCX_EGRESS 47
 
-#define TRACE_OBJ "trace"          /* the built-in object: trace.bpf.o */
-#define EGRESS_PROG "trace_egress"
+#define CAPTURE_OBJ "capture"          /* the built-in object: capture.bpf.o */
+#define EGRESS_PROG "capture_egress"
 
 int xcap_link(struct xchain *c, const char *name, uint32_t snaplen, bool after_chain)
 {
@@ -30,7 +30,7 @@ int xcap_link(struct xchain *c, const char *name, uint32_t snaplen, bool after_c
 	snprintf(snap, sizeof(snap), "snaplen=%u", snaplen);
 	if (xchain_find(c, name) >= 0)
 		xmod_del_owned(c, name); /* a session's own name: left over */
-	return xmod_add(c, TRACE_OBJ, &pos, &mo, NULL);
+	return xmod_add(c, CAPTURE_OBJ, &pos, &mo, NULL);
 }
 
 int xcap_unlink(struct xchain *c, const char *name)
@@ -77,8 +77,8 @@ static int load_egress(const struct xchain *c, const char *name, uint32_t snaple
 	struct bpf_program *p;
 	int err;
 
-	if (xmod_builtin_path(TRACE_OBJ, path, sizeof(path))) {
-		log_err("capture: no built-in %s.bpf.o", TRACE_OBJ);
+	if (xmod_builtin_path(CAPTURE_OBJ, path, sizeof(path))) {
+		log_err("capture: no built-in %s.bpf.o", CAPTURE_OBJ);
 		return -ENOENT;
 	}
 	obj = bpf_object__open_file(path, NULL);

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * What a capture session (common/cap.h) adds to an interface's chain, for
- * the daemon that owns the session: the trace module linked under the
+ * the daemon that owns the session: the capture module linked under the
  * session's name, protected from `module del` while it runs, and the
- * trace object's tc egress program on the interface (a tcx link: it goes
+ * capture object's tc egress program on the interface (a tcx link: it goes
  * when the link's fd closes), writing into the module's ring buffer.
  * Errors: 0 / -errno with a message naming the object.
  */
@@ -17,7 +17,7 @@
 
 struct bpf_object;
 
-/* The trace module as `name`: first in the chain, or right before
+/* The capture module as `name`: first in the chain, or right before
  * steering (after_chain), keeping snaplen bytes of each frame. */
 int xcap_link(struct xchain *c, const char *name, uint32_t snaplen, bool after_chain);
 /* Remove it (if it is there). */

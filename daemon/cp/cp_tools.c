@@ -151,7 +151,7 @@ static void cap_format(struct cap_session *s, uint32_t snaplen)
 	spsc_format(&sh->ring);
 }
 
-/* What a session added to the chain goes: its trace module, the egress
+/* What a session added to the chain goes: its capture module, the egress
  * program, the verdict trace. */
 static void cap_chain_end(struct cp *cp, struct cap_session *s)
 {
@@ -165,7 +165,7 @@ static void cap_chain_end(struct cp *cp, struct cap_session *s)
 		if (s->verdicts)
 			xchain_trace_verdicts(ch, false);
 		if (xcap_unlink(ch, s->module))
-			log_err("capture: the trace module %s stays in the chain; remove it "
+			log_err("capture: the capture module %s stays in the chain; remove it "
 				"with `xtoectl module del %s`", s->module, s->module);
 		xchain_close(ch);
 	}
@@ -174,7 +174,7 @@ static void cap_chain_end(struct cp *cp, struct cap_session *s)
 }
 
 /* The session's pieces in the chain; returns the XTOE_CAP_F_* granted, or
- * -errno (r filled in) when the trace module cannot be linked. */
+ * -errno (r filled in) when the capture module cannot be linked. */
 static int cap_chain_parts(struct cp *cp, int i, uint32_t want, uint32_t snaplen,
 			   struct xtoe_resp *r)
 {
@@ -214,7 +214,7 @@ static int cap_chain_parts(struct cp *cp, int i, uint32_t want, uint32_t snaplen
 	return (int)got;
 fail:
 	r->err = (uint32_t)-err;
-	snprintf(r->msg, sizeof(r->msg), "cannot link the trace module: %s", strerror(-err));
+	snprintf(r->msg, sizeof(r->msg), "cannot link the capture module: %s", strerror(-err));
 	return err;
 }
 

@@ -82,7 +82,7 @@ tshark_q() { tshark "$@" 2>/dev/null; }
 
 # Loaded tc egress programs of xtoe-dump (any interface: a count that must
 # drop by one when a capture is killed).
-egress_progs() { bpftool prog show 2>/dev/null | grep -c 'sched_cls  name trace_egress'; }
+egress_progs() { bpftool prog show 2>/dev/null | grep -c 'sched_cls  name capture_egress'; }
 
 @test "a transfer is captured in both directions, whole frames, into a pcap file tcpdump and tshark read" {
 	dump_start /dev/null "$TOPO_DIR/a.err" -w "$TOPO_DIR/a.pcap" -U

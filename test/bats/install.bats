@@ -25,7 +25,7 @@ teardown_file() {
 	for f in usr/sbin/xtoed usr/bin/xtoectl usr/bin/xtoe-dump usr/bin/xtoe-run \
 		usr/bin/xtoe-proxy usr/lib/xtoe/libxtoe-sockets.so usr/include/xtoe/xtoe.h \
 		usr/include/xtoe/module.h usr/include/xtoe/module_parse.h usr/include/xtoe/drop.h \
-		usr/include/xtoe/cmodule.h usr/lib/xtoe/bpf/firewall.bpf.o usr/lib/xtoe/bpf/trace.bpf.o \
+		usr/include/xtoe/cmodule.h usr/lib/xtoe/bpf/firewall.bpf.o usr/lib/xtoe/bpf/capture.bpf.o \
 		usr/lib/pkgconfig/xtoe.pc usr/lib/pkgconfig/xtoe-module.pc \
 		usr/share/man/man8/xtoed.8 usr/share/man/man8/xtoectl.8 usr/share/man/man8/xtoe-dump.8 \
 		usr/share/man/man1/xtoe-run.1 usr/share/man/man1/xtoe-proxy.1 usr/share/man/man3/libxtoe.3 \

@@ -140,21 +140,21 @@ for m in json.load(sys.stdin)["modules"]:
 }
 
 @test "built-in modules are added by name; traffic flows through all of them" {
-	for m in firewall classify trace splice; do
+	for m in firewall classify capture splice; do
 		run "$CTL" module add $m
 		assert_success
 		assert_output "module $m: added"
 	done
 	run chain_names
-	assert_output "vlan_strip firewall classify trace splice steer"
+	assert_output "vlan_strip firewall classify capture splice steer"
 	run "$CTL" module list
 	assert_line --regexp '^1 +firewall .*\(built-in\)$'
 	assert_line --regexp '^entry: [0-9]+ frames, [0-9]+ passed by the entry itself, 0 failed tail calls$'
 	run limit 30 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 1M
 	assert_success
-	[ "$(counter trace seen)" -gt 10 ]
+	[ "$(counter capture seen)" -gt 10 ]
 	[ -e /sys/fs/bpf/xtoe/"$TOPO_XIF"/firewall/fw_state ]
-	[ -e /sys/fs/bpf/xtoe/"$TOPO_XIF"/trace/trace_ring ]
+	[ -e /sys/fs/bpf/xtoe/"$TOPO_XIF"/capture/capture_ring ]
 	run "$CTL" module add nosuchbuiltin
 	assert_equal "$status" 1
 }

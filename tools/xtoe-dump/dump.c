@@ -16,7 +16,7 @@
 #include <bpf/libbpf.h>
 #include <xtoe/drop.h>
 
-#include "bpf/trace.h"
+#include "bpf/capture.h"
 #include "common/cap.h"
 #include "xdp/chain.h"
 #include "common/ctl.h"
@@ -34,7 +34,7 @@ struct pend {
 	struct dump_pkt p;
 	uint64_t mono_ns;
 	bool decided;        /* has its chain verdict (or needs none) */
-	uint8_t buf[TRACE_SNAP_MAX];
+	uint8_t buf[CAPTURE_SNAP_MAX];
 };
 
 /* A verdict record of the chain, to be matched with a traced frame. */
@@ -48,9 +48,9 @@ struct dump {
 	struct dump_opts o;
 	int64_t mono2real;            /* ns to add to CLOCK_MONOTONIC */
 	uint32_t granted;             /* XTOE_CAP_F_* the daemon gave */
-	char module[XTOE_MOD_NAME_MAX]; /* the session's trace module */
+	char module[XTOE_MOD_NAME_MAX]; /* the session's capture module */
 	bool gone;                    /* the daemon ended the session */
-	/* rx and kernel tx: the trace module's ring */
+	/* rx and kernel tx: the capture module's ring */
 	struct xchain *ch;
 	struct ring_buffer *rb;
 	int stats_fd;
@@ -102,24 +102,24 @@ static void rx_note(const struct dump *d, const struct xtoe_meta *m, char *buf,
 		snprintf(buf + n, len - (size_t)n, " vlan:%u", m->vlan_tci & 0xfff);
 }
 
-/* A record of the trace module (received) or its egress program (sent
+/* A record of the capture module (received) or its egress program (sent
  * by the kernel). */
 static int rx_record(void *ctx, void *data, size_t size)
 {
 	struct dump *d = ctx;
-	const struct trace_rec *r = data;
+	const struct capture_rec *r = data;
 	struct pend *e;
 
-	if (size < TRACE_REC_HDR || r->caplen > size - TRACE_REC_HDR)
+	if (size < CAPTURE_REC_HDR || r->caplen > size - CAPTURE_REC_HDR)
 		return 0;
 	if (d->npend >= DUMP_BATCH)
 		return 1; /* the rest stays in the ring for the next poll */
-	if (r->kind == TRACE_KTX && !d->o.tx)
+	if (r->kind == CAPTURE_KTX && !d->o.tx)
 		return 0;
-	if (r->kind != TRACE_KTX && !d->o.rx)
+	if (r->kind != CAPTURE_KTX && !d->o.rx)
 		return 0;
 	e = pend_next(d, r->ts_ns, r->len, r->caplen, r->data);
-	if (r->kind == TRACE_KTX) {
+	if (r->kind == CAPTURE_KTX) {
 		e->p.dir = DUMP_OUT;
 		e->decided = true;
 		snprintf(e->p.note, sizeof(e->p.note), "kernel-tx");
@@ -280,7 +280,7 @@ static int verdicts_open(struct dump *d)
 	return 0;
 }
 
-/* The session's trace module ring (frames received, and sent by the
+/* The session's capture module ring (frames received, and sent by the
  * kernel), pinned where the daemon linked the module. */
 static int rx_open(struct dump *d)
 {
@@ -290,7 +290,7 @@ static int rx_open(struct dump *d)
 	xtoe_pin_path(dir, sizeof(dir), d->o.ifname);
 	if ((err = xchain_open(&d->ch, dir)))
 		return err;
-	snprintf(path, sizeof(path), "%s/%s/trace_ring", dir, d->module);
+	snprintf(path, sizeof(path), "%s/%s/capture_ring", dir, d->module);
 	fd = bpf_obj_get(path);
 	if (fd < 0) {
 		err = -errno;
@@ -301,7 +301,7 @@ static int rx_open(struct dump *d)
 	close(fd);
 	if (!d->rb)
 		return -errno ?: -ENOMEM;
-	snprintf(path, sizeof(path), "%s/%s/trace_stats", dir, d->module);
+	snprintf(path, sizeof(path), "%s/%s/capture_stats", dir, d->module);
 	d->stats_fd = bpf_obj_get(path);
 	return d->granted & XTOE_CAP_F_VERDICTS ? verdicts_open(d) : 0;
 }
@@ -376,7 +376,7 @@ int dump_open(struct dump **out, const struct dump_opts *o)
 
 static uint64_t rx_lost(const struct dump *d)
 {
-	uint32_t key = TRACE_STAT_LOST;
+	uint32_t key = CAPTURE_STAT_LOST;
 	int ncpu = libbpf_num_possible_cpus();
 	uint64_t sum = 0, *v;
 

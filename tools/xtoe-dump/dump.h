@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * A capture session on a running xtoed (xtoe-dump; common/cap.h). The
- * daemon owns it: it links a trace module into the interface's chain for
+ * daemon owns it: it links a capture module into the interface's chain for
  * the frames received, attaches the module's tc egress program for the
  * frames the kernel sends, and hands over a ring of the frames its
  * data-path sends; all of it goes when the session's connection closes,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 /*
  * xtoe-dump: tcpdump for an interface xtoed serves. It shows the whole
- * conversation on the interface: frames received (a trace module in the
+ * conversation on the interface: frames received (a capture module in the
  * chain), frames xtoe's data-path sends (XDP has no tx hook: the
  * data-path copies them) and frames the kernel sends (tc egress). Its
  * options are tcpdump's; its lines are tcpdump's own (tcpdump reads the

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * The trace module (bpf/trace.bpf.c) in a chain entry -> trace -> sink
+ * The capture module (bpf/capture.bpf.c) in a chain entry -> capture -> sink
  * through BPF_PROG_TEST_RUN: each frame gives one ring-buffer record with
  * its length, the first snaplen bytes and the metadata; the frame itself
  * goes on unchanged. With a snaplen as tcpdump's (262144) a record holds
@@ -16,18 +16,18 @@
 #include "test/unit/check.h"
 #include "bpf_test_util.h"
 #include "xdp/chain.h"
-#include "bpf/trace.h"
-#include "trace.skel.h"
+#include "bpf/capture.h"
+#include "capture.skel.h"
 
 #define SNAPLEN 96
 
 static struct xchain *chain;
-static struct trace_bpf *tr, *full;
+static struct capture_bpf *tr, *full;
 static struct bpf_object *probe;
 static struct ring_buffer *rb;
 static int entry_fd;
 
-static struct trace_rec recs[8];
+static struct capture_rec recs[8];
 static size_t sizes[8];
 static int nrecs;
 
@@ -35,7 +35,7 @@ static int nrecs;
 static int on_rec(void *ctx, void *data, size_t size)
 {
 	(void)ctx;
-	if (size >= TRACE_REC_HDR && size <= sizeof(struct trace_rec) && nrecs < 8) {
+	if (size >= CAPTURE_REC_HDR && size <= sizeof(struct capture_rec) && nrecs < 8) {
 		sizes[nrecs] = size;
 		memcpy(&recs[nrecs++], data, size);
 	}
@@ -81,21 +81,21 @@ static void test_records(void)
 	REQUIRE(nrecs == 2);
 	CHECK_EQ(recs[0].len, 300);
 	CHECK_EQ(recs[0].caplen, SNAPLEN);
-	CHECK_EQ(sizes[0], TRACE_REC_HDR + SNAPLEN);
-	CHECK_EQ(recs[0].kind, TRACE_RX);
+	CHECK_EQ(sizes[0], CAPTURE_REC_HDR + SNAPLEN);
+	CHECK_EQ(recs[0].kind, CAPTURE_RX);
 	CHECK_EQ(recs[1].len, 60);
 	CHECK_EQ(recs[1].caplen, 60);
 	fill(in, 300);
 	CHECK(!memcmp(recs[0].data, in, SNAPLEN));
 	CHECK_EQ(recs[0].meta.magic, XTOE_META_MAGIC);
-	CHECK_EQ(recs[0].meta.slot, xchain_find(chain, "trace"));
+	CHECK_EQ(recs[0].meta.slot, xchain_find(chain, "capture"));
 	CHECK(recs[1].ts_ns >= recs[0].ts_ns && recs[0].ts_ns > 0);
 }
 
 /* snaplen 262144 (tcpdump's default): a 1514-byte frame, whole. */
 static void test_full_frame(void)
 {
-	struct ring_buffer *frb = ring_buffer__new(bpf_map__fd(full->maps.trace_ring), on_rec,
+	struct ring_buffer *frb = ring_buffer__new(bpf_map__fd(full->maps.capture_ring), on_rec,
 						   NULL, NULL);
 	uint8_t in[1514], out[4096];
 	uint32_t out_len;
@@ -111,7 +111,7 @@ static void test_full_frame(void)
 	CHECK_EQ(recs[0].len, 1514);
 	CHECK_EQ(recs[0].caplen, 1514);
 	CHECK(!memcmp(recs[0].data, in, sizeof(in)));
-	REQUIRE(ring_buffer__consume(rb) >= 0); /* the short trace's record */
+	REQUIRE(ring_buffer__consume(rb) >= 0); /* the short capture's record */
 }
 
 /* The tc egress program: a record of what the kernel sends, same ring. */
@@ -123,11 +123,11 @@ static void test_egress(void)
 
 	fill(in, sizeof(in));
 	nrecs = 0;
-	REQUIRE(bpf_prog_test_run_opts(bpf_program__fd(tr->progs.trace_egress), &o) == 0);
+	REQUIRE(bpf_prog_test_run_opts(bpf_program__fd(tr->progs.capture_egress), &o) == 0);
 	CHECK_EQ((int)o.retval, -1); /* TC_ACT_UNSPEC: on to the next */
 	REQUIRE(ring_buffer__consume(rb) >= 0);
 	REQUIRE(nrecs == 1);
-	CHECK_EQ(recs[0].kind, TRACE_KTX);
+	CHECK_EQ(recs[0].kind, CAPTURE_KTX);
 	CHECK_EQ(recs[0].len, sizeof(in));
 	CHECK_EQ(recs[0].caplen, SNAPLEN);
 	CHECK(!memcmp(recs[0].data, in, SNAPLEN));
@@ -137,19 +137,19 @@ static void test_egress(void)
 static void test_stats(void)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t v[ncpu], seen = 0, traced = 0;
+	uint64_t v[ncpu], seen = 0, copied = 0;
 	uint32_t k;
 
-	k = TRACE_STAT_SEEN;
-	REQUIRE(bpf_map_lookup_elem(bpf_map__fd(tr->maps.trace_stats), &k, v) == 0);
+	k = CAPTURE_STAT_SEEN;
+	REQUIRE(bpf_map_lookup_elem(bpf_map__fd(tr->maps.capture_stats), &k, v) == 0);
 	for (int i = 0; i < ncpu; i++)
 		seen += v[i];
-	k = TRACE_STAT_TRACED;
-	REQUIRE(bpf_map_lookup_elem(bpf_map__fd(tr->maps.trace_stats), &k, v) == 0);
+	k = CAPTURE_STAT_COPIED;
+	REQUIRE(bpf_map_lookup_elem(bpf_map__fd(tr->maps.capture_stats), &k, v) == 0);
 	for (int i = 0; i < ncpu; i++)
-		traced += v[i];
+		copied += v[i];
 	CHECK_EQ(seen, 4);   /* two frames, the full one, the egress one */
-	CHECK_EQ(traced, 4);
+	CHECK_EQ(copied, 4);
 }
 
 int main(void)
@@ -157,8 +157,8 @@ int main(void)
 	struct xchain_pos pos = { .where = XCHAIN_DEFAULT };
 
 	bpf_test_need_bpf();
-	tr = trace_bpf__open();
-	full = trace_bpf__open();
+	tr = capture_bpf__open();
+	full = capture_bpf__open();
 	probe = bpf_object__open_file(TEST_BPF_DIR "/chain_probe.bpf.o", NULL);
 	if (!tr || !full || !probe)
 		return 1;
@@ -166,17 +166,17 @@ int main(void)
 	full->rodata->snaplen = 262144;
 	if (xchain_create(&chain, NULL, 0, &entry_fd) ||
 	    xchain_reuse_maps(chain, tr->obj) || xchain_reuse_maps(chain, probe) ||
-	    xchain_reuse_maps(chain, full->obj) || trace_bpf__load(full) ||
-	    trace_bpf__load(tr) || bpf_object__load(probe)) {
-		fprintf(stderr, "loading the chain, trace and probes failed (needs root)\n");
+	    xchain_reuse_maps(chain, full->obj) || capture_bpf__load(full) ||
+	    capture_bpf__load(tr) || bpf_object__load(probe)) {
+		fprintf(stderr, "loading the chain, capture and probes failed (needs root)\n");
 		return 1;
 	}
 	if (xchain_insert(chain, bpf_program__fd(bpf_object__find_program_by_name(probe, "probe_sink")),
 			  "sink", XTOE_MOD_F_FINAL, &pos) < 0 ||
-	    xchain_insert(chain, bpf_program__fd(tr->progs.trace), "trace", XTOE_MOD_F_BUILTIN, &pos) < 0 ||
-	    xchain_insert(chain, bpf_program__fd(full->progs.trace), "full", XTOE_MOD_F_BUILTIN, &pos) < 0)
+	    xchain_insert(chain, bpf_program__fd(tr->progs.capture), "capture", XTOE_MOD_F_BUILTIN, &pos) < 0 ||
+	    xchain_insert(chain, bpf_program__fd(full->progs.capture), "full", XTOE_MOD_F_BUILTIN, &pos) < 0)
 		return 1;
-	rb = ring_buffer__new(bpf_map__fd(tr->maps.trace_ring), on_rec, NULL, NULL);
+	rb = ring_buffer__new(bpf_map__fd(tr->maps.capture_ring), on_rec, NULL, NULL);
 	if (!rb)
 		return 1;
 	RUN(test_records);
@@ -184,8 +184,8 @@ int main(void)
 	RUN(test_egress);
 	RUN(test_stats);
 	ring_buffer__free(rb);
-	trace_bpf__destroy(tr);
-	trace_bpf__destroy(full);
+	capture_bpf__destroy(tr);
+	capture_bpf__destroy(full);
 	bpf_object__close(probe);
 	xchain_close(chain);
 	return check_summary();
