@@ -14,6 +14,7 @@
 
 #include "common/wake.h"
 #include "core/cc.h"
+#include "common/log.h"
 #include "daemon.h"
 
 #define Q_CMD_ENTRIES 1024
@@ -85,9 +86,26 @@ int xtoed_load_cmodules(struct xtoed *d)
 	return 0;
 }
 
+/* A segment must fit in one of the port's frames: Ethernet and a VLAN tag,
+ * IPv4 and TCP headers (options come off the MSS per connection). The
+ * advertised MSS bounds what peers send, the negotiated one what xtoe
+ * sends, so clamping it here covers both directions. */
+static void mss_fit_frames(struct xtoed_cfg *c, const struct port *port)
+{
+	uint32_t cap = port->frame_size > 14 + 4 + 40 ? port->frame_size - 14 - 4 - 40 : 0;
+
+	if (!cap || c->mss <= cap)
+		return;
+	log_warn("%s: segments are limited to %u bytes (MSS %u): its MTU wants "
+		 "MSS %u, more than the port's %u-byte frames carry",
+		 port->name, cap, cap, c->mss, port->frame_size);
+	c->mss = (uint16_t)cap;
+}
+
 int xtoed_open(struct xtoed *d, struct port *port)
 {
 	d->port = port;
+	mss_fit_frames(&d->cfg, port);
 	d->dp_efd = d->cp_efd = -1;
 	/* the control plane before any thread: it blocks the signals */
 	return xtoed_load_cmodules(d) ?: links_open(d) ?: cp_create(d) ?: dp_create(d);

@@ -369,6 +369,11 @@ static int attach(struct steer *s, enum steer_xdp_mode mode)
 	if (err == -EOPNOTSUPP && mode == STEER_XDP_NATIVE)
 		log_err("steer: %s: driver %s does not support native XDP; "
 			"use --xdp-mode skb", s->ifname, drv);
+	else if (err == -ERANGE && mode == STEER_XDP_NATIVE)
+		log_err("steer: %s: its MTU is larger than native XDP without "
+			"multi-buffer allows on driver %s (a frame must fit in a "
+			"page; about 3500 bytes on veth); lower the MTU or use "
+			"--xdp-mode skb", s->ifname, drv);
 	else
 		log_err("steer: %s: attaching the XDP program in %s mode "
 			"(driver %s) failed: %s%s", s->ifname, mode_name(mode),

@@ -62,3 +62,20 @@ teardown() {
 	run in_l ping -c 1 -W 2 "$TOPO_XADDR"
 	assert_success
 }
+
+@test "a jumbo MTU: native XDP is refused with the reason; in skb mode segments fit the frames, data intact" {
+	topo_up
+	in_x ip link set "$TOPO_XIF" mtu 9000
+	in_l ip link set "$TOPO_LIF" mtu 9000
+	run limit 20 in_x "$TOPO_BIN/xtoed" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
+		--sock "$TOPO_DIR/x.sock" --fw-file "$TOPO_DIR/fw.rules"
+	assert_failure
+	assert_output --partial "its MTU is larger than native XDP without multi-buffer allows"
+	assert_output --partial "lower the MTU or use --xdp-mode skb"
+	xtoed_start --xdp-mode skb
+	grep -q "segments are limited to 1734 bytes" "$TOPO_DIR/xtoed.log"
+	xtoe_echo_start 7000
+	run limit 60 in_l "$TOPO_BIN/xtoe-echo" stream --kernel -c "$TOPO_XADDR:7000" -b 4M
+	assert_success
+	assert_output --partial "bytes 4194304"
+}
