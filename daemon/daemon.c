@@ -92,13 +92,16 @@ int xtoed_load_cmodules(struct xtoed *d)
  * sends, so clamping it here covers both directions. */
 static void mss_fit_frames(struct xtoed_cfg *c, const struct port *port)
 {
-	uint32_t cap = port->frame_size > 14 + 4 + 40 ? port->frame_size - 14 - 4 - 40 : 0;
+	uint32_t max = port->frame_max > port->frame_size ? port->frame_max : port->frame_size;
+	uint32_t cap = max > 14 + 4 + 40 ? max - 14 - 4 - 40 : 0;
 
 	if (!cap || c->mss <= cap)
 		return;
 	log_warn("%s: segments are limited to %u bytes (MSS %u): its MTU wants "
-		 "MSS %u, more than the port's %u-byte frames carry",
-		 port->name, cap, cap, c->mss, port->frame_size);
+		 "MSS %u, more than the port's %u-byte frames carry%s",
+		 port->name, cap, cap, c->mss, max,
+		 port->frame_max > port->frame_size ? "" :
+		 " (no multi-buffer AF_XDP: Linux 6.6 and native XDP give it)");
 	c->mss = (uint16_t)cap;
 }
 

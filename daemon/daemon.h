@@ -51,6 +51,7 @@ struct xtoed_cfg {
 	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
 	uint32_t wscale_space; /* bytes the window scale covers (set at start) */
 	uint32_t queue;
+	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;

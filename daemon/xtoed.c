@@ -52,6 +52,9 @@ static const char usage_text[] =
 	"      --rcv-wscale N    window scale we offer (default: Linux's, from its\n"
 	"                        tcp_rmem[2] and rmem_max)\n"
 	"      --queue N         interface queue to bind (default 0)\n"
+	"      --no-sg           no multi-buffer AF_XDP: frames of one UMEM frame,\n"
+	"                        segments clamped to them on a jumbo MTU (default:\n"
+	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
 	"      --fw-file PATH    firewall rules kept here and installed at start\n"
@@ -76,7 +79,7 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -100,6 +103,7 @@ static const struct option long_opts[] = {
 	{ "ecn", required_argument, NULL, OPT_ECN },
 	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "no-sg", no_argument, NULL, OPT_NOSG },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -203,6 +207,7 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 			return usage_error("bad --xdp-mode '%s': native, skb or hw", arg);
 		break;
 	case 'b': c->busy_poll = true; break;
+	case OPT_NOSG: c->no_sg = true; break;
 	case OPT_CC:
 		if (!(c->cc = tcp_cc_find(arg)))
 			return usage_error("bad --cc '%s': newreno, cubic or dctcp", arg);
@@ -320,6 +325,7 @@ static int open_port(struct xtoed *d, struct port **port)
 	struct port_xdp_cfg pc = {
 		.ifname = d->cfg.ifname, .addr = d->cfg.addr,
 		.queue = d->cfg.queue, .mode = d->cfg.xdp_mode,
+		.no_sg = d->cfg.no_sg,
 	};
 
 	warn_missing_addr(&d->cfg);

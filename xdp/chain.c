@@ -116,6 +116,8 @@ static int load_entry(struct xchain *c, int offload_ifindex)
 	if (offload_ifindex)
 		bpf_program__set_ifindex(c->skel->progs.xtoe_entry,
 					 offload_ifindex);
+	else
+		xchain_frags(c->skel->obj);
 	err = chain_bpf__load(c->skel);
 	if (err && !offload_ifindex)
 		log_err("chain: loading the entry XDP program failed: "
@@ -179,12 +181,27 @@ int xchain_open(struct xchain **out, const char *pin_dir)
 	return 0;
 }
 
+/* Every XDP program of a chain takes multi-buffer frames (a jumbo MTU):
+ * the kernel lets only programs that agree on it tail-call each other, and
+ * attaches a program without it only while a frame fits a page. */
+void xchain_frags(struct bpf_object *obj)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		if (bpf_program__type(p) == BPF_PROG_TYPE_XDP)
+			bpf_program__set_flags(p, bpf_program__flags(p) |
+					       BPF_F_XDP_HAS_FRAGS);
+}
+
 int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj)
 {
 	const int fds[] = { c->chain_fd, c->next_fd, c->mstats_fd, c->mods_fd,
 			    c->ctl_fd, c->vtrace_fd, c->drops_fd };
 	size_t i;
 	int err;
+
+	xchain_frags(obj);
 
 	for (i = 0; i < NMAPS; i++) {
 		struct bpf_map *m = bpf_object__find_map_by_name(obj, map_names[i]);

@@ -35,8 +35,12 @@ int xchain_open(struct xchain **out, const char *pin_dir);
 void xchain_close(struct xchain *c);
 const char *xchain_dir(const struct xchain *c);
 
-/* Make obj's chain maps (by name) the chain's own; call before load. */
+/* Make obj fit the chain; call before load: its chain maps (by name) are
+ * the chain's own, its XDP programs take multi-buffer frames (xchain_frags)
+ * like every program of the chain. */
 int xchain_reuse_maps(const struct xchain *c, struct bpf_object *obj);
+/* BPF_F_XDP_HAS_FRAGS on every XDP program of obj (before load). */
+void xchain_frags(struct bpf_object *obj);
 
 /* Serialise changes between processes (flock on the pin directory); it
  * nests: a change made of several (xmod_add inside a firewall change)

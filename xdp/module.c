@@ -345,6 +345,9 @@ static int xmod_load(struct xchain *c, struct xmod *m, const char *path,
 	if (!err)
 		err = xchain_reuse_maps(c, m->obj) ?:
 		      set_pins(c, m, pin_sub ? pin_sub : m->name);
+	if (!err && o->mode == XMOD_MODE_HW) /* a NIC's chain of its own */
+		bpf_program__set_flags(m->prog, bpf_program__flags(m->prog) &
+				       ~BPF_F_XDP_HAS_FRAGS);
 	if (!err && !(m->log = calloc(1, LOG_SIZE)))
 		err = -ENOMEM;
 	if (!err)

@@ -161,6 +161,23 @@ static void dp_acked(struct dp_flow *f)
 	f->acked = f->tcp.rcv_nxt;
 }
 
+/* Ethernet with a VLAN tag, IPv4 and TCP with options, at most. */
+#define DP_SEG_HDR_MAX (14 + 4 + 20 + 60)
+
+/* A frame for the flow's segments: a big one (port_tx_alloc_big) when its
+ * MSS does not fit one of the port's frames (a jumbo MTU). *cap: bytes. */
+static bool dp_seg_frame(struct port *x, const struct dp_flow *f,
+			 struct port_frame *fr, uint32_t *cap)
+{
+	if ((uint32_t)f->tcp.mss + DP_SEG_HDR_MAX <= x->frame_size ||
+	    x->frame_max <= x->frame_size) {
+		*cap = x->frame_size;
+		return port_tx_alloc(x, fr);
+	}
+	*cap = x->frame_max;
+	return port_tx_alloc_big(x, fr);
+}
+
 /* Build and queue one data segment; false when out of frames or nothing
  * may be sent. */
 static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
@@ -168,16 +185,17 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	struct port *x = dp->d->port;
 	struct tcp_txseg seg;
 	struct port_frame fr;
+	uint32_t cap;
 	int hlen;
 
-	if (!port_tx_alloc(x, &fr))
+	if (!dp_seg_frame(x, f, &fr, &cap))
 		return false;
 	if (!tcp_output_next(&f->tcp, dp->now, &seg)) {
 		port_free(x, fr.addr);
 		return false;
 	}
-	hlen = tcp_build_hdr(fr.data, x->frame_size, &f->tcp.ep, &seg.h, seg.len);
-	if (hlen < 0 || (uint32_t)hlen + seg.len > x->frame_size) {
+	hlen = tcp_build_hdr(fr.data, cap, &f->tcp.ep, &seg.h, seg.len);
+	if (hlen < 0 || (uint32_t)hlen + seg.len > cap) {
 		port_free(x, fr.addr);
 		return false;
 	}

@@ -53,6 +53,8 @@ struct port_ops {
 	uint32_t (*rx)(struct port *p, struct port_frame *f, uint32_t max);
 	void (*free)(struct port *p, uint64_t addr);
 	bool (*tx_alloc)(struct port *p, struct port_frame *f);
+	/* a frame of frame_max bytes (NULL: the port has only frame_size) */
+	bool (*tx_alloc_big)(struct port *p, struct port_frame *f);
 	bool (*tx_submit)(struct port *p, uint64_t addr, uint32_t len);
 	void (*tx_flush)(struct port *p);
 	uint32_t (*tx_pending)(const struct port *p);
@@ -79,6 +81,7 @@ struct port {
 	int ifindex;            /* the interface's; 0 for a port without one */
 	uint8_t mac[6];         /* our MAC address */
 	uint32_t frame_size;    /* usable bytes per frame */
+	uint32_t frame_max;     /* the largest frame it carries (>= frame_size) */
 	int rx_fd;              /* poll(POLLIN) while waiting for frames; -1 none */
 	const char *pin_dir;    /* the module chain's pins; NULL: no chain */
 };
@@ -96,6 +99,13 @@ static inline void port_free(struct port *p, uint64_t addr)
 static inline bool port_tx_alloc(struct port *p, struct port_frame *f)
 {
 	return p->ops->tx_alloc(p, f);
+}
+
+/* A frame for a packet larger than frame_size (up to frame_max); false
+ * when none is free or the port has no big frames. */
+static inline bool port_tx_alloc_big(struct port *p, struct port_frame *f)
+{
+	return p->ops->tx_alloc_big && p->ops->tx_alloc_big(p, f);
 }
 
 /* Queue a frame of len bytes; false when the port dropped it (counted). */
@@ -167,6 +177,7 @@ struct port_xdp_cfg {
 	uint32_t addr;          /* our address, network order */
 	uint32_t queue;         /* interface queue the AF_XDP socket binds */
 	enum port_xdp_mode mode;
+	bool no_sg;             /* no multi-buffer frames (XDP_USE_SG) */
 };
 
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */

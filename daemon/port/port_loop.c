@@ -439,6 +439,7 @@ static int loop_init(struct port_loop *l, const struct port_loop_cfg *c, int ind
 	l->p.name = l->name;
 	memcpy(l->p.mac, c->mac, 6);
 	l->p.frame_size = LOOP_MTU_FRAME;
+	l->p.frame_max = LOOP_MTU_FRAME;
 	l->p.rx_fd = l->efd;
 	l->p.pin_dir = NULL;
 	return 0;

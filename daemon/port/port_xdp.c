@@ -49,6 +49,11 @@ static bool xdp_tx_alloc(struct port *p, struct port_frame *f)
 	return xsk_port_tx_alloc(px(p)->xsk, f);
 }
 
+static bool xdp_tx_alloc_big(struct port *p, struct port_frame *f)
+{
+	return xsk_port_tx_alloc_big(px(p)->xsk, f);
+}
+
 static bool xdp_tx_submit(struct port *p, uint64_t addr, uint32_t len)
 {
 	return xsk_port_tx_submit(px(p)->xsk, addr, len);
@@ -129,6 +134,7 @@ static const struct port_ops xdp_ops = {
 	.rx = xdp_rx,
 	.free = xdp_free,
 	.tx_alloc = xdp_tx_alloc,
+	.tx_alloc_big = xdp_tx_alloc_big,
 	.tx_submit = xdp_tx_submit,
 	.tx_flush = xdp_tx_flush,
 	.tx_pending = xdp_tx_pending,
@@ -190,10 +196,12 @@ static int xdp_setup(struct port_xdp *x, const struct port_xdp_cfg *cfg)
 	x->p.pin_dir = steer_pin_dir(x->steer);
 	xsk_port_cfg_default(&xc);
 	xc.queue = cfg->queue;
+	xc.sg = !cfg->no_sg;
 	err = xsk_port_open(&x->xsk, cfg->ifname, &xc);
 	if (err)
 		return err;
 	x->p.frame_size = xsk_port_frame_size(x->xsk);
+	x->p.frame_max = xsk_port_frame_max(x->xsk);
 	x->p.rx_fd = xsk_port_fd(x->xsk);
 	return steer_set_xsk(x->steer, cfg->queue, x->p.rx_fd);
 }

@@ -40,6 +40,23 @@
 #define XSK_TX_BATCH   64   /* local tx batch published with one submit */
 #define XSK_FILL_BATCH 64   /* fill ring top-up granularity */
 #define XSK_TX_BUDGET  32   /* frames the kernel sends per copy-mode kick */
+/* Multi-buffer (XDP_USE_SG, Linux 6.6): a frame larger than a UMEM frame
+ * comes and goes as a chain of descriptors, all but the last marked
+ * XDP_PKT_CONTD. The port gathers a received chain into a big frame and
+ * scatters a big frame into a chain, so the data-path always sees one
+ * contiguous frame. Big frames are addressed above every UMEM address. */
+#ifndef XDP_USE_SG
+#define XDP_USE_SG (1 << 4)
+#endif
+#ifndef XDP_PKT_CONTD
+#define XDP_PKT_CONTD (1 << 0)
+#endif
+#define XSK_BIG_SIZE   16384u   /* bytes of one big frame */
+#define XSK_BIG_HEAD   64u      /* before it: the first fragment's metadata */
+#define XSK_BIG_STRIDE (XSK_BIG_HEAD + XSK_BIG_SIZE)
+#define XSK_BIG_SLOTS  128u     /* big frames held or being built at once */
+#define XSK_BIG_BASE   (1ull << 62)
+#define XSK_MAX_FRAGS  16u      /* descriptors of one packet, at most */
 
 enum frame_where {
 	FR_FREE,  /* free stack */
@@ -71,6 +88,11 @@ struct xsk_port {
 	uint64_t misuse;       /* double frees and other bad calls */
 	struct xdp_desc txq[XSK_TX_BATCH];
 	struct port_stats st;
+	/* big frames (multi-buffer); big == NULL when the socket has no SG */
+	uint8_t *big;
+	uint32_t big_free[XSK_BIG_SLOTS];
+	uint32_t nbig_free;
+	uint64_t big_drops;    /* received chains that did not fit */
 	/* cold */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
@@ -93,6 +115,7 @@ void xsk_port_cfg_default(struct xsk_port_cfg *cfg)
 	cfg->ring_size = 2048;
 	cfg->bind = XSK_BIND_AUTO;
 	cfg->need_wakeup = true;
+	cfg->sg = true;
 }
 
 static inline uint32_t frame_idx(const struct xsk_port *p, uint64_t addr)
@@ -167,44 +190,125 @@ static void refill(struct xsk_port *p)
 	xsk_ring_prod__submit(&p->fill, n);
 }
 
+static inline bool is_big(uint64_t addr)
+{
+	return addr >= XSK_BIG_BASE;
+}
+
+static void big_put(struct xsk_port *p, uint64_t addr)
+{
+	uint64_t slot = addr - XSK_BIG_BASE;
+
+	if (!p->big || slot >= XSK_BIG_SLOTS || p->nbig_free == XSK_BIG_SLOTS) {
+		p->misuse++;
+		return;
+	}
+	p->big_free[p->nbig_free++] = (uint32_t)slot;
+}
+
+static bool big_get(struct xsk_port *p, struct port_frame *f)
+{
+	uint32_t slot;
+
+	if (!p->big || !p->nbig_free)
+		return false;
+	slot = p->big_free[--p->nbig_free];
+	f->addr = XSK_BIG_BASE + slot;
+	f->data = p->big + (size_t)slot * XSK_BIG_STRIDE + XSK_BIG_HEAD;
+	f->len = 0;
+	return true;
+}
+
+/* A descriptor the kernel returned: its frame is held by the caller now
+ * (by definition no longer in the fill ring; counted held even if its
+ * state was odd). Returns the frame's base. */
+static uint64_t take_rx(struct xsk_port *p, const struct xdp_desc *d)
+{
+	uint64_t base = frame_base(p, xsk_umem__add_offset_to_addr(d->addr));
+	uint32_t fi = frame_idx(p, base);
+
+	if (!move(p, fi, FR_FILL, FR_HELD) && fi < p->num_frames) {
+		p->count[p->where[fi]]--;
+		p->count[FR_HELD]++;
+		p->where[fi] = FR_HELD;
+	}
+	return base;
+}
+
+/* Descriptors first..last of one packet into a big frame; their UMEM
+ * frames go back at once. false (counted) when it cannot be taken. */
+static bool gather(struct xsk_port *p, uint32_t idx, uint32_t first, uint32_t last,
+		   struct port_frame *f)
+{
+	bool ok = big_get(p, f);
+
+	for (uint32_t i = first; i <= last; i++) {
+		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
+		uint64_t base = take_rx(p, d);
+
+		const uint8_t *src = p->area + xsk_umem__add_offset_to_addr(d->addr);
+
+		if (ok && i == first) /* the chain's metadata lies before it */
+			memcpy(f->data - XSK_BIG_HEAD, src - XSK_BIG_HEAD, XSK_BIG_HEAD);
+		if (ok && f->len + d->len <= XSK_BIG_SIZE)
+			memcpy(f->data + f->len, src, d->len);
+		else if (ok) {
+			big_put(p, f->addr);
+			ok = false;
+		}
+		f->len += d->len;
+		xsk_port_free(p, base);
+	}
+	if (!ok)
+		p->big_drops++;
+	return ok;
+}
+
 uint32_t xsk_port_rx(struct xsk_port *p, struct port_frame *frames, uint32_t max)
 {
-	uint32_t idx, n, i;
+	uint32_t idx, n, i = 0, out = 0;
 
 	reap_completions(p);
 	refill(p);
-	n = xsk_ring_cons__peek(&p->rx, max, &idx);
+	n = xsk_ring_cons__peek(&p->rx, max + XSK_MAX_FRAGS, &idx);
 	if (!n) {
 		if (p->need_wakeup && xsk_ring_prod__needs_wakeup(&p->fill))
 			recvfrom(p->fd, NULL, 0, MSG_DONTWAIT, NULL, NULL);
 		return 0;
 	}
-	for (i = 0; i < n; i++) {
+	while (i < n && out < max) {
 		const struct xdp_desc *d = xsk_ring_cons__rx_desc(&p->rx, idx + i);
-		uint64_t addr = xsk_umem__add_offset_to_addr(d->addr);
-		uint64_t base = frame_base(p, addr);
-		uint32_t fi = frame_idx(p, base);
+		uint32_t last = i;
 
-		/* a frame the kernel returns is by definition no longer in
-		 * the fill ring; count it held even if state was odd */
-		if (!move(p, fi, FR_FILL, FR_HELD) && fi < p->num_frames) {
-			p->count[p->where[fi]]--;
-			p->count[FR_HELD]++;
-			p->where[fi] = FR_HELD;
+		while (last < n && (xsk_ring_cons__rx_desc(&p->rx, idx + last)->options &
+				    XDP_PKT_CONTD))
+			last++;
+		if (last == n)
+			break; /* the rest of this packet is not here yet */
+		if (last == i) {
+			frames[out].addr = take_rx(p, d);
+			frames[out].data = p->area + xsk_umem__add_offset_to_addr(d->addr);
+			frames[out++].len = d->len;
+		} else if (gather(p, idx, i, last, &frames[out])) {
+			out++;
 		}
-		frames[i].addr = base;
-		frames[i].data = p->area + addr;
-		frames[i].len = d->len;
+		i = last + 1;
 	}
-	xsk_ring_cons__release(&p->rx, n);
-	p->st.rx_frames += n;
+	xsk_ring_cons__cancel(&p->rx, n - i);
+	xsk_ring_cons__release(&p->rx, i);
+	p->st.rx_frames += out;
 	refill(p);
-	return n;
+	return out;
 }
 
 void xsk_port_free(struct xsk_port *p, uint64_t addr)
 {
 	uint64_t base = frame_base(p, addr);
+
+	if (is_big(addr)) {
+		big_put(p, addr);
+		return;
+	}
 
 	if (move(p, frame_idx(p, base), FR_HELD, FR_FREE))
 		push_free(p, base);
@@ -227,6 +331,16 @@ bool xsk_port_tx_alloc(struct xsk_port *p, struct port_frame *f)
 	f->data = p->area + base + XSK_DATA_OFF;
 	f->len = 0;
 	return true;
+}
+
+bool xsk_port_tx_alloc_big(struct xsk_port *p, struct port_frame *f)
+{
+	return big_get(p, f);
+}
+
+uint32_t xsk_port_frame_max(const struct xsk_port *p)
+{
+	return p->big ? XSK_BIG_SIZE : xsk_port_frame_size(p);
 }
 
 static void kick_tx(struct xsk_port *p)
@@ -263,6 +377,8 @@ void xsk_port_tx_flush(struct xsk_port *p)
 
 		if (n > room)
 			n = room;
+		while (n && (p->txq[n - 1].options & XDP_PKT_CONTD))
+			n--; /* a packet's descriptors go to the kernel together */
 	}
 	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) == n) {
 		for (i = 0; i < n; i++) {
@@ -282,12 +398,54 @@ void xsk_port_tx_flush(struct xsk_port *p)
 		kick_tx(p);
 }
 
+/* Queue one descriptor of a frame the caller holds. */
+static void txq_add(struct xsk_port *p, uint64_t base, uint64_t data, uint32_t len,
+		    uint32_t options)
+{
+	move(p, frame_idx(p, base), FR_HELD, FR_TXQ);
+	p->txq[p->txq_n].addr = data;
+	p->txq[p->txq_n].len = len;
+	p->txq[p->txq_n].options = options;
+	p->txq_n++;
+}
+
+/* A big frame as a chain of UMEM frames (XDP_PKT_CONTD on all but the
+ * last), queued together; the big frame goes back at once. */
+static bool submit_big(struct xsk_port *p, uint64_t addr, uint32_t len)
+{
+	uint32_t piece = xsk_port_frame_size(p), n = (len + piece - 1) / piece;
+	const uint8_t *src = p->big + (addr - XSK_BIG_BASE) * XSK_BIG_STRIDE + XSK_BIG_HEAD;
+	bool ok = len <= XSK_BIG_SIZE && n <= XSK_MAX_FRAGS;
+
+	if (ok && p->txq_n + n > XSK_TX_BATCH)
+		xsk_port_tx_flush(p);
+	if (ok && p->txq_n + n > XSK_TX_BATCH)
+		ok = false;
+	if (ok && p->nfree < n)
+		reap_completions(p);
+	ok = ok && p->nfree >= n;
+	for (uint32_t i = 0; ok && i < n; i++) {
+		struct port_frame fr;
+		uint32_t k = i + 1 < n ? piece : len - i * piece;
+
+		xsk_port_tx_alloc(p, &fr);
+		memcpy(fr.data, src + (size_t)i * piece, k);
+		txq_add(p, fr.addr, fr.addr + XSK_DATA_OFF, k, i + 1 < n ? XDP_PKT_CONTD : 0);
+	}
+	big_put(p, addr);
+	if (!ok)
+		p->st.tx_drops++;
+	return ok;
+}
+
 bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 {
 	uint64_t base = frame_base(p, addr);
 	uint32_t fi = frame_idx(p, base);
 	uint64_t data = addr == base ? base + XSK_DATA_OFF : addr;
 
+	if (is_big(addr))
+		return submit_big(p, addr, len);
 	if (__builtin_expect(fi >= p->num_frames || p->where[fi] != FR_HELD, 0)) {
 		p->misuse++;
 		return false;
@@ -299,11 +457,7 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 		xsk_port_free(p, base);
 		return false;
 	}
-	move(p, fi, FR_HELD, FR_TXQ);
-	p->txq[p->txq_n].addr = data;
-	p->txq[p->txq_n].len = len;
-	p->txq[p->txq_n].options = 0;
-	p->txq_n++;
+	txq_add(p, base, data, len, 0);
 	return true;
 }
 
@@ -329,7 +483,7 @@ void xsk_port_stats(struct xsk_port *p, struct port_stats *st)
 
 	*st = p->st;
 	if (getsockopt(p->fd, SOL_XDP, XDP_STATISTICS, &xs, &len) == 0) {
-		st->rx_dropped = xs.rx_dropped;
+		st->rx_dropped = xs.rx_dropped + p->big_drops;
 		st->rx_invalid = xs.rx_invalid_descs;
 		st->rx_ring_full = xs.rx_ring_full;
 		st->fill_empty = xs.rx_fill_ring_empty_descs;
@@ -381,8 +535,21 @@ static int check_cfg(const char *ifname, const struct xsk_port_cfg *c)
 	return 0;
 }
 
-static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
-			 uint16_t mode_flag)
+static int big_open(struct xsk_port *p)
+{
+	p->big = mmap(NULL, (size_t)XSK_BIG_SLOTS * XSK_BIG_STRIDE, PROT_READ | PROT_WRITE,
+		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (p->big == MAP_FAILED) {
+		p->big = NULL;
+		return -errno;
+	}
+	for (uint32_t i = XSK_BIG_SLOTS; i-- > 0;)
+		p->big_free[p->nbig_free++] = i;
+	return 0;
+}
+
+static int create_socket_flags(struct xsk_port *p, const struct xsk_port_cfg *cfg,
+				uint16_t mode_flag)
 {
 	struct xsk_socket_config sc = {
 		.rx_size = cfg->ring_size,
@@ -403,6 +570,23 @@ static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
 			return err;
 		usleep(10000);
 	}
+}
+
+/* Multi-buffer when the kernel has it (Linux 6.6), else frames of one
+ * UMEM frame only; the big frames' memory comes with it. */
+static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
+			 uint16_t mode_flag)
+{
+	int err = -EINVAL;
+
+	if (cfg->sg) {
+		err = create_socket_flags(p, cfg, mode_flag | XDP_USE_SG);
+		if (!err)
+			return big_open(p);
+	}
+	if (err == -EINVAL || err == -EOPNOTSUPP)
+		err = create_socket_flags(p, cfg, mode_flag);
+	return err;
 }
 
 static void socket_error(const struct xsk_port *p, const struct xsk_port_cfg *cfg,
@@ -525,6 +709,8 @@ void xsk_port_close(struct xsk_port *p)
 		xsk_umem__delete(p->umem);
 	if (p->area)
 		munmap(p->area, p->area_len);
+	if (p->big)
+		munmap(p->big, (size_t)XSK_BIG_SLOTS * XSK_BIG_STRIDE);
 	free(p->free_stack);
 	free(p->where);
 	free(p);

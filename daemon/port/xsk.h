@@ -31,6 +31,8 @@ struct xsk_port_cfg {
 	uint32_t ring_size;    /* rx/tx/fill/completion entries, e.g. 2048 */
 	enum xsk_bind_mode bind;
 	bool need_wakeup;      /* XDP_USE_NEED_WAKEUP (default true) */
+	bool sg;               /* multi-buffer frames when the kernel has them
+				  (XDP_USE_SG; default true) */
 };
 
 void xsk_port_cfg_default(struct xsk_port_cfg *cfg);
@@ -70,6 +72,13 @@ uint32_t xsk_port_tx_pending(const struct xsk_port *p);
 
 /* The frame size (usable bytes per frame, from data start). */
 uint32_t xsk_port_frame_size(const struct xsk_port *p);
+/* The largest frame the port carries: a big frame's size with multi-buffer,
+ * else the frame size. */
+uint32_t xsk_port_frame_max(const struct xsk_port *p);
+/* A big frame (frame_max bytes) to build a packet in, for what does not fit
+ * one UMEM frame; submitted as a chain of UMEM frames. false when none is
+ * free or the socket has no multi-buffer. */
+bool xsk_port_tx_alloc_big(struct xsk_port *p, struct port_frame *f);
 
 void xsk_port_stats(struct xsk_port *p, struct port_stats *st);
 
