@@ -50,7 +50,8 @@ struct xtoed_cfg {
 	int ecn;             /* Linux's tcp_ecn values; -1: default */
 	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
 	uint32_t wscale_space; /* bytes the window scale covers (set at start) */
-	uint32_t queue;
+	uint32_t queues[PORT_XDP_MAX_QUEUES]; /* --queues; nqueues 0: all */
+	uint32_t nqueues;
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */

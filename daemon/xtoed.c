@@ -51,7 +51,9 @@ static const char usage_text[] =
 	"                        Linux's tcp_ecn; 1 with --cc dctcp)\n"
 	"      --rcv-wscale N    window scale we offer (default: Linux's, from its\n"
 	"                        tcp_rmem[2] and rmem_max)\n"
-	"      --queue N         interface queue to bind (default 0)\n"
+	"      --queues LIST     interface queues to serve, one AF_XDP socket each:\n"
+	"                        'all' (default) or numbers and ranges, e.g. 0,2-3\n"
+	"      --queue N         the same as --queues N\n"
 	"      --no-sg           no multi-buffer AF_XDP: frames of one UMEM frame,\n"
 	"                        segments clamped to them on a jumbo MTU (default:\n"
 	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
@@ -103,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "ecn", required_argument, NULL, OPT_ECN },
 	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
+	{ "queues", required_argument, NULL, OPT_QUEUE },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "cc", required_argument, NULL, OPT_CC },
@@ -164,6 +167,39 @@ static bool is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
+/* "all", or numbers and ranges: "0", "0,2-3". Each queue once. */
+static int parse_queues(const char *arg, struct xtoed_cfg *c)
+{
+	const char *p = arg;
+
+	c->nqueues = 0;
+	if (!strcmp(arg, "all"))
+		return 0;
+	while (*p) {
+		char *end;
+		unsigned long a = strtoul(p, &end, 10), b = a;
+
+		if (end == p || a >= PORT_XDP_MAX_QUEUES)
+			return -EINVAL;
+		if (*end == '-') {
+			p = end + 1;
+			b = strtoul(p, &end, 10);
+			if (end == p || b < a || b >= PORT_XDP_MAX_QUEUES)
+				return -EINVAL;
+		}
+		for (unsigned long q = a; q <= b; q++) {
+			for (uint32_t i = 0; i < c->nqueues; i++)
+				if (c->queues[i] == q)
+					return -EINVAL;
+			c->queues[c->nqueues++] = (uint32_t)q;
+		}
+		if (*end && *end != ',')
+			return -EINVAL;
+		p = *end ? end + 1 : end;
+	}
+	return c->nqueues ? 0 : -EINVAL;
+}
+
 static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 {
 	uint32_t v;
@@ -183,7 +219,6 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_MSS: err = parse_u32(arg, 536, 65495, &v); c->mss = (uint16_t)v; break;
 	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
-	case OPT_QUEUE: err = parse_u32(arg, 0, 1024, &c->queue); break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
 	default: return -EINVAL;
 	}
@@ -207,6 +242,11 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 			return usage_error("bad --xdp-mode '%s': native, skb or hw", arg);
 		break;
 	case 'b': c->busy_poll = true; break;
+	case OPT_QUEUE:
+		if (parse_queues(arg, c))
+			return usage_error("bad --queues '%s': 'all' or queue numbers "
+					   "and ranges such as 0,2-3", arg);
+		break;
 	case OPT_NOSG: c->no_sg = true; break;
 	case OPT_CC:
 		if (!(c->cc = tcp_cc_find(arg)))
@@ -324,7 +364,8 @@ static int open_port(struct xtoed *d, struct port **port)
 {
 	struct port_xdp_cfg pc = {
 		.ifname = d->cfg.ifname, .addr = d->cfg.addr,
-		.queue = d->cfg.queue, .mode = d->cfg.xdp_mode,
+		.queues = d->cfg.queues, .nqueues = d->cfg.nqueues,
+		.mode = d->cfg.xdp_mode,
 		.no_sg = d->cfg.no_sg,
 	};
 

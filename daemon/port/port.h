@@ -172,10 +172,13 @@ enum port_xdp_mode {
 	PORT_XDP_HW,     /* hardware offload (nfp); refused elsewhere */
 };
 
+#define PORT_XDP_MAX_QUEUES 64
+
 struct port_xdp_cfg {
 	const char *ifname;
 	uint32_t addr;          /* our address, network order */
-	uint32_t queue;         /* interface queue the AF_XDP socket binds */
+	const uint32_t *queues; /* interface queues to serve, one AF_XDP socket */
+	uint32_t nqueues;       /* each; 0: every queue of the interface */
 	enum port_xdp_mode mode;
 	bool no_sg;             /* no multi-buffer frames (XDP_USE_SG) */
 };

@@ -28,7 +28,11 @@ topo_up() {
 	export TOPO_P TOPO_X TOPO_L TOPO_XIF TOPO_LIF TOPO_DIR TOPO_SOCK
 	ip netns add "$TOPO_X" || return 1
 	ip netns add "$TOPO_L" || return 1
-	ip link add "$TOPO_XIF" netns "$TOPO_X" type veth peer name "$TOPO_LIF" netns "$TOPO_L" || return 1
+	# TOPO_QUEUES=N: a multi-queue veth pair (N rx and tx queues each end)
+	local q=()
+	[ -n "${TOPO_QUEUES:-}" ] && q=(numtxqueues "$TOPO_QUEUES" numrxqueues "$TOPO_QUEUES")
+	ip link add "$TOPO_XIF" netns "$TOPO_X" "${q[@]}" type veth peer name "$TOPO_LIF" \
+		netns "$TOPO_L" "${q[@]}" || return 1
 	in_x ip addr add "$TOPO_XADDR/24" dev "$TOPO_XIF"
 	in_l ip addr add "$TOPO_LADDR/24" dev "$TOPO_LIF"
 	in_x ip link set lo up
