@@ -18,7 +18,7 @@ CACHE=${XTOE_ARM64_CACHE:-/var/cache/xtoe-arm64}
 # Programs of the root tree, and the libraries xtoe's programs and its
 # sanitized test binaries link (their dependencies come along).
 PKGS=(busybox-static bash coreutils iproute2 ethtool
-      libbpf1 libxdp1 libelf1 zlib1g libmnl0 libpcap0.8 libasan8 libubsan1)
+      libbpf1 libxdp1 libelf1 zlib1g libmnl0 libpcap0.8 libjansson4 libasan8 libubsan1)
 # Dependencies a root tree without a package manager has no use for.
 SKIP='^(base-files|debconf|cdebconf|debianutils|dpkg|install-info|tar|libdebian-installer4|libnewt0\.52|libslang2|libtextwrap1|readline-common|libtirpc-common|gcc-12-base|libcap2-bin|libelogind0|libsystemd0|libdbus-1-3|libgcrypt20|libgpg-error0|liblz4-1|libssl3|libgssapi-krb5-2|libk5crypto3|libkeyutils1|libkrb5-3|libkrb5support0|libcom-err2)$'
 MODULES=(veth sch_ingress cls_bpf sch_htb)

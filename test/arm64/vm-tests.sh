@@ -68,12 +68,12 @@ seen() { "$CTL" module list | awk -v m="$1" '$2 == m { print $5 }'; }
 module_chain() {
 	"$CTL" module add build/examples/modules/port_count.bpf.o || return 1
 	"$CTL" module add firewall || return 1
-	"$CTL" module add trace || return 1
+	"$CTL" module add capture || return 1
 	"$CTL" module list
 	stream_to_xtoe 1048576 || return 1
 	"$CTL" module list
-	[ "$(seen port_count)" -gt 10 ] && [ "$(seen trace)" -gt 10 ] || return 1
-	for m in port_count firewall trace; do "$CTL" module del $m || return 1; done
+	[ "$(seen port_count)" -gt 10 ] && [ "$(seen capture)" -gt 10 ] || return 1
+	for m in port_count firewall capture; do "$CTL" module del $m || return 1; done
 }
 lossy() {
 	impair_up "$1" "$2" || return 1
@@ -97,7 +97,7 @@ t "interop: Linux client, xtoe server (RPC, every reply checked)" server_role_rp
 t "interop: xtoe client, Linux server (RPC, every reply checked)" client_role_rpc
 t "16 MiB checked echo: Linux client, xtoe server" stream_to_xtoe 16777216
 t "16 MiB checked echo: xtoe client, Linux server" stream_to_linux 16777216
-t "module chain: port_count, firewall, trace see the traffic" module_chain
+t "module chain: port_count, firewall, capture see the traffic" module_chain
 t "lossy link, 2% loss both ways: 4 MiB checked each way, both roles" lossy 2,0,0,0 2,0,0 4194304
 t "xtoed stops cleanly and removes its XDP program" clean_stop
 topo_down

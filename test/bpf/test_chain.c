@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/if_ether.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <string.h>
@@ -18,6 +19,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 
+#include "common/clock.h"
 #include "test/unit/check.h"
 #include "bpf_test_util.h"
 #include "xdp/chain.h"
@@ -267,6 +269,20 @@ static void *runner(void *arg)
 	return NULL;
 }
 
+/* A grace period counted in frames, not time: once the runner has
+ * finished a frame it began after the unlinks, no frame can still be on
+ * the old slots, so they may go. (A wall-clock grace is a guess under a
+ * loaded or emulated CPU.) Bounded: 10 s. */
+static void reap_after_a_frame(void)
+{
+	long seen = atomic_load(&runs);
+	uint64_t end = now_ms() + 10000;
+
+	while (atomic_load(&runs) < seen + 2 && now_ms() < end)
+		sched_yield();
+	xchain_reap(chain, 0);
+}
+
 static void test_changes_under_traffic(void)
 {
 	struct xtoe_mstat before, after;
@@ -280,7 +296,7 @@ static void test_changes_under_traffic(void)
 		xchain_swap(chain, "probe_a", prog("probe_c"));
 		xchain_unlink(chain, "probe_a");
 		xchain_unlink(chain, "probe_b");
-		xchain_reap(chain, 100 * 1000); /* 100 us grace in the test */
+		reap_after_a_frame();
 	}
 	atomic_store(&stop_runs, 1);
 	pthread_join(th, NULL);
