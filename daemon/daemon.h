@@ -100,6 +100,9 @@ enum dp_cmd_type {
 	DP_CMD_REINJECT,     /* frame to process as if just received */
 	DP_CMD_STOP,         /* leave the loop */
 	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
+	DP_CMD_BUMP,         /* ctx, slot, gen, bump: an application's bump
+				the data-path met before the flow's install
+				(CP_NOTE_APP_BUMP), placed after it */
 };
 
 /* DP_CMD_SPLICE asks the data-path to hand two quiescent flows over to the
@@ -135,6 +138,7 @@ struct dp_cmd {
 	int32_t err;
 	uint32_t len;        /* frame bytes */
 	uint32_t flags;      /* DP_INSTALL_* */
+	uint32_t bump;       /* with BUMP: enum xtoe_bump_type */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;
@@ -148,7 +152,8 @@ enum cp_note_type {
 	CP_NOTE_FLOW_DONE,   /* flow left the data-path's table (conn: final
 				state; TIME-WAIT when the state says so) */
 	CP_NOTE_FLOW_FREE,   /* application closed a finished flow: free it */
-	CP_NOTE_APP_CLOSE,   /* close/abort bump for a slot not installed */
+	CP_NOTE_APP_BUMP,    /* close/abort/shutdown bump for a slot with no
+				flow in the data-path (yet) */
 	CP_NOTE_CTX_RELEASED,/* data-path no longer uses ctx */
 	CP_NOTE_SPLICED,     /* answer to DP_CMD_SPLICE (splice) */
 };
@@ -158,7 +163,7 @@ struct cp_note {
 	uint32_t flow;
 	uint32_t slot, gen;
 	uint32_t len;
-	uint32_t bump;       /* with APP_CLOSE: the bump type */
+	uint32_t bump;       /* with APP_BUMP: the bump type */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;

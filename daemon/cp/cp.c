@@ -95,8 +95,8 @@ static void cp_note(struct cp *cp, const struct cp_note *n)
 	case CP_NOTE_FLOW_FREE:
 		cp_tcp_flow_free(cp, n);
 		break;
-	case CP_NOTE_APP_CLOSE:
-		cp_tcp_app_close(cp, n);
+	case CP_NOTE_APP_BUMP:
+		cp_tcp_app_bump(cp, n);
 		break;
 	case CP_NOTE_CTX_RELEASED:
 		cp_app_released(cp, n->ctx);

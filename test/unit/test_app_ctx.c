@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Application contexts against in-process daemons (loopnet.h, built with
+ * ASan and UBSan): applications that exit in the middle of things, clients
+ * the daemon cannot see (pid 0), repeated and split requests. After each,
+ * the daemon must still carry a checked echo.
+ */
+#include <sched.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+
+#include "common/shm.h"
+#include "common/spsc.h"
+#include "loop_pair.h"
+
+/* --- a client speaking the protocol by hand ------------------------------- */
+
+struct rawc {
+	int sock;
+	int fds[3], nfds;
+	uint8_t *base;
+	size_t size;
+	struct spsc app2dp;
+};
+
+static int raw_connect(struct rawc *r, const char *path)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+
+	memset(r, 0, sizeof(*r));
+	r->fds[0] = r->fds[1] = r->fds[2] = -1;
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", path);
+	r->sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (r->sock < 0 || connect(r->sock, (struct sockaddr *)&sa, sizeof(sa)))
+		return -errno;
+	return 0;
+}
+
+/* One response, with the fds it carries; its err (positive) or -errno. */
+static int raw_resp(struct rawc *r, struct xtoe_resp *resp)
+{
+	union {
+		char buf[CMSG_SPACE(4 * sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = resp, .iov_len = sizeof(*resp) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *cm;
+
+	if (recvmsg(r->sock, &mh, MSG_WAITALL | MSG_CMSG_CLOEXEC) != sizeof(*resp))
+		return -EIO;
+	cm = CMSG_FIRSTHDR(&mh);
+	if (cm && cm->cmsg_type == SCM_RIGHTS) {
+		int n = (int)((cm->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+
+		for (int i = 0; i < n; i++) {
+			int fd;
+
+			memcpy(&fd, CMSG_DATA(cm) + i * sizeof(int), sizeof(int));
+			if (r->nfds < 3)
+				r->fds[r->nfds++] = fd;
+			else
+				close(fd);
+		}
+	}
+	return resp->err;
+}
+
+static int raw_ask(struct rawc *r, uint32_t op, uint32_t a, struct xtoe_resp *resp)
+{
+	struct xtoe_req q = { .op = op, .id = 7, .a = a };
+
+	if (send(r->sock, &q, sizeof(q), MSG_NOSIGNAL) != sizeof(q))
+		return -errno;
+	return raw_resp(r, resp);
+}
+
+/* HELLO, then the context's memory and its bump queue. */
+static int raw_hello(struct rawc *r)
+{
+	struct xtoe_resp resp;
+	struct xtoe_shm_hdr h;
+	int err = raw_ask(r, XTOE_OP_HELLO, XTOE_PROTO_VERSION, &resp);
+
+	if (err)
+		return err;
+	if (r->nfds != 3 || pread(r->fds[0], &h, sizeof(h), 0) != sizeof(h))
+		return -EPROTO;
+	r->size = h.size;
+	r->base = mmap(NULL, h.size, PROT_READ | PROT_WRITE, MAP_SHARED, r->fds[0], 0);
+	if (r->base == MAP_FAILED)
+		return -errno;
+	spsc_attach(&r->app2dp, (void *)(r->base + h.app2dp_off), h.q_entries,
+		    sizeof(struct xtoe_bump));
+	return 0;
+}
+
+static void raw_close(struct rawc *r)
+{
+	if (r->base && r->base != MAP_FAILED)
+		munmap(r->base, r->size);
+	for (int i = 0; i < r->nfds; i++)
+		close(r->fds[i]);
+	close(r->sock);
+}
+
+/* --- applications that exit -------------------------------------------------- */
+
+static void tune_sleepy(struct xtoed_cfg *c)
+{
+	c->spin_us = 0; /* the data-path sleeps as soon as it is idle */
+}
+
+/* Close bumps for slots that have no flow wait in the queue (not woken, so
+ * the data-path sees them only when told the application went away), then
+ * the application disconnects: handling them must not replay the command
+ * that reported the death (issue 10, item 1). */
+static void test_bumps_pending_at_death(void)
+{
+	struct pair p = { 0 };
+	struct rawc r;
+
+	REQUIRE(loopnet_up(&p.n, tune_sleepy) == 0);
+	for (int round = 0; round < 8; round++) {
+		REQUIRE(raw_connect(&r, p.n.a.sock) == 0);
+		REQUIRE(raw_hello(&r) == 0);
+		usleep(2000); /* let the data-path fall asleep */
+		for (uint32_t s = 0; s < 64; s++) {
+			struct xtoe_bump b = { .type = s & 1 ? XTOE_BUMP_CLOSE :
+					       XTOE_BUMP_ABORT, .flow = s, .gen = 1 };
+
+			REQUIRE(spsc_push(&r.app2dp, &b));
+		}
+		raw_close(&r);
+	}
+	pair_open(&p, 7000);
+	echo_once(&p, 7000, 4096, 1);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	pair_down(&p);
+}
+
+/* A process connects to a closed port, closes and exits at once, again and
+ * again, through libxtoe (issue 10, item 1: "connect, close, _exit"). */
+static void test_connect_close_exit_loop(void)
+{
+	struct pair p = { 0 };
+
+	REQUIRE(loopnet_up(&p.n, NULL) == 0);
+	for (int i = 0; i < 24; i++) {
+		int status = -1;
+		pid_t pid = fork();
+
+		REQUIRE(pid >= 0);
+		if (pid == 0) {
+			struct sockaddr_in dst = loopnet_at(p.n.b_addr, 7999);
+			struct loop_waiter w = { .n = 1 };
+			struct xtoe_conn *c;
+
+			if (xtoe_ctx_open(&w.ctx[0], p.n.a.sock) ||
+			    xtoe_connect(w.ctx[0], &dst, &c))
+				_exit(2);
+			if (i & 1) /* half of them after the refusal */
+				for (int k = 0; k < 200 && xtoe_conn_error(c) == -EINPROGRESS; k++)
+					loop_pump(&w);
+			xtoe_close(c);
+			_exit(0);
+		}
+		REQUIRE(waitpid(pid, &status, 0) == pid);
+		CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	pair_open(&p, 7000);
+	echo_once(&p, 7000, 4096, 2);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	pair_down(&p);
+}
+
+int main(void)
+{
+	signal(SIGPIPE, SIG_IGN);
+	RUN(test_bumps_pending_at_death);
+	RUN(test_connect_close_exit_loop);
+	return check_summary();
+}
