@@ -61,6 +61,26 @@ struct xtoed_cfg {
 	bool fw_file_set;
 };
 
+/*
+ * A context's life, owned by the control plane (cp_app.c, ctx_move); never
+ * inferred from anything the client sends or is:
+ *   CONNECTED  accepted on the unix socket; tools' requests and HELLO only.
+ *              Disconnect: freed at once (the data-path never saw it).
+ *   HELLO      HELLO accepted: DP_CMD_CTX_ADD queued (the one time the
+ *              context reaches the data-path), the fds being handed over.
+ *   LIVE       the application's requests are served.
+ *   CLOSING    the client went away: DP_CMD_CTX_DEAD queued; the data-path
+ *              aborts what is left and answers CP_NOTE_CTX_RELEASED.
+ *   GONE       released by the data-path (or never given to it): freed.
+ */
+enum app_ctx_state {
+	CTX_CONNECTED,
+	CTX_HELLO,
+	CTX_LIVE,
+	CTX_CLOSING,
+	CTX_GONE,
+};
+
 /* An application context as both threads see it. Created and freed by the
  * control plane; the data-path uses it between DP_CMD_CTX_ADD and its
  * CP_NOTE_CTX_RELEASED. */
@@ -83,12 +103,12 @@ struct app_ctx {
 	int sock;                     /* unix connection */
 	struct ucred cred;            /* the client, from the kernel
 					 (SO_PEERCRED when it connected) */
-	pid_t pid;
+	pid_t pid;                    /* cred.pid, for the tools (0: not
+					 visible in the daemon's namespace) */
+	uint8_t state;                /* enum app_ctx_state */
 	uint32_t *slot_state;         /* enum cp_slot_state per slot */
 	uint32_t *slot_gen;           /* trusted generation per slot */
 	uint32_t slots_used;
-	bool cp_dead;
-	bool dp_released;
 	struct app_ctx *cp_next;
 };
 
@@ -242,6 +262,12 @@ struct xtoed {
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };
+
+/* The application's requests are served and events pushed to it. */
+static inline bool app_ctx_serving(const struct app_ctx *c)
+{
+	return c->state == CTX_HELLO || c->state == CTX_LIVE;
+}
 
 /* the daemon's life (daemon.c): xtoed and in-process tests alike */
 void xtoed_cfg_defaults(struct xtoed_cfg *c);

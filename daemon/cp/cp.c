@@ -75,7 +75,7 @@ bool cp_push_app_event(struct app_ctx *c, uint16_t type, uint32_t slot,
 {
 	struct xtoe_ev ev = { .type = type, .flow = slot, .gen = gen, .arg = arg };
 
-	if (c->cp_dead)
+	if (!app_ctx_serving(c))
 		return false;
 	if (!spsc_push(&c->cp2app, &ev))
 		return false;

@@ -69,6 +69,36 @@ int cp_app_listen_socket(struct cp *cp)
 	return 0;
 }
 
+static const char *const ctx_state_name[] = {
+	[CTX_CONNECTED] = "connected", [CTX_HELLO] = "hello", [CTX_LIVE] = "live",
+	[CTX_CLOSING] = "closing", [CTX_GONE] = "gone",
+};
+
+/* The transitions of enum app_ctx_state (daemon.h), as bits of the states
+ * each may go to. */
+static const uint8_t ctx_next[] = {
+	[CTX_CONNECTED] = 1u << CTX_HELLO | 1u << CTX_GONE,
+	[CTX_HELLO] = 1u << CTX_LIVE | 1u << CTX_CLOSING,
+	[CTX_LIVE] = 1u << CTX_CLOSING,
+	[CTX_CLOSING] = 1u << CTX_GONE,
+	[CTX_GONE] = 0,
+};
+
+/* Move c to state to; false (and the context left as it is) when that is
+ * not a step of its life: a defect of the daemon, reported. */
+static bool ctx_move(struct app_ctx *c, enum app_ctx_state to)
+{
+	if (c->state > CTX_GONE || !(ctx_next[c->state] & (1u << to))) {
+		log_err("context %u: no step from %s to %s; the context is left "
+			"as it is (please report this defect)", c->id,
+			c->state <= CTX_GONE ? ctx_state_name[c->state] : "?",
+			ctx_state_name[to]);
+		return false;
+	}
+	c->state = to;
+	return true;
+}
+
 static void ctx_free(struct app_ctx *c)
 {
 	if (c->base)
@@ -135,6 +165,8 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->memfd = c->app_efd = -1;
 	c->sock = sock;
 	c->cred = *cred;
+	c->pid = cred->pid;
+	c->state = CTX_CONNECTED;
 	c->id = ++cp->next_ctx_id;
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
@@ -235,19 +267,22 @@ static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q
 		send_resp(c, r, NULL, 0);
 		return;
 	}
-	if (c->pid) {
-		resp_error(r, EALREADY, "context already set up");
+	if (c->state != CTX_CONNECTED) {
+		resp_error(r, EALREADY, "context %u already said HELLO; one per "
+			   "connection to the daemon", c->id);
 		send_resp(c, r, NULL, 0);
 		return;
 	}
-	c->pid = c->cred.pid;
+	if (!ctx_move(c, CTX_HELLO))
+		return;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_CTX_ADD;
 	cmd->ctx = c;
 	cp_cmd_commit(cp);
 	r->addr = cp->d->cfg.addr;
 	send_resp(c, r, fds, 3);
-	cp_log(cp, "context %u: pid %d", c->id, c->pid);
+	ctx_move(c, CTX_LIVE);
+	cp_log(cp, "context %u: pid %d uid %u", c->id, c->pid, c->cred.uid);
 }
 
 /* --- listeners: SO_REUSEPORT groups (several listeners per port) ------- */
@@ -497,8 +532,8 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 		return;
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
 		req_cmodule_add(cp, c, q, &r);
-	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
-		resp_error(&r, EPROTO, "HELLO first");
+	} else if (q->op != XTOE_OP_HELLO && c->state != CTX_LIVE) {
+		resp_error(&r, EPROTO, "request %u before HELLO; HELLO first", q->op);
 	} else {
 		switch (q->op) {
 		case XTOE_OP_HELLO:
@@ -527,11 +562,23 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	send_resp(c, &r, NULL, 0);
 }
 
+static void ctx_unlink_free(struct cp *cp, struct app_ctx *c)
+{
+	struct app_ctx **pp = &cp->ctxs;
+
+	while (*pp && *pp != c)
+		pp = &(*pp)->cp_next;
+	if (*pp)
+		*pp = c->cp_next;
+	ctx_free(c);
+}
+
 /* The application went away: stop serving it; the data-path aborts its
  * flows that were not closing and hands the context back when empty. */
 static void app_gone(struct cp *cp, struct app_ctx *c)
 {
 	struct cp_listener *l = cp->listeners, *next;
+	bool in_dp = c->state != CTX_CONNECTED;
 	struct dp_cmd *cmd;
 
 	cp_log(cp, "context %u (pid %d) closed", c->id, c->pid);
@@ -539,7 +586,8 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 	epoll_ctl(cp->epfd, EPOLL_CTL_DEL, c->sock, NULL);
 	close(c->sock);
 	c->sock = -1;
-	c->cp_dead = true;
+	if (!ctx_move(c, in_dp ? CTX_CLOSING : CTX_GONE))
+		return;
 	for (; l; l = next) {
 		next = l->next;
 		if (l->ctx == c)
@@ -547,8 +595,8 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 	}
 	cp_tcp_drop_ctx(cp, c);
 	cp_splice_drop_ctx(cp, c);
-	if (!c->pid) { /* never reached the data-path */
-		cp_app_released(cp, c);
+	if (!in_dp) { /* never reached the data-path */
+		ctx_unlink_free(cp, c);
 		return;
 	}
 	cmd = cp_cmd_reserve(cp);
@@ -575,15 +623,11 @@ void cp_app_input(struct cp *cp, struct app_ctx *c)
 	}
 }
 
+/* The data-path let go of c (CP_NOTE_CTX_RELEASED). */
 void cp_app_released(struct cp *cp, struct app_ctx *c)
 {
-	struct app_ctx **pp = &cp->ctxs;
-
-	while (*pp && *pp != c)
-		pp = &(*pp)->cp_next;
-	if (*pp)
-		*pp = c->cp_next;
-	ctx_free(c);
+	if (ctx_move(c, CTX_GONE))
+		ctx_unlink_free(cp, c);
 }
 
 /* Shutdown: the data-path has stopped, so contexts are freed directly. */

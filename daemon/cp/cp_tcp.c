@@ -589,7 +589,7 @@ static void app_bump_installed(struct cp *cp, const struct cp_note *n)
 {
 	struct dp_cmd *cmd;
 
-	if (n->ctx->cp_dead)
+	if (!app_ctx_serving(n->ctx))
 		return;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_BUMP;

@@ -177,10 +177,98 @@ static void test_connect_close_exit_loop(void)
 	pair_down(&p);
 }
 
+/* --- clients the daemon cannot see (pid 0) ------------------------------------ */
+
+/* Daemons in their own pid namespace: every client outside it is pid 0 to
+ * them (SO_PEERCRED), as for a daemon in a container. Writes the loopnet
+ * to out, serves until in reads end of file; exits 0 unless a sanitizer
+ * stopped it. */
+static void hidden_daemons(int out, int in)
+{
+	struct loopnet n;
+	char c;
+
+	if (loopnet_up(&n, NULL))
+		_exit(3);
+	if (write(out, &n, sizeof(n)) != (ssize_t)sizeof(n))
+		_exit(4);
+	while (read(in, &c, 1) > 0)
+		;
+	loopnet_down(&n);
+	_exit(0);
+}
+
+/* The client's side: repeated HELLO, requests before HELLO, disconnects in
+ * every state, then a checked echo (issue 10, item 2). */
+static void pid_zero_client(struct pair *p)
+{
+	struct xtoe_resp resp;
+	struct rawc r;
+
+	for (int i = 0; i < 4; i++) {
+		REQUIRE(raw_connect(&r, p->n.a.sock) == 0);
+		CHECK_EQ(raw_ask(&r, XTOE_OP_LISTEN, 0, &resp), EPROTO);
+		CHECK_EQ(raw_hello(&r), 0);
+		CHECK_EQ(raw_ask(&r, XTOE_OP_HELLO, XTOE_PROTO_VERSION, &resp), EALREADY);
+		CHECK_EQ(raw_ask(&r, XTOE_OP_HELLO, XTOE_PROTO_VERSION, &resp), EALREADY);
+		raw_close(&r);
+		REQUIRE(raw_connect(&r, p->n.a.sock) == 0); /* gone before HELLO */
+		raw_close(&r);
+	}
+	pair_open(p, 7000);
+	echo_once(p, 7000, 64 * 1024, 3);
+	CHECK(conns_drain(&p->w, p->n.a.sock));
+	pair_close(p);
+}
+
+static void pid_zero_side(void)
+{
+	int down[2], up[2], status = -1;
+	struct pair p = { 0 };
+	pid_t pid;
+
+	if (unshare(CLONE_NEWPID)) {
+		printf("# skip: unshare(CLONE_NEWPID): %s\n", strerror(errno));
+		_exit(errno == EPERM ? 0 : 1);
+	}
+	REQUIRE(pipe(down) == 0 && pipe(up) == 0);
+	pid = fork();
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		close(down[1]);
+		close(up[0]);
+		hidden_daemons(up[1], down[0]);
+	}
+	close(down[0]);
+	close(up[1]);
+	REQUIRE(read(up[0], &p.n, sizeof(p.n)) == (ssize_t)sizeof(p.n));
+	pid_zero_client(&p);
+	close(down[1]);
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+static void test_hello_pid_zero(void)
+{
+	int status = -1;
+	pid_t pid = fork();
+
+	REQUIRE(pid >= 0);
+	if (pid == 0) {
+		if (!setjmp(check_jmp))
+			pid_zero_side();
+		fflush(stdout);
+		_exit(check_failed_now);
+	}
+	REQUIRE(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(void)
 {
 	signal(SIGPIPE, SIG_IGN);
 	RUN(test_bumps_pending_at_death);
 	RUN(test_connect_close_exit_loop);
+	RUN(test_hello_pid_zero);
 	return check_summary();
 }
