@@ -101,6 +101,9 @@ struct app_ctx {
 	/* control-plane side */
 	struct spsc cp2app;
 	int sock;                     /* unix connection */
+	uint8_t *rbuf;                /* [XTOE_REQ_MAX]: bytes of requests
+					 not complete yet (cp_app_input) */
+	uint32_t rlen;
 	struct ucred cred;            /* the client, from the kernel
 					 (SO_PEERCRED when it connected) */
 	pid_t pid;                    /* cred.pid, for the tools (0: not

@@ -109,6 +109,7 @@ static void ctx_free(struct app_ctx *c)
 		close(c->app_efd);
 	if (c->sock >= 0)
 		close(c->sock);
+	free(c->rbuf);
 	free(c->slot_flow);
 	free(c->slot_state);
 	free(c->slot_gen);
@@ -171,8 +172,9 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
 	c->slot_gen = calloc(n, sizeof(*c->slot_gen));
+	c->rbuf = malloc(XTOE_REQ_MAX);
 	c->app_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!c->slot_flow || !c->slot_state || !c->slot_gen || c->app_efd < 0 ||
+	if (!c->slot_flow || !c->slot_state || !c->slot_gen || !c->rbuf || c->app_efd < 0 ||
 	    ctx_map(cp, c)) {
 		c->sock = -1; /* the caller closes it */
 		ctx_free(c);
@@ -461,22 +463,18 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 /* xtoectl cmodule add: load a C module into the running daemon. Only the
  * daemon's own user may: it runs code in the daemon. */
 static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
-			    const struct xtoe_req *q, struct xtoe_resp *r)
+			    const struct xtoe_req *q, const uint8_t *data,
+			    struct xtoe_resp *r)
 {
 	char spec[XTOE_CMODULE_SPEC_MAX + 1];
-	ssize_t n;
 	int err;
 
-	if (!q->a || q->a > XTOE_CMODULE_SPEC_MAX) {
-		resp_error(r, EINVAL, "bad C module path length %u", q->a);
+	if (!q->a) {
+		resp_error(r, EINVAL, "empty C module path");
 		return;
 	}
-	n = recv(c->sock, spec, q->a, MSG_WAITALL);
-	if (n != (ssize_t)q->a) {
-		resp_error(r, EPROTO, "C module path cut short");
-		return;
-	}
-	spec[n] = 0;
+	memcpy(spec, data, q->a);
+	spec[q->a] = 0;
 	if (c->cred.uid != geteuid()) {
 		resp_error(r, EPERM, "only the daemon's user may load C modules");
 		return;
@@ -492,17 +490,12 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 /* --- XTOE_OP_SPLICE (cp_splice.c) -------------------------------------- */
 /* True when the answer comes later, with the data-path's (cp_splice_note). */
 static bool req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
-		       struct xtoe_resp *r)
+		       const uint8_t *data, struct xtoe_resp *r)
 {
 	struct xtoe_splice_args args;
 	int err;
 
-	if (q->a != sizeof(args) ||
-	    recv(c->sock, &args, sizeof(args), MSG_WAITALL) != (ssize_t)sizeof(args)) {
-		resp_error(r, EPROTO, "splice request cut short; use the libxtoe built "
-			   "with this xtoed");
-		return false;
-	}
+	memcpy(&args, data, sizeof(args)); /* length: xtoe_req_data_len */
 	err = cp_splice_request(cp, c, &args, q->id, r->msg, sizeof(r->msg));
 	r->err = -err;
 	return !err;
@@ -516,7 +509,8 @@ static void req_info(struct cp *cp, struct xtoe_resp *r)
 	r->addr = cp->d->cfg.addr;
 }
 
-static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q)
+static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
+			const uint8_t *data)
 {
 	struct xtoe_resp r = { .op = q->op, .id = q->id };
 
@@ -531,7 +525,7 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			close(fd);
 		return;
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
-		req_cmodule_add(cp, c, q, &r);
+		req_cmodule_add(cp, c, q, data, &r);
 	} else if (q->op != XTOE_OP_HELLO && c->state != CTX_LIVE) {
 		resp_error(&r, EPROTO, "request %u before HELLO; HELLO first", q->op);
 	} else {
@@ -552,7 +546,7 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			req_connect(cp, c, q, &r);
 			break;
 		case XTOE_OP_SPLICE:
-			if (req_splice(cp, c, q, &r))
+			if (req_splice(cp, c, q, data, &r))
 				return;
 			break;
 		default:
@@ -605,22 +599,68 @@ static void app_gone(struct cp *cp, struct app_ctx *c)
 	cp_cmd_commit(cp);
 }
 
+/* A request whose data length cannot be: answered, and the connection
+ * ends (the stream cannot be followed past it). */
+static void app_bad_length(struct app_ctx *c, const struct xtoe_req *q)
+{
+	struct xtoe_resp r = { .op = q->op, .id = q->id };
+
+	resp_error(&r, EPROTO, "request %u claims %u bytes of data, more than it "
+		   "may carry; use the libxtoe built with this xtoed", q->op, q->a);
+	send_resp(c, &r, NULL, 0);
+}
+
+/* Serve the complete requests in c->rbuf and keep the rest; -EPROTO when
+ * one cannot be framed. */
+static int app_requests(struct cp *cp, struct app_ctx *c)
+{
+	uint32_t off = 0;
+	int err = 0;
+
+	while (c->rlen - off >= sizeof(struct xtoe_req)) {
+		struct xtoe_req q;
+		long data;
+
+		memcpy(&q, c->rbuf + off, sizeof(q));
+		data = xtoe_req_data_len(&q);
+		if (data < 0) {
+			app_bad_length(c, &q);
+			err = -EPROTO;
+			break;
+		}
+		if (c->rlen - off < sizeof(q) + (uint32_t)data)
+			break; /* the rest is still on its way */
+		app_request(cp, c, &q, c->rbuf + off + sizeof(q));
+		off += (uint32_t)(sizeof(q) + (size_t)data);
+	}
+	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	return err;
+}
+
+/* Reads per wake-up, so one busy client cannot hold the control plane
+ * (the socket stays readable: epoll reports it again). */
+#define CP_APP_READS 16
+
 void cp_app_input(struct cp *cp, struct app_ctx *c)
 {
-	struct xtoe_req q;
-	ssize_t n;
+	for (int i = 0; i < CP_APP_READS; i++) {
+		/* never full here: what is left is less than one request */
+		ssize_t n = recv(c->sock, c->rbuf + c->rlen, XTOE_REQ_MAX - c->rlen, 0);
 
-	for (;;) {
-		n = recv(c->sock, &q, sizeof(q), MSG_WAITALL);
-		if (n == sizeof(q)) {
-			app_request(cp, c, &q);
+		if (n < 0 && errno == EINTR)
 			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		if (n < 0 && errno == EAGAIN)
 			return;
-		app_gone(cp, c);
-		return;
+		if (n <= 0)
+			break; /* end of stream, or an error */
+		c->rlen += (uint32_t)n;
+		if (app_requests(cp, c))
+			break;
+		if (i == CP_APP_READS - 1)
+			return; /* more at the next wake-up */
 	}
+	app_gone(cp, c);
 }
 
 /* The data-path let go of c (CP_NOTE_CTX_RELEASED). */

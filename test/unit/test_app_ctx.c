@@ -177,6 +177,64 @@ static void test_connect_close_exit_loop(void)
 	pair_down(&p);
 }
 
+/* --- requests cut in pieces --------------------------------------------------- */
+
+/* Send len bytes in pieces cut at the offsets in cuts (ascending, 0 ends),
+ * pausing between them so the daemon sees each piece on its own. */
+static void send_pieces(int sock, const void *buf, size_t len, const size_t *cuts)
+{
+	size_t at = 0;
+
+	for (int i = 0; at < len; i++) {
+		size_t to = cuts[i] && cuts[i] < len ? cuts[i] : len;
+
+		REQUIRE(send(sock, (const uint8_t *)buf + at, to - at, MSG_NOSIGNAL) ==
+			(ssize_t)(to - at));
+		at = to;
+		usleep(20000);
+	}
+}
+
+/* A request split over several writes is reassembled, not taken as a
+ * disconnect (issue 10, item 5), also inside the data that follows it. */
+static void test_split_requests(void)
+{
+	static const size_t cuts[] = { 1, 7, 23, 0 };
+	static const char path[] = "/nonexistent/split.so";
+	uint8_t msg[sizeof(struct xtoe_req) + sizeof(path) - 1];
+	struct xtoe_req hello = { .op = XTOE_OP_HELLO, .id = 1, .a = XTOE_PROTO_VERSION };
+	struct xtoe_req cm = { .op = XTOE_OP_CMODULE_ADD, .id = 2, .a = sizeof(path) - 1 };
+	size_t cut_data[] = { sizeof(cm) - 2, sizeof(cm) + 5, 0 };
+	struct xtoe_resp resp;
+	struct pair p = { 0 };
+	struct rawc r;
+
+	REQUIRE(loopnet_up(&p.n, NULL) == 0);
+	REQUIRE(raw_connect(&r, p.n.a.sock) == 0);
+	send_pieces(r.sock, &hello, sizeof(hello), cuts);
+	CHECK_EQ(raw_resp(&r, &resp), 0);
+	CHECK_EQ(resp.id, 1);
+	CHECK_EQ(r.nfds, 3);
+	memcpy(msg, &cm, sizeof(cm));
+	memcpy(msg + sizeof(cm), path, sizeof(path) - 1);
+	send_pieces(r.sock, msg, sizeof(msg), cut_data);
+	CHECK(raw_resp(&r, &resp) > 0); /* no such module, but the whole path */
+	CHECK_EQ(resp.id, 2);
+	resp.msg[sizeof(resp.msg) - 1] = '\0';
+	CHECK(strstr(resp.msg, "split.so"));
+	/* two requests in one write, then the socket still serves */
+	struct xtoe_req two[2] = { { .op = XTOE_OP_INFO, .id = 3 }, { .op = XTOE_OP_INFO, .id = 4 } };
+	REQUIRE(send(r.sock, two, sizeof(two), MSG_NOSIGNAL) == sizeof(two));
+	CHECK_EQ(raw_resp(&r, &resp), 0);
+	CHECK_EQ(resp.id, 3);
+	CHECK_EQ(raw_resp(&r, &resp), 0);
+	CHECK_EQ(resp.id, 4);
+	raw_close(&r);
+	pair_open(&p, 7000);
+	echo_once(&p, 7000, 4096, 4);
+	pair_down(&p);
+}
+
 /* --- clients the daemon cannot see (pid 0) ------------------------------------ */
 
 /* Daemons in their own pid namespace: every client outside it is pid 0 to
@@ -270,5 +328,6 @@ int main(void)
 	RUN(test_bumps_pending_at_death);
 	RUN(test_connect_close_exit_loop);
 	RUN(test_hello_pid_zero);
+	RUN(test_split_requests);
 	return check_summary();
 }
