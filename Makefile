@@ -247,6 +247,15 @@ $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h common/*.h) | $(
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
 
+# The control plane's request handling needs a whole daemon (in-process,
+# over the loopback port): built from the daemon's sources.
+FUZZ_DAEMON := $(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) $(LIBX_SRCS)
+$(BUILD)/fuzz/fuzz_cp_requests: test/fuzz/fuzz_cp_requests.c $(FUZZ_DAEMON) $(SKELS) \
+		$(wildcard daemon/*.h daemon/*/*.h common/*.h test/unit/loopnet.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BPF_BUILD)/gen -Itest/unit -Wno-unused-function \
+		-o $@ $< $(FUZZ_DAEMON) $(DP_LIBS)
+
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)
 # --- end of fuzzing --------------------------------------------------------

@@ -15,7 +15,7 @@ setup_file() {
 	require_root
 	export TOPO_P=xra$(printf '%x%02x' $(( $$ % 65536 )) $(( RANDOM % 256 )))
 	topo_up
-	export XTOED_BIN=$TOPO_ROOT/build/san/bin/xtoed
+	export XTOED_BIN=${XTOED_SAN:-$TOPO_ROOT/build/san/bin/xtoed}
 	[ -x "$XTOED_BIN" ] || { echo "no $XTOED_BIN: run make san" >&2; return 1; }
 	export ASAN_OPTIONS="log_path=$TOPO_DIR/san:detect_leaks=1:abort_on_error=1"
 	export UBSAN_OPTIONS="log_path=$TOPO_DIR/san:print_stacktrace=1:halt_on_error=1"
