@@ -126,6 +126,76 @@ os._exit(0)' "$TOPO_LADDR" || { echo "run $i failed" >&2; false; }
 	checked_echo
 }
 
+# A Linux peer on PORT with an established connection (log PORT.peer);
+# once $TOPO_DIR/go exists it sends again and prints how that ended.
+restart_peer() {
+	spawn_l python3 -c '
+import os, socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=10)
+s.sendall(b"ping")
+assert s.recv(4) == b"ping"
+print("connected", flush=True)
+while not os.path.exists(sys.argv[3]):
+    time.sleep(0.05)
+try:
+    s.sendall(b"again")
+    s.settimeout(5)
+    print("eof" if s.recv(5) == b"" else "data", flush=True)
+except ConnectionResetError:
+    print("reset", flush=True)
+except socket.timeout:
+    print("timeout", flush=True)
+' "$TOPO_XADDR" "$1" "$TOPO_DIR/go" >"$TOPO_DIR/$1.peer" 2>&1
+	for _ in $(seq 200); do
+		grep -q connected "$TOPO_DIR/$1.peer" && return 0
+		sleep 0.05
+	done
+	cat "$TOPO_DIR/$1.peer" >&2
+	return 1
+}
+
+@test "after xtoed restarts, applications get errors on every xtoe socket, nothing spins, peers get RST" {
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7300 >"$TOPO_DIR/orphan.log" 2>&1
+	local epid=$SPAWN_PID
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 \
+		"$BATS_TEST_DIRNAME/../tools/orphan_server.py" 7301 >"$TOPO_DIR/orphan2.log" 2>&1
+	local rpid=$SPAWN_PID
+	wait_port l "$TOPO_XADDR" 7300 || { cat "$TOPO_DIR/orphan.log"; false; }
+	restart_peer 7300
+	local p1=$SPAWN_PID
+	restart_peer 7301
+	local p2=$SPAWN_PID
+	grep -q accepted "$TOPO_DIR/orphan2.log"
+	san_clean
+	xtoed_kill
+	xtoed_start
+	# libxtoe: the application is told, once, and exits
+	run limit 15 bash -c "while kill -0 $epid 2>/dev/null; do sleep 0.1; done"
+	assert_success
+	run cat "$TOPO_DIR/orphan.log"
+	assert_output --partial "daemon"
+	# port 7300 served again: the new daemon, not Linux, sees the old
+	# connection's next segment, and answers it with RST
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7300 >"$TOPO_DIR/again.log" 2>&1
+	wait_port l "$TOPO_XADDR" 7300 || { cat "$TOPO_DIR/again.log"; false; }
+	touch "$TOPO_DIR/go"
+	run limit 15 bash -c "while kill -0 $p1 2>/dev/null || kill -0 $p2 2>/dev/null; do sleep 0.1; done"
+	assert_success
+	run cat "$TOPO_DIR/7300.peer" "$TOPO_DIR/7301.peer"
+	assert_output "$(printf 'connected\nreset\nconnected\nreset')"
+	# the sockets library: blocking calls return errors, a select reports
+	# the listener (its accept fails), little CPU spent
+	run limit 15 bash -c "while kill -0 $rpid 2>/dev/null; do sleep 0.1; done"
+	assert_success
+	run cat "$TOPO_DIR/orphan2.log"
+	assert_line "recv error ECONNRESET"
+	assert_line "accept error ECONNRESET"
+	assert_line "select 1"
+	assert_line --regexp '^cpu 0\.[0-4][0-9]$'
+	xtoe_echo_start
+	checked_echo
+}
+
 @test "the sanitizers' xtoed stops cleanly on SIGTERM with nothing to report" {
 	local pid=$XTOED_PID
 	xtoed_stop || true # (its status is not ours to wait for: setup_file started it)
