@@ -45,7 +45,8 @@ struct xtoed_cfg {
 	struct tcp_params tcp; /* timers and ACK policy (Linux's defaults) */
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
-	uint32_t ctx_flows;  /* per application context */
+	uint32_t ctx_flows;  /* per application context (more: EMFILE) */
+	uint32_t app_listeners; /* per application context (more: EMFILE) */
 	uint16_t mss;        /* advertised; 0: the interface MTU - 40 */
 	int ecn;             /* Linux's tcp_ecn values; -1: default */
 	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
@@ -112,6 +113,7 @@ struct app_ctx {
 	uint32_t *slot_state;         /* enum cp_slot_state per slot */
 	uint32_t *slot_gen;           /* trusted generation per slot */
 	uint32_t slots_used;
+	uint32_t listeners;           /* its listeners (cfg.app_listeners) */
 	struct app_ctx *cp_next;
 };
 

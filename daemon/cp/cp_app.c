@@ -374,6 +374,11 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 		resp_error(r, EADDRINUSE, "no free port left");
 		return;
 	}
+	if (c->listeners >= cp->d->cfg.app_listeners) {
+		resp_error(r, EMFILE, "context %u has %u listeners, the most "
+			   "--app-listeners allows", c->id, c->listeners);
+		return;
+	}
 	if (!listener_may_join(cp, port, q->b)) {
 		resp_error(r, EADDRINUSE, "port %u already has a listener", ntohs(port));
 		return;
@@ -398,6 +403,7 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	l->picks = listener_min_picks(cp, port); /* a newcomer gets no backlog */
 	l->next = cp->listeners;
 	cp->listeners = l;
+	c->listeners++;
 	r->val = l->id;
 	r->addr = cp->d->cfg.addr;
 	r->port = port;
@@ -411,6 +417,7 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 	while (*pp != l)
 		pp = &(*pp)->next;
 	*pp = l->next;
+	l->ctx->listeners--;
 	if (!listener_any(cp, l->port))
 		port_steer_listen(cp->d->port, l->port, false);
 	cp_tcp_drop_listener(cp, l);
@@ -450,6 +457,11 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	uint16_t lport;
 	int err = cp_tcp_connect(cp, c, q->addr, q->port, q->mss, &slot, &lport);
 
+	if (err == -EMFILE) {
+		resp_error(r, EMFILE, "context %u has %u connections, the most "
+			   "--ctx-flows allows", c->id, c->slots_used);
+		return;
+	}
 	if (err) {
 		resp_error(r, -err, "cannot connect: %s", strerror(-err));
 		return;
@@ -703,7 +715,7 @@ int cp_slot_alloc(struct cp *cp, struct app_ctx *c, uint32_t *slot)
 		return 0;
 	}
 	(void)cp;
-	return -ENOBUFS;
+	return -EMFILE; /* as a process out of file descriptors */
 }
 
 /* Give the slot back and the pages of its rings to the system. */

@@ -219,7 +219,8 @@ static void established_passive(struct cp *cp, struct cp_conn *c, const struct t
 	c->lst = NULL;
 	c->ctx = l->ctx;
 	if (cp_slot_alloc(cp, c->ctx, &c->slot)) {
-		cp_log(cp, "listener %u: no free slot, connection reset", l->id);
+		cp_log(cp, "listener %u: its context has --ctx-flows connections "
+		       "already; connection reset", l->id);
 		send_rst_for(cp, s);
 		conn_remove(cp, c);
 		return;

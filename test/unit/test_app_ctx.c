@@ -235,6 +235,58 @@ static void test_split_requests(void)
 	pair_down(&p);
 }
 
+/* --- per-application limits -------------------------------------------------- */
+
+static void tune_small_apps(struct xtoed_cfg *c)
+{
+	c->ctx_flows = 4;
+	c->app_listeners = 2;
+}
+
+/* Listeners and connections beyond an application's limits fail with
+ * Linux's EMFILE; other applications are not held back by it. */
+static void test_app_limits(void)
+{
+	struct sockaddr_in at = { 0 };
+	struct xtoe_conn *c[5] = { 0 }, *s[4] = { 0 }, *extra = NULL;
+	struct xtoe_listener *l[3] = { 0 };
+	struct xtoe_ctx *ca, *cb;
+	struct pair p = { 0 };
+
+	REQUIRE(loopnet_up(&p.n, tune_small_apps) == 0);
+	REQUIRE(xtoe_ctx_open(&ca, p.n.a.sock) == 0);
+	REQUIRE(xtoe_ctx_open(&cb, p.n.b.sock) == 0);
+	struct loop_waiter w = { .ctx = { ca, cb }, .n = 2 };
+	for (int i = 0; i < 3; i++) {
+		at = loopnet_at(p.n.b_addr, (uint16_t)(7100 + i));
+		CHECK_EQ(xtoe_listen(cb, &at, 16, &l[i]), i < 2 ? 0 : -EMFILE);
+	}
+	at = loopnet_at(p.n.b_addr, 7100);
+	for (int i = 0; i < 4; i++) {
+		REQUIRE(loop_connect(&w, ca, &at, &c[i], T_MS) == 0);
+		REQUIRE(loop_accept(&w, l[0], &s[i], T_MS) == 0);
+	}
+	CHECK_EQ(xtoe_connect(ca, &at, &c[4]), -EMFILE);
+	/* another application's connection to the full one is reset (once
+	 * the handshake is done: the slot is taken then) */
+	pair_open(&p, 7000);
+	if (loop_connect(&p.w, p.ca, &at, &extra, T_MS) == 0)
+		CHECK(loop_recv_end(&p.w, extra, T_MS) < 0);
+	/* and otherwise served as ever */
+	echo_once(&p, 7000, 4096, 5);
+	for (int i = 0; i < 4; i++) {
+		xtoe_close(c[i]);
+		xtoe_close(s[i]);
+	}
+	if (extra)
+		xtoe_close(extra);
+	xtoe_listener_close(l[0]);
+	xtoe_listener_close(l[1]);
+	xtoe_ctx_close(ca);
+	xtoe_ctx_close(cb);
+	pair_down(&p);
+}
+
 /* --- clients the daemon cannot see (pid 0) ------------------------------------ */
 
 /* Daemons in their own pid namespace: every client outside it is pid 0 to
@@ -329,5 +381,6 @@ int main(void)
 	RUN(test_connect_close_exit_loop);
 	RUN(test_hello_pid_zero);
 	RUN(test_split_requests);
+	RUN(test_app_limits);
 	return check_summary();
 }
