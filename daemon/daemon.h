@@ -4,10 +4,14 @@
  * plane (cp_*.c). The two communicate only through two SPSC queues:
  *
  *   cp -> dp  struct dp_cmd   install a flow, send a frame, re-inject a frame,
- *                             retransmit, add/remove an application context
+ *                             retransmit, add/remove an application context,
+ *                             an application's bump placed after its install
  *   dp -> cp  struct cp_note  segments the data-path does not handle (SYN,
  *                             RST and anything without a flow), flows that
- *                             finished, application closes it cannot place
+ *                             finished, application bumps it cannot place
+ *
+ * Each command, note and bump is handled once, by the loop that took it
+ * off its queue; no handler polls another queue (docs/architecture.md).
  *
  * Ownership: the data-path is the only writer of a flow's TCP state once it
  * is installed; the control plane owns handshakes, TIME-WAIT, slots, flow

@@ -189,8 +189,9 @@ void dp_reap_ctxs(struct dp *dp)
 static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 {
 	/* Requests the application queued before it went away come first:
-	 * a close there is an orderly close, not an abort. */
-	while (dp_poll_app(dp, c))
+	 * a close there is an orderly close, not an abort. At most one
+	 * queue's worth: a child that kept the memory may still be pushing. */
+	for (uint32_t i = 0; i <= c->geom.q_entries / DP_BUMP_BATCH && dp_poll_app(dp, c); i++)
 		;
 	c->dp_dead = true;
 	for (uint32_t s = 0; s < c->geom.max_flows; s++) {

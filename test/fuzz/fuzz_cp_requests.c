@@ -38,7 +38,7 @@ static void defuse(uint8_t *buf, size_t len)
 {
 	size_t off = 0;
 
-	while (len - off >= sizeof(struct xtoe_req)) {
+	while (off <= len && len - off >= sizeof(struct xtoe_req)) {
 		struct xtoe_req q;
 		long data;
 
