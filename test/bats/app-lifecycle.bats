@@ -160,12 +160,18 @@ except socket.timeout:
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 \
 		"$BATS_TEST_DIRNAME/../tools/orphan_server.py" 7301 >"$TOPO_DIR/orphan2.log" 2>&1
 	local rpid=$SPAWN_PID
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 \
+		"$BATS_TEST_DIRNAME/../tools/orphan_server.py" 7302 asyncio "$TOPO_DIR/stop" \
+		>"$TOPO_DIR/orphan3.log" 2>&1
+	local apid=$SPAWN_PID
 	wait_port l "$TOPO_XADDR" 7300 || { cat "$TOPO_DIR/orphan.log"; false; }
 	restart_peer 7300
 	local p1=$SPAWN_PID
 	restart_peer 7301
 	local p2=$SPAWN_PID
+	restart_peer 7302
 	grep -q accepted "$TOPO_DIR/orphan2.log"
+	grep -q accepted "$TOPO_DIR/orphan3.log"
 	san_clean
 	xtoed_kill
 	xtoed_start
@@ -190,8 +196,17 @@ except socket.timeout:
 	run cat "$TOPO_DIR/orphan2.log"
 	assert_line "recv error ECONNRESET"
 	assert_line "accept error ECONNRESET"
-	assert_line "select 1"
+	# said once by accept; from then on the listener is quiet
+	assert_line "select 0"
 	assert_line --regexp '^cpu 0\.[0-4][0-9]$'
+	assert_output --partial "listener on port 7301 lost xtoed"
+	# an event loop that logs a failed accept and goes on: one failure,
+	# not a loop spinning on it (every test above took its time meanwhile)
+	touch "$TOPO_DIR/stop"
+	run limit 15 bash -c "while kill -0 $apid 2>/dev/null; do sleep 0.1; done"
+	assert_success
+	run cat "$TOPO_DIR/orphan3.log"
+	assert_line "accept errors 1"
 	xtoe_echo_start
 	checked_echo
 }
