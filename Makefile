@@ -53,13 +53,14 @@ BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/
 	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
 LIBS := $(LIBXTOE) $(BUILD)/lib/libxtoe-sockets.so
 
-.PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
+.PHONY: all san deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
 	@echo "make            build everything into $(BUILD)/"
 	@echo "make deps       install missing Debian packages (needs root)"
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
+	@echo "make san        xtoed with ASan and UBSan: $(BUILD)/san/bin/xtoed"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
 	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, then the arm64 tests"
 	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
@@ -102,6 +103,16 @@ $(DP_OBJS) $(CORE_SAN): $(SKELS)
 $(BUILD)/bin/xtoed: $(call objs,$(DP_MAIN)) $(DP_OBJS) | $(BUILD)/bin
 	$(call msg,LINK,$@)
 	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(DP_LIBS)
+
+# The daemon itself with ASan and UBSan (`make san`): the namespace tests
+# of application lifecycles run against it (test/bats/app-lifecycle.bats).
+SAN_XTOED := $(BUILD)/san/bin/xtoed
+$(SAN_XTOED): $(call san_objs,$(DP_MAIN) $(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $^ $(DP_LIBS)
+
+san: $(SAN_XTOED)
 
 # --- xtoectl: operator CLI over the XDP-side library (xdp/) ---------------
 $(BUILD)/bin/xtoectl: $(call objs,$(CLI_SRCS) $(TOOLS_SRCS) $(XDP_SRCS) $(COMMON_SRCS)) | $(BUILD)/bin
@@ -185,7 +196,7 @@ $(BUILD)/test/bpf_%: test/bpf/%.c test/bpf/bpf_test_util.h $(BPF_OBJS) $(SKELS) 
 
 # Probe for the namespace tests: AF_XDP port, steering and netlink on a
 # real interface.
-TOOL_BINS := $(BUILD)/test/xsk_probe $(BPF_BUILD)/test/peer_pass.bpf.o
+TOOL_BINS := $(BUILD)/test/xsk_probe $(BPF_BUILD)/test/peer_pass.bpf.o $(SAN_XTOED)
 $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD)/test
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
@@ -246,6 +257,15 @@ $(BUILD)/fuzz:
 $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h common/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
+
+# The control plane's request handling needs a whole daemon (in-process,
+# over the loopback port): built from the daemon's sources.
+FUZZ_DAEMON := $(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) $(LIBX_SRCS)
+$(BUILD)/fuzz/fuzz_cp_requests: test/fuzz/fuzz_cp_requests.c $(FUZZ_DAEMON) $(SKELS) \
+		$(wildcard daemon/*.h daemon/*/*.h common/*.h test/unit/loopnet.h) | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BPF_BUILD)/gen -Itest/unit -Wno-unused-function \
+		-o $@ $< $(FUZZ_DAEMON) $(DP_LIBS)
 
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)

@@ -2,7 +2,9 @@
 /*
  * Control messages between an application (libxtoe) and the daemon's control
  * plane over the daemon's unix stream socket. Each request gets exactly one
- * response with the same id, in order. Only setup and teardown travel here;
+ * response with the same id, in order. A request is a struct xtoe_req and
+ * then xtoe_req_data_len() bytes of data (its length is in the header, so
+ * the daemon reassembles requests whatever pieces the stream cuts them in). Only setup and teardown travel here;
  * data and per-message notifications use the shared memory queues.
  *
  * HELLO's response carries three fds (SCM_RIGHTS), in this order:
@@ -78,6 +80,23 @@ struct xtoe_req {
 	uint16_t mss;  /* LISTEN, CONNECT: the application's TCP_MAXSEG, 0: none */
 	uint32_t a, b;
 };
+
+/* The data bytes following q, or -1 when q claims more than a request may
+ * carry (the stream cannot be followed further). */
+static inline long xtoe_req_data_len(const struct xtoe_req *q)
+{
+	switch (q->op) {
+	case XTOE_OP_CMODULE_ADD:
+		return q->a <= XTOE_CMODULE_SPEC_MAX ? (long)q->a : -1;
+	case XTOE_OP_SPLICE:
+		return q->a == sizeof(struct xtoe_splice_args) ? (long)q->a : -1;
+	default:
+		return 0;
+	}
+}
+
+/* The longest request, with its data. */
+#define XTOE_REQ_MAX (sizeof(struct xtoe_req) + XTOE_CMODULE_SPEC_MAX)
 
 struct xtoe_resp {
 	uint32_t op;

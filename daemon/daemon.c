@@ -29,6 +29,7 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	c->rx_size = c->tx_size = 256 * 1024;
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
+	c->app_listeners = 256;
 	c->mss = 0;         /* from the interface MTU (xtoed_cfg_tcp) */
 	c->ecn = -1;        /* 2, or 1 with dctcp */
 	c->rcv_wscale = -1; /* Linux's rule */

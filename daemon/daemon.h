@@ -4,10 +4,14 @@
  * plane (cp_*.c). The two communicate only through two SPSC queues:
  *
  *   cp -> dp  struct dp_cmd   install a flow, send a frame, re-inject a frame,
- *                             retransmit, add/remove an application context
+ *                             retransmit, add/remove an application context,
+ *                             an application's bump placed after its install
  *   dp -> cp  struct cp_note  segments the data-path does not handle (SYN,
  *                             RST and anything without a flow), flows that
- *                             finished, application closes it cannot place
+ *                             finished, application bumps it cannot place
+ *
+ * Each command, note and bump is handled once, by the loop that took it
+ * off its queue; no handler polls another queue (docs/architecture.md).
  *
  * Ownership: the data-path is the only writer of a flow's TCP state once it
  * is installed; the control plane owns handshakes, TIME-WAIT, slots, flow
@@ -45,7 +49,8 @@ struct xtoed_cfg {
 	struct tcp_params tcp; /* timers and ACK policy (Linux's defaults) */
 	uint32_t rx_size, tx_size; /* per-flow rings */
 	uint32_t max_flows;  /* in the daemon */
-	uint32_t ctx_flows;  /* per application context */
+	uint32_t ctx_flows;  /* per application context (more: EMFILE) */
+	uint32_t app_listeners; /* per application context (more: EMFILE) */
 	uint16_t mss;        /* advertised; 0: the interface MTU - 40 */
 	int ecn;             /* Linux's tcp_ecn values; -1: default */
 	int rcv_wscale;      /* -1: from Linux's receive buffer limits */
@@ -61,6 +66,26 @@ struct xtoed_cfg {
 	int ncmodules;
 	char fw_file[100];   /* --fw-file; "" when rules are not kept */
 	bool fw_file_set;
+};
+
+/*
+ * A context's life, owned by the control plane (cp_app.c, ctx_move); never
+ * inferred from anything the client sends or is:
+ *   CONNECTED  accepted on the unix socket; tools' requests and HELLO only.
+ *              Disconnect: freed at once (the data-path never saw it).
+ *   HELLO      HELLO accepted: DP_CMD_CTX_ADD queued (the one time the
+ *              context reaches the data-path), the fds being handed over.
+ *   LIVE       the application's requests are served.
+ *   CLOSING    the client went away: DP_CMD_CTX_DEAD queued; the data-path
+ *              aborts what is left and answers CP_NOTE_CTX_RELEASED.
+ *   GONE       released by the data-path (or never given to it): freed.
+ */
+enum app_ctx_state {
+	CTX_CONNECTED,
+	CTX_HELLO,
+	CTX_LIVE,
+	CTX_CLOSING,
+	CTX_GONE,
 };
 
 /* An application context as both threads see it. Created and freed by the
@@ -83,14 +108,18 @@ struct app_ctx {
 	/* control-plane side */
 	struct spsc cp2app;
 	int sock;                     /* unix connection */
+	uint8_t *rbuf;                /* [XTOE_REQ_MAX]: bytes of requests
+					 not complete yet (cp_app_input) */
+	uint32_t rlen;
 	struct ucred cred;            /* the client, from the kernel
 					 (SO_PEERCRED when it connected) */
-	pid_t pid;
+	pid_t pid;                    /* cred.pid, for the tools (0: not
+					 visible in the daemon's namespace) */
+	uint8_t state;                /* enum app_ctx_state */
 	uint32_t *slot_state;         /* enum cp_slot_state per slot */
 	uint32_t *slot_gen;           /* trusted generation per slot */
 	uint32_t slots_used;
-	bool cp_dead;
-	bool dp_released;
+	uint32_t listeners;           /* its listeners (cfg.app_listeners) */
 	struct app_ctx *cp_next;
 };
 
@@ -102,6 +131,9 @@ enum dp_cmd_type {
 	DP_CMD_REINJECT,     /* frame to process as if just received */
 	DP_CMD_STOP,         /* leave the loop */
 	DP_CMD_SPLICE,       /* splice: freeze two flows (dp_splice.c) */
+	DP_CMD_BUMP,         /* ctx, slot, gen, bump: an application's bump
+				the data-path met before the flow's install
+				(CP_NOTE_APP_BUMP), placed after it */
 };
 
 /* DP_CMD_SPLICE asks the data-path to hand two quiescent flows over to the
@@ -137,6 +169,7 @@ struct dp_cmd {
 	int32_t err;
 	uint32_t len;        /* frame bytes */
 	uint32_t flags;      /* DP_INSTALL_* */
+	uint32_t bump;       /* with BUMP: enum xtoe_bump_type */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;
@@ -150,7 +183,8 @@ enum cp_note_type {
 	CP_NOTE_FLOW_DONE,   /* flow left the data-path's table (conn: final
 				state; TIME-WAIT when the state says so) */
 	CP_NOTE_FLOW_FREE,   /* application closed a finished flow: free it */
-	CP_NOTE_APP_CLOSE,   /* close/abort bump for a slot not installed */
+	CP_NOTE_APP_BUMP,    /* close/abort/shutdown bump for a slot with no
+				flow in the data-path (yet) */
 	CP_NOTE_CTX_RELEASED,/* data-path no longer uses ctx */
 	CP_NOTE_SPLICED,     /* answer to DP_CMD_SPLICE (splice) */
 };
@@ -160,7 +194,7 @@ struct cp_note {
 	uint32_t flow;
 	uint32_t slot, gen;
 	uint32_t len;
-	uint32_t bump;       /* with APP_CLOSE: the bump type */
+	uint32_t bump;       /* with APP_BUMP: the bump type */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;
@@ -239,6 +273,12 @@ struct xtoed {
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;
 };
+
+/* The application's requests are served and events pushed to it. */
+static inline bool app_ctx_serving(const struct app_ctx *c)
+{
+	return c->state == CTX_HELLO || c->state == CTX_LIVE;
+}
 
 /* the daemon's life (daemon.c): xtoed and in-process tests alike */
 void xtoed_cfg_defaults(struct xtoed_cfg *c);

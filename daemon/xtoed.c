@@ -45,7 +45,11 @@ static const char usage_text[] =
 	"      --rx-buf BYTES    receive ring per connection (default 262144)\n"
 	"      --tx-buf BYTES    send ring per connection (default 262144)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
-	"      --ctx-flows N     connections per application (default 4096)\n"
+	"      --ctx-flows N     connections per application (default 4096; beyond\n"
+	"                        it connect fails with EMFILE, connections to its\n"
+	"                        listeners are reset)\n"
+	"      --app-listeners N listeners per application (default 256; beyond it\n"
+	"                        listen fails with EMFILE)\n"
 	"      --mss N           MSS we advertise (default: IF's MTU - 40, as Linux)\n"
 	"      --ecn MODE        0 off, 1 ask and answer, 2 answer only (default 2,\n"
 	"                        Linux's tcp_ecn; 1 with --cc dctcp)\n"
@@ -81,7 +85,7 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -101,6 +105,7 @@ static const struct option long_opts[] = {
 	{ "tx-buf", required_argument, NULL, OPT_TXBUF },
 	{ "max-flows", required_argument, NULL, OPT_MAXFLOWS },
 	{ "ctx-flows", required_argument, NULL, OPT_CTXFLOWS },
+	{ "app-listeners", required_argument, NULL, OPT_APPLISTEN },
 	{ "mss", required_argument, NULL, OPT_MSS },
 	{ "ecn", required_argument, NULL, OPT_ECN },
 	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
@@ -216,6 +221,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_TXBUF: err = parse_u32(arg, 4096, 1u << 30, &c->tx_size); break;
 	case OPT_MAXFLOWS: err = parse_u32(arg, 1, 1u << 22, &c->max_flows); break;
 	case OPT_CTXFLOWS: err = parse_u32(arg, 1, 1u << 20, &c->ctx_flows); break;
+	case OPT_APPLISTEN: err = parse_u32(arg, 1, 65536, &c->app_listeners); break;
 	case OPT_MSS: err = parse_u32(arg, 536, 65495, &v); c->mss = (uint16_t)v; break;
 	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;

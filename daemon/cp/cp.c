@@ -75,7 +75,7 @@ bool cp_push_app_event(struct app_ctx *c, uint16_t type, uint32_t slot,
 {
 	struct xtoe_ev ev = { .type = type, .flow = slot, .gen = gen, .arg = arg };
 
-	if (c->cp_dead)
+	if (!app_ctx_serving(c))
 		return false;
 	if (!spsc_push(&c->cp2app, &ev))
 		return false;
@@ -95,8 +95,8 @@ static void cp_note(struct cp *cp, const struct cp_note *n)
 	case CP_NOTE_FLOW_FREE:
 		cp_tcp_flow_free(cp, n);
 		break;
-	case CP_NOTE_APP_CLOSE:
-		cp_tcp_app_close(cp, n);
+	case CP_NOTE_APP_BUMP:
+		cp_tcp_app_bump(cp, n);
 		break;
 	case CP_NOTE_CTX_RELEASED:
 		cp_app_released(cp, n->ctx);

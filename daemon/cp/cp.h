@@ -115,7 +115,7 @@ int cp_tcp_connect(struct cp *cp, struct app_ctx *c, uint32_t daddr,
 		   uint16_t dport, uint16_t mss, uint32_t *slot, uint16_t *lport);
 void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n);
 void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n);
-void cp_tcp_app_close(struct cp *cp, const struct cp_note *n);
+void cp_tcp_app_bump(struct cp *cp, const struct cp_note *n);
 void cp_tcp_timers(struct cp *cp, uint64_t now);
 void cp_tcp_drop_ctx(struct cp *cp, struct app_ctx *c);
 void cp_tcp_drop_listener(struct cp *cp, struct cp_listener *l);

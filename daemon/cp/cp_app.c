@@ -69,6 +69,36 @@ int cp_app_listen_socket(struct cp *cp)
 	return 0;
 }
 
+static const char *const ctx_state_name[] = {
+	[CTX_CONNECTED] = "connected", [CTX_HELLO] = "hello", [CTX_LIVE] = "live",
+	[CTX_CLOSING] = "closing", [CTX_GONE] = "gone",
+};
+
+/* The transitions of enum app_ctx_state (daemon.h), as bits of the states
+ * each may go to. */
+static const uint8_t ctx_next[] = {
+	[CTX_CONNECTED] = 1u << CTX_HELLO | 1u << CTX_GONE,
+	[CTX_HELLO] = 1u << CTX_LIVE | 1u << CTX_CLOSING,
+	[CTX_LIVE] = 1u << CTX_CLOSING,
+	[CTX_CLOSING] = 1u << CTX_GONE,
+	[CTX_GONE] = 0,
+};
+
+/* Move c to state to; false (and the context left as it is) when that is
+ * not a step of its life: a defect of the daemon, reported. */
+static bool ctx_move(struct app_ctx *c, enum app_ctx_state to)
+{
+	if (c->state > CTX_GONE || !(ctx_next[c->state] & (1u << to))) {
+		log_err("context %u: no step from %s to %s; the context is left "
+			"as it is (please report this defect)", c->id,
+			c->state <= CTX_GONE ? ctx_state_name[c->state] : "?",
+			ctx_state_name[to]);
+		return false;
+	}
+	c->state = to;
+	return true;
+}
+
 static void ctx_free(struct app_ctx *c)
 {
 	if (c->base)
@@ -79,6 +109,7 @@ static void ctx_free(struct app_ctx *c)
 		close(c->app_efd);
 	if (c->sock >= 0)
 		close(c->sock);
+	free(c->rbuf);
 	free(c->slot_flow);
 	free(c->slot_state);
 	free(c->slot_gen);
@@ -135,12 +166,15 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->memfd = c->app_efd = -1;
 	c->sock = sock;
 	c->cred = *cred;
+	c->pid = cred->pid;
+	c->state = CTX_CONNECTED;
 	c->id = ++cp->next_ctx_id;
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
 	c->slot_gen = calloc(n, sizeof(*c->slot_gen));
+	c->rbuf = malloc(XTOE_REQ_MAX);
 	c->app_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!c->slot_flow || !c->slot_state || !c->slot_gen || c->app_efd < 0 ||
+	if (!c->slot_flow || !c->slot_state || !c->slot_gen || !c->rbuf || c->app_efd < 0 ||
 	    ctx_map(cp, c)) {
 		c->sock = -1; /* the caller closes it */
 		ctx_free(c);
@@ -235,19 +269,22 @@ static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q
 		send_resp(c, r, NULL, 0);
 		return;
 	}
-	if (c->pid) {
-		resp_error(r, EALREADY, "context already set up");
+	if (c->state != CTX_CONNECTED) {
+		resp_error(r, EALREADY, "context %u already said HELLO; one per "
+			   "connection to the daemon", c->id);
 		send_resp(c, r, NULL, 0);
 		return;
 	}
-	c->pid = c->cred.pid;
+	if (!ctx_move(c, CTX_HELLO))
+		return;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_CTX_ADD;
 	cmd->ctx = c;
 	cp_cmd_commit(cp);
 	r->addr = cp->d->cfg.addr;
 	send_resp(c, r, fds, 3);
-	cp_log(cp, "context %u: pid %d", c->id, c->pid);
+	ctx_move(c, CTX_LIVE);
+	cp_log(cp, "context %u: pid %d uid %u", c->id, c->pid, c->cred.uid);
 }
 
 /* --- listeners: SO_REUSEPORT groups (several listeners per port) ------- */
@@ -337,6 +374,11 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 		resp_error(r, EADDRINUSE, "no free port left");
 		return;
 	}
+	if (c->listeners >= cp->d->cfg.app_listeners) {
+		resp_error(r, EMFILE, "context %u has %u listeners, the most "
+			   "--app-listeners allows", c->id, c->listeners);
+		return;
+	}
 	if (!listener_may_join(cp, port, q->b)) {
 		resp_error(r, EADDRINUSE, "port %u already has a listener", ntohs(port));
 		return;
@@ -361,6 +403,7 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	l->picks = listener_min_picks(cp, port); /* a newcomer gets no backlog */
 	l->next = cp->listeners;
 	cp->listeners = l;
+	c->listeners++;
 	r->val = l->id;
 	r->addr = cp->d->cfg.addr;
 	r->port = port;
@@ -374,6 +417,7 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 	while (*pp != l)
 		pp = &(*pp)->next;
 	*pp = l->next;
+	l->ctx->listeners--;
 	if (!listener_any(cp, l->port))
 		port_steer_listen(cp->d->port, l->port, false);
 	cp_tcp_drop_listener(cp, l);
@@ -413,6 +457,11 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	uint16_t lport;
 	int err = cp_tcp_connect(cp, c, q->addr, q->port, q->mss, &slot, &lport);
 
+	if (err == -EMFILE) {
+		resp_error(r, EMFILE, "context %u has %u connections, the most "
+			   "--ctx-flows allows", c->id, c->slots_used);
+		return;
+	}
 	if (err) {
 		resp_error(r, -err, "cannot connect: %s", strerror(-err));
 		return;
@@ -426,22 +475,18 @@ static void req_connect(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 /* xtoectl cmodule add: load a C module into the running daemon. Only the
  * daemon's own user may: it runs code in the daemon. */
 static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
-			    const struct xtoe_req *q, struct xtoe_resp *r)
+			    const struct xtoe_req *q, const uint8_t *data,
+			    struct xtoe_resp *r)
 {
 	char spec[XTOE_CMODULE_SPEC_MAX + 1];
-	ssize_t n;
 	int err;
 
-	if (!q->a || q->a > XTOE_CMODULE_SPEC_MAX) {
-		resp_error(r, EINVAL, "bad C module path length %u", q->a);
+	if (!q->a) {
+		resp_error(r, EINVAL, "empty C module path");
 		return;
 	}
-	n = recv(c->sock, spec, q->a, MSG_WAITALL);
-	if (n != (ssize_t)q->a) {
-		resp_error(r, EPROTO, "C module path cut short");
-		return;
-	}
-	spec[n] = 0;
+	memcpy(spec, data, q->a);
+	spec[q->a] = 0;
 	if (c->cred.uid != geteuid()) {
 		resp_error(r, EPERM, "only the daemon's user may load C modules");
 		return;
@@ -457,17 +502,12 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 /* --- XTOE_OP_SPLICE (cp_splice.c) -------------------------------------- */
 /* True when the answer comes later, with the data-path's (cp_splice_note). */
 static bool req_splice(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
-		       struct xtoe_resp *r)
+		       const uint8_t *data, struct xtoe_resp *r)
 {
 	struct xtoe_splice_args args;
 	int err;
 
-	if (q->a != sizeof(args) ||
-	    recv(c->sock, &args, sizeof(args), MSG_WAITALL) != (ssize_t)sizeof(args)) {
-		resp_error(r, EPROTO, "splice request cut short; use the libxtoe built "
-			   "with this xtoed");
-		return false;
-	}
+	memcpy(&args, data, sizeof(args)); /* length: xtoe_req_data_len */
 	err = cp_splice_request(cp, c, &args, q->id, r->msg, sizeof(r->msg));
 	r->err = -err;
 	return !err;
@@ -481,7 +521,8 @@ static void req_info(struct cp *cp, struct xtoe_resp *r)
 	r->addr = cp->d->cfg.addr;
 }
 
-static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q)
+static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
+			const uint8_t *data)
 {
 	struct xtoe_resp r = { .op = q->op, .id = q->id };
 
@@ -496,9 +537,9 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			close(fd);
 		return;
 	} else if (q->op == XTOE_OP_CMODULE_ADD) {
-		req_cmodule_add(cp, c, q, &r);
-	} else if (q->op != XTOE_OP_HELLO && !c->pid) {
-		resp_error(&r, EPROTO, "HELLO first");
+		req_cmodule_add(cp, c, q, data, &r);
+	} else if (q->op != XTOE_OP_HELLO && c->state != CTX_LIVE) {
+		resp_error(&r, EPROTO, "request %u before HELLO; HELLO first", q->op);
 	} else {
 		switch (q->op) {
 		case XTOE_OP_HELLO:
@@ -517,7 +558,7 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 			req_connect(cp, c, q, &r);
 			break;
 		case XTOE_OP_SPLICE:
-			if (req_splice(cp, c, q, &r))
+			if (req_splice(cp, c, q, data, &r))
 				return;
 			break;
 		default:
@@ -527,55 +568,7 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 	send_resp(c, &r, NULL, 0);
 }
 
-/* The application went away: stop serving it; the data-path aborts its
- * flows that were not closing and hands the context back when empty. */
-static void app_gone(struct cp *cp, struct app_ctx *c)
-{
-	struct cp_listener *l = cp->listeners, *next;
-	struct dp_cmd *cmd;
-
-	cp_log(cp, "context %u (pid %d) closed", c->id, c->pid);
-	cp_tools_gone(cp, c); /* a capture it ran */
-	epoll_ctl(cp->epfd, EPOLL_CTL_DEL, c->sock, NULL);
-	close(c->sock);
-	c->sock = -1;
-	c->cp_dead = true;
-	for (; l; l = next) {
-		next = l->next;
-		if (l->ctx == c)
-			listener_remove(cp, l);
-	}
-	cp_tcp_drop_ctx(cp, c);
-	cp_splice_drop_ctx(cp, c);
-	if (!c->pid) { /* never reached the data-path */
-		cp_app_released(cp, c);
-		return;
-	}
-	cmd = cp_cmd_reserve(cp);
-	cmd->type = DP_CMD_CTX_DEAD;
-	cmd->ctx = c;
-	cp_cmd_commit(cp);
-}
-
-void cp_app_input(struct cp *cp, struct app_ctx *c)
-{
-	struct xtoe_req q;
-	ssize_t n;
-
-	for (;;) {
-		n = recv(c->sock, &q, sizeof(q), MSG_WAITALL);
-		if (n == sizeof(q)) {
-			app_request(cp, c, &q);
-			continue;
-		}
-		if (n < 0 && (errno == EAGAIN || errno == EINTR))
-			return;
-		app_gone(cp, c);
-		return;
-	}
-}
-
-void cp_app_released(struct cp *cp, struct app_ctx *c)
+static void ctx_unlink_free(struct cp *cp, struct app_ctx *c)
 {
 	struct app_ctx **pp = &cp->ctxs;
 
@@ -584,6 +577,109 @@ void cp_app_released(struct cp *cp, struct app_ctx *c)
 	if (*pp)
 		*pp = c->cp_next;
 	ctx_free(c);
+}
+
+/* The application went away: stop serving it; the data-path aborts its
+ * flows that were not closing and hands the context back when empty. */
+static void app_gone(struct cp *cp, struct app_ctx *c)
+{
+	struct cp_listener *l = cp->listeners, *next;
+	bool in_dp = c->state != CTX_CONNECTED;
+	struct dp_cmd *cmd;
+
+	cp_log(cp, "context %u (pid %d) closed", c->id, c->pid);
+	cp_tools_gone(cp, c); /* a capture it ran */
+	epoll_ctl(cp->epfd, EPOLL_CTL_DEL, c->sock, NULL);
+	close(c->sock);
+	c->sock = -1;
+	if (!ctx_move(c, in_dp ? CTX_CLOSING : CTX_GONE))
+		return;
+	for (; l; l = next) {
+		next = l->next;
+		if (l->ctx == c)
+			listener_remove(cp, l);
+	}
+	cp_tcp_drop_ctx(cp, c);
+	cp_splice_drop_ctx(cp, c);
+	if (!in_dp) { /* never reached the data-path */
+		ctx_unlink_free(cp, c);
+		return;
+	}
+	cmd = cp_cmd_reserve(cp);
+	cmd->type = DP_CMD_CTX_DEAD;
+	cmd->ctx = c;
+	cp_cmd_commit(cp);
+}
+
+/* A request whose data length cannot be: answered, and the connection
+ * ends (the stream cannot be followed past it). */
+static void app_bad_length(struct app_ctx *c, const struct xtoe_req *q)
+{
+	struct xtoe_resp r = { .op = q->op, .id = q->id };
+
+	resp_error(&r, EPROTO, "request %u claims %u bytes of data, more than it "
+		   "may carry; use the libxtoe built with this xtoed", q->op, q->a);
+	send_resp(c, &r, NULL, 0);
+}
+
+/* Serve the complete requests in c->rbuf and keep the rest; -EPROTO when
+ * one cannot be framed. */
+static int app_requests(struct cp *cp, struct app_ctx *c)
+{
+	uint32_t off = 0;
+	int err = 0;
+
+	while (c->rlen - off >= sizeof(struct xtoe_req)) {
+		struct xtoe_req q;
+		long data;
+
+		memcpy(&q, c->rbuf + off, sizeof(q));
+		data = xtoe_req_data_len(&q);
+		if (data < 0) {
+			app_bad_length(c, &q);
+			err = -EPROTO;
+			break;
+		}
+		if (c->rlen - off < sizeof(q) + (uint32_t)data)
+			break; /* the rest is still on its way */
+		app_request(cp, c, &q, c->rbuf + off + sizeof(q));
+		off += (uint32_t)(sizeof(q) + (size_t)data);
+	}
+	memmove(c->rbuf, c->rbuf + off, c->rlen - off);
+	c->rlen -= off;
+	return err;
+}
+
+/* Reads per wake-up, so one busy client cannot hold the control plane
+ * (the socket stays readable: epoll reports it again). */
+#define CP_APP_READS 16
+
+void cp_app_input(struct cp *cp, struct app_ctx *c)
+{
+	for (int i = 0; i < CP_APP_READS; i++) {
+		/* never full here: what is left is less than one request */
+		ssize_t n = recv(c->sock, c->rbuf + c->rlen, XTOE_REQ_MAX - c->rlen, 0);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0)
+			break; /* end of stream, or an error */
+		c->rlen += (uint32_t)n;
+		if (app_requests(cp, c))
+			break;
+		if (i == CP_APP_READS - 1)
+			return; /* more at the next wake-up */
+	}
+	app_gone(cp, c);
+}
+
+/* The data-path let go of c (CP_NOTE_CTX_RELEASED). */
+void cp_app_released(struct cp *cp, struct app_ctx *c)
+{
+	if (ctx_move(c, CTX_GONE))
+		ctx_unlink_free(cp, c);
 }
 
 /* Shutdown: the data-path has stopped, so contexts are freed directly. */
@@ -619,7 +715,7 @@ int cp_slot_alloc(struct cp *cp, struct app_ctx *c, uint32_t *slot)
 		return 0;
 	}
 	(void)cp;
-	return -ENOBUFS;
+	return -EMFILE; /* as a process out of file descriptors */
 }
 
 /* Give the slot back and the pages of its rings to the system. */

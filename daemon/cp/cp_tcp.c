@@ -219,7 +219,8 @@ static void established_passive(struct cp *cp, struct cp_conn *c, const struct t
 	c->lst = NULL;
 	c->ctx = l->ctx;
 	if (cp_slot_alloc(cp, c->ctx, &c->slot)) {
-		cp_log(cp, "listener %u: no free slot, connection reset", l->id);
+		cp_log(cp, "listener %u: its context has --ctx-flows connections "
+		       "already; connection reset", l->id);
 		send_rst_for(cp, s);
 		conn_remove(cp, c);
 		return;
@@ -581,15 +582,38 @@ static struct cp_conn *conn_of_slot(struct cp *cp, struct app_ctx *a, uint32_t s
 	return NULL;
 }
 
-/* The application closed a slot the data-path does not know: a connect
- * still in progress or one that failed. */
-void cp_tcp_app_close(struct cp *cp, const struct cp_note *n)
+/* The data-path met a bump for a slot it has no flow of: the install is
+ * still queued (answered with DP_CMD_BUMP, queued after it), or a connect
+ * still in progress or one that failed (closed here). A dead context's
+ * flows are aborted by DP_CMD_CTX_DEAD, queued after every install. */
+static void app_bump_installed(struct cp *cp, const struct cp_note *n)
+{
+	struct dp_cmd *cmd;
+
+	if (!app_ctx_serving(n->ctx))
+		return;
+	cmd = cp_cmd_reserve(cp);
+	cmd->type = DP_CMD_BUMP;
+	cmd->ctx = n->ctx;
+	cmd->slot = n->slot;
+	cmd->gen = n->gen;
+	cmd->bump = n->bump;
+	cp_cmd_commit(cp);
+}
+
+void cp_tcp_app_bump(struct cp *cp, const struct cp_note *n)
 {
 	struct app_ctx *a = n->ctx;
 	struct cp_conn *c;
 
 	if (n->slot >= a->geom.max_flows || a->slot_gen[n->slot] != n->gen)
 		return;
+	if (a->slot_state[n->slot] == CPS_OPEN) {
+		app_bump_installed(cp, n);
+		return;
+	}
+	if (n->bump == XTOE_BUMP_SHUTWR)
+		return; /* ENOTCONN in the library */
 	if (a->slot_state[n->slot] == CPS_CONNECTING) {
 		c = conn_of_slot(cp, a, n->slot);
 		if (c)

@@ -363,7 +363,7 @@ static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)
 {
 	const struct xtoe_flow_shm *sh;
 
-	if (!k->ctx || k->ctx->cp_dead || k->slot >= k->ctx->geom.max_flows)
+	if (!k->ctx || !app_ctx_serving(k->ctx) || k->slot >= k->ctx->geom.max_flows)
 		return;
 	sh = &k->ctx->slots[k->slot];
 	o->recv_q = atomic_load(&sh->rx_tail) - atomic_load(&sh->rx_head);

@@ -9,27 +9,34 @@
 #include "common/wake.h"
 #include "dp.h"
 
-static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t slot)
+/* The flow of a slot with generation gen, or NULL. */
+static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t slot,
+				    uint32_t gen)
 {
-	uint32_t fi = c->slot_flow[slot];
+	uint32_t fi = slot < c->geom.max_flows ? c->slot_flow[slot] : 0;
 
-	if (!fi) {
-		/* The install may still sit in the command queue: the
-		 * application only learns a slot after it was queued. */
-		dp_poll_cmds(dp);
-		fi = c->slot_flow[slot];
-	}
-	return fi ? &dp->flows[fi - 1] : NULL;
+	if (!fi || dp->flows[fi - 1].gen != gen)
+		return NULL;
+	return &dp->flows[fi - 1];
 }
 
-static void dp_close_unknown(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+/*
+ * A bump for a slot with no flow here: a connect still in progress or one
+ * that failed, or a flow whose install is still in the command queue (the
+ * application learns a slot before the data-path sees its install). The
+ * control plane knows which; it answers the last kind with DP_CMD_BUMP,
+ * queued after the install. Nothing is handled twice or by recursion:
+ * TX and RX bumps need no answer (an install sends what is queued).
+ */
+static void dp_bump_unplaced(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 {
 	struct cp_note *n;
 
-	if (b->type != XTOE_BUMP_CLOSE && b->type != XTOE_BUMP_ABORT)
+	if (b->type != XTOE_BUMP_CLOSE && b->type != XTOE_BUMP_ABORT &&
+	    b->type != XTOE_BUMP_SHUTWR)
 		return;
 	n = dp_note_reserve(dp);
-	n->type = CP_NOTE_APP_CLOSE;
+	n->type = CP_NOTE_APP_BUMP;
 	n->ctx = c;
 	n->slot = b->flow;
 	n->gen = b->gen;
@@ -67,17 +74,8 @@ void dp_flow_abort(struct dp *dp, struct dp_flow *f, int err, bool rst)
 	dp_flow_finish(dp, f);
 }
 
-static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+static void dp_bump_flow(struct dp *dp, struct dp_flow *f, const struct xtoe_bump *b)
 {
-	struct dp_flow *f;
-
-	if (b->flow >= c->geom.max_flows)
-		return;
-	f = dp_slot_flow(dp, c, b->flow);
-	if (!f || f->gen != b->gen) {
-		dp_close_unknown(dp, c, b);
-		return;
-	}
 	switch (b->type) {
 	case XTOE_BUMP_TX:
 		f->want_output = true;
@@ -104,6 +102,31 @@ static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 		return;
 	}
 	dp_queue(dp, dp_flow_idx(dp, f));
+}
+
+static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+{
+	struct dp_flow *f;
+
+	if (b->flow >= c->geom.max_flows)
+		return;
+	f = dp_slot_flow(dp, c, b->flow, b->gen);
+	if (f)
+		dp_bump_flow(dp, f, b);
+	else
+		dp_bump_unplaced(dp, c, b);
+}
+
+/* DP_CMD_BUMP: a bump the control plane placed after its flow's install.
+ * No flow now means the slot was reused since: nothing to do. */
+static void dp_cmd_bump(struct dp *dp, const struct dp_cmd *cmd)
+{
+	struct xtoe_bump b = { .type = (uint16_t)cmd->bump, .flow = cmd->slot,
+			       .gen = cmd->gen };
+	struct dp_flow *f = dp_slot_flow(dp, cmd->ctx, cmd->slot, cmd->gen);
+
+	if (f)
+		dp_bump_flow(dp, f, &b);
 }
 
 static uint32_t dp_poll_app(struct dp *dp, struct app_ctx *c)
@@ -166,8 +189,9 @@ void dp_reap_ctxs(struct dp *dp)
 static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 {
 	/* Requests the application queued before it went away come first:
-	 * a close there is an orderly close, not an abort. */
-	while (dp_poll_app(dp, c))
+	 * a close there is an orderly close, not an abort. At most one
+	 * queue's worth: a child that kept the memory may still be pushing. */
+	for (uint32_t i = 0; i <= c->geom.q_entries / DP_BUMP_BATCH && dp_poll_app(dp, c); i++)
 		;
 	c->dp_dead = true;
 	for (uint32_t s = 0; s < c->geom.max_flows; s++) {
@@ -244,6 +268,9 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 		break;
 	case DP_CMD_SPLICE:
 		dp_splice(dp, &cmd->splice);
+		break;
+	case DP_CMD_BUMP:
+		dp_cmd_bump(dp, cmd);
 		break;
 	}
 }

@@ -210,6 +210,19 @@ static int accepted_fd(struct xsock *ls, struct xtoe_conn *c, int flags,
 	return nfd;
 }
 
+/* The daemon is gone: accept fails, and the listener stops reporting
+ * itself ready once it did (an event loop that logs the error and goes on
+ * would otherwise spin on it). */
+static int listener_lost(struct xsock *s, int err)
+{
+	if (!s->dead_told)
+		fprintf(stderr, "libxtoe-sockets: the listener on port %u lost xtoed "
+			"and accepts no more connections; restart the application "
+			"once xtoed runs again\n", ntohs(s->addr.sin_port));
+	s->dead_told = true;
+	return err;
+}
+
 static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 		     socklen_t *len)
 {
@@ -226,6 +239,8 @@ static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 		err = xtoe_accept(s->l, &c);
 		if (!err)
 			return accepted_fd(s, c, flags, addr, len);
+		if (s->l->ctx->dead)
+			return listener_lost(s, err);
 		if (err != -EAGAIN || s->nonblock)
 			return err;
 		err = xs_wait_sock(s, POLLIN, -1);

@@ -92,6 +92,8 @@ struct xsock {
 	struct xtoe_listener *l;     /* NULL: not registered in this process */
 	bool inherited;              /* crossed a fork: join the port (SHARE) */
 	bool standby;                /* parent after fork, until used again */
+	bool dead_told;              /* accept reported the daemon's loss: the
+					listener is quiet from then on */
 	/* connection */
 	struct xtoe_conn *c;         /* NULL once lost */
 	struct xs_fctx *fc;          /* inherited: the parent's context; else NULL */
