@@ -58,6 +58,8 @@ struct xtoed_cfg {
 	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
 	int ncmodules;
 	char fw_file[100];   /* --fw-file; "" when rules are not kept */
+	const char *sock_group; /* --group; NULL: xtoe when it exists */
+	uint32_t sock_mode;  /* --socket-mode (default 0660) */
 	bool fw_file_set;
 };
 
@@ -83,6 +85,7 @@ struct app_ctx {
 	int sock;                     /* unix connection */
 	struct ucred cred;            /* the client, from the kernel
 					 (SO_PEERCRED when it connected) */
+	int pidfd;                    /* its process (SO_PEERPIDFD), -1 */
 	pid_t pid;
 	uint32_t *slot_state;         /* enum cp_slot_state per slot */
 	uint32_t *slot_gen;           /* trusted generation per slot */

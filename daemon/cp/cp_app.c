@@ -20,6 +20,7 @@
 
 #include "common/proto.h"
 #include "cp.h"
+#include "cp_access.h"
 #include "common/log.h"
 
 #define CTX_QUEUE_ENTRIES 4096
@@ -43,6 +44,7 @@ int cp_app_listen_socket(struct cp *cp)
 {
 	const char *path = cp->d->cfg.sock_path;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t umask_old;
 	int fd, err;
 
 	if (strlen(path) >= sizeof(sa.sun_path)) {
@@ -59,9 +61,14 @@ int cp_app_listen_socket(struct cp *cp)
 	if (fd < 0)
 		return -errno;
 	unlink(path); /* a stale socket of a daemon that died; the interface lock is the XDP attach */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		err = -errno;
-		log_err("cannot serve on %s: %s", path, strerror(errno));
+	umask_old = umask(0177); /* nobody connects before its group and mode are set */
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(umask_old);
+	if (!err)
+		err = cp_access_socket(path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
+	if (err || listen(fd, 64)) {
+		err = err ?: -errno;
+		log_err("cannot serve on %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -79,6 +86,8 @@ static void ctx_free(struct app_ctx *c)
 		close(c->app_efd);
 	if (c->sock >= 0)
 		close(c->sock);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	free(c->slot_flow);
 	free(c->slot_state);
 	free(c->slot_gen);
@@ -135,6 +144,7 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->memfd = c->app_efd = -1;
 	c->sock = sock;
 	c->cred = *cred;
+	c->pidfd = cp_access_pidfd(sock, cred->pid);
 	c->id = ++cp->next_ctx_id;
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
@@ -211,17 +221,7 @@ void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r)
 		send_resp(c, r, NULL, 0);
 }
 
-static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->err = err;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-}
+#define resp_error cp_resp_error /* cp_access.c */
 
 static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
 		      struct xtoe_resp *r)
@@ -337,6 +337,8 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 		resp_error(r, EADDRINUSE, "no free port left");
 		return;
 	}
+	if (cp_access_listen_denied(cp, c, port, q->b, r)) /* cp_access.c */
+		return;
 	if (!listener_may_join(cp, port, q->b)) {
 		resp_error(r, EADDRINUSE, "port %u already has a listener", ntohs(port));
 		return;
@@ -442,6 +444,8 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 		return;
 	}
 	spec[n] = 0;
+	if (cp_access_op_denied(c, q->op, r)) /* cp_access.c */
+		return;
 	if (c->cred.uid != geteuid()) {
 		resp_error(r, EPERM, "only the daemon's user may load C modules");
 		return;
@@ -487,6 +491,8 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 
 	if (q->op == XTOE_OP_INFO) {
 		req_info(cp, &r);
+	} else if (q->op != XTOE_OP_CMODULE_ADD && cp_access_op_denied(c, q->op, &r)) {
+		/* operator requests (cp_access.c); a C module's path is read first */
 	} else if (cp_tools_request(cp, q, &r)) { /* operator tools: cp_tools.c */
 	} else if (cp_tools_fd_op(q->op)) { /* tools answered with an fd: cp_tools.c */
 		int fd = cp_tools_fd_request(cp, c, q, &r);

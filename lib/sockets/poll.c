@@ -55,8 +55,8 @@ short xs_revents(struct xsock *s)
 	case XS_NEW:
 		return POLLOUT | POLLHUP;
 	case XS_LISTEN:
-		if (s->l && s->l->ctx->dead)
-			return POLLERR;
+		if ((s->l && s->l->ctx->dead) || (!s->l && xs.ctx_failed))
+			return POLLIN | POLLERR; /* accept says why */
 		return s->l && s->l->acc_head ? POLLIN | POLLRDNORM : 0;
 	case XS_CONN:
 		return conn_revents(s);

@@ -221,8 +221,8 @@ static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 	for (;;) {
 		xs_listener_use(s);
 		xs_pump();
-		if (!s->l)
-			return -EINVAL; /* not listening in this process: said on stderr */
+		if (!s->l) /* not listening in this process: said on stderr */
+			return xs.ctx_err ? xs.ctx_err : -EINVAL;
 		err = xtoe_accept(s->l, &c);
 		if (!err)
 			return accepted_fd(s, c, flags, addr, len);
