@@ -250,6 +250,8 @@ static bool join_denied(struct cp *cp, const struct app_ctx *c, uint16_t port,
 	return false;
 }
 
+/* A kernel socket listens on the port, or holds it bound: true (r filled
+ * in); else the port is reserved for xtoe. */
 static bool kernel_denied(struct cp *cp, uint16_t port, struct xtoe_resp *r)
 {
 	uint32_t uid = 0;
@@ -261,7 +263,18 @@ static bool kernel_denied(struct cp *cp, uint16_t port, struct xtoe_resp *r)
 	else if (k)
 		cp_resp_error(r, EADDRINUSE, "port %u: a kernel socket (uid %u) listens on it "
 		       "(ss -ltnp shows it)", ntohs(port), uid);
+	else if ((k = cp_kport_reserve(&cp->kresv, cp->d->cfg.addr, port)))
+		cp_resp_error(r, -k, "port %u: a kernel socket holds it (%s; ss -tanp "
+			      "shows it)", ntohs(port), strerror(-k));
 	return k != 0;
+}
+
+void cp_access_unlisten(struct cp *cp, uint16_t port)
+{
+	for (struct cp_listener *l = cp->listeners; l; l = l->next)
+		if (l->port == port)
+			return;
+	cp_kport_release(&cp->kresv, port);
 }
 
 bool cp_access_listen_denied(struct cp *cp, const struct app_ctx *c, uint16_t port,

@@ -80,4 +80,13 @@ bool cp_access_admin(const struct app_ctx *c);
  * be asked. */
 int cp_kport_listening(uint32_t addr, uint16_t port, uint32_t *uid);
 
+/* While xtoe listens on a port, a kernel socket bound to addr:port (never
+ * listening) makes the kernel refuse it to its own programs (EADDRINUSE).
+ * Reserve: 0, or -EADDRINUSE when a kernel socket holds the port. */
+struct cp_kresv;
+int cp_kport_reserve(struct cp_kresv **list, uint32_t addr, uint16_t port);
+void cp_kport_release(struct cp_kresv **list, uint16_t port);
+/* The last listener of port went (or its listen failed): let it go. */
+void cp_access_unlisten(struct cp *cp, uint16_t port);
+
 #endif /* XTOE_CP_ACCESS_H */

@@ -345,12 +345,14 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
+		cp_access_unlisten(cp, port);
 		resp_error(r, ENOMEM, "out of memory");
 		return;
 	}
 	err = port_steer_listen(cp->d->port, port, true);
 	if (err) {
 		free(l);
+		cp_access_unlisten(cp, port);
 		resp_error(r, -err, "cannot steer port %u to xtoe", ntohs(port));
 		return;
 	}
@@ -378,6 +380,7 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 	*pp = l->next;
 	if (!listener_any(cp, l->port))
 		port_steer_listen(cp->d->port, l->port, false);
+	cp_access_unlisten(cp, l->port); /* the kernel may have it again */
 	cp_tcp_drop_listener(cp, l);
 	free(l);
 }

@@ -12,6 +12,7 @@
 #include <linux/sock_diag.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -118,4 +119,73 @@ int cp_kport_listening(uint32_t addr, uint16_t port, uint32_t *uid)
 		return err;
 	*uid = q.uid;
 	return q.found;
+}
+
+/* --- a port xtoe listens on is taken for the kernel's programs too ------- */
+
+struct cp_kresv {
+	struct cp_kresv *next;
+	uint16_t port;
+	int fd;
+};
+
+/* A kernel TCP socket bound to addr:port, never listening (the kernel
+ * answers nothing with it; XDP steers the port to xtoe anyway). Without
+ * SO_REUSEADDR first, so that every later bind of the port fails; with it
+ * when only TIME-WAIT or reusable sockets hold the port. */
+static int kresv_bind(uint32_t addr, uint16_t port, bool reuse)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = addr,
+				  .sin_port = port };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), one = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	/* the address may be the daemon's alone (an in-process test's) */
+	setsockopt(fd, IPPROTO_IP, IP_FREEBIND, &one, sizeof(one));
+	if (reuse)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa))) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+int cp_kport_reserve(struct cp_kresv **list, uint32_t addr, uint16_t port)
+{
+	struct cp_kresv *r;
+	int fd;
+
+	for (r = *list; r; r = r->next)
+		if (r->port == port)
+			return 0;
+	fd = kresv_bind(addr, port, false);
+	if (fd == -EADDRINUSE)
+		fd = kresv_bind(addr, port, true);
+	if (fd < 0)
+		return fd;
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		close(fd);
+		return -ENOMEM;
+	}
+	r->port = port;
+	r->fd = fd;
+	r->next = *list;
+	*list = r;
+	return 0;
+}
+
+void cp_kport_release(struct cp_kresv **list, uint16_t port)
+{
+	for (struct cp_kresv **pp = list, *r; (r = *pp); pp = &r->next) {
+		if (r->port != port)
+			continue;
+		*pp = r->next;
+		close(r->fd);
+		free(r);
+		return;
+	}
 }

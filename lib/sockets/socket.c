@@ -132,6 +132,8 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 		return err ? err : REAL(listen)(fd, backlog) ? -errno : 0;
 	}
 	err = xlib_listen(ctx, &s->addr, backlog, flags, s->user_mss, &s->l);
+	if (err == -EACCES || err == -EPERM) /* the daemon says which right is missing */
+		fprintf(stderr, "libxtoe-sockets: listen: %s\n", xtoe_strerror(ctx));
 	if (err)
 		return err;
 	xtoe_listener_set_user(s->l, s);

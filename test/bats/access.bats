@@ -91,6 +91,14 @@ hold_conn() {
 	run as "$XU" 10 env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 80
 	assert_failure
 	assert_output --partial "port 80 needs root or CAP_NET_BIND_SERVICE (uid $(id -u "$XU") lacks it)"
+	run as "$XU" 10 "$RUN" -s "$TOPO_SOCK" -- "$PY" -c 'import socket
+s = socket.socket(); s.bind(("0.0.0.0", 80))
+try:
+    s.listen()
+except OSError as e:
+    print("listen:", e.strerror)'
+	assert_output --partial "libxtoe-sockets: listen: port 80 needs root or CAP_NET_BIND_SERVICE"
+	assert_output --partial "listen: Permission denied"
 	CAPS=+net_bind_service as "$XU" 30 env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 80 \
 		>"$TOPO_DIR/echo80.log" 2>&1 &
 	wait_port l "$TOPO_XADDR" 80
@@ -122,6 +130,26 @@ except OSError as e:
     print("listen:", e.strerror)'
 	assert_output --partial "listen: Address already in use"
 	kill "$kpid"
+}
+
+@test "a port xtoe listens on is taken for the kernel's programs until xtoe lets go" {
+	local prog='import socket
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+try:
+    s.bind(("0.0.0.0", 7150)); s.listen(); print("kernel listens")
+except OSError as e:
+    print("bind:", e.strerror)'
+	as "$XU" 30 env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7150 >/dev/null 2>&1 &
+	wait_port l "$TOPO_XADDR" 7150
+	run limit 10 in_x python3 -c "$prog"
+	assert_output "bind: Address already in use"
+	pkill -u "$XU" -x xtoe-echo
+	for _ in $(seq 100); do
+		"$CTL" -s "$TOPO_SOCK" conns | grep -q ':7150 ' || break
+		sleep 0.05
+	done
+	run limit 10 in_x python3 -c "$prog"
+	assert_output "kernel listens"
 }
 
 @test "SO_REUSEPORT groups stay within one user" {

@@ -153,6 +153,60 @@ static void test_kernel_dual_stack_listener_found(void)
 	CHECK_EQ(cp_kport_listening(xaddr, port, &uid), 0);
 }
 
+/* A free port of 127.0.0.1 (bound once, then closed). */
+static uint16_t free_port(void)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(0x7f000001) };
+	socklen_t len = sizeof(sa);
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ||
+	    getsockname(fd, (struct sockaddr *)&sa, &len))
+		sa.sin_port = 0;
+	if (fd >= 0)
+		close(fd);
+	return sa.sin_port;
+}
+
+/* Binding the port as a kernel program would (wildcard, SO_REUSEADDR, as
+ * servers do): 0 or -errno. */
+static int kernel_bind(uint16_t port)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = port };
+	int fd = socket(AF_INET, SOCK_STREAM, 0), one = 1, err = 0;
+
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 1))
+		err = -errno;
+	close(fd);
+	return err;
+}
+
+/* While xtoe holds a port the kernel refuses it to its programs; once
+ * released, they have it again. A port a kernel socket has bound cannot
+ * be reserved. */
+static void test_port_reserved_for_xtoe(void)
+{
+	uint32_t lo = htonl(0x7f000001);
+	struct cp_kresv *list = NULL;
+	uint16_t port = free_port();
+	int fd;
+
+	REQUIRE(port);
+	REQUIRE(cp_kport_reserve(&list, lo, port) == 0);
+	CHECK_EQ(cp_kport_reserve(&list, lo, port), 0); /* once per port */
+	CHECK_EQ(kernel_bind(port), -EADDRINUSE);
+	cp_kport_release(&list, port);
+	CHECK(list == NULL);
+	CHECK_EQ(kernel_bind(port), 0);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE(!bind(fd, (struct sockaddr *)&(struct sockaddr_in){
+		.sin_family = AF_INET, .sin_port = port }, sizeof(struct sockaddr_in)));
+	CHECK_EQ(cp_kport_reserve(&list, lo, port), -EADDRINUSE);
+	CHECK(list == NULL);
+	close(fd);
+}
+
 int main(void)
 {
 	RUN(test_status_effective_ids_and_caps);
@@ -163,5 +217,6 @@ int main(void)
 	RUN(test_operator_requests);
 	RUN(test_kernel_listener_found);
 	RUN(test_kernel_dual_stack_listener_found);
+	RUN(test_port_reserved_for_xtoe);
 	return check_summary();
 }
