@@ -53,6 +53,17 @@ as() {
 # The users' python (root's PATH may lead to a python they cannot run).
 PY=/usr/bin/python3
 
+# listen() on PORT through the sockets library as USER: listen_as USER PORT
+# (prints "listen: ERROR" when refused)
+listen_as() {
+	as "$1" 10 "$RUN" -s "$TOPO_SOCK" -- "$PY" -c 'import socket, sys
+s = socket.socket(); s.bind(("0.0.0.0", int(sys.argv[1])))
+try:
+    s.listen()
+except OSError as e:
+    print("listen:", e.strerror)' "$2"
+}
+
 # A connection held open from the Linux side to port (until the test ends).
 hold_conn() {
 	spawn_l bash -c "sleep 30 | socat - TCP:$TOPO_XADDR:$1" >/dev/null 2>&1
@@ -91,12 +102,7 @@ hold_conn() {
 	run as "$XU" 10 env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 80
 	assert_failure
 	assert_output --partial "port 80 needs root or CAP_NET_BIND_SERVICE (uid $(id -u "$XU") lacks it)"
-	run as "$XU" 10 "$RUN" -s "$TOPO_SOCK" -- "$PY" -c 'import socket
-s = socket.socket(); s.bind(("0.0.0.0", 80))
-try:
-    s.listen()
-except OSError as e:
-    print("listen:", e.strerror)'
+	run listen_as "$XU" 80
 	assert_output --partial "libxtoe-sockets: listen: port 80 needs root or CAP_NET_BIND_SERVICE"
 	assert_output --partial "listen: Permission denied"
 	CAPS=+net_bind_service as "$XU" 30 env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 80 \
@@ -122,12 +128,7 @@ s.bind(("0.0.0.0", 7100)); s.listen(); time.sleep(30)'
 	assert_failure
 	assert_output --partial "port 7100: a kernel socket (uid 0) listens on it"
 	# the same through the sockets library: listen() fails with EADDRINUSE
-	run as "$XU" 10 "$RUN" -s "$TOPO_SOCK" -- "$PY" -c 'import socket
-s = socket.socket(); s.bind(("0.0.0.0", 7100))
-try:
-    s.listen()
-except OSError as e:
-    print("listen:", e.strerror)'
+	run listen_as "$XU" 7100
 	assert_output --partial "listen: Address already in use"
 	kill "$kpid"
 }
