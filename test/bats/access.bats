@@ -219,6 +219,20 @@ except OSError as e:
 	pkill -u "$XU" -x xtoe-echo
 }
 
+@test "a server that dropped privileges keeps port 82, may not take port 83, may take 8300" {
+	spawn_x "$RUN" -s "$TOPO_SOCK" -- "$PY" "$TOPO_ROOT/test/tools/drop_privs.py" 82 83 8300 \
+		>"$TOPO_DIR/drop.log" 2>&1
+	local dpid=$SPAWN_PID
+	for _ in $(seq 100); do grep -q "^8300:" "$TOPO_DIR/drop.log" && break; sleep 0.05; done
+	run limit 10 in_l bash -c "echo hi82 | socat -t 1 - TCP:$TOPO_XADDR:82"
+	wait "$dpid" || true
+	run cat "$TOPO_DIR/drop.log"
+	assert_line "83: Permission denied"
+	assert_line "8300: listening"
+	assert_line "82: got hi82"
+	assert_output --partial "port 83 needs root or CAP_NET_BIND_SERVICE (uid 65534 lacks it)"
+}
+
 @test "nginx with 'user nobody' workers serves an 8 MiB file on port 80 through xtoe" {
 	need nginx
 	need curl
