@@ -128,6 +128,8 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 	if (s->kind != XS_NEW)
 		return -EINVAL;
 	if (!(ctx = xs_ctx())) {
+		if (xs.ctx_half)
+			return xs.ctx_err;
 		err = to_kernel(fd, s);
 		return err ? err : REAL(listen)(fd, backlog) ? -errno : 0;
 	}
@@ -284,6 +286,8 @@ static int do_connect(int fd, struct xsock *s, const struct sockaddr *addr,
 	err = addr_in(addr, alen, &dst);
 	if (err == -EAFNOSUPPORT || (!err && !xs_is_xtoe_dst(&dst)) ||
 	    (!err && !(ctx = xs_ctx()))) {
+		if (!err && xs.ctx_half && xs_is_xtoe_dst(&dst))
+			return xs.ctx_err;
 		err = to_kernel(fd, s);
 		return err ? err : 1; /* 1: the kernel connects */
 	}

@@ -175,9 +175,10 @@ struct xtoe_ctx *xs_ctx(void)
 	if (err) {
 		xs.ctx_failed = true;
 		xs.ctx_err = err;
-		if (xs.sock_path[0] && xs_holds_xtoe())
+		xs.ctx_half = xs.sock_path[0] && xs_holds_xtoe();
+		if (xs.ctx_half)
 			fprintf(stderr, "libxtoe-sockets: pid %d: %s; its xtoe sockets "
-				"fail (%s)\n", (int)getpid(), xtoe_strerror(NULL),
+				"and new ones fail (%s)\n", (int)getpid(), xtoe_strerror(NULL),
 				strerror(-err));
 		else if (xs.sock_path[0])
 			fprintf(stderr, "libxtoe-sockets: %s; using the kernel's TCP\n",
@@ -579,6 +580,7 @@ static void atfork_child(void)
 	xs.sh_locked = false;
 	xs.ctx_failed = false;
 	xs.ctx_err = 0;
+	xs.ctx_half = false;
 	child_contexts();
 	hold_inherited();
 	for (int fd = 0; fd < xs.nfds; fd++) {

@@ -181,6 +181,9 @@ struct xs_proc {
 	bool ctx_failed;             /* no daemon: fall back to the kernel */
 	int ctx_err;                 /* why (-errno): inherited xtoe sockets
 					fail with it (docs/access.md) */
+	bool ctx_half;               /* it failed while the process held xtoe
+					sockets: new ones fail too, none
+					goes to the kernel half-way */
 	pid_t pid;
 	int sleepers;                /* threads blocked on the context's eventfd */
 	int nfds;

@@ -298,6 +298,7 @@ print(" ".join(str(c["pid"]) for c in json.load(sys.stdin)["conns"] if c["local"
 	chmod 0660 "$TOPO_SOCK"
 	cat "$TOPO_DIR/inherit.log"
 	[ "$rc" -eq 0 ]
-	grep -q "its xtoe sockets fail (Permission denied)" "$TOPO_DIR/inherit.log"
+	grep -q "its xtoe sockets and new ones fail (Permission denied)" "$TOPO_DIR/inherit.log"
 	grep -q "child: accept: \[Errno 13\] Permission denied" "$TOPO_DIR/inherit.log"
+	grep -q "child: listen: \[Errno 13\] Permission denied" "$TOPO_DIR/inherit.log"
 }
