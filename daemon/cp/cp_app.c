@@ -64,11 +64,16 @@ int cp_app_listen_socket(struct cp *cp)
 	umask_old = umask(0177); /* nobody connects before its group and mode are set */
 	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
 	umask(umask_old);
-	if (!err)
-		err = cp_access_socket(path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
+	if (err) {
+		log_err("cannot serve on %s: %s", path, strerror(-err));
+		close(fd);
+		return err;
+	}
+	err = cp_access_socket(path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
 	if (err || listen(fd, 64)) {
 		err = err ?: -errno;
 		log_err("cannot serve on %s: %s", path, strerror(-err));
+		unlink(path);
 		close(fd);
 		return err;
 	}

@@ -302,3 +302,31 @@ print(" ".join(str(c["pid"]) for c in json.load(sys.stdin)["conns"] if c["local"
 	grep -q "child: accept: \[Errno 13\] Permission denied" "$TOPO_DIR/inherit.log"
 	grep -q "child: listen: \[Errno 13\] Permission denied" "$TOPO_DIR/inherit.log"
 }
+
+# A second xtoed, on the Linux side's interface (the tests above are done
+# with it), started with OPTIONS; its log in $TOPO_DIR/l.log.
+xtoed_l() {
+	rm -f "$TOPO_DIR/l.sock"
+	spawn_l "$TOPO_BIN/xtoed" --iface "$TOPO_LIF" --addr "$TOPO_LADDR/24" \
+		--sock "$TOPO_DIR/l.sock" --fw-file none "$@" >"$TOPO_DIR/l.log" 2>&1
+}
+
+@test "defaults: without a group xtoe the socket is root's alone (0660) and xtoed says how to open it" {
+	getent group xtoe >/dev/null && skip "this machine has a group xtoe"
+	xtoed_l
+	local lpid=$SPAWN_PID
+	for _ in $(seq 100); do [ -S "$TOPO_DIR/l.sock" ] && break; sleep 0.05; done
+	run stat -c '%a %G' "$TOPO_DIR/l.sock"
+	kill "$lpid"; wait "$lpid" || true
+	assert_output "660 root"
+	run cat "$TOPO_DIR/l.log"
+	assert_output --partial "no group xtoe: only root may use xtoe"
+	assert_output --partial "groupadd --system xtoe"
+	xtoed_l --group "nosuch$$"
+	local rc=0
+	wait "$SPAWN_PID" || rc=$?
+	assert_equal "$rc" 1
+	run cat "$TOPO_DIR/l.log"
+	assert_output --partial "group 'nosuch$$' does not exist"
+	[ ! -e "$TOPO_DIR/l.sock" ]
+}
