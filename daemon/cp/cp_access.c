@@ -81,6 +81,17 @@ int acc_port_allowed(uint16_t port, uint32_t unpriv_start, const struct acc_cred
 	return -EACCES;
 }
 
+int acc_stat_ppid(const char *text)
+{
+	const char *p = strrchr(text, ')');
+	char state;
+	int ppid;
+
+	if (!p || sscanf(p + 1, " %c %d", &state, &ppid) != 2 || ppid < 0)
+		return -EINVAL;
+	return ppid;
+}
+
 bool acc_join_allowed(uint32_t owner_uid, uint32_t new_uid)
 {
 	return owner_uid == new_uid;
@@ -277,6 +288,36 @@ void cp_access_unlisten(struct cp *cp, uint16_t port)
 	cp_kport_release(&cp->kresv, port);
 }
 
+static pid_t parent_of(pid_t pid)
+{
+	char path[64], buf[1024];
+	ssize_t n = -1;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) >= 0) {
+		n = read(fd, buf, sizeof(buf) - 1);
+		close(fd);
+	}
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	return acc_stat_ppid(buf);
+}
+
+/* Is c's process a descendant of a process listening on port (a listener
+ * it inherited across fork)? Its ancestors up to 64 generations. */
+static bool inherited(struct cp *cp, const struct app_ctx *c, uint16_t port)
+{
+	pid_t pid = c->cred.pid;
+
+	for (int i = 0; i < 64 && pid > 1 && (pid = parent_of(pid)) > 1; i++)
+		for (struct cp_listener *l = cp->listeners; l; l = l->next)
+			if (l->port == port && l->ctx->cred.pid == pid)
+				return pid_alive(l->ctx->pidfd);
+	return false;
+}
+
 bool cp_access_listen_denied(struct cp *cp, const struct app_ctx *c, uint16_t port,
 			     uint32_t flags, struct xtoe_resp *r)
 {
@@ -288,8 +329,8 @@ bool cp_access_listen_denied(struct cp *cp, const struct app_ctx *c, uint16_t po
 
 	if (held && join_denied(cp, c, port, r))
 		return true;
-	if (held && (flags & XTOE_LISTEN_SHARE))
-		return false; /* inherited: bound already, by the same user */
+	if (held && (flags & XTOE_LISTEN_SHARE) && inherited(cp, c, port))
+		return false; /* bound already, by its ancestor: the same user */
 	if (cp_access_now(c, &now, r))
 		return true;
 	if (acc_port_allowed(ntohs(port), unpriv_port_start(), &now)) {

@@ -14,7 +14,9 @@
  *                       socket listens on (same address or wildcard):
  *                       EADDRINUSE (sock_diag, cp_kport.c); listeners
  *                       share a port only within one user (the uid that
- *                       connected), as SO_REUSEPORT on Linux
+ *                       connected), as SO_REUSEPORT on Linux; a listener
+ *                       inherited across fork joins its port unchecked
+ *                       only in a descendant of a process listening there
  *   operator requests   capture, TCP trace, firewall changes, C modules:
  *                       CAP_NET_ADMIN (root has it); connection listings
  *                       show others only their own user's connections
@@ -45,6 +47,9 @@ int acc_parse_status(const char *text, struct acc_creds *out);
 bool acc_has_cap(const struct acc_creds *c, int cap);
 /* May a process with creds now bind port (host order)? 0 or -EACCES. */
 int acc_port_allowed(uint16_t port, uint32_t unpriv_start, const struct acc_creds *now);
+/* The parent pid in a /proc/PID/stat text (after the last ')': the name
+ * may hold anything), or -EINVAL. */
+int acc_stat_ppid(const char *text);
 /* May a listener of owner new_uid join a port held by one of owner_uid? */
 bool acc_join_allowed(uint32_t owner_uid, uint32_t new_uid);
 /* An operator request (needs CAP_NET_ADMIN); its name for messages, or NULL. */

@@ -112,6 +112,10 @@ hold_conn() {
 	assert_output "hello80"
 	run "$CTL" -s "$TOPO_SOCK" conns state listening
 	assert_output --regexp ":80 .*xtoe-echo"
+	# a process of the same user that did not inherit the listener may not
+	# join it as if it had (XTOE_LISTEN_SHARE, 2) without the capability
+	run as "$XU" 10 "$PY" "$TOPO_ROOT/test/tools/xtoe_req.py" "$TOPO_SOCK" listen 80 2
+	assert_output --partial "err 13: port 80 needs root or CAP_NET_BIND_SERVICE"
 	pkill -u "$XU" -x xtoe-echo
 }
 

@@ -74,6 +74,16 @@ static void test_root_without_capability_refused(void)
 	CHECK_EQ(acc_port_allowed(80, 1024, &root_nocap), -EACCES);
 }
 
+/* The parent pid after the name, whatever the name holds. */
+static void test_stat_ppid(void)
+{
+	CHECK_EQ(acc_stat_ppid("4242 (nginx) S 4200 4200 4200 0 -1 4194624 ..."), 4200);
+	CHECK_EQ(acc_stat_ppid("17 (a) b) (c) R 1 17 17 0"), 1);
+	CHECK_EQ(acc_stat_ppid("9 (x) Z 0 0"), 0);
+	CHECK_EQ(acc_stat_ppid("9 (x"), -EINVAL);
+	CHECK_EQ(acc_stat_ppid("9 (x) S"), -EINVAL);
+}
+
 static void test_reuseport_within_one_user(void)
 {
 	CHECK(acc_join_allowed(1001, 1001));
@@ -213,6 +223,7 @@ int main(void)
 	RUN(test_status_malformed_refused);
 	RUN(test_low_ports_need_bind_service);
 	RUN(test_root_without_capability_refused);
+	RUN(test_stat_ppid);
 	RUN(test_reuseport_within_one_user);
 	RUN(test_operator_requests);
 	RUN(test_kernel_listener_found);
