@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -131,24 +132,40 @@ static int socket_gid(const char *group, gid_t *gid)
 	return 1;
 }
 
-int cp_access_socket(const char *path, const char *group, uint32_t mode)
+/* Bound at path, no permission for anyone but the daemon yet. */
+static int bind_private(int fd, const char *path)
 {
-	gid_t gid;
-	int err = socket_gid(group, &gid);
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	mode_t old;
+	int err;
 
-	if (err < 0)
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return -ENAMETOOLONG;
+	strcpy(sa.sun_path, path);
+	unlink(path);
+	old = umask(0177);
+	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
+	umask(old);
+	return err;
+}
+
+int cp_access_serve(int fd, const char *path, const char *group, uint32_t mode)
+{
+	char tmp[sizeof(((struct sockaddr_un *)0)->sun_path) + 1];
+	gid_t gid;
+	int has_gid = socket_gid(group, &gid), err;
+
+	if (has_gid < 0)
+		return has_gid;
+	snprintf(tmp, sizeof(tmp), "%s~", path);
+	if ((err = bind_private(fd, tmp)))
 		return err;
-	if (!err && chown(path, (uid_t)-1, gid)) {
+	if ((!has_gid && chown(tmp, (uid_t)-1, gid)) || chmod(tmp, (mode_t)mode) ||
+	    listen(fd, 64) || rename(tmp, path))
 		err = -errno;
-		log_err("cannot give %s to its group: %s", path, strerror(errno));
-		return err;
-	}
-	if (chmod(path, (mode_t)mode)) {
-		err = -errno;
-		log_err("cannot set the mode of %s: %s", path, strerror(errno));
-		return err;
-	}
-	return 0;
+	if (err)
+		unlink(tmp);
+	return err;
 }
 
 /* --- the client now ----------------------------------------------------------- */

@@ -62,8 +62,11 @@ struct xtoe_resp;
 /* A refusal: err (positive errno) and its message in r. */
 void cp_resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-/* The daemon's socket: group and mode (before listen). 0 or -errno. */
-int cp_access_socket(const char *path, const char *group, uint32_t mode);
+/* Serve the daemon's socket fd at path: bound under a temporary name,
+ * given its group and mode, listening, then renamed to path, so that a
+ * socket at path always serves and nobody connects before it has its
+ * permissions. 0 or -errno (nothing left behind). */
+int cp_access_serve(int fd, const char *path, const char *group, uint32_t mode);
 /* The client's pidfd at accept (-1 when the kernel has none). */
 int cp_access_pidfd(int sock, pid_t pid);
 /* The client's credentials now: 0, or -errno with r filled in. */

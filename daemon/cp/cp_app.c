@@ -44,14 +44,12 @@ int cp_app_listen_socket(struct cp *cp)
 {
 	const char *path = cp->d->cfg.sock_path;
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	mode_t umask_old;
 	int fd, err;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) + 1 >= sizeof(sa.sun_path)) { /* + 1: cp_access_serve's name */
 		log_err("socket path %s is too long; choose a shorter --sock", path);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, path);
 	err = mkdir_parent(path);
 	if (err) {
 		log_err("cannot create the directory of %s: %s", path, strerror(-err));
@@ -60,20 +58,11 @@ int cp_app_listen_socket(struct cp *cp)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path); /* a stale socket of a daemon that died; the interface lock is the XDP attach */
-	umask_old = umask(0177); /* nobody connects before its group and mode are set */
-	err = bind(fd, (struct sockaddr *)&sa, sizeof(sa)) ? -errno : 0;
-	umask(umask_old);
+	/* a stale socket of a daemon that died is replaced; the interface
+	 * lock is the XDP attach (cp_access.c: group, mode, then the name) */
+	err = cp_access_serve(fd, path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
 	if (err) {
 		log_err("cannot serve on %s: %s", path, strerror(-err));
-		close(fd);
-		return err;
-	}
-	err = cp_access_socket(path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
-	if (err || listen(fd, 64)) {
-		err = err ?: -errno;
-		log_err("cannot serve on %s: %s", path, strerror(-err));
-		unlink(path);
 		close(fd);
 		return err;
 	}
