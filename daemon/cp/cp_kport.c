@@ -88,11 +88,10 @@ static int kport_take(const char *buf, ssize_t n, struct kport_q *q)
 	return 0;
 }
 
-static int kport_family(int family, struct kport_q *q)
+static int kport_family(int fd, int family, struct kport_q *q)
 {
 	char buf[16384] __attribute__((aligned(4)));
-	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
-	int err = fd < 0 ? -errno : kport_ask(fd, family);
+	int err = kport_ask(fd, family);
 
 	while (!err) {
 		ssize_t n = recv(fd, buf, sizeof(buf), 0);
@@ -101,20 +100,22 @@ static int kport_family(int family, struct kport_q *q)
 			continue;
 		err = n < 0 ? -errno : n == 0 ? -EIO : kport_take(buf, n, q);
 	}
-	if (fd >= 0)
-		close(fd);
 	return err < 0 ? err : 0;
 }
 
 int cp_kport_listening(uint32_t addr, uint16_t port, uint32_t *uid)
 {
 	struct kport_q q = { .addr = addr, .port = port };
-	int err = kport_family(AF_INET, &q);
+	int fd = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_SOCK_DIAG);
+	int err = fd < 0 ? -errno : kport_family(fd, AF_INET, &q);
 
-	if (!err && !q.found)
-		err = kport_family(AF_INET6, &q);
-	if (err == -EAFNOSUPPORT || err == -ENOENT)
-		err = 0; /* no IPv6 in this kernel */
+	if (!err && !q.found) {
+		err = kport_family(fd, AF_INET6, &q);
+		if (err == -EAFNOSUPPORT || err == -ENOENT)
+			err = 0; /* no IPv6 in this kernel */
+	}
+	if (fd >= 0)
+		close(fd);
 	if (err)
 		return err;
 	*uid = q.uid;
