@@ -11,8 +11,23 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "proto.h"
 #include "common/log.h"
+
+/* The daemon could not be asked: why, and what to do. */
+static void transport_err(const char *sock_path, int err)
+{
+	char why[256];
+
+	if (err == -EACCES || err == -EPERM) {
+		xtoe_access_denied_msg(sock_path, -err, why, sizeof(why));
+		log_err("%s", why);
+		return;
+	}
+	log_err("cannot ask the daemon at %s: %s; is xtoed running (or pass -i "
+		"IFACE)?", sock_path, strerror(-err));
+}
 
 /* One request (with extra bytes after it, if any) and its response.
  * Returns 0, -errno of the transport, or 1 when the daemon refused
@@ -40,9 +55,7 @@ static int ask(const char *sock_path, struct xtoe_req *q, const void *extra,
 		err = -errno ?: -EIO;
 	close(fd);
 	if (err)
-		log_err("cannot ask the daemon at %s: %s; is "
-			"xtoed running (or pass -i IFACE)?", sock_path,
-			strerror(-err));
+		transport_err(sock_path, err);
 	return err ? err : r->err ? 1 : 0;
 }
 
@@ -160,8 +173,7 @@ int xctl_session_fd(const char *sock_path, uint32_t op, uint32_t a, uint32_t b,
 		err = recv_fd(s, r, fd);
 	*sock = s;
 	if (err) {
-		log_err("cannot ask the daemon at %s: %s; is "
-			"xtoed running (or pass -i IFACE)?", sock_path, strerror(-err));
+		transport_err(sock_path, err);
 		return err;
 	}
 	if (r->err) {

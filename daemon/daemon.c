@@ -36,6 +36,7 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	c->time_wait_ms = 60000;
 	c->cc = &tcp_cc_cubic;
 	c->signals = true;
+	c->sock_mode = 0660;
 }
 
 void xtoed_cfg_tcp(struct xtoed_cfg *c, uint32_t mtu, uint64_t rmem_max)

@@ -65,6 +65,8 @@ struct xtoed_cfg {
 	const char *cmodules[CMOD_MAX]; /* --cmodule FILE.so[:ARGS] */
 	int ncmodules;
 	char fw_file[100];   /* --fw-file; "" when rules are not kept */
+	const char *sock_group; /* --group; NULL: xtoe when it exists */
+	uint32_t sock_mode;  /* --socket-mode (default 0660) */
 	bool fw_file_set;
 };
 
@@ -113,6 +115,7 @@ struct app_ctx {
 	uint32_t rlen;
 	struct ucred cred;            /* the client, from the kernel
 					 (SO_PEERCRED when it connected) */
+	int pidfd;                    /* its process (SO_PEERPIDFD), -1 */
 	pid_t pid;                    /* cred.pid, for the tools (0: not
 					 visible in the daemon's namespace) */
 	uint8_t state;                /* enum app_ctx_state */

@@ -34,6 +34,9 @@ static const char usage_text[] =
 	"  -i, --iface IF        interface to serve (required)\n"
 	"  -a, --addr A/NN       IPv4 address and prefix of IF served by xtoe (required)\n"
 	"  -s, --sock PATH       application socket (default /run/xtoe/IF.sock)\n"
+	"  -g, --group NAME      group that may use the socket (default xtoe when\n"
+	"                        that group exists, else root only; docs/access.md)\n"
+	"      --socket-mode MODE  the socket's permissions, octal (default 0660)\n"
 	"  -m, --xdp-mode MODE   native (default), skb, or hw (offload, nfp only)\n"
 	"  -b, --busy-poll       never sleep: dedicate a core to the data-path\n"
 	"      --spin-us N       poll N us with no work before sleeping (default 50)\n"
@@ -85,7 +88,7 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -93,6 +96,8 @@ static const struct option long_opts[] = {
 	{ "fw-file", required_argument, NULL, OPT_FWFILE },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "sock", required_argument, NULL, 's' },
+	{ "group", required_argument, NULL, 'g' },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKMODE },
 	{ "xdp-mode", required_argument, NULL, 'm' },
 	{ "busy-poll", no_argument, NULL, 'b' },
 	{ "spin-us", required_argument, NULL, OPT_SPIN },
@@ -141,6 +146,20 @@ static int parse_u32(const char *s, uint32_t min, uint32_t max, uint32_t *out)
 	errno = 0;
 	v = strtoul(s, &end, 0);
 	if (errno || *end || end == s || v < min || v > max)
+		return -EINVAL;
+	*out = (uint32_t)v;
+	return 0;
+}
+
+/* An octal file mode, at most 0777. */
+static int parse_mode(const char *s, uint32_t *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 8);
+	if (errno || *end || end == s || v > 0777)
 		return -EINVAL;
 	*out = (uint32_t)v;
 	return 0;
@@ -243,6 +262,11 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 			return usage_error("bad --addr '%s': expected A.B.C.D/NN", arg);
 		break;
 	case 's': c->sock_path = arg; break;
+	case 'g': c->sock_group = arg; break;
+	case OPT_SOCKMODE:
+		if (parse_mode(arg, &c->sock_mode))
+			return usage_error("bad --socket-mode '%s': octal, e.g. 0660", arg);
+		break;
 	case 'm':
 		if (port_xdp_parse_mode(arg, &c->xdp_mode))
 			return usage_error("bad --xdp-mode '%s': native, skb or hw", arg);
@@ -293,7 +317,7 @@ static int parse_vector(int argc, char **argv, struct xtoed_cfg *c)
 	int opt, err;
 
 	optind = 0; /* a fresh scan: the configuration file's, then argv's */
-	while ((opt = getopt_long(argc, argv, "i:a:s:m:bvqc:Vh", long_opts, NULL)) != -1)
+	while ((opt = getopt_long(argc, argv, "i:a:s:g:m:bvqc:Vh", long_opts, NULL)) != -1)
 		if ((err = apply_opt(opt, optarg, c)))
 			return err;
 	return 0;

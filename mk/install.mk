@@ -82,6 +82,11 @@ install: all man
 	$(Q)$(INSTALL) -m 0644 dist/xtoed.conf.example "$(DESTDIR)$(SYSCONFDIR)/xtoe/"
 	$(Q)$(INSTALL) -m 0644 examples/modules/*.bpf.c "$(DESTDIR)$(DATADIR)/xtoe/examples/modules/"
 	$(Q)if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" -eq 0 ]; then ldconfig || true; fi
+	@# the group whose members may use xtoed's socket (docs/access.md), on
+	@# the system's own installation only (not into DESTDIR or another /etc)
+	$(Q)if [ -z "$(DESTDIR)" ] && [ "$(SYSCONFDIR)" = /etc ] && [ "$$(id -u)" -eq 0 ] && \
+		! getent group xtoe >/dev/null; then \
+		groupadd --system xtoe && echo "created the group xtoe (docs/access.md)"; fi
 	@echo "installed xtoe $(XTOE_VERSION) under $(DESTDIR)$(PREFIX)"
 
 uninstall:

@@ -84,6 +84,7 @@ struct cp {
 	struct cp_splicer *spl;          /* spliced pairs (cp_splice.c) */
 	struct spsc trace_q;             /* xtoectl trace, ring 1 (cp_trace.c) */
 	uint64_t tools_sync_ms;          /* cp_tools_tick's last look */
+	struct cp_kresv *kresv;          /* ports held for xtoe (cp_kport.c) */
 };
 
 /* cp.c */

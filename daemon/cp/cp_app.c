@@ -20,6 +20,7 @@
 
 #include "common/proto.h"
 #include "cp.h"
+#include "cp_access.h"
 #include "common/log.h"
 
 #define CTX_QUEUE_ENTRIES 4096
@@ -45,11 +46,10 @@ int cp_app_listen_socket(struct cp *cp)
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	int fd, err;
 
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) + 1 >= sizeof(sa.sun_path)) { /* + 1: cp_access_serve's name */
 		log_err("socket path %s is too long; choose a shorter --sock", path);
 		return -ENAMETOOLONG;
 	}
-	strcpy(sa.sun_path, path);
 	err = mkdir_parent(path);
 	if (err) {
 		log_err("cannot create the directory of %s: %s", path, strerror(-err));
@@ -58,10 +58,11 @@ int cp_app_listen_socket(struct cp *cp)
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
-	unlink(path); /* a stale socket of a daemon that died; the interface lock is the XDP attach */
-	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) || listen(fd, 64)) {
-		err = -errno;
-		log_err("cannot serve on %s: %s", path, strerror(errno));
+	/* a stale socket of a daemon that died is replaced; the interface
+	 * lock is the XDP attach (cp_access.c: group, mode, then the name) */
+	err = cp_access_serve(fd, path, cp->d->cfg.sock_group, cp->d->cfg.sock_mode);
+	if (err) {
+		log_err("cannot serve on %s: %s", path, strerror(-err));
 		close(fd);
 		return err;
 	}
@@ -110,6 +111,8 @@ static void ctx_free(struct app_ctx *c)
 	if (c->sock >= 0)
 		close(c->sock);
 	free(c->rbuf);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	free(c->slot_flow);
 	free(c->slot_state);
 	free(c->slot_gen);
@@ -168,6 +171,7 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->cred = *cred;
 	c->pid = cred->pid;
 	c->state = CTX_CONNECTED;
+	c->pidfd = cp_access_pidfd(sock, cred->pid);
 	c->id = ++cp->next_ctx_id;
 	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
@@ -245,17 +249,7 @@ void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r)
 		send_resp(c, r, NULL, 0);
 }
 
-static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static void resp_error(struct xtoe_resp *r, int err, const char *fmt, ...)
-{
-	va_list ap;
-
-	r->err = err;
-	va_start(ap, fmt);
-	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
-	va_end(ap);
-}
+#define resp_error cp_resp_error /* cp_access.c */
 
 static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
 		      struct xtoe_resp *r)
@@ -379,18 +373,22 @@ static void req_listen(struct cp *cp, struct app_ctx *c, const struct xtoe_req *
 			   "--app-listeners allows", c->id, c->listeners);
 		return;
 	}
+	if (cp_access_listen_denied(cp, c, port, q->b, r)) /* cp_access.c */
+		return;
 	if (!listener_may_join(cp, port, q->b)) {
 		resp_error(r, EADDRINUSE, "port %u already has a listener", ntohs(port));
 		return;
 	}
 	l = calloc(1, sizeof(*l));
 	if (!l) {
+		cp_access_unlisten(cp, port);
 		resp_error(r, ENOMEM, "out of memory");
 		return;
 	}
 	err = port_steer_listen(cp->d->port, port, true);
 	if (err) {
 		free(l);
+		cp_access_unlisten(cp, port);
 		resp_error(r, -err, "cannot steer port %u to xtoe", ntohs(port));
 		return;
 	}
@@ -420,6 +418,7 @@ static void listener_remove(struct cp *cp, struct cp_listener *l)
 	l->ctx->listeners--;
 	if (!listener_any(cp, l->port))
 		port_steer_listen(cp->d->port, l->port, false);
+	cp_access_unlisten(cp, l->port); /* the kernel may have it again */
 	cp_tcp_drop_listener(cp, l);
 	free(l);
 }
@@ -487,6 +486,8 @@ static void req_cmodule_add(struct cp *cp, struct app_ctx *c,
 	}
 	memcpy(spec, data, q->a);
 	spec[q->a] = 0;
+	if (cp_access_op_denied(c, q->op, r)) /* cp_access.c */
+		return;
 	if (c->cred.uid != geteuid()) {
 		resp_error(r, EPERM, "only the daemon's user may load C modules");
 		return;
@@ -528,6 +529,8 @@ static void app_request(struct cp *cp, struct app_ctx *c, const struct xtoe_req 
 
 	if (q->op == XTOE_OP_INFO) {
 		req_info(cp, &r);
+	} else if (q->op != XTOE_OP_CMODULE_ADD && cp_access_op_denied(c, q->op, &r)) {
+		/* operator requests (cp_access.c); a C module's path is read first */
 	} else if (cp_tools_request(cp, q, &r)) { /* operator tools: cp_tools.c */
 	} else if (cp_tools_fd_op(q->op)) { /* tools answered with an fd: cp_tools.c */
 		int fd = cp_tools_fd_request(cp, c, q, &r);

@@ -22,6 +22,7 @@
 #include "xdp/capture.h"
 #include "xdp/fw_ctl.h"
 #include "cp.h"
+#include "cp_access.h"
 #include "common/log.h"
 
 static void req_fw_file(struct cp *cp, struct xtoe_resp *r)
@@ -431,8 +432,16 @@ static void conn_row(struct cp *cp, const struct cp_conn *k, struct xtoe_stat_co
 	snprintf(o->cc, sizeof(o->cc), "%s", k->tcp.cc ? k->tcp.cc->name : "none");
 }
 
-static int req_conns(struct cp *cp, struct xtoe_resp *r)
+/* Connections a non-operator may see: its own user's (cp_access.c); a
+ * TIME-WAIT connection belongs to no one. */
+static bool conn_seen(const struct app_ctx *c, bool admin, const struct cp_conn *k)
 {
+	return admin || (k->state != CPC_TIME_WAIT && cp_access_sees(c, admin, k->ctx));
+}
+
+static int req_conns(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r)
+{
+	bool admin = cp_access_admin(c);
 	struct xtoe_stat_conn *rows;
 	uint32_t n = 0;
 	int fd;
@@ -443,6 +452,8 @@ static int req_conns(struct cp *cp, struct xtoe_resp *r)
 		return -1;
 	}
 	for (struct cp_listener *l = cp->listeners; l && n < XTOE_STAT_CONNS_MAX; l = l->next) {
+		if (!cp_access_sees(c, admin, l->ctx))
+			continue;
 		snprintf(rows[n].state, sizeof(rows[n].state), "LISTEN");
 		snprintf(rows[n].cc, sizeof(rows[n].cc), "%s", cp->d->cfg.cc->name);
 		rows[n].laddr = cp->d->cfg.addr;
@@ -450,7 +461,8 @@ static int req_conns(struct cp *cp, struct xtoe_resp *r)
 		rows[n++].pid = l->ctx ? l->ctx->pid : 0;
 	}
 	for (struct cp_conn *k = cp->conns; k && n < XTOE_STAT_CONNS_MAX; k = k->next)
-		conn_row(cp, k, &rows[n++]);
+		if (conn_seen(c, admin, k))
+			conn_row(cp, k, &rows[n++]);
 	fd = blob_fd(rows, n * sizeof(*rows), r);
 	r->val = n;
 	free(rows);
@@ -474,7 +486,7 @@ int cp_tools_fd_request(struct cp *cp, const struct app_ctx *c,
 	case XTOE_OP_TRACE:
 		return req_trace(cp, c, r);
 	default:
-		return req_conns(cp, r);
+		return req_conns(cp, c, r);
 	}
 }
 

@@ -55,8 +55,10 @@ short xs_revents(struct xsock *s)
 	case XS_NEW:
 		return POLLOUT | POLLHUP;
 	case XS_LISTEN:
-		if (s->l && s->l->ctx->dead) /* until accept said so */
-			return s->dead_told ? 0 : POLLERR;
+		/* no daemon: ready until accept said why, then quiet (an
+		 * event loop that logs the error must not spin on it) */
+		if ((s->l && s->l->ctx->dead) || (!s->l && xs.ctx_failed))
+			return s->dead_told ? 0 : POLLIN | POLLERR;
 		return s->l && s->l->acc_head ? POLLIN | POLLRDNORM : 0;
 	case XS_CONN:
 		return conn_revents(s);

@@ -128,10 +128,14 @@ static int do_listen(int fd, struct xsock *s, int backlog)
 	if (s->kind != XS_NEW)
 		return -EINVAL;
 	if (!(ctx = xs_ctx())) {
+		if (xs.ctx_half)
+			return xs.ctx_err;
 		err = to_kernel(fd, s);
 		return err ? err : REAL(listen)(fd, backlog) ? -errno : 0;
 	}
 	err = xlib_listen(ctx, &s->addr, backlog, flags, s->user_mss, &s->l);
+	if (err == -EACCES || err == -EPERM) /* the daemon says which right is missing */
+		fprintf(stderr, "libxtoe-sockets: listen: %s\n", xtoe_strerror(ctx));
 	if (err)
 		return err;
 	xtoe_listener_set_user(s->l, s);
@@ -234,8 +238,10 @@ static int do_accept(struct xsock *s, int flags, struct sockaddr *addr,
 	for (;;) {
 		xs_listener_use(s);
 		xs_pump();
-		if (!s->l)
-			return -EINVAL; /* not listening in this process: said on stderr */
+		if (!s->l) { /* not listening in this process: said on stderr */
+			s->dead_told = xs.ctx_failed;
+			return xs.ctx_err ? xs.ctx_err : -EINVAL;
+		}
 		err = xtoe_accept(s->l, &c);
 		if (!err)
 			return accepted_fd(s, c, flags, addr, len);
@@ -297,6 +303,8 @@ static int do_connect(int fd, struct xsock *s, const struct sockaddr *addr,
 	err = addr_in(addr, alen, &dst);
 	if (err == -EAFNOSUPPORT || (!err && !xs_is_xtoe_dst(&dst)) ||
 	    (!err && !(ctx = xs_ctx()))) {
+		if (!err && xs.ctx_half && xs_is_xtoe_dst(&dst))
+			return xs.ctx_err;
 		err = to_kernel(fd, s);
 		return err ? err : 1; /* 1: the kernel connects */
 	}

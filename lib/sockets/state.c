@@ -174,7 +174,13 @@ struct xtoe_ctx *xs_ctx(void)
 	err = xs.sock_path[0] ? xtoe_ctx_open(&xs.ctx, xs.sock_path) : -EINVAL;
 	if (err) {
 		xs.ctx_failed = true;
-		if (xs.sock_path[0])
+		xs.ctx_err = err;
+		xs.ctx_half = xs.sock_path[0] && xs_holds_xtoe();
+		if (xs.ctx_half)
+			fprintf(stderr, "libxtoe-sockets: pid %d: %s; its xtoe sockets "
+				"and new ones fail (%s)\n", (int)getpid(), xtoe_strerror(NULL),
+				strerror(-err));
+		else if (xs.sock_path[0])
 			fprintf(stderr, "libxtoe-sockets: %s; using the kernel's TCP\n",
 				xtoe_strerror(NULL));
 		return NULL;
@@ -573,6 +579,8 @@ static void atfork_child(void)
 	xs.sleepers = 0;
 	xs.sh_locked = false;
 	xs.ctx_failed = false;
+	xs.ctx_err = 0;
+	xs.ctx_half = false;
 	child_contexts();
 	hold_inherited();
 	for (int fd = 0; fd < xs.nfds; fd++) {

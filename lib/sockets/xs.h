@@ -181,6 +181,11 @@ struct xs_proc {
 	char sock_path[108];         /* $XTOE_SOCK at start: some programs
 					(nginx workers) clear the environment */
 	bool ctx_failed;             /* no daemon: fall back to the kernel */
+	int ctx_err;                 /* why (-errno): inherited xtoe sockets
+					fail with it (docs/access.md) */
+	bool ctx_half;               /* it failed while the process held xtoe
+					sockets: new ones fail too, none
+					goes to the kernel half-way */
 	pid_t pid;
 	int sleepers;                /* threads blocked on the context's eventfd */
 	int nfds;
@@ -213,6 +218,10 @@ void xs_conn_owned(struct xsock *s);
 void xs_conn_sync(struct xtoe_conn *c);
 void xs_listener_use(struct xsock *s);
 int xs_set_errno(int neg);
+
+/* creds.c: before the process's credentials change, its context is open
+ * (a server that drops privileges keeps reaching the daemon) */
+bool xs_holds_xtoe(void);
 
 /* holders.c */
 struct xs_shared *xs_shared_new(uint32_t slots);

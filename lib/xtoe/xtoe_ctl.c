@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "common/access.h"
 #include "xtoe_int.h"
 
 int xlib_connect_sock(const char *path, int *out)
@@ -26,9 +27,15 @@ int xlib_connect_sock(const char *path, int *out)
 		return err;
 	}
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		char why[256];
+
 		err = -errno;
-		xlib_open_err(err, "connect to %s: %s; is xtoed running there?",
-			      path, strerror(-err));
+		if (err == -EACCES || err == -EPERM)
+			xtoe_access_denied_msg(path, -err, why, sizeof(why));
+		else
+			snprintf(why, sizeof(why), "connect to %s: %s; is xtoed running "
+				 "there?", path, strerror(-err));
+		xlib_open_err(err, "%s", why);
 		close(fd);
 		return err;
 	}

@@ -17,3 +17,35 @@ xtoe_echo_start() {
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p "$port" >"$TOPO_DIR/echo.log" 2>&1
 	wait_port l "$TOPO_XADDR" "$port"
 }
+
+need() {
+	command -v "$1" >/dev/null || skip "$1 not installed (make deps)"
+}
+
+# nginx configuration serving $TOPO_DIR on addr:port with N workers
+# running as USER (default root; nginx's `user` directive).
+nginx_conf() {
+	local name=$1 addr=$2 port=$3 workers=$4 user=${5:-root} dir=$TOPO_DIR/nginx-$1
+	mkdir -p "$dir"
+	cat >"$dir/nginx.conf" <<-EOF
+	daemon off;
+	user $user;
+	master_process on;
+	worker_processes $workers;
+	pid $dir/nginx.pid;
+	error_log $dir/error.log;
+	events { worker_connections 1024; }
+	http {
+		access_log off;
+		sendfile on;
+		tcp_nopush on;
+		client_body_temp_path $dir;
+		proxy_temp_path $dir;
+		fastcgi_temp_path $dir;
+		uwsgi_temp_path $dir;
+		scgi_temp_path $dir;
+		server { listen $addr:$port; root $TOPO_DIR; }
+	}
+	EOF
+	echo "$dir/nginx.conf"
+}

@@ -38,37 +38,6 @@ report() {
 	echo "$*" >>"$TOPO_DIR/results"
 }
 
-need() {
-	command -v "$1" >/dev/null || skip "$1 not installed (make deps)"
-}
-
-# nginx configuration serving $TOPO_DIR on addr:port with N workers.
-nginx_conf() {
-	local name=$1 addr=$2 port=$3 workers=$4 dir=$TOPO_DIR/nginx-$1
-	mkdir -p "$dir"
-	cat >"$dir/nginx.conf" <<-EOF
-	daemon off;
-	user root;
-	master_process on;
-	worker_processes $workers;
-	pid $dir/nginx.pid;
-	error_log $dir/error.log;
-	events { worker_connections 1024; }
-	http {
-		access_log off;
-		sendfile on;
-		tcp_nopush on;
-		client_body_temp_path $dir;
-		proxy_temp_path $dir;
-		fastcgi_temp_path $dir;
-		uwsgi_temp_path $dir;
-		scgi_temp_path $dir;
-		server { listen $addr:$port; root $TOPO_DIR; }
-	}
-	EOF
-	echo "$dir/nginx.conf"
-}
-
 @test "curl on xtoe downloads 8 MiB from a Linux nginx, checksum verified" {
 	need curl
 	need nginx
