@@ -348,12 +348,18 @@ bool cp_access_listen_denied(struct cp *cp, const struct app_ctx *c, uint16_t po
 		return true;
 	if (held && (flags & XTOE_LISTEN_SHARE) && inherited(cp, c, port))
 		return false; /* bound already, by its ancestor: the same user */
-	if (cp_access_now(c, &now, r))
-		return true;
-	if (acc_port_allowed(ntohs(port), unpriv_port_start(), &now)) {
-		cp_resp_error(r, EACCES, "port %u needs root or CAP_NET_BIND_SERVICE "
-		       "(uid %u lacks it)", ntohs(port), now.euid);
-		return true;
+	/* Only a privileged port asks for the process's capabilities: any
+	 * process may listen above it, also one whose credentials the daemon
+	 * cannot read (another pid namespace), as on Linux. */
+	if (ntohs(port) < unpriv_port_start()) {
+		if (cp_access_now(c, &now, r))
+			return true;
+		if (acc_port_allowed(ntohs(port), unpriv_port_start(), &now)) {
+			cp_resp_error(r, EACCES, "port %u needs root or "
+				      "CAP_NET_BIND_SERVICE (uid %u lacks it)",
+				      ntohs(port), now.euid);
+			return true;
+		}
 	}
 	return !held && kernel_denied(cp, port, r);
 }
