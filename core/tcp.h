@@ -75,6 +75,9 @@ struct tcp_ivset {
 bool tcp_ivset_add(struct tcp_ivset *v, uint32_t start, uint32_t end);
 /* Forget everything below `below`. */
 void tcp_ivset_trim(struct tcp_ivset *v, uint32_t below);
+/* Take [start, end) out of the set (an interval it would split when the set
+ * is full goes whole). */
+void tcp_ivset_take(struct tcp_ivset *v, uint32_t start, uint32_t end);
 /* Index of the interval holding seq, or -1. */
 int tcp_ivset_find(const struct tcp_ivset *v, uint32_t seq);
 /* For seq outside every interval: the first interval start in (seq, end),
@@ -333,6 +336,13 @@ struct tcp_conn {
 	bool pingpong;         /* interactive: hold ACKs for our replies */
 	bool ack_seen_data;    /* the first data segment came */
 	uint64_t last_rcv_us;  /* the latest data segment */
+	/* undo of a recovery its D-SACKs show needless (RFC 2883 / Linux
+	 * tcp_try_undo_dsack): the window as it was before the cut */
+	struct tcp_cc_state undo_cc;
+	struct tcp_ivset undo_rtx; /* what it retransmitted, not D-SACKed yet */
+	bool undo_ok;           /* a recovery that may still be undone */
+	bool undo_sent;         /* it retransmitted something */
+	uint32_t undos;         /* recoveries undone (TCP_INFO-like counter) */
 	/* counters (TCP_INFO) */
 	uint64_t segs_in, segs_out, bytes_in, bytes_out, retransmits;
 	uint64_t bytes_acked, bytes_retrans;

@@ -62,6 +62,32 @@ void tcp_ivset_trim(struct tcp_ivset *v, uint32_t below)
 		v->iv[0].start = below;
 }
 
+void tcp_ivset_take(struct tcp_ivset *v, uint32_t start, uint32_t end)
+{
+	for (unsigned i = 0; i < v->n && seq_lt(start, end);) {
+		uint32_t s = v->iv[i].start, e = v->iv[i].end;
+
+		if (!seq_lt(start, e) || !seq_lt(s, end)) {
+			i++;
+			continue;
+		}
+		if (seq_lt(s, start) && seq_gt(e, end)) { /* a hole in the middle */
+			v->iv[i].end = start;
+			if (v->n < TCP_IVSET_MAX)
+				iv_insert_at(v, i + 1, end, e);
+			return;
+		}
+		if (seq_lt(s, start)) {
+			v->iv[i++].end = start;
+		} else if (seq_gt(e, end)) {
+			v->iv[i].start = end;
+			return;
+		} else {
+			iv_remove(v, i, 1);
+		}
+	}
+}
+
 int tcp_ivset_find(const struct tcp_ivset *v, uint32_t seq)
 {
 	for (unsigned i = 0; i < v->n; i++)

@@ -37,6 +37,7 @@ static void output_account(struct tcp_conn *c, uint32_t seq, uint32_t seq_len,
 	if (!fresh) {
 		c->retransmits++;
 		c->bytes_retrans += len;
+		tcpc_undo_rtx(c, seq, seq + seq_len);
 	} else if (!c->rtt_timing) {
 		c->rtt_timing = true;
 		c->rtt_seq = seq + seq_len;
@@ -168,6 +169,7 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 	tcpc_data_hdr(c, now_us, &seg->h, seq, flags);
 	c->retransmits++;
 	c->bytes_retrans += len;
+	tcpc_undo_rtx(c, seq, seq + len + fin);
 	tcpc_prr_sent(c, len);
 	tcpc_rack_sent(c, seq, seq + len + fin, now_us, false);
 	c->rtt_timing = false; /* Karn */
@@ -314,6 +316,7 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 {
 	if (c->cc && c->snd_una != c->snd_max)
 		c->cc->on_rto(c, now_us);
+	c->undo_ok = false; /* a timeout is not undone here (no Eifel) */
 	c->sacked.n = 0;
 	for (unsigned i = 0; i < c->nrec; i++) /* RFC 2018 8: forget SACKs */
 		c->rec[i].flags &= (uint8_t)~(TCP_REC_SACKED | TCP_REC_LOST);

@@ -981,6 +981,68 @@ static void test_rfc8985_dsack_widens_reordering_window(void)
 	fix_free(&f);
 }
 
+/* A recovery on 3 SACKed segments above a hole, its fast retransmit sent:
+ * newreno, 500-byte segments, cwnd 20000 before the cut. */
+static void undo_setup(struct fix *f)
+{
+	struct tcp_txseg seg;
+
+	conn_established(f);
+	f->c.cc = &tcp_cc_newreno;
+	f->c.sack_ok = true;
+	f->c.srtt_us = f->c.min_rtt_us = 40000;
+	f->c.mss = 500;
+	tcp_cc_reno_init(&f->c, 0);
+	f->c.cc_st.cwnd = 20000;
+	f->c.snd_wnd = 6000;
+	app_queue(f, 6000);
+	send_all(f, &seg);
+	for (uint32_t k = 1; k <= 3; k++)
+		feed_sack(f, ISS + 1, ISS + 501, ISS + 501 + 500 * k);
+	REQUIRE(seq_lt(f->c.snd_una, f->c.snd_recover));
+	REQUIRE(tcp_output_next(&f->c, 5000, &seg)); /* the fast retransmit */
+	REQUIRE(seg.h.seq == ISS + 1);
+}
+
+/* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
+ * segment was only late; the peer D-SACKs the retransmission, so the cut
+ * was for nothing: the window comes back and the recovery ends. */
+static void test_rfc2883_dsack_undoes_needless_recovery(void)
+{
+	struct fix f;
+
+	undo_setup(&f);
+	CHECK_EQ(f.c.cc_st.cwnd < 20000, true);
+	feed_sack(&f, ISS + 6001, ISS + 501, ISS + 6001); /* the original came */
+	feed_sack(&f, ISS + 6001, ISS + 1, ISS + 501);    /* D-SACK: the resend */
+	CHECK_EQ(f.c.undos, 1);
+	CHECK(f.c.cc_st.cwnd >= 20000);
+	CHECK(!seq_lt(f.c.snd_una, f.c.snd_recover));
+	fix_free(&f);
+}
+
+/* A D-SACK for bytes the recovery never resent (a duplicate the network
+ * made) undoes nothing; nor does one after a timeout. */
+static void test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut(void)
+{
+	struct fix f;
+	uint32_t cut;
+
+	undo_setup(&f);
+	cut = f.c.cc_st.cwnd;
+	feed_sack(&f, ISS + 6001, ISS + 501, ISS + 6001);
+	feed_sack(&f, ISS + 6001, ISS + 1001, ISS + 1501); /* never resent */
+	CHECK_EQ(f.c.undos, 0);
+	CHECK(f.c.cc_st.cwnd <= cut + 1000);
+	fix_free(&f);
+
+	undo_setup(&f);
+	tcp_go_back_n(&f.c, 6000); /* an RTO */
+	feed_sack(&f, ISS + 6001, ISS + 1, ISS + 501);
+	CHECK_EQ(f.c.undos, 0);
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
@@ -1007,6 +1069,8 @@ int main(void)
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
+	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc896_nagle_holds_small_segment);
 	RUN(test_cork_holds_unpushed_partial);
 	RUN(test_rfc8985_tlp_resends_latest_segment);

@@ -52,10 +52,35 @@ static void test_ivset_find_gap_trim_wrap(void)
 	CHECK_EQ(v.iv[0].start, base + 35);
 }
 
+/* tcp_ivset_take: ends, middles (a split), several intervals, across wrap */
+static void test_ivset_take(void)
+{
+	struct tcp_ivset v = { 0 };
+
+	tcp_ivset_add(&v, 10, 20);
+	tcp_ivset_add(&v, 30, 40);
+	tcp_ivset_take(&v, 12, 15); /* split */
+	CHECK_EQ(v.n, 3);
+	CHECK_EQ(v.iv[0].end, 12);
+	CHECK_EQ(v.iv[1].start, 15);
+	tcp_ivset_take(&v, 18, 35); /* tail of one, head of the next */
+	CHECK_EQ(v.n, 3);
+	CHECK_EQ(v.iv[1].end, 18);
+	CHECK_EQ(v.iv[2].start, 35);
+	tcp_ivset_take(&v, 0, 100); /* all */
+	CHECK_EQ(v.n, 0);
+	tcp_ivset_add(&v, 0xfffffff0u, 0x10);
+	tcp_ivset_take(&v, 0xfffffff8u, 0x8);
+	CHECK_EQ(v.n, 2);
+	CHECK_EQ(v.iv[0].end, 0xfffffff8u);
+	CHECK_EQ(v.iv[1].start, 0x8);
+}
+
 int main(void)
 {
 	RUN(test_ivset_merge_and_order);
 	RUN(test_ivset_full_refuses_new);
 	RUN(test_ivset_find_gap_trim_wrap);
+	RUN(test_ivset_take);
 	return check_summary();
 }
