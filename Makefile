@@ -217,7 +217,8 @@ $(BUILD)/test/impair: test/tools/impair.c $(BPF_BUILD)/gen/impair.skel.h | $(BUI
 
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
-# built with clang and sanitizers straight from the core's sources.
+# built with clang and sanitizers straight from the core's sources (the
+# flow table's target from daemon/dp/flowtab.c).
 # `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
 FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -235,6 +236,12 @@ $(BUILD)/fuzz:
 $(BUILD)/fuzz/%: test/fuzz/%.c $(FUZZ_CORE) $(wildcard core/*.h common/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< $(FUZZ_CORE) -lm
+
+# The data-path's flow table, from its own source (daemon/dp/flowtab.c).
+$(BUILD)/fuzz/fuzz_flowtab: test/fuzz/fuzz_flowtab.c daemon/dp/flowtab.c daemon/dp/flowtab.h \
+		daemon/flow_key.h | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< daemon/dp/flowtab.c
 
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)

@@ -165,7 +165,8 @@ static int cp_flows_init(struct cp *cp)
 		cp->hmask <<= 1;
 	cp->hash = calloc(cp->hmask, sizeof(*cp->hash));
 	cp->hmask--;
-	if (!cp->free_flows || !cp->hash)
+	cp->flow_held = calloc(n, 1);
+	if (!cp->free_flows || !cp->hash || !cp->flow_held)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		cp->free_flows[i] = n - 1 - i;
@@ -249,6 +250,7 @@ void cp_destroy(struct xtoed *d)
 	if (cp->sigfd >= 0)
 		close(cp->sigfd);
 	free(cp->free_flows);
+	free(cp->flow_held);
 	free(cp->hash);
 	wheel_free(&cp->wheel);
 	free(cp);

@@ -77,6 +77,7 @@ struct cp {
 	struct cp_conn *conns;           /* list head */
 	struct wheel wheel;              /* deadlines of connections not installed */
 	uint32_t *free_flows, nfree;     /* data-path flow indices */
+	uint8_t *flow_held;              /* per index: handed to the data-path */
 	uint8_t isn_key[16];
 	uint16_t next_port;              /* host order */
 	struct tcp_open_cfg open_cfg;

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/wake.h"
 #include "dp.h"
 
@@ -184,13 +185,33 @@ static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 	}
 }
 
+/* An install the table cannot take (its index or 4-tuple still in use):
+ * refused and reported, never linked twice. */
+static bool dp_install_refused(struct dp *dp, const struct dp_cmd *cmd,
+			       const struct flow_key *k)
+{
+	uint32_t other;
+
+	if (cmd->flow < dp->tab.cap && !dp->flows[cmd->flow].in_use &&
+	    (other = flowtab_find(&dp->tab, k)) == FLOWTAB_NONE)
+		return false;
+	log_err("flow %u: install refused: its index or 4-tuple is still in use "
+		"(control plane and data-path disagree); the connection is dropped",
+		cmd->flow);
+	dp->st.drops[XTOE_DROP_FLOW_IN_USE]++;
+	return true;
+}
+
 static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 {
 	struct dp_flow *f = &dp->flows[cmd->flow];
 	struct app_ctx *c = cmd->ctx;
 	struct tcp_bufs b;
-	struct flow_key k;
+	struct flow_key k = { .raddr = cmd->conn.ep.daddr, .rport = cmd->conn.ep.dport,
+			      .lport = cmd->conn.ep.sport };
 
+	if (dp_install_refused(dp, cmd, &k))
+		return;
 	memset(f, 0, sizeof(*f));
 	f->tcp = cmd->conn;
 	dp_ring_bufs(c, cmd->slot, &b);
@@ -203,10 +224,7 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	f->ack_pending = cmd->flags & DP_INSTALL_ACK;
 	f->acked = f->tcp.rcv_nxt;
 	dp_trace_sync(f);
-	k.raddr = f->tcp.ep.daddr;
-	k.rport = f->tcp.ep.dport;
-	k.lport = f->tcp.ep.sport;
-	flowtab_insert(&dp->tab, cmd->flow, &k);
+	flowtab_insert(&dp->tab, cmd->flow, &k); /* checked above */
 	c->slot_flow[cmd->slot] = cmd->flow + 1;
 	c->dp_live_flows++;
 	/* the new flow's values first, then the generation that vouches for
