@@ -97,12 +97,14 @@ static inline bool spsc_push(struct spsc *q, const void *entry)
 	return true;
 }
 
-/* Consumer: peek at the oldest entry, or NULL when empty. Then spsc_release. */
+/* Consumer: peek at the oldest entry, or NULL when empty. Then spsc_release.
+ * Entries known to be there: cached - cons, from 1 to entries; anything
+ * else (none, or an index past the producer's) makes it look again. */
 static inline void *spsc_peek(struct spsc *q)
 {
 	uint32_t cons = atomic_load_explicit(&q->sh->cons, memory_order_relaxed);
 
-	if (cons == q->cached) {
+	if (q->cached - cons - 1 > q->mask) {
 		q->cached = atomic_load_explicit(&q->sh->prod, memory_order_acquire);
 		if (q->cached - cons > q->mask + 1) /* corrupted by the producer */
 			q->cached = cons;
@@ -112,10 +114,16 @@ static inline void *spsc_peek(struct spsc *q)
 	return spsc_slot(q, cons);
 }
 
+/* Consumer: done with the entry spsc_peek gave. A release with no entry
+ * peeked (a second release of the same one) is ignored: the consumer's
+ * index never passes the producer's, so the queue never looks holding
+ * more than it can, or empty forever. */
 static inline void spsc_release(struct spsc *q)
 {
 	uint32_t cons = atomic_load_explicit(&q->sh->cons, memory_order_relaxed);
 
+	if (q->cached - cons - 1 > q->mask)
+		return;
 	atomic_store_explicit(&q->sh->cons, cons + 1, memory_order_release);
 }
 

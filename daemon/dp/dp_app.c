@@ -25,17 +25,11 @@ static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t s
 
 static void dp_close_unknown(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 {
-	struct cp_note *n;
+	struct cp_note n = { .type = CP_NOTE_APP_CLOSE, .ctx = c, .slot = b->flow,
+			     .gen = b->gen, .bump = b->type };
 
-	if (b->type != XTOE_BUMP_CLOSE && b->type != XTOE_BUMP_ABORT)
-		return;
-	n = dp_note_reserve(dp);
-	n->type = CP_NOTE_APP_CLOSE;
-	n->ctx = c;
-	n->slot = b->flow;
-	n->gen = b->gen;
-	n->bump = b->type;
-	dp_note_commit(dp);
+	if (b->type == XTOE_BUMP_CLOSE || b->type == XTOE_BUMP_ABORT)
+		dp_note_push(dp, &n);
 }
 
 /* Received bytes the application has not read. */
@@ -126,6 +120,8 @@ uint32_t dp_poll_apps(struct dp *dp)
 {
 	uint32_t n = 0;
 
+	if (dp_notes_backlogged(dp))
+		return 0; /* backpressure: the control plane is behind (dp.c) */
 	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
 		if (!c->dp_dead)
 			n += dp_poll_app(dp, c);
@@ -150,17 +146,13 @@ void dp_reap_ctxs(struct dp *dp)
 
 	while (*pp) {
 		struct app_ctx *c = *pp;
-		struct cp_note *n;
 
 		if (!c->dp_dead || c->dp_live_flows) {
 			pp = &c->dp_next;
 			continue;
 		}
 		*pp = c->dp_next;
-		n = dp_note_reserve(dp);
-		n->type = CP_NOTE_CTX_RELEASED;
-		n->ctx = c;
-		dp_note_commit(dp);
+		dp_note_push(dp, &(struct cp_note){ .type = CP_NOTE_CTX_RELEASED, .ctx = c });
 	}
 }
 
