@@ -190,6 +190,12 @@ $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
+# A C module that wedges the data-path (test/bats/robust.bats).
+TOOL_BINS += $(BUILD)/test/stall_cmod.so
+$(BUILD)/test/stall_cmod.so: test/tools/stall_cmod.c include/xtoe/cmodule.h | $(BUILD)/test
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
 # XDP_PASS for the Linux end of a veth when xtoe's modules XDP_TX
 # (test/lib/topo.bash: topo_peer_xdp).
 $(BPF_BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BPF_BUILD)/test

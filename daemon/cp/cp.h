@@ -63,6 +63,7 @@ struct cp_conn {
 struct cp_pending_stats {
 	uint64_t syn_dropped, rst_sent, retx, timeouts;
 	uint64_t syn_cookies, cookies_ok; /* cookie SYN-ACKs sent / accepted */
+	uint64_t cmds_dropped;            /* commands made after the stop */
 };
 
 struct cp {
@@ -85,6 +86,8 @@ struct cp {
 	struct cp_splicer *spl;          /* spliced pairs (cp_splice.c) */
 	struct spsc trace_q;             /* xtoectl trace, ring 1 (cp_trace.c) */
 	uint64_t tools_sync_ms;          /* cp_tools_tick's last look */
+	struct dp_cmd cmd_scratch;       /* cp_cmd_reserve once stopping */
+	bool cmd_scratch_in_use;
 };
 
 /* cp.c */

@@ -221,7 +221,7 @@ void *dp_thread(void *arg)
 	uint64_t idle_since = now_us();
 
 	dp->running = true;
-	while (dp->running) {
+	while (dp->running && !atomic_load_explicit(&d->stop, memory_order_relaxed)) {
 		if (dp_round(dp) || dp->nwork) {
 			idle_since = dp->now;
 			continue;

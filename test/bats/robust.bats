@@ -1,0 +1,75 @@
+#!/usr/bin/env bats
+# SPDX-License-Identifier: MIT
+# xtoed cannot be wedged (issue 10, part B): SIGTERM stops it within a few
+# seconds whatever the data-path does; thousands of connections opened and
+# closed at once leave it serving with an empty table.
+load helpers
+
+STALL=$TOPO_ROOT/build/test/stall_cmod.so
+RUN=$TOPO_BIN/xtoe-run
+
+setup() {
+	require_root
+	TOPO_P=xrf$(printf '%x%02x' $(( $$ % 4096 )) $(( RANDOM % 256 )))
+	topo_up
+}
+
+teardown() {
+	topo_down
+}
+
+# The last count a connect_many.py run printed (0 before the first).
+count_of() { tail -n 1 "$1" 2>/dev/null | grep -E '^[0-9]+$' || echo 0; }
+
+# Wait (at most 10 s) until the count in file $1 stops changing for 1 s.
+count_settles() {
+	local last=-1 now same=0
+	for _ in $(seq 100); do
+		now=$(count_of "$1")
+		if [ "$now" = "$last" ]; then same=$((same + 1)); else same=0; fi
+		[ "$same" -ge 10 ] && return 0
+		last=$now
+		sleep 0.1
+	done
+	return 1
+}
+
+# SIGTERM to the running xtoed; the milliseconds until it was gone (at
+# most 10 s, then it is killed and the answer is 10000+).
+term_ms() {
+	local t0 t1
+	t0=$(date +%s%N)
+	kill -TERM "$XTOED_PID"
+	for _ in $(seq 200); do
+		kill -0 "$XTOED_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	t1=$(date +%s%N)
+	kill -9 "$XTOED_PID" 2>/dev/null || true
+	wait "$XTOED_PID" 2>/dev/null || true
+	XTOED_PID=
+	echo $(( (t1 - t0) / 1000000 ))
+}
+
+@test "SIGTERM stops xtoed within 5 s while its data-path is stuck and the control plane waits on a full command queue" {
+	xtoed_start --cmodule "$STALL:7000"
+	xtoe_echo_start 7000
+	in_x ping -c 1 -W 2 "$TOPO_LADDR" >/dev/null
+	# data on port 7000: the module stops the data-path inside its round
+	limit 2 in_l bash -c "exec 3<>/dev/tcp/$TOPO_XADDR/7000; echo x >&3; sleep 5" || true
+	# connects: one SYN command each, until the command queue is full
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 \
+		"$TOPO_ROOT/test/tools/connect_many.py" "$TOPO_LADDR" 9 3000 \
+		>"$TOPO_DIR/conn.log" 2>&1
+	count_settles "$TOPO_DIR/conn.log"
+	n=$(count_of "$TOPO_DIR/conn.log")
+	echo "# connects taken before the control plane stopped answering: $n" >&3
+	[ "$n" -lt 3000 ] # the control plane waits for the stuck data-path
+	ms=$(term_ms)
+	echo "xtoed exited $ms ms after SIGTERM"
+	cat "$TOPO_DIR/xtoed.log"
+	echo "# xtoed exited $ms ms after SIGTERM" >&3
+	[ "$ms" -lt 5000 ]
+	grep -q "data-path: did not stop within" "$TOPO_DIR/xtoed.log"
+	[ ! -e "$TOPO_SOCK" ] # its socket file is gone
+}
