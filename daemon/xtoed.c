@@ -53,6 +53,9 @@ static const char usage_text[] =
 	"                        tcp_rmem[2] and rmem_max)\n"
 	"      --queue N         interface queue to bind (default 0)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
+	"      --fin-timeout S   FIN-WAIT-2 of a closed connection whose peer never\n"
+	"                        sends its FIN, in seconds (default 60, Linux's\n"
+	"                        tcp_fin_timeout); then it is dropped\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
 	"      --fw-file PATH    firewall rules kept here and installed at start\n"
 	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
@@ -75,7 +78,7 @@ static const char usage_text[] =
 	"Exit status: 0 stopped by a signal, 1 failed, 2 usage error.\n";
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
-       OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
+       OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
        OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL };
 
 static const struct option long_opts[] = {
@@ -101,6 +104,7 @@ static const struct option long_opts[] = {
 	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
+	{ "fin-timeout", required_argument, NULL, OPT_FINTO },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -181,6 +185,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_QUEUE: err = parse_u32(arg, 0, 1024, &c->queue); break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
+	case OPT_FINTO: err = parse_u32(arg, 1, 3600, &v); c->tcp.fin_timeout_us = v * 1000000; break;
 	default: return -EINVAL;
 	}
 	return err;

@@ -83,6 +83,7 @@ static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 		break;
 	case XTOE_BUMP_CLOSE:
 		f->close_req = true;
+		tcp_app_orphan(&f->tcp, dp->now); /* tcp_fin_timeout from here */
 		if (dp_flow_unread(f)) { /* RFC 2525 2.17, as Linux: RST */
 			dp_flow_abort(dp, f, ECONNABORTED, true);
 			break;

@@ -73,3 +73,37 @@ term_ms() {
 	grep -q "data-path: did not stop within" "$TOPO_DIR/xtoed.log"
 	[ ! -e "$TOPO_SOCK" ] # its socket file is gone
 }
+
+# Wait (at most $1 s) until `xtoectl conns` shows no connection of port $2.
+conns_empty() {
+	local n=$(( $1 * 10 ))
+	for _ in $(seq "$n"); do
+		"$TOPO_BIN/xtoectl" -j conns --port "$2" | grep -q '^{"conns":\[\]}$' && return 0
+		sleep 0.1
+	done
+	"$TOPO_BIN/xtoectl" conns --port "$2" >&3
+	return 1
+}
+
+@test "a closed connection whose peer never sends its FIN ends after --fin-timeout (tcp_fin_timeout)" {
+	xtoed_start --fin-timeout 2
+	spawn_l python3 -c "
+import socket, time
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(('0.0.0.0', 7400))
+s.listen()
+held = [s.accept() for _ in range(10)]" >/dev/null 2>&1
+	for _ in $(seq 100); do
+		[ -n "$(in_l ss -Hltn sport = :7400)" ] && break
+		sleep 0.05
+	done
+	limit 20 in_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 -c "
+import socket
+s = socket.create_connection(('$TOPO_LADDR', 7400))
+s.close()"
+	# the peer took the FIN and never sends its own
+	run in_l ss -Htn state close-wait sport = :7400
+	[ -n "$output" ]
+	conns_empty 15 7400
+}
