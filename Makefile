@@ -53,7 +53,7 @@ BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/
 	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
 LIBS := $(LIBXTOE) $(BUILD)/lib/libxtoe-sockets.so
 
-.PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
+.PHONY: all deps test test-unit test-bpf test-bats test-fuzz test-long test-scale demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
@@ -61,7 +61,8 @@ help:
 	@echo "make deps       install missing Debian packages (needs root)"
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
-	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, then the arm64 tests"
+	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, test-scale, then the arm64 tests"
+	@echo "make test-scale 64,000 connections at once and a soak of churn (XTOED=path: another daemon build)"
 	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
 	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
 	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
@@ -268,7 +269,13 @@ test: deps
 
 test-long:
 	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+	$(Q)$(MAKE) --no-print-directory test-scale
 	$(Q)$(MAKE) --no-print-directory test-arm64 test-arm64-system
+
+# 64,000 concurrent connections and a soak of churn (test/long/scale.sh);
+# XTOED=path runs another daemon build (e.g. an ASan one).
+test-scale: all
+	$(Q)test/long/scale.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -74,14 +74,18 @@ term_ms() {
 	[ ! -e "$TOPO_SOCK" ] # its socket file is gone
 }
 
-# Wait (at most $1 s) until `xtoectl conns` shows no connection of port $2.
+# Wait (at most $1 s) until `xtoectl conns FILTER...` shows nothing.
 conns_empty() {
 	local n=$(( $1 * 10 ))
+	shift
 	for _ in $(seq "$n"); do
-		"$TOPO_BIN/xtoectl" -j conns --port "$2" | grep -q '^{"conns":\[\]}$' && return 0
+		"$TOPO_BIN/xtoectl" -j conns "$@" | grep -q '^{"conns":\[\]}$' && return 0
 		sleep 0.1
 	done
-	"$TOPO_BIN/xtoectl" conns --port "$2" >&3
+	"$TOPO_BIN/xtoectl" conns "$@" | head -5 >&3
+	"$TOPO_BIN/xtoectl" -j conns "$@" | head -c 600 >&3
+	"$TOPO_BIN/xtoectl" stats | grep -A5 drops >&3
+	tail -20 "$TOPO_DIR/xtoed.log" >&3
 	return 1
 }
 
@@ -105,5 +109,53 @@ s.close()"
 	# the peer took the FIN and never sends its own
 	run in_l ss -Htn state close-wait sport = :7400
 	[ -n "$output" ]
-	conns_empty 15 7400
+	conns_empty 15 --port 7400
+}
+
+MASS=$TOPO_ROOT/test/tools/mass_conn.py
+
+# Run mass_conn.py in $1 (x or l) as $2 processes of $3 connections each
+# to ADDR PORTS (rest of the arguments: ADDR PORTS [options]), all at once;
+# fails when one fails or takes more than 120 s. Output in $TOPO_DIR/mc.*.
+mass_conns() {
+	local side=$1 procs=$2 n=$3 pids=() rc=0
+	shift 3
+	for i in $(seq "$procs"); do
+		if [ "$side" = x ]; then
+			spawn_x env XTOE_SOCK="$TOPO_SOCK" timeout -k 5 120 "$RUN" -- \
+				python3 "$MASS" "$1" "$2" "$n" --tag "p$i" "${@:3}" \
+				>"$TOPO_DIR/mc.$i" 2>&1
+		else
+			spawn_l timeout -k 5 120 python3 "$MASS" "$1" "$2" "$n" \
+				--tag "p$i" "${@:3}" >"$TOPO_DIR/mc.$i" 2>&1
+		fi
+		pids+=("$SPAWN_PID")
+	done
+	for p in "${pids[@]}"; do wait "$p" || rc=1; done
+	[ "$rc" -eq 0 ] || cat "$TOPO_DIR"/mc.* >&3
+	grep -h churn_rate "$TOPO_DIR"/mc.* | sed 's/^/# /' >&3
+	return "$rc"
+}
+
+@test "churn: 3,000 Linux connections to an xtoe server, echoed and closed at once, three rounds; then new ones work and conns empties" {
+	xtoed_start
+	xtoe_echo_start 7000
+	mass_conns l 2 1500 "$TOPO_XADDR" 7000 --rounds 3
+	limit 30 in_l python3 "$MASS" "$TOPO_XADDR" 7000 1
+	conns_empty 30 exclude listening
+	run "$TOPO_BIN/xtoectl" -j conns state listening
+	assert_output --partial '"local":"198.18.0.1:7000"'
+}
+
+@test "mass close: 4,000 connections of two xtoe applications closed at once; then new ones work and conns empties" {
+	xtoed_start --time-wait-ms 500
+	spawn_l "$ECHO" server --kernel -p 7100 >"$TOPO_DIR/lecho.log" 2>&1
+	for _ in $(seq 100); do
+		[ -n "$(in_l ss -Hltn sport = :7100)" ] && break
+		sleep 0.05
+	done
+	mass_conns x 2 2000 "$TOPO_LADDR" 7100
+	limit 30 in_x env XTOE_SOCK="$TOPO_SOCK" "$RUN" -- python3 "$MASS" "$TOPO_LADDR" 7100 1
+	conns_empty 30
+	grep -q "notes to the control plane" "$TOPO_DIR/xtoed.log" || true
 }

@@ -179,6 +179,51 @@ static void test_spsc_double_release_keeps_indices(void)
 	free(q.sh);
 }
 
+/* The daemon's cp2dp and dp2cp: ONE view used by both threads. Each side
+ * must cache the other's index in a field of its own; with one shared
+ * field the consumer's last seen prod passed for the producer's last seen
+ * cons, the producer overwrote entries not yet read and the indices ended
+ * more than a queue apart (16,000 connections closed at once). */
+struct shared_view {
+	struct spsc q;
+	uint64_t items;
+};
+
+static void *shared_view_producer(void *arg)
+{
+	struct shared_view *s = arg;
+
+	for (uint64_t i = 1; i <= s->items; i++)
+		while (!spsc_push(&s->q, &i))
+			;
+	return NULL;
+}
+
+static void test_spsc_one_view_both_threads(void)
+{
+	struct shared_view s = { .items = 2000000 };
+	struct spsc_shared *sh = aligned_alloc(64, (spsc_bytes(8, 8) + 63) & ~63ul);
+	uint64_t v, next = 1, bad = 0, over = 0;
+	pthread_t th;
+
+	spsc_format(sh);
+	spsc_attach(&s.q, sh, 8, 8);
+	pthread_create(&th, NULL, shared_view_producer, &s);
+	while (next <= s.items && bad < 10) {
+		over += spsc_used(&s.q) > 8;
+		if (!spsc_pop(&s.q, &v))
+			continue;
+		bad += v != next;
+		next = v + 1;
+	}
+	if (bad)
+		pthread_cancel(th);
+	pthread_join(th, NULL);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(over, 0);
+	free(sh);
+}
+
 /* A data-path with only its note queue (QN entries) attached. */
 #define QN 8u
 static struct xtoed notes_d;
@@ -227,7 +272,12 @@ static void test_notes_past_capacity_none_lost(void)
 
 	REQUIRE(dp);
 	for (uint32_t i = 0; i < total; i++) {
-		dp_note_push(dp, &(struct cp_note){ .type = CP_NOTE_FLOW_FREE, .flow = i });
+		struct cp_note w = { .type = CP_NOTE_FLOW_DONE, .flow = i };
+
+		w.conn.ep.dport = (uint16_t)i; /* the key the control plane looks up */
+		w.conn.ep.daddr = i * 7;
+		w.conn.state = TCP_TIME_WAIT;
+		dp_note_push(dp, &w);
 		bad += spsc_used(&notes_d.dp2cp) > QN;
 	}
 	CHECK_EQ(bad, 0);
@@ -237,7 +287,10 @@ static void test_notes_past_capacity_none_lost(void)
 	CHECK(dp_notes_backlogged(dp));
 	CHECK_EQ(dp_poll_apps(dp), 0);
 	while (spsc_pop(&notes_d.dp2cp, &n) || (dp_flush_overflow(dp), spsc_pop(&notes_d.dp2cp, &n))) {
-		bad += n.type != CP_NOTE_FLOW_FREE || n.flow != next++;
+		bad += n.type != CP_NOTE_FLOW_DONE || n.flow != next ||
+		       n.conn.ep.dport != (uint16_t)next || n.conn.ep.daddr != next * 7 ||
+		       n.conn.state != TCP_TIME_WAIT;
+		next++;
 		bad += spsc_used(&notes_d.dp2cp) > QN || !overflow_tail_ok(dp);
 	}
 	CHECK_EQ(bad, 0);
@@ -257,6 +310,7 @@ int main(void)
 	RUN(test_wake_protocol_no_lost_wakeup);
 	RUN(test_flowtab_insert_find_remove);
 	RUN(test_spsc_double_release_keeps_indices);
+	RUN(test_spsc_one_view_both_threads);
 	RUN(test_notes_past_capacity_none_lost);
 	return check_summary();
 }
