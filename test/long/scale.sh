@@ -30,6 +30,7 @@ fail() {
 	echo "# the Linux side:"
 	in_l ss -Htan | awk '{print $1}' | sort | uniq -c
 	"$TOPO_BIN/xtoectl" conns exclude listening | head -5
+	"$TOPO_BIN/xtoectl" -j conns exclude listening | head -c 1500; echo
 	"$TOPO_BIN/xtoectl" stats | grep -A4 drops
 	tail -20 "$TOPO_DIR/xtoed.log" >&2
 	exit 1
