@@ -53,7 +53,7 @@ BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/
 	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
 LIBS := $(LIBXTOE) $(BUILD)/lib/libxtoe-sockets.so
 
-.PHONY: all san deps test test-unit test-bpf test-bats test-fuzz test-long demo bench clean help
+.PHONY: all san deps test test-unit test-bpf test-bats test-fuzz test-long test-scale demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
@@ -62,7 +62,8 @@ help:
 	@echo "make demo       deps + build + xtoe and Linux answering the same client"
 	@echo "make san        xtoed with ASan and UBSan: $(BUILD)/san/bin/xtoed"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
-	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, then the arm64 tests"
+	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, test-scale, then the arm64 tests"
+	@echo "make test-scale 64,000 connections at once and a soak of churn (XTOED=path: another daemon build)"
 	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
 	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
 	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
@@ -201,6 +202,12 @@ $(BUILD)/test/xsk_probe: test/tools/xsk_probe.c $(BUILD)/san/libcore.a | $(BUILD
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS)
 
+# A C module that wedges the data-path (test/bats/robust.bats).
+TOOL_BINS += $(BUILD)/test/stall_cmod.so
+$(BUILD)/test/stall_cmod.so: test/tools/stall_cmod.c include/xtoe/cmodule.h | $(BUILD)/test
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
 # XDP_PASS for the Linux end of a veth when xtoe's modules XDP_TX
 # (test/lib/topo.bash: topo_peer_xdp).
 $(BPF_BUILD)/test/peer_pass.bpf.o: test/tools/peer_pass.bpf.c | $(BPF_BUILD)/test
@@ -239,7 +246,8 @@ $(BUILD)/test/impair: test/tools/impair.c $(BPF_BUILD)/gen/impair.skel.h | $(BUI
 
 # --- fuzzing (libFuzzer) -------------------------------------------------
 # test/fuzz/fuzz_NAME.c are libFuzzer targets over the sans-IO TCP core,
-# built with clang and sanitizers straight from the core's sources.
+# built with clang and sanitizers straight from the core's sources (the
+# flow table's target from daemon/dp/flowtab.c).
 # `make test` runs each for FUZZ_SECONDS; `make test-long` for longer.
 FUZZ_SRCS   := $(wildcard test/fuzz/fuzz_*.c)
 FUZZ_BINS   := $(patsubst test/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
@@ -267,6 +275,12 @@ $(BUILD)/fuzz/fuzz_cp_requests: test/fuzz/fuzz_cp_requests.c $(FUZZ_DAEMON) $(SK
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) -I$(BPF_BUILD)/gen -Itest/unit -Wno-unused-function \
 		-o $@ $< $(FUZZ_DAEMON) $(DP_LIBS)
 
+# The data-path's flow table, from its own source (daemon/dp/flowtab.c).
+$(BUILD)/fuzz/fuzz_flowtab: test/fuzz/fuzz_flowtab.c daemon/dp/flowtab.c daemon/dp/flowtab.h \
+		daemon/flow_key.h | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -o $@ $< daemon/dp/flowtab.c
+
 test-fuzz: $(FUZZ_BINS)
 	$(Q)test/run-fuzz.sh $(FUZZ_BINS)
 # --- end of fuzzing --------------------------------------------------------
@@ -286,7 +300,13 @@ test: deps
 
 test-long:
 	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
+	$(Q)$(MAKE) --no-print-directory test-scale
 	$(Q)$(MAKE) --no-print-directory test-arm64 test-arm64-system
+
+# 64,000 concurrent connections and a soak of churn (test/long/scale.sh);
+# XTOED=path runs another daemon build (e.g. an ASan one).
+test-scale: all
+	$(Q)test/long/scale.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -36,7 +36,13 @@ struct spsc {
 	struct spsc_shared *sh;
 	uint32_t mask;  /* entries - 1 (entries is a power of two) */
 	uint32_t esize; /* bytes per entry */
-	uint32_t cached; /* producer: last seen cons; consumer: last seen prod */
+	/* Each side's own cache of the other's index, apart: a view may be
+	 * shared by the producer's and the consumer's threads (the daemon's
+	 * cp2dp and dp2cp), and one field for both let the consumer's last
+	 * seen prod pass for the producer's last seen cons (room that was not
+	 * there: entries overwritten, indices more than a queue apart). */
+	uint32_t pcached __attribute__((aligned(64))); /* producer: last seen cons */
+	uint32_t ccached __attribute__((aligned(64))); /* consumer: last seen prod */
 };
 
 static inline size_t spsc_bytes(uint32_t entries, uint32_t esize)
@@ -58,7 +64,8 @@ static inline void spsc_attach(struct spsc *q, struct spsc_shared *sh,
 	q->sh = sh;
 	q->mask = entries - 1;
 	q->esize = esize;
-	q->cached = 0;
+	q->pcached = 0;
+	q->ccached = 0;
 }
 
 static inline void *spsc_slot(const struct spsc *q, uint32_t idx)
@@ -71,9 +78,9 @@ static inline void *spsc_reserve(struct spsc *q)
 {
 	uint32_t prod = atomic_load_explicit(&q->sh->prod, memory_order_relaxed);
 
-	if (prod - q->cached > q->mask) {
-		q->cached = atomic_load_explicit(&q->sh->cons, memory_order_acquire);
-		if (prod - q->cached > q->mask)
+	if (prod - q->pcached > q->mask) {
+		q->pcached = atomic_load_explicit(&q->sh->cons, memory_order_acquire);
+		if (prod - q->pcached > q->mask)
 			return NULL;
 	}
 	return spsc_slot(q, prod);
@@ -97,25 +104,33 @@ static inline bool spsc_push(struct spsc *q, const void *entry)
 	return true;
 }
 
-/* Consumer: peek at the oldest entry, or NULL when empty. Then spsc_release. */
+/* Consumer: peek at the oldest entry, or NULL when empty. Then spsc_release.
+ * Entries known to be there: ccached - cons, from 1 to entries; anything
+ * else (none, or an index past the producer's) makes it look again. */
 static inline void *spsc_peek(struct spsc *q)
 {
 	uint32_t cons = atomic_load_explicit(&q->sh->cons, memory_order_relaxed);
 
-	if (cons == q->cached) {
-		q->cached = atomic_load_explicit(&q->sh->prod, memory_order_acquire);
-		if (q->cached - cons > q->mask + 1) /* corrupted by the producer */
-			q->cached = cons;
-		if (cons == q->cached)
+	if (q->ccached - cons - 1 > q->mask) {
+		q->ccached = atomic_load_explicit(&q->sh->prod, memory_order_acquire);
+		if (q->ccached - cons > q->mask + 1) /* corrupted by the producer */
+			q->ccached = cons;
+		if (cons == q->ccached)
 			return NULL;
 	}
 	return spsc_slot(q, cons);
 }
 
+/* Consumer: done with the entry spsc_peek gave. A release with no entry
+ * peeked (a second release of the same one) is ignored: the consumer's
+ * index never passes the producer's, so the queue never looks holding
+ * more than it can, or empty forever. */
 static inline void spsc_release(struct spsc *q)
 {
 	uint32_t cons = atomic_load_explicit(&q->sh->cons, memory_order_relaxed);
 
+	if (q->ccached - cons - 1 > q->mask)
+		return;
 	atomic_store_explicit(&q->sh->cons, cons + 1, memory_order_release);
 }
 

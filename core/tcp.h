@@ -190,6 +190,10 @@ struct tcp_params {
 	uint8_t quickacks;      /* TCP_MAX_QUICKACKS: 16 */
 	uint8_t init_cwnd;      /* TCP_INIT_CWND: 10 segments (RFC 6928) */
 	uint8_t retries;        /* tcp_retries2: 15 RTOs, then ETIMEDOUT */
+	uint8_t orphan_retries; /* tcp_orphan_retries 0, that is 8 RTOs once
+				   the application closed (tcp_app_orphan) */
+	uint32_t fin_timeout_us; /* tcp_fin_timeout: 60 s in FIN-WAIT-2 once
+				    the application closed */
 	bool tlp;               /* tcp_early_retrans 3: tail loss probes */
 };
 
@@ -226,6 +230,7 @@ struct tcp_bufs {
 /* Timer deadlines (microseconds, 0: not armed). */
 struct tcp_timers {
 	uint64_t rto, pto, persist, delack, reo; /* reo: RACK reordering */
+	uint64_t linger;      /* an orphan's FIN-WAIT-2 ends (fin_timeout) */
 	uint64_t rtx_since;   /* first RTO of the current run (0: none) */
 	uint8_t rto_backoff, persist_backoff;
 };
@@ -318,6 +323,7 @@ struct tcp_conn {
 	/* buffers, set by tcp_conn_attach; rx_tail and tx_head are ours */
 	struct tcp_bufs b;
 	bool attached;
+	bool orphan;        /* the application closed its handle */
 	uint32_t rx_tail, tx_head;
 	uint32_t rx_size;   /* the receive ring (from the open config until attached) */
 	/* timers (tcp_timer.c) */
@@ -494,6 +500,11 @@ uint32_t tcp_rcv_window(const struct tcp_conn *c);
 bool tcp_window_update_due(const struct tcp_conn *c);
 /* The application asked for FIN after queued data (shutdown or close). */
 void tcp_app_shutdown(struct tcp_conn *c);
+/* The application closed its handle (Linux: an orphaned socket): from now
+ * on FIN-WAIT-2 lasts at most fin_timeout (then the connection ends,
+ * TCP_ACT_TIMEOUT, state CLOSED, as Linux drops its FIN-WAIT-2 socket
+ * without a RST) and retransmissions give up after orphan_retries. */
+void tcp_app_orphan(struct tcp_conn *c, uint64_t now_us);
 /* Output is held back by the peer's window (zero, or too small to be worth
  * a segment) with nothing in flight: the caller's persist timer should run
  * (RFC 9293 3.8.6.1), with backoff, for as long as this stays true. */

@@ -41,6 +41,8 @@ const struct tcp_params *tcpc_par(const struct tcp_conn *c);
 void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rto_restart(struct tcp_conn *c, uint64_t now_us);
 void tcpc_timers_update(struct tcp_conn *c, uint64_t now_us);
+/* An orphan in FIN-WAIT-2 gets its fin_timeout deadline (once). */
+void tcpc_linger_update(struct tcp_conn *c, uint64_t now_us);
 bool tcpc_ack_now(struct tcp_conn *c, uint64_t now_us);
 
 #endif /* XTOE_TCP_CONN_INT_H */

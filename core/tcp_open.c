@@ -13,6 +13,9 @@
 #include "tcp_conn_int.h"
 
 #define TCP_DEFAULT_MSS 536 /* RFC 9293 3.7.1: no MSS option */
+/* The smallest MSS a peer may impose (Linux's TCP_MIN_MSS): a tiny one
+ * would cut every byte stream into a frame per byte or two. */
+#define TCP_MIN_PEER_MSS 88
 #define WS_MAX_SHIFT 14
 #define WND_FIELD_MAX 65535u
 
@@ -43,6 +46,8 @@ static void negotiate(struct tcp_conn *c, const struct tcp_seg *s)
 {
 	uint16_t peer_mss = s->has_mss && s->mss ? s->mss : TCP_DEFAULT_MSS;
 
+	if (peer_mss < TCP_MIN_PEER_MSS)
+		peer_mss = TCP_MIN_PEER_MSS;
 	if (peer_mss < c->mss)
 		c->mss = peer_mss;
 	c->ts_ok = c->ts_ok && s->has_ts;

@@ -296,6 +296,12 @@ void tcp_app_shutdown(struct tcp_conn *c)
 	c->fin_queued = true;
 }
 
+void tcp_app_orphan(struct tcp_conn *c, uint64_t now_us)
+{
+	c->orphan = true;
+	tcpc_linger_update(c, now_us);
+}
+
 void tcp_loss_probe(struct tcp_conn *c)
 {
 	uint32_t end = tcpc_data_end_seq(c);

@@ -7,6 +7,8 @@
  * segments come and go, the caller asks tcp_timer_next() when to call
  * tcp_timer_fire(). Values: struct tcp_params (Linux's defaults).
  */
+#include <string.h>
+
 #include "tcp.h"
 #include "tcp_conn_int.h"
 
@@ -21,6 +23,8 @@ const struct tcp_params tcp_params_linux = {
 	.quickacks = 16,
 	.init_cwnd = 10,
 	.retries = 15,
+	.orphan_retries = 8,     /* tcp_orphan_retries 0 means 8 */
+	.fin_timeout_us = 60000000,
 	.tlp = true,
 };
 
@@ -102,10 +106,20 @@ void tcpc_rto_restart(struct tcp_conn *c, uint64_t now_us)
 	c->t.rto = in_flight(c) ? now_us + tcp_rto_us(c) : 0;
 }
 
+void tcpc_linger_update(struct tcp_conn *c, uint64_t now_us)
+{
+	if (!c->orphan || c->state != TCP_FIN_WAIT_2)
+		c->t.linger = 0;
+	else if (!c->t.linger)
+		c->t.linger = now_us + tcpc_par(c)->fin_timeout_us;
+}
+
 /* After any change: RTO armed while something is in flight (5.1, 5.2),
- * persist while the peer's window holds output back. */
+ * persist while the peer's window holds output back, an orphan's
+ * FIN-WAIT-2 deadline. */
 void tcpc_timers_update(struct tcp_conn *c, uint64_t now_us)
 {
+	tcpc_linger_update(c, now_us);
 	if (!tcpc_synchronized(c) || !c->attached) {
 		c->t.rto = c->t.pto = c->t.persist = c->t.reo = 0;
 		if (c->state == TCP_CLOSED || c->state == TCP_TIME_WAIT)
@@ -141,7 +155,8 @@ static uint64_t earliest(uint64_t a, uint64_t b)
 uint64_t tcp_timer_next(const struct tcp_conn *c)
 {
 	uint64_t t = earliest(earliest(earliest(c->t.rto, c->t.pto),
-				       earliest(c->t.persist, c->t.delack)), c->t.reo);
+				       earliest(c->t.persist, c->t.delack)),
+			      earliest(c->t.reo, c->t.linger));
 
 	return t ? t : UINT64_MAX;
 }
@@ -155,7 +170,7 @@ static uint32_t rto_fire(struct tcp_conn *c, uint64_t now_us)
 	c->t.pto = 0;
 	if (!in_flight(c))
 		return 0;
-	if (c->t.rto_backoff >= p->retries) {
+	if (c->t.rto_backoff >= (c->orphan ? p->orphan_retries : p->retries)) {
 		c->t.persist = c->t.delack = 0;
 		return TCP_ACT_TIMEOUT;
 	}
@@ -202,9 +217,20 @@ static uint32_t delack_fire(struct tcp_conn *c)
 	return TCP_ACT_ACK;
 }
 
+/* Linux tcp_fin_timeout: an orphan's FIN-WAIT-2 ends, silently. */
+static uint32_t linger_fire(struct tcp_conn *c)
+{
+	memset(&c->t, 0, sizeof(c->t));
+	c->state = TCP_CLOSED;
+	return TCP_ACT_TIMEOUT;
+}
+
 uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us)
 {
 	uint32_t act = 0;
+
+	if (c->t.linger && now_us >= c->t.linger)
+		return linger_fire(c);
 
 	if (c->t.delack && now_us >= c->t.delack)
 		act |= delack_fire(c);

@@ -19,6 +19,7 @@
 
 #define Q_CMD_ENTRIES 1024
 #define Q_NOTE_ENTRIES 2048
+#define DP_STOP_WAIT_S 3 /* SIGTERM to exit: a few seconds whatever happens */
 
 void xtoed_cfg_defaults(struct xtoed_cfg *c)
 {
@@ -116,16 +117,26 @@ int xtoed_open(struct xtoed *d, struct port *port)
 	return xtoed_load_cmodules(d) ?: links_open(d) ?: cp_create(d) ?: dp_create(d);
 }
 
-static void dp_stop(struct xtoed *d, pthread_t th)
+/* The data-path sees d->stop at its next round (woken if it sleeps). One
+ * stuck inside a round (a C module that never returns) is left behind
+ * after DP_STOP_WAIT_S: the daemon exits without the cleanup that would
+ * pull memory from under it (xtoed_close), and the kernel releases the
+ * rest with the process. */
+static int dp_stop(struct xtoed *d, pthread_t th)
 {
-	struct dp_cmd *cmd;
+	struct timespec until;
 
-	while (!(cmd = dp_cmd_reserve(d)))
-		usleep(100);
-	memset(cmd, 0, offsetof(struct dp_cmd, conn));
-	cmd->type = DP_CMD_STOP;
-	dp_cmd_commit(d);
-	pthread_join(th, NULL);
+	atomic_store(&d->stop, true);
+	wake_signal(d->dp_efd);
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += DP_STOP_WAIT_S;
+	if (!pthread_timedjoin_np(th, NULL, &until))
+		return 0;
+	d->dp_stuck = true;
+	log_err("data-path: did not stop within %d s (stuck inside a round: "
+		"a C module that does not return?); exiting without its cleanup",
+		DP_STOP_WAIT_S);
+	return -ETIMEDOUT;
 }
 
 int xtoed_run(struct xtoed *d)
@@ -136,9 +147,7 @@ int xtoed_run(struct xtoed *d)
 	if (err)
 		return err;
 	err = cp_run(d);
-	atomic_store(&d->stop, true);
-	dp_stop(d, th);
-	return err;
+	return dp_stop(d, th) ?: err;
 }
 
 void xtoed_request_stop(struct xtoed *d)
@@ -149,6 +158,10 @@ void xtoed_request_stop(struct xtoed *d)
 
 void xtoed_close(struct xtoed *d)
 {
+	if (d->dp_stuck) { /* its thread may still use all of it */
+		cp_unlisten(d);
+		return;
+	}
 	cp_destroy(d);
 	dp_destroy(d);
 	port_close(d->port);

@@ -274,7 +274,8 @@ struct xtoed {
 	_Atomic bool trace_used;     /* the data-path writes ring 0 (dp_trace.c) */
 	const struct app_ctx *trace_owner; /* control plane: the tool's */
 	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
-	_Atomic bool stop;
+	_Atomic bool stop;           /* both threads leave their loops */
+	bool dp_stuck;               /* the data-path did not stop (daemon.c) */
 };
 
 /* The application's requests are served and events pushed to it. */
@@ -314,6 +315,9 @@ void dp_cmd_commit(struct xtoed *d);
 /* control plane (cp.c) */
 int cp_create(struct xtoed *d);
 void cp_destroy(struct xtoed *d);
+/* Close the unix socket and remove its file, nothing else (the data-path
+ * did not stop: xtoed_close). */
+void cp_unlisten(struct xtoed *d);
 int cp_run(struct xtoed *d); /* until SIGINT/SIGTERM */
 /* Install the rules of --fw-file (cp_tools.c); a bad file stops the start. */
 int cp_tools_fw_restore(struct xtoed *d);

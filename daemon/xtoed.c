@@ -65,6 +65,9 @@ static const char usage_text[] =
 	"                        segments clamped to them on a jumbo MTU (default:\n"
 	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
+	"      --fin-timeout S   FIN-WAIT-2 of a closed connection whose peer never\n"
+	"                        sends its FIN, in seconds (default 60, Linux's\n"
+	"                        tcp_fin_timeout); then it is dropped\n"
 	"      --cmodule SO[:ARGS]  load a C module (include/xtoe/cmodule.h); repeatable\n"
 	"      --fw-file PATH    firewall rules kept here and installed at start\n"
 	"                        (default /var/lib/xtoe/IF.rules; 'none': not kept)\n"
@@ -87,7 +90,7 @@ static const char usage_text[] =
 	"Exit status: 0 stopped by a signal, 1 failed, 2 usage error.\n";
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
-       OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW,
+       OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
        OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE };
 
 static const struct option long_opts[] = {
@@ -118,6 +121,7 @@ static const struct option long_opts[] = {
 	{ "queues", required_argument, NULL, OPT_QUEUE },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
+	{ "fin-timeout", required_argument, NULL, OPT_FINTO },
 	{ "cc", required_argument, NULL, OPT_CC },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -245,6 +249,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
+	case OPT_FINTO: err = parse_u32(arg, 1, 3600, &v); c->tcp.fin_timeout_us = v * 1000000; break;
 	default: return -EINVAL;
 	}
 	return err;

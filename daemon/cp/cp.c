@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The control plane: its loop, notes from the data-path, timers, signals. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sched.h>
@@ -38,22 +39,58 @@ void cp_log(const struct cp *cp, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* The data-path never blocks on the control plane, so waiting here for a
- * free command entry always ends. */
+static bool cp_signal(struct cp *cp);
+
+/* True once the daemon is to stop: xtoed_request_stop, or a SIGTERM or
+ * SIGINT read now (while the control plane waits outside its loop). */
+static bool cp_stopping(struct cp *cp)
+{
+	if (atomic_load(&cp->d->stop))
+		return true;
+	if (cp->sigfd >= 0 && cp_signal(cp))
+		atomic_store(&cp->d->stop, true);
+	return atomic_load(&cp->d->stop);
+}
+
+/*
+ * A free command entry. The data-path never waits for the control plane
+ * (its notes overflow into a list, dp.c), so this wait ends while the
+ * data-path runs: it is the backpressure of the command queue, and the
+ * control plane handles nothing else meanwhile (nothing re-enters). A
+ * data-path stuck inside a round (a C module that never returns) would
+ * hold it here forever, so the wait watches for the stop: SIGTERM or
+ * SIGINT (read from the signalfd, 1 ms at a time) or xtoed_request_stop.
+ * Once the daemon stops, commands go to a scratch entry and are dropped
+ * (counted): nothing is left to carry them out.
+ */
 struct dp_cmd *cp_cmd_reserve(struct cp *cp)
 {
 	struct dp_cmd *c;
+	unsigned spins = 0;
 
 	while (!(c = dp_cmd_reserve(cp->d))) {
+		if (cp_stopping(cp)) {
+			c = &cp->cmd_scratch;
+			break;
+		}
 		wake_sleeper(&cp->d->dp_sleeping, cp->d->dp_efd);
-		sched_yield();
+		if (++spins < 64)
+			sched_yield();
+		else
+			poll(&(struct pollfd){ .fd = cp->sigfd, .events = POLLIN }, 1, 1);
 	}
+	cp->cmd_scratch_in_use = c == &cp->cmd_scratch;
 	memset(c, 0, offsetof(struct dp_cmd, conn));
 	return c;
 }
 
 void cp_cmd_commit(struct cp *cp)
 {
+	if (cp->cmd_scratch_in_use) {
+		cp->cmd_scratch_in_use = false;
+		cp->st.cmds_dropped++;
+		return;
+	}
 	dp_cmd_commit(cp->d);
 }
 
@@ -165,7 +202,8 @@ static int cp_flows_init(struct cp *cp)
 		cp->hmask <<= 1;
 	cp->hash = calloc(cp->hmask, sizeof(*cp->hash));
 	cp->hmask--;
-	if (!cp->free_flows || !cp->hash)
+	cp->flow_held = calloc(n, 1);
+	if (!cp->free_flows || !cp->hash || !cp->flow_held)
 		return -ENOMEM;
 	for (uint32_t i = 0; i < n; i++)
 		cp->free_flows[i] = n - 1 - i;
@@ -224,6 +262,17 @@ static int cp_serve(struct cp *cp)
 	return cp_epoll_add(cp, cp->lsock, TAG_LISTEN);
 }
 
+void cp_unlisten(struct xtoed *d)
+{
+	struct cp *cp = d->cp;
+
+	if (!cp || cp->lsock < 0)
+		return;
+	close(cp->lsock);
+	cp->lsock = -1;
+	unlink(d->cfg.sock_path);
+}
+
 void cp_destroy(struct xtoed *d)
 {
 	struct cp *cp = d->cp;
@@ -231,17 +280,14 @@ void cp_destroy(struct xtoed *d)
 	if (!cp)
 		return;
 	cp_log(cp, "control plane: syn_dropped %lu rst_sent %lu retx %lu timeouts %lu"
-	       " syn_cookies %lu cookies_ok %lu",
+	       " syn_cookies %lu cookies_ok %lu cmds_dropped_at_stop %lu",
 	       cp->st.syn_dropped, cp->st.rst_sent, cp->st.retx, cp->st.timeouts,
-	       cp->st.syn_cookies, cp->st.cookies_ok);
+	       cp->st.syn_cookies, cp->st.cookies_ok, cp->st.cmds_dropped);
 	cp_tools_end_all(cp);
 	cp_app_close_all(cp);
 	cp_splice_free_all(cp);
 	cp_tcp_free_all(cp);
-	if (cp->lsock >= 0) {
-		close(cp->lsock);
-		unlink(d->cfg.sock_path);
-	}
+	cp_unlisten(d);
 	if (cp->epfd >= 0)
 		close(cp->epfd);
 	if (cp->tfd >= 0)
@@ -249,6 +295,7 @@ void cp_destroy(struct xtoed *d)
 	if (cp->sigfd >= 0)
 		close(cp->sigfd);
 	free(cp->free_flows);
+	free(cp->flow_held);
 	free(cp->hash);
 	wheel_free(&cp->wheel);
 	free(cp);

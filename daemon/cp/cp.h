@@ -63,6 +63,7 @@ struct cp_conn {
 struct cp_pending_stats {
 	uint64_t syn_dropped, rst_sent, retx, timeouts;
 	uint64_t syn_cookies, cookies_ok; /* cookie SYN-ACKs sent / accepted */
+	uint64_t cmds_dropped;            /* commands made after the stop */
 };
 
 struct cp {
@@ -77,6 +78,7 @@ struct cp {
 	struct cp_conn *conns;           /* list head */
 	struct wheel wheel;              /* deadlines of connections not installed */
 	uint32_t *free_flows, nfree;     /* data-path flow indices */
+	uint8_t *flow_held;              /* per index: handed to the data-path */
 	uint8_t isn_key[16];
 	uint16_t next_port;              /* host order */
 	struct tcp_open_cfg open_cfg;
@@ -85,6 +87,8 @@ struct cp {
 	struct spsc trace_q;             /* xtoectl trace, ring 1 (cp_trace.c) */
 	uint64_t tools_sync_ms;          /* cp_tools_tick's last look */
 	struct cp_kresv *kresv;          /* ports held for xtoe (cp_kport.c) */
+	struct dp_cmd cmd_scratch;       /* cp_cmd_reserve once stopping */
+	bool cmd_scratch_in_use;
 };
 
 /* cp.c */

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "cp.h"
 
 #define SYN_RTO_US 1000000u
@@ -184,6 +185,7 @@ static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *fr
 	if (!cp->nfree)
 		return -ENOBUFS;
 	c->flow = cp->free_flows[--cp->nfree];
+	cp->flow_held[c->flow] = 1;
 	slot_identity(c->ctx, c->slot, &c->tcp);
 	atomic_fetch_or(&c->ctx->slots[c->slot].status, XTOE_FS_OPEN);
 	c->ctx->slot_state[c->slot] = CPS_OPEN;
@@ -568,6 +570,12 @@ void cp_tcp_flow_done(struct cp *cp, const struct cp_note *n)
 
 void cp_tcp_flow_free(struct cp *cp, const struct cp_note *n)
 {
+	if (n->flow >= cp->d->cfg.max_flows || !cp->flow_held[n->flow]) {
+		log_err("flow %u: freed twice or never handed out; ignored "
+			"(the free list keeps each index once)", n->flow);
+		return;
+	}
+	cp->flow_held[n->flow] = 0;
 	cp->free_flows[cp->nfree++] = n->flow;
 	if (n->ctx->slot_gen[n->slot] == n->gen)
 		cp_slot_free(cp, n->ctx, n->slot);

@@ -11,12 +11,6 @@
 #include "dp.h"
 #include "common/log.h"
 
-/* A note waiting for room in the control plane's queue (dp_note_reserve). */
-struct dp_note_overflow {
-	struct dp_note_overflow *next;
-	struct cp_note note;
-};
-
 int dp_create(struct xtoed *d)
 {
 	struct dp *dp = calloc(1, sizeof(*dp));
@@ -74,51 +68,59 @@ void dp_cmd_commit(struct xtoed *d)
 }
 
 /*
- * Notes to the control plane. When its queue is full, notes wait in a
- * private overflow list (rare; the control plane drains continuously), so
- * the data-path never blocks and the control plane may always wait on it.
+ * Notes to the control plane. A note is built whole by its caller and
+ * pushed in one call (no reservation stays open while other code runs, so
+ * a nested note can never claim the same entry). When the queue is full,
+ * or notes already wait, it goes to the tail of a FIFO overflow list (O(1)
+ * append), moved into the queue as room appears: notes are never lost and
+ * the data-path never waits for the control plane, so the control plane
+ * may always wait on the data-path (cp_cmd_reserve). The list is accounted
+ * (dp->st.note_overflow, note_overflow_peak) and bounded by backpressure:
+ * at DP_NOTE_BACKLOG waiting notes the data-path stops taking the
+ * applications' bumps (the only source of notes not bounded by the number
+ * of flows) until the control plane catches up.
  */
-struct cp_note *dp_note_reserve(struct dp *dp)
+void dp_note_push(struct dp *dp, const struct cp_note *n)
 {
-	struct cp_note *n = NULL;
+	struct cp_note *q = NULL;
+	struct dp_note_overflow *o;
 
 	if (!dp->overflow)
-		n = spsc_reserve(&dp->d->dp2cp);
-	if (!n) {
-		dp->spare = calloc(1, sizeof(*dp->spare));
-		if (!dp->spare)
-			abort(); /* out of memory while the control plane is stuck */
-		n = &dp->spare->note;
-	}
-	memset(n, 0, offsetof(struct cp_note, conn));
-	return n;
-}
-
-void dp_note_commit(struct dp *dp)
-{
-	if (dp->spare) {
-		struct dp_note_overflow **pp = &dp->overflow;
-
-		while (*pp)
-			pp = &(*pp)->next;
-		*pp = dp->spare;
-		dp->spare = NULL;
-	} else {
+		q = spsc_reserve(&dp->d->dp2cp);
+	if (q) {
+		memcpy(q, n, DP_NOTE_SMALL);
 		spsc_commit(&dp->d->dp2cp);
+		dp->cp_wake = true;
+		return;
 	}
+	o = malloc(sizeof(*o));
+	if (!o)
+		abort(); /* out of memory while the control plane is stuck */
+	o->next = NULL;
+	memcpy(o->note, n, DP_NOTE_SMALL);
+	*(dp->overflow ? &dp->overflow_tail->next : &dp->overflow) = o;
+	dp->overflow_tail = o;
+	if (++dp->st.note_overflow > dp->st.note_overflow_peak)
+		dp->st.note_overflow_peak = dp->st.note_overflow;
 	dp->cp_wake = true;
 }
 
-static void dp_flush_overflow(struct dp *dp)
+bool dp_notes_backlogged(const struct dp *dp)
+{
+	return dp->st.note_overflow >= DP_NOTE_BACKLOG;
+}
+
+void dp_flush_overflow(struct dp *dp)
 {
 	struct cp_note *n;
 
 	while (dp->overflow && (n = spsc_reserve(&dp->d->dp2cp))) {
 		struct dp_note_overflow *o = dp->overflow;
 
-		memcpy(n, &o->note, sizeof(*n));
+		memcpy(n, o->note, DP_NOTE_SMALL);
 		spsc_commit(&dp->d->dp2cp);
 		dp->overflow = o->next;
+		dp->st.note_overflow--;
 		free(o);
 		dp->cp_wake = true;
 	}
@@ -149,13 +151,14 @@ static void dp_set_sleeping(struct dp *dp, bool on)
 }
 
 /* How long the loop may block: until the earliest TCP timer, at most 1 ms
- * while the kernel still owes tx completions, else 1 s (a safety net). */
+ * while the kernel still owes tx completions or notes wait in the overflow
+ * list, else 1 s (a safety net). */
 static struct timespec dp_sleep_time(struct dp *dp)
 {
 	uint64_t us = 1000000, next = wheel_next(&dp->wheel);
 
-	if (port_tx_pending(dp->d->port))
-		us = 1000;
+	if (port_tx_pending(dp->d->port) || dp->overflow)
+		us = 1000; /* tx completions owed, or notes wait for room */
 	if (next != UINT64_MAX) {
 		uint64_t left = next > dp->now ? next - dp->now : 0;
 
@@ -218,7 +221,7 @@ void *dp_thread(void *arg)
 	uint64_t idle_since = now_us();
 
 	dp->running = true;
-	while (dp->running) {
+	while (dp->running && !atomic_load_explicit(&d->stop, memory_order_relaxed)) {
 		if (dp_round(dp) || dp->nwork) {
 			idle_since = dp->now;
 			continue;
@@ -246,6 +249,8 @@ void dp_print_stats(const struct xtoed *d, FILE *out)
 		"tx_segs %lu tx_acks %lu to_cp %lu\n",
 		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
 		st->tx_acks, st->to_cp);
+	fprintf(out, "notes to the control plane waiting for room: %lu (peak %lu)\n",
+		st->note_overflow, st->note_overflow_peak);
 	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
 		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)

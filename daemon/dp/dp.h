@@ -19,6 +19,8 @@
 #define DP_SEGS_PER_FLOW 32 /* per round, so one flow cannot starve others */
 #define DP_WHEEL_SLOTS 4096 /* x 250 us: one turn of the timer wheel is 1 s */
 #define DP_WHEEL_TICK_US 250
+/* Notes waiting for room in dp2cp at which applications' bumps wait (dp.c). */
+#define DP_NOTE_BACKLOG 8192
 
 /* What xtoectl trace last reported of a flow (dp_trace.c). */
 struct dp_trace_snap {
@@ -46,12 +48,24 @@ struct dp_flow {
 	struct dp_trace_snap tr;
 };
 
-struct dp_note_overflow;
+/* A note waiting for room in the control plane's queue (dp_note_push, in
+ * a FIFO list: dp->overflow, dp->overflow_tail). Segments never wait there
+ * (dp_to_cp drops them), so a node holds only a note's fixed part and the
+ * largest of its other payloads. */
+#define DP_NOTE_SMALL (offsetof(struct cp_note, splice) + sizeof(struct dp_splice_rep))
+_Static_assert(sizeof(struct dp_splice_rep) >= sizeof(struct tcp_conn),
+	       "an overflow node holds a note's conn");
+
+struct dp_note_overflow {
+	struct dp_note_overflow *next;
+	uint8_t note[DP_NOTE_SMALL] __attribute__((aligned(8)));
+};
 
 struct dp_stats {
 	uint64_t rx_frames, rx_segs, tx_segs, tx_acks, to_cp, rounds, sleeps;
 	uint64_t rx_nometa, rx_vlan; /* module chain metadata (dp_rx_meta) */
 	uint64_t drops[XTOE_DROP__COUNT];
+	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */
 };
 
 struct dp {
@@ -65,7 +79,7 @@ struct dp {
 	uint64_t now;
 	bool running;
 	bool cp_wake;   /* notes pushed this round */
-	struct dp_note_overflow *overflow, *spare;
+	struct dp_note_overflow *overflow, *overflow_tail; /* FIFO */
 	struct dp_stats st;
 	/* tx capture (dp_cap.c) */
 	uint32_t cap_active;        /* xtoed.cap_on as of this round */
@@ -133,8 +147,10 @@ static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
 void dp_stats_publish(struct dp *dp);
 void dp_info_publish(struct dp *dp, struct dp_flow *f);
 /* dp.c */
-struct cp_note *dp_note_reserve(struct dp *dp);
-void dp_note_commit(struct dp *dp);
+/* Push a note (never CP_NOTE_FRAME: dp_rx.c's, which may be dropped). */
+void dp_note_push(struct dp *dp, const struct cp_note *n);
+void dp_flush_overflow(struct dp *dp);
+bool dp_notes_backlogged(const struct dp *dp);
 uint32_t dp_poll_cmds(struct dp *dp);
 
 static inline uint32_t dp_flow_idx(const struct dp *dp, const struct dp_flow *f)

@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "common/log.h"
 #include "common/wake.h"
 #include "dp.h"
 
@@ -30,18 +31,12 @@ static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t s
  */
 static void dp_bump_unplaced(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 {
-	struct cp_note *n;
+	struct cp_note n = { .type = CP_NOTE_APP_BUMP, .ctx = c, .slot = b->flow,
+			     .gen = b->gen, .bump = b->type };
 
-	if (b->type != XTOE_BUMP_CLOSE && b->type != XTOE_BUMP_ABORT &&
-	    b->type != XTOE_BUMP_SHUTWR)
-		return;
-	n = dp_note_reserve(dp);
-	n->type = CP_NOTE_APP_BUMP;
-	n->ctx = c;
-	n->slot = b->flow;
-	n->gen = b->gen;
-	n->bump = b->type;
-	dp_note_commit(dp);
+	if (b->type == XTOE_BUMP_CLOSE || b->type == XTOE_BUMP_ABORT ||
+	    b->type == XTOE_BUMP_SHUTWR)
+		dp_note_push(dp, &n);
 }
 
 /* Received bytes the application has not read. */
@@ -86,6 +81,7 @@ static void dp_bump_flow(struct dp *dp, struct dp_flow *f, const struct xtoe_bum
 		break;
 	case XTOE_BUMP_CLOSE:
 		f->close_req = true;
+		tcp_app_orphan(&f->tcp, dp->now); /* tcp_fin_timeout from here */
 		if (dp_flow_unread(f)) { /* RFC 2525 2.17, as Linux: RST */
 			dp_flow_abort(dp, f, ECONNABORTED, true);
 			break;
@@ -148,6 +144,8 @@ uint32_t dp_poll_apps(struct dp *dp)
 {
 	uint32_t n = 0;
 
+	if (dp_notes_backlogged(dp))
+		return 0; /* backpressure: the control plane is behind (dp.c) */
 	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
 		if (!c->dp_dead)
 			n += dp_poll_app(dp, c);
@@ -172,17 +170,13 @@ void dp_reap_ctxs(struct dp *dp)
 
 	while (*pp) {
 		struct app_ctx *c = *pp;
-		struct cp_note *n;
 
 		if (!c->dp_dead || c->dp_live_flows) {
 			pp = &c->dp_next;
 			continue;
 		}
 		*pp = c->dp_next;
-		n = dp_note_reserve(dp);
-		n->type = CP_NOTE_CTX_RELEASED;
-		n->ctx = c;
-		dp_note_commit(dp);
+		dp_note_push(dp, &(struct cp_note){ .type = CP_NOTE_CTX_RELEASED, .ctx = c });
 	}
 }
 
@@ -208,13 +202,33 @@ static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 	}
 }
 
+/* An install the table cannot take (its index or 4-tuple still in use):
+ * refused and reported, never linked twice. */
+static bool dp_install_refused(struct dp *dp, const struct dp_cmd *cmd,
+			       const struct flow_key *k)
+{
+	uint32_t other;
+
+	if (cmd->flow < dp->tab.cap && !dp->flows[cmd->flow].in_use &&
+	    (other = flowtab_find(&dp->tab, k)) == FLOWTAB_NONE)
+		return false;
+	log_err("flow %u: install refused: its index or 4-tuple is still in use "
+		"(control plane and data-path disagree); the connection is dropped",
+		cmd->flow);
+	dp->st.drops[XTOE_DROP_FLOW_IN_USE]++;
+	return true;
+}
+
 static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 {
 	struct dp_flow *f = &dp->flows[cmd->flow];
 	struct app_ctx *c = cmd->ctx;
 	struct tcp_bufs b;
-	struct flow_key k;
+	struct flow_key k = { .raddr = cmd->conn.ep.daddr, .rport = cmd->conn.ep.dport,
+			      .lport = cmd->conn.ep.sport };
 
+	if (dp_install_refused(dp, cmd, &k))
+		return;
 	memset(f, 0, sizeof(*f));
 	f->tcp = cmd->conn;
 	dp_ring_bufs(c, cmd->slot, &b);
@@ -227,10 +241,7 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	f->ack_pending = cmd->flags & DP_INSTALL_ACK;
 	f->acked = f->tcp.rcv_nxt;
 	dp_trace_sync(f);
-	k.raddr = f->tcp.ep.daddr;
-	k.rport = f->tcp.ep.dport;
-	k.lport = f->tcp.ep.sport;
-	flowtab_insert(&dp->tab, cmd->flow, &k);
+	flowtab_insert(&dp->tab, cmd->flow, &k); /* checked above */
 	c->slot_flow[cmd->slot] = cmd->flow + 1;
 	c->dp_live_flows++;
 	/* the new flow's values first, then the generation that vouches for

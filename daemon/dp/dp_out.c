@@ -117,8 +117,9 @@ void dp_send_rst(struct dp *dp, struct dp_flow *f)
  * (TIME-WAIT, RST). The slot stays until the application closes it. */
 void dp_flow_finish(struct dp *dp, struct dp_flow *f)
 {
-	struct cp_note *n;
 	uint32_t idx = dp_flow_idx(dp, f);
+	struct cp_note n = { .type = CP_NOTE_FLOW_DONE, .flow = idx, .ctx = f->ctx,
+			     .slot = f->slot, .gen = f->gen };
 
 	if (!f->in_table)
 		return;
@@ -128,27 +129,17 @@ void dp_flow_finish(struct dp *dp, struct dp_flow *f)
 	atomic_store_explicit(&dp->d->pub[idx].gen, 0, memory_order_relaxed);
 	dp_status_set(f, XTOE_FS_DONE, 0);
 	wheel_del(&dp->wheel, &f->tnode);
-	n = dp_note_reserve(dp);
-	n->type = CP_NOTE_FLOW_DONE;
-	n->flow = idx;
-	n->ctx = f->ctx;
-	n->slot = f->slot;
-	n->gen = f->gen;
-	n->conn = f->tcp;
-	dp_note_commit(dp);
+	n.conn = f->tcp;
+	dp_note_push(dp, &n);
 }
 
 static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 {
-	struct cp_note *n = dp_note_reserve(dp);
+	struct cp_note n = { .type = CP_NOTE_FLOW_FREE, .flow = dp_flow_idx(dp, f),
+			     .ctx = f->ctx, .slot = f->slot, .gen = f->gen };
 
 	wheel_del(&dp->wheel, &f->tnode);
-	n->type = CP_NOTE_FLOW_FREE;
-	n->flow = dp_flow_idx(dp, f);
-	n->ctx = f->ctx;
-	n->slot = f->slot;
-	n->gen = f->gen;
-	dp_note_commit(dp);
+	dp_note_push(dp, &n);
 	f->ctx->slot_flow[f->slot] = 0;
 	f->ctx->dp_live_flows--;
 	f->in_use = false;

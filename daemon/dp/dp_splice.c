@@ -62,11 +62,9 @@ static void dp_splice_freeze(struct dp *dp, struct dp_flow *f)
 
 void dp_splice(struct dp *dp, const struct dp_splice_req *q)
 {
-	struct cp_note *n = dp_note_reserve(dp);
-	struct dp_splice_rep *r = &n->splice;
+	struct cp_note n = { .type = CP_NOTE_SPLICED };
+	struct dp_splice_rep *r = &n.splice;
 
-	n->type = CP_NOTE_SPLICED;
-	memset(r, 0, sizeof(*r));
 	r->id = q->id;
 	for (int i = 0; i < 2 && r->why == DPS_OK; i++) {
 		r->why = (uint8_t)dp_splice_check(dp, q, i, &r->bytes);
@@ -82,5 +80,5 @@ void dp_splice(struct dp *dp, const struct dp_splice_req *q)
 			r->conn[i] = f->tcp;
 		}
 	}
-	dp_note_commit(dp);
+	dp_note_push(dp, &n);
 }

@@ -26,9 +26,11 @@ int flowtab_init(struct flowtab *t, uint32_t cap)
 {
 	uint32_t nb = 1;
 
+	memset(t, 0, sizeof(*t));
+	if (!cap || cap >= FLOWTAB_OUT)
+		return -EINVAL;
 	while (nb < cap)
 		nb <<= 1;
-	memset(t, 0, sizeof(*t));
 	t->bucket = malloc(sizeof(*t->bucket) * nb);
 	t->next = malloc(sizeof(*t->next) * cap);
 	t->key = calloc(cap, sizeof(*t->key));
@@ -37,7 +39,8 @@ int flowtab_init(struct flowtab *t, uint32_t cap)
 		return -ENOMEM;
 	}
 	memset(t->bucket, 0xff, sizeof(*t->bucket) * nb);
-	memset(t->next, 0xff, sizeof(*t->next) * cap);
+	for (uint32_t i = 0; i < cap; i++)
+		t->next[i] = FLOWTAB_OUT;
 	t->mask = nb - 1;
 	t->cap = cap;
 	return 0;
@@ -60,26 +63,40 @@ uint32_t flowtab_find(const struct flowtab *t, const struct flow_key *k)
 	return i;
 }
 
-void flowtab_insert(struct flowtab *t, uint32_t idx, const struct flow_key *k)
+bool flowtab_has(const struct flowtab *t, uint32_t idx)
 {
-	uint32_t *head = &t->bucket[flow_hash(k) & t->mask];
+	return idx < t->cap && t->next[idx] != FLOWTAB_OUT;
+}
 
+int flowtab_insert(struct flowtab *t, uint32_t idx, const struct flow_key *k)
+{
+	uint32_t *head;
+
+	if (idx >= t->cap)
+		return -EINVAL;
+	if (flowtab_has(t, idx) || flowtab_find(t, k) != FLOWTAB_NONE)
+		return -EEXIST;
+	head = &t->bucket[flow_hash(k) & t->mask];
 	t->key[idx] = *k;
 	t->next[idx] = *head;
 	*head = idx;
+	t->count++;
+	return 0;
 }
 
 bool flowtab_remove(struct flowtab *t, uint32_t idx)
 {
-	uint32_t *p = &t->bucket[flow_hash(&t->key[idx]) & t->mask];
+	uint32_t *p;
 
-	while (*p != FLOWTAB_NONE) {
-		if (*p == idx) {
-			*p = t->next[idx];
-			t->next[idx] = FLOWTAB_NONE;
-			return true;
-		}
+	if (!flowtab_has(t, idx))
+		return false;
+	p = &t->bucket[flow_hash(&t->key[idx]) & t->mask];
+	while (*p != idx && *p != FLOWTAB_NONE) /* idx is in its key's chain */
 		p = &t->next[*p];
-	}
-	return false;
+	if (*p == FLOWTAB_NONE)
+		return false; /* unreachable while the invariants hold */
+	*p = t->next[idx];
+	t->next[idx] = FLOWTAB_OUT;
+	t->count--;
+	return true;
 }

@@ -33,7 +33,8 @@
 	X(PAWS, "timestamp older than TS.Recent (PAWS)")                       \
 	X(FIREWALL, "firewall rule")                                           \
 	X(MODULE, "dropped by a module")                                       \
-	X(SYN_RATE, "SYN rate limit (syn_guard module)")
+	X(SYN_RATE, "SYN rate limit (syn_guard module)")                      \
+	X(FLOW_IN_USE, "install of a flow index or 4-tuple still in use")
 
 enum xtoe_drop_reason {
 #define XTOE_DROP_ENUM(name, text) XTOE_DROP_##name,

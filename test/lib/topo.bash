@@ -87,11 +87,11 @@ limit() {
 	timeout --kill-after=5 "$t" "$@"
 }
 
-# Start xtoed on the xtoe side; waits until its socket serves. XTOED_BIN
-# names another build of it (the sanitizers' build/san/bin/xtoed).
+# Start xtoed on the xtoe side; waits until its socket serves. XTOED (or
+# XTOED_BIN) names another build of it (the sanitizers' build/san/bin/xtoed).
 xtoed_start() {
 	rm -f "$TOPO_SOCK" # a killed daemon's: wait for the new one's
-	spawn_x "${XTOED_BIN:-$TOPO_BIN/xtoed}" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
+	spawn_x "${XTOED:-${XTOED_BIN:-$TOPO_BIN/xtoed}}" --iface "$TOPO_XIF" --addr "$TOPO_XADDR/24" \
 		--sock "$TOPO_SOCK" --fw-file "$TOPO_DIR/fw.rules" "$@" \
 		>"$TOPO_DIR/xtoed.log" 2>&1
 	export XTOED_PID=$SPAWN_PID

@@ -659,7 +659,7 @@ static void test_segments_to_cp_stay_behind_waiting_notes(void)
 	struct tcp_endpoints ep = { .saddr = htonl(0xc6120002), .daddr = htonl(0xc6120001),
 				    .sport = htons(40000), .dport = htons(7000) };
 	struct tcp_hdrvals h = { .seq = 1, .flags = TCP_F_SYN, .wnd = 65535, .wscale = -1 };
-	struct cp_note n, *w;
+	struct cp_note n;
 	uint8_t frame[128];
 	int len, notes = 0, i;
 
@@ -670,10 +670,8 @@ static void test_segments_to_cp_stay_behind_waiting_notes(void)
 	spsc_format(d.dp2cp.sh);
 	spsc_attach(&d.dp2cp, d.dp2cp.sh, 8, sizeof(struct cp_note));
 	for (i = 0; i < 10; i++) { /* 8 fit, 2 wait */
-		w = dp_note_reserve(d.dp);
-		w->type = CP_NOTE_FLOW_DONE;
-		w->flow = (uint32_t)i;
-		dp_note_commit(d.dp);
+		dp_note_push(d.dp, &(struct cp_note){ .type = CP_NOTE_FLOW_DONE,
+						      .flow = (uint32_t)i });
 	}
 	for (i = 0; i < 8; i++) /* the control plane drains the queue */
 		CHECK(spsc_pop(&d.dp2cp, &n));

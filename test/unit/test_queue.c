@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: MIT */
-/* SPSC queue, sleep/wake protocol and the data-path flow table. */
+/* SPSC queue, sleep/wake protocol, the data-path flow table and the
+ * data-path's notes to the control plane at and past capacity. */
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/eventfd.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "check.h"
+#include "daemon/dp/dp.h"
 #include "daemon/dp/flowtab.h"
 #include "common/spsc.h"
 #include "common/wake.h"
@@ -144,11 +147,170 @@ static void test_flowtab_insert_find_remove(void)
 	flowtab_free(&t);
 }
 
+/* A consumer that releases an entry twice (a nested loop handling the same
+ * entry) once moved its index past the producer's: the queue then looked
+ * holding more than it can, or empty forever (its producer full forever).
+ * A release past the producer is ignored and the queue keeps serving. */
+static void test_spsc_double_release_keeps_indices(void)
+{
+	struct q8 q;
+	uint64_t v;
+
+	q8_init(&q, 4);
+	CHECK(spsc_push(&q.prod, &(uint64_t){ 1 }));
+	CHECK(spsc_peek(&q.cons));
+	spsc_release(&q.cons);
+	spsc_release(&q.cons); /* nothing peeked */
+	CHECK_EQ(spsc_used(&q.cons), 0);
+	for (uint64_t round = 0; round < 3; round++) {
+		for (uint64_t i = 0; i < 4; i++)
+			CHECK(spsc_push(&q.prod, &(uint64_t){ 10 + i }));
+		CHECK(!spsc_push(&q.prod, &(uint64_t){ 99 }));
+		CHECK(spsc_used(&q.cons) <= 4);
+		for (uint64_t i = 0; i < 4; i++) {
+			CHECK(spsc_pop(&q.cons, &v));
+			CHECK_EQ(v, 10 + i);
+		}
+		spsc_release(&q.cons); /* extra releases of a drained queue */
+		spsc_release(&q.cons);
+		CHECK_EQ(spsc_used(&q.prod), 0);
+		CHECK(!spsc_pop(&q.cons, &v));
+	}
+	free(q.sh);
+}
+
+/* The daemon's cp2dp and dp2cp: ONE view used by both threads. Each side
+ * must cache the other's index in a field of its own; with one shared
+ * field the consumer's last seen prod passed for the producer's last seen
+ * cons, the producer overwrote entries not yet read and the indices ended
+ * more than a queue apart (16,000 connections closed at once). */
+struct shared_view {
+	struct spsc q;
+	uint64_t items;
+};
+
+static void *shared_view_producer(void *arg)
+{
+	struct shared_view *s = arg;
+
+	for (uint64_t i = 1; i <= s->items; i++)
+		while (!spsc_push(&s->q, &i))
+			;
+	return NULL;
+}
+
+static void test_spsc_one_view_both_threads(void)
+{
+	struct shared_view s = { .items = 2000000 };
+	struct spsc_shared *sh = aligned_alloc(64, (spsc_bytes(8, 8) + 63) & ~63ul);
+	uint64_t v, next = 1, bad = 0, over = 0;
+	pthread_t th;
+
+	spsc_format(sh);
+	spsc_attach(&s.q, sh, 8, 8);
+	pthread_create(&th, NULL, shared_view_producer, &s);
+	while (next <= s.items && bad < 10) {
+		over += spsc_used(&s.q) > 8;
+		if (!spsc_pop(&s.q, &v))
+			continue;
+		bad += v != next;
+		next = v + 1;
+	}
+	if (bad)
+		pthread_cancel(th);
+	pthread_join(th, NULL);
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(over, 0);
+	free(sh);
+}
+
+/* A data-path with only its note queue (QN entries) attached. */
+#define QN 8u
+static struct xtoed notes_d;
+
+static struct dp *notes_dp(void)
+{
+	memset(&notes_d, 0, sizeof(notes_d));
+	notes_d.cfg.max_flows = 4;
+	notes_d.dp2cp.sh = aligned_alloc(64, (spsc_bytes(QN, sizeof(struct cp_note)) + 63) & ~63ul);
+	if (!notes_d.dp2cp.sh || dp_create(&notes_d))
+		return NULL;
+	spsc_format(notes_d.dp2cp.sh);
+	spsc_attach(&notes_d.dp2cp, notes_d.dp2cp.sh, QN, sizeof(struct cp_note));
+	return notes_d.dp;
+}
+
+static void notes_free(void)
+{
+	dp_destroy(&notes_d);
+	free(notes_d.dp2cp.sh);
+}
+
+/* The overflow list is a FIFO whose tail is the last node (O(1) append). */
+static bool overflow_tail_ok(const struct dp *dp)
+{
+	const struct dp_note_overflow *last = NULL;
+	uint64_t n = 0;
+
+	for (const struct dp_note_overflow *o = dp->overflow; o; o = o->next) {
+		last = o;
+		n++;
+	}
+	return n == dp->st.note_overflow && (!last || last == dp->overflow_tail);
+}
+
+/* 16,000 flows closed at once send two notes each, far past the queue:
+ * the queue's indices stay within its size, every note arrives once and
+ * in order, and past DP_NOTE_BACKLOG waiting notes the applications'
+ * bumps wait (backpressure) until the control plane catches up. */
+static void test_notes_past_capacity_none_lost(void)
+{
+	const uint32_t total = 32000;
+	struct dp *dp = notes_dp();
+	struct cp_note n;
+	uint32_t next = 0, bad = 0;
+
+	REQUIRE(dp);
+	for (uint32_t i = 0; i < total; i++) {
+		struct cp_note w = { .type = CP_NOTE_FLOW_DONE, .flow = i };
+
+		w.conn.ep.dport = (uint16_t)i; /* the key the control plane looks up */
+		w.conn.ep.daddr = i * 7;
+		w.conn.state = TCP_TIME_WAIT;
+		dp_note_push(dp, &w);
+		bad += spsc_used(&notes_d.dp2cp) > QN;
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(spsc_used(&notes_d.dp2cp), QN);
+	CHECK_EQ(dp->st.note_overflow, total - QN);
+	CHECK(overflow_tail_ok(dp));
+	CHECK(dp_notes_backlogged(dp));
+	CHECK_EQ(dp_poll_apps(dp), 0);
+	while (spsc_pop(&notes_d.dp2cp, &n) || (dp_flush_overflow(dp), spsc_pop(&notes_d.dp2cp, &n))) {
+		bad += n.type != CP_NOTE_FLOW_DONE || n.flow != next ||
+		       n.conn.ep.dport != (uint16_t)next || n.conn.ep.daddr != next * 7 ||
+		       n.conn.state != TCP_TIME_WAIT;
+		next++;
+		bad += spsc_used(&notes_d.dp2cp) > QN || !overflow_tail_ok(dp);
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(next, total);
+	CHECK_EQ(dp->st.note_overflow, 0);
+	CHECK_EQ(dp->st.note_overflow_peak, total - QN);
+	CHECK(!dp_notes_backlogged(dp));
+	CHECK(!dp->overflow);
+	notes_free();
+}
+
 int main(void)
 {
+	alarm(120); /* a queue that never drains fails, never hangs */
 	RUN(test_spsc_fifo_and_wrap);
 	RUN(test_spsc_corrupt_producer_index);
 	RUN(test_wake_protocol_no_lost_wakeup);
 	RUN(test_flowtab_insert_find_remove);
+	RUN(test_spsc_double_release_keeps_indices);
+	RUN(test_spsc_one_view_both_threads);
+	RUN(test_notes_past_capacity_none_lost);
 	return check_summary();
 }

@@ -694,6 +694,85 @@ static void test_fin_after_data(void)
 	fix_free(&f);
 }
 
+/* Our FIN sent and acknowledged at time `at`: FIN-WAIT-2. */
+static void fin_wait_2(struct fix *f, uint64_t at)
+{
+	struct tcp_txseg seg;
+
+	conn_established(f);
+	tcp_app_shutdown(&f->c);
+	REQUIRE(tcp_output_next(&f->c, at, &seg));
+	feed_at(f, at, IRS + 1, ISS + 2, TCP_F_ACK);
+	REQUIRE(f->c.state == TCP_FIN_WAIT_2);
+}
+
+/* Linux tcp_fin_timeout: once the application closed its handle, a peer
+ * that never sends its FIN holds the connection fin_timeout at most, then
+ * it ends without a RST (TCP_ACT_TIMEOUT, CLOSED); after shutdown(SHUT_WR)
+ * alone FIN-WAIT-2 lasts (the application may still read). */
+static void test_orphan_fin_wait_2_times_out(void)
+{
+	struct tcp_params p = tcp_params_linux;
+	struct fix f;
+
+	CHECK_EQ(p.fin_timeout_us, 60000000);
+	fin_wait_2(&f, 1000);
+	CHECK_EQ(tcp_timer_next(&f.c), UINT64_MAX);
+	CHECK_EQ(tcp_timer_fire(&f.c, 3600000000ull) & TCP_ACT_TIMEOUT, 0);
+	CHECK_EQ(f.c.state, TCP_FIN_WAIT_2);
+	tcp_app_orphan(&f.c, 3600000000ull);
+	CHECK_EQ(tcp_timer_next(&f.c), 3600000000ull + 60000000);
+	CHECK_EQ(tcp_timer_fire(&f.c, 3660000000ull - 1) & TCP_ACT_TIMEOUT, 0);
+	CHECK_EQ(f.c.state, TCP_FIN_WAIT_2);
+	CHECK(tcp_timer_fire(&f.c, 3660000000ull) & TCP_ACT_TIMEOUT);
+	CHECK_EQ(f.c.state, TCP_CLOSED);
+	CHECK_EQ(tcp_timer_next(&f.c), UINT64_MAX);
+	fix_free(&f);
+	/* closed first (FIN-WAIT-1), FIN acknowledged later: from then on,
+	 * with a configured fin_timeout */
+	p.fin_timeout_us = 2000000;
+	conn_established(&f);
+	f.c.par = &p;
+	tcp_app_shutdown(&f.c);
+	tcp_app_orphan(&f.c, 1000);
+	CHECK_EQ(f.c.t.linger, 0);
+	REQUIRE(tcp_output_next(&f.c, 1000, &(struct tcp_txseg){ 0 }));
+	feed_at(&f, 50000, IRS + 1, ISS + 2, TCP_F_ACK);
+	CHECK_EQ(f.c.state, TCP_FIN_WAIT_2);
+	CHECK_EQ(tcp_timer_next(&f.c), 50000 + 2000000);
+	CHECK(tcp_timer_fire(&f.c, 50000 + 2000000) & TCP_ACT_TIMEOUT);
+	fix_free(&f);
+}
+
+/* An orphan's retransmissions give up after tcp_orphan_retries (8) RTOs,
+ * not tcp_retries2 (15). */
+static void test_orphan_retransmissions_give_up_sooner(void)
+{
+	for (int orphan = 0; orphan < 2; orphan++) {
+		struct fix f;
+		struct tcp_txseg seg;
+		uint64_t now = 1000;
+		uint32_t act = 0;
+		int rtos = 0;
+
+		conn_established(&f);
+		app_queue(&f, 500);
+		tcp_app_shutdown(&f.c);
+		REQUIRE(tcp_output_next(&f.c, now, &seg));
+		if (orphan)
+			tcp_app_orphan(&f.c, now);
+		while (!(act & TCP_ACT_TIMEOUT) && rtos < 100) {
+			now = f.c.t.rto;
+			act = tcp_timer_fire(&f.c, now);
+			rtos += !(act & TCP_ACT_TIMEOUT);
+			while (tcp_output_next(&f.c, now, &seg))
+				;
+		}
+		CHECK_EQ(rtos, orphan ? 8 : 15);
+		fix_free(&f);
+	}
+}
+
 /* Peer FIN in ESTABLISHED -> CLOSE-WAIT; our FIN -> LAST-ACK -> CLOSED. */
 static void test_fin_passive_close(void)
 {
@@ -1076,6 +1155,8 @@ int main(void)
 	RUN(test_rfc8985_tlp_resends_latest_segment);
 	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_fin_after_data);
+	RUN(test_orphan_fin_wait_2_times_out);
+	RUN(test_orphan_retransmissions_give_up_sooner);
 	RUN(test_fin_passive_close);
 	RUN(test_fin_simultaneous_closing);
 	RUN(test_fin_not_taken_when_data_dropped);

@@ -57,6 +57,31 @@ static void test_passive_open_bare_syn(void)
 	CHECK_EQ(sa.wscale, -1);
 }
 
+/* A peer's MSS below 88 (Linux's TCP_MIN_MSS) is raised to 88: an MSS of
+ * 1 would make a frame of every byte. */
+static void test_peer_mss_clamped_to_minimum(void)
+{
+	struct tcp_hdrvals h = linux_syn(1000, 555), sa;
+	struct tcp_seg s;
+	struct tcp_conn c;
+
+	h.mss = 1;
+	h.ts = false;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK_EQ(c.mss, 88);
+	h.mss = 87;
+	h.ts = true;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK_EQ(c.mss, 76); /* 88 less the timestamp option */
+	h.mss = 89;
+	h.ts = false;
+	s = syn_seg(&h);
+	tcp_passive_open(&c, &s, &test_ep_local, 5000, &cfg, 0, &sa);
+	CHECK_EQ(c.mss, 89);
+}
+
 /* Our side disabled TS/WS: not used even if the peer offers them. */
 static void test_passive_open_we_refuse_options(void)
 {
@@ -363,6 +388,7 @@ int main(void)
 {
 	RUN(test_passive_open_linux_syn);
 	RUN(test_passive_open_bare_syn);
+	RUN(test_peer_mss_clamped_to_minimum);
 	RUN(test_passive_open_we_refuse_options);
 	RUN(test_sack_permitted_negotiation);
 	RUN(test_syn_cookie_roundtrip);
