@@ -23,6 +23,11 @@ $(BUILD)/fuzz/replay_%: test/fuzz/%.c test/fuzz/replay.c $(FUZZ_CORE) \
 		$(wildcard core/*.h common/*.h) | $(BUILD)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< test/fuzz/replay.c $(FUZZ_CORE) -lm
+# the flow table's target is built from the table's own source
+$(BUILD)/fuzz/replay_fuzz_flowtab: test/fuzz/fuzz_flowtab.c test/fuzz/replay.c \
+		daemon/dp/flowtab.c daemon/dp/flowtab.h daemon/flow_key.h | $(BUILD)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -o $@ $< test/fuzz/replay.c daemon/dp/flowtab.c
 
 # xtoectl finds the built-in modules beside its own directory (../bpf):
 # the cross build's points at the one set of BPF objects.

@@ -279,11 +279,17 @@ static bool join_denied(struct cp *cp, const struct app_ctx *c, uint16_t port,
 }
 
 /* A kernel socket listens on the port, or holds it bound: true (r filled
- * in); else the port is reserved for xtoe. */
+ * in); else the port is reserved for xtoe. A port whose address the kernel
+ * does not use (the loopback wire of in-process daemons) has nothing to
+ * ask. */
 static bool kernel_denied(struct cp *cp, uint16_t port, struct xtoe_resp *r)
 {
 	uint32_t uid = 0;
-	int k = cp_kport_listening(cp->d->cfg.addr, port, &uid);
+	int k;
+
+	if (!cp->d->port->kernel_shared)
+		return false;
+	k = cp_kport_listening(cp->d->cfg.addr, port, &uid);
 
 	if (k < 0)
 		cp_resp_error(r, -k, "cannot ask the kernel whether port %u is taken: %s",

@@ -82,6 +82,8 @@ struct port {
 	uint8_t mac[6];         /* our MAC address */
 	uint32_t frame_size;    /* usable bytes per frame */
 	uint32_t frame_max;     /* the largest frame it carries (>= frame_size) */
+	bool kernel_shared;     /* the kernel's own sockets use this address too:
+				   its ports are checked and held (cp_access.c) */
 	int rx_fd;              /* poll(POLLIN) while waiting for frames; -1 none */
 	const char *pin_dir;    /* the module chain's pins; NULL: no chain */
 };

@@ -383,6 +383,7 @@ int port_xdp_open(struct port **out, const struct port_xdp_cfg *cfg)
 	if (!x)
 		return -ENOMEM;
 	x->p.ops = &xdp_ops;
+	x->p.kernel_shared = true;
 	x->p.rx_fd = -1;
 	x->epfd = -1;
 	err = xdp_identity(x, cfg->ifname) ?: nl_open(&x->nl) ?: xdp_setup(x, cfg);

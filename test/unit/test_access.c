@@ -126,6 +126,18 @@ static int kernel_listener(int family, const void *addr, socklen_t alen, uint16_
 	return fd;
 }
 
+/* qemu-user has no NETLINK_SOCK_DIAG: the kernel cases are checked on a
+ * kernel (make test, the arm64 system test), not there. */
+static bool no_sock_diag(uint32_t addr, uint16_t port)
+{
+	uint32_t uid;
+
+	if (cp_kport_listening(addr, port, &uid) != -EPROTONOSUPPORT)
+		return false;
+	printf("# sock_diag not available (qemu-user?): kernel listener case not checked\n");
+	return true;
+}
+
 /* sock_diag: a kernel listener on the address or a wildcard takes the
  * port; one on another address does not; closed, the port is free. */
 static void test_kernel_listener_found(void)
@@ -137,6 +149,10 @@ static void test_kernel_listener_found(void)
 	int fd;
 
 	REQUIRE((fd = kernel_listener(AF_INET, &any, sizeof(any), &port)) >= 0);
+	if (no_sock_diag(xaddr, port)) {
+		close(fd);
+		return;
+	}
 	CHECK_EQ(cp_kport_listening(xaddr, port, &uid), 1);
 	CHECK_EQ(uid, geteuid());
 	close(fd);
@@ -156,6 +172,10 @@ static void test_kernel_dual_stack_listener_found(void)
 
 	if (fd < 0) {
 		printf("# no IPv6 here: dual-stack case not checked\n");
+		return;
+	}
+	if (no_sock_diag(xaddr, port)) {
+		close(fd);
 		return;
 	}
 	CHECK_EQ(cp_kport_listening(xaddr, port, &uid), 1);
