@@ -53,7 +53,7 @@ BINS := $(BUILD)/bin/xtoed $(BUILD)/bin/xtoe-echo $(BUILD)/bin/xtoectl $(BUILD)/
 	$(BUILD)/bin/xtoe-run $(BUILD)/bin/xtoe-dump
 LIBS := $(LIBXTOE) $(BUILD)/lib/libxtoe-sockets.so
 
-.PHONY: all san deps test test-unit test-bpf test-bats test-fuzz test-long test-scale demo bench clean help
+.PHONY: all san deps test test-unit test-bpf test-bats test-fuzz test-long test-scale test-soak-asan demo bench clean help
 all: $(BINS) $(LIBS) $(BPF_OBJS) $(EXMOD_OBJS) $(CMOD_SOS)
 
 help:
@@ -64,6 +64,7 @@ help:
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
 	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, test-scale, then the arm64 tests"
 	@echo "make test-scale 64,000 connections at once and a soak of churn (XTOED=path: another daemon build)"
+	@echo "make test-soak-asan  16,000 connections and 3 min of churn against the ASan+UBSan xtoed"
 	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
 	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
 	@echo "make test-arm64-system  xtoed in an emulated arm64 machine (Debian's arm64 kernel)"
@@ -300,13 +301,18 @@ test: deps
 
 test-long:
 	$(Q)$(MAKE) --no-print-directory test FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
-	$(Q)$(MAKE) --no-print-directory test-scale
+	$(Q)$(MAKE) --no-print-directory test-scale test-soak-asan
 	$(Q)$(MAKE) --no-print-directory test-arm64 test-arm64-system
 
 # 64,000 concurrent connections and a soak of churn (test/long/scale.sh);
 # XTOED=path runs another daemon build (e.g. an ASan one).
 test-scale: all
 	$(Q)test/long/scale.sh
+
+# The same against the ASan+UBSan daemon (make san): 16,000 connections
+# (the sanitizers' memory), then three minutes of churn; any report fails.
+test-soak-asan: all san
+	$(Q)XTOED=$(BUILD)/san/bin/xtoed CONNS=16000 SOAK_SECONDS=180 test/long/scale.sh
 
 demo: deps
 	$(Q)$(MAKE) --no-print-directory all

@@ -107,7 +107,7 @@ n=$(conns_count)
 rss=$(awk '/^VmRSS/ {print $2}' "/proc/$XTOED_PID/status")
 echo "conns_held $n connections"
 echo "open_rate $(echo "$n / ($t1 - $t0)" | bc) connections/s"
-echo "daemon_rss_at_64k $((rss / 1024)) MiB"
+echo "daemon_rss_held $((rss / 1024)) MiB"
 [ "$n" -ge "$CONNS" ] || fail "the daemon holds $n connections, not $CONNS"
 t2=$(date +%s.%N)
 touch "$TOPO_DIR/release"
