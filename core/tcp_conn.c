@@ -506,10 +506,7 @@ void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
 /* RFC 5681 3.2 / RFC 6675 5: the recovery starts, once per window. */
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
 {
-	c->undo_cc = c->cc_st;
-	c->undo_rtx.n = 0;
-	c->undo_sent = false;
-	c->undo_ok = c->cc != NULL;
+	tcpc_undo_start(c);
 	if (c->cc)
 		c->cc->on_loss(c, now_us);
 	tcpc_go_back(c);
@@ -544,40 +541,6 @@ uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
 	return n;
 }
 
-/* RFC 2883 / Linux tcp_try_undo_dsack: a D-SACK for bytes the latest
- * recovery retransmitted says that retransmission was needless (the
- * original arrived). Once every retransmitted byte was, the loss was
- * reordering or delay, not congestion: the window comes back to what it
- * was before the cut (its growth since kept) and the recovery ends. A
- * D-SACK of a duplicate the network made counts for nothing: only bytes
- * still in undo_rtx do. An RTO or a new recovery ends the chance. */
-void tcpc_undo_rtx(struct tcp_conn *c, uint32_t seq, uint32_t end)
-{
-	if (!c->undo_ok || !tcpc_in_fast_recovery(c))
-		return; /* a probe or an RTO's resend belongs to no recovery */
-	c->undo_sent = true;
-	if (!tcp_ivset_add(&c->undo_rtx, seq, end))
-		c->undo_ok = false; /* too scattered to follow */
-}
-
-static void undo_dsack(struct tcp_conn *c, uint32_t l, uint32_t rgt)
-{
-	if (!c->undo_ok || !c->undo_sent || !seq_lt(l, rgt))
-		return;
-	tcp_ivset_take(&c->undo_rtx, l, rgt);
-	if (c->undo_rtx.n)
-		return;
-	if (c->cc_st.cwnd > c->undo_cc.cwnd)
-		c->undo_cc.cwnd = c->cc_st.cwnd;
-	if (c->cc_st.ssthresh > c->undo_cc.ssthresh)
-		c->undo_cc.ssthresh = c->cc_st.ssthresh;
-	c->cc_st = c->undo_cc;
-	if (seq_lt(c->snd_una, c->snd_recover))
-		c->snd_recover = c->snd_una;
-	c->undo_ok = false;
-	c->undos++;
-}
-
 /* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
  * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
  * true when the segment SACKed bytes not SACKed before. */
@@ -596,7 +559,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	    (s->nsack > 1 && seq_ge(s->sack[0][0], s->sack[1][0]) &&
 	     seq_le(s->sack[0][1], s->sack[1][1]))) {
 		tcpc_rack_dsack(c, now_us);
-		undo_dsack(c, s->sack[0][0], s->sack[0][1]);
+		tcpc_undo_dsack(c, s->sack[0][0], s->sack[0][1]);
 	}
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
 		uint32_t l = s->sack[i][0], rgt = s->sack[i][1];

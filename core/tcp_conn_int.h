@@ -34,8 +34,11 @@ uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us);
 bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us);
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
-/* A retransmission of [seq, end): one a D-SACK may show needless (undo). */
+/* Undo of needless recoveries (tcp_undo.c): a recovery begins; it
+ * retransmits [seq, end); a D-SACK reports [l, rgt). */
+void tcpc_undo_start(struct tcp_conn *c);
 void tcpc_undo_rtx(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcpc_undo_dsack(struct tcp_conn *c, uint32_t l, uint32_t rgt);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);
 void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);
