@@ -95,7 +95,7 @@ int xtoed_load_cmodules(struct xtoed *d)
  * sends, so clamping it here covers both directions. */
 static void mss_fit_frames(struct xtoed_cfg *c, const struct port *port)
 {
-	uint32_t max = port->frame_max > port->frame_size ? port->frame_max : port->frame_size;
+	uint32_t max = port->frame_max;
 	uint32_t cap = max > 14 + 4 + 40 ? max - 14 - 4 - 40 : 0;
 
 	if (!cap || c->mss <= cap)
