@@ -158,6 +158,10 @@ int tcp_build_hdr(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 		  const struct tcp_hdrvals *h, uint16_t payload_len);
 /* Fill the IPv4 and TCP checksums of a frame built by tcp_build_hdr. */
 void tcp_frame_finish(uint8_t *frame, size_t len);
+/* The same for a frame whose plen payload bytes after its hlen bytes of
+ * headers were summed as they were placed (psum: tcp_tx_copy's), so they
+ * are not read again. */
+void tcp_frame_finish_sum(uint8_t *frame, size_t hlen, size_t plen, uint64_t psum);
 /* Convenience: headers + payload + checksums in one call; returns length. */
 int tcp_build_frame(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 		    const struct tcp_hdrvals *h, const void *payload,
@@ -488,9 +492,10 @@ struct tcp_txseg {
  * nothing may be sent now.
  */
 bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg);
-/* Copy len payload bytes starting at tx counter pos into dst (ring wrap). */
-void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
-		 uint8_t *dst);
+/* Copy len payload bytes starting at tx counter pos into dst (ring wrap);
+ * returns their checksum sum (tcp_frame_finish_sum), taken in the same pass. */
+uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
+		     uint8_t *dst);
 /* Header of a pure ACK carrying the current window; records rcv_adv. */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
 /* Window we may advertise now, in bytes (free rx ring space). */

@@ -157,7 +157,10 @@ int tcp_build_hdr(uint8_t *buf, size_t cap, const struct tcp_endpoints *ep,
 	return (int)hdrs;
 }
 
-void tcp_frame_finish(uint8_t *frame, size_t len)
+/* The IPv4 header checksum of a frame built by tcp_build_hdr; returns its
+ * TCP header (checksum field zeroed) with *tcp_len and the pseudo-header's
+ * sum, or NULL when the frame is shorter than its headers say. */
+static uint8_t *finish_ip(uint8_t *frame, size_t len, size_t *tcp_len, uint64_t *sum)
 {
 	size_t eth = eth_len(frame);
 	uint8_t *ip = frame + eth;
@@ -168,16 +171,41 @@ void tcp_frame_finish(uint8_t *frame, size_t len)
 	uint16_t c;
 
 	if (len < eth + tot_len || tot_len < ihl + TCP_MIN_HLEN)
-		return;
+		return NULL;
 	memset(ip + 10, 0, 2);
 	c = csum_fold(csum_add(0, ip, ihl));
 	memcpy(ip + 10, &c, 2);
 	memcpy(&saddr, ip + 12, 4);
 	memcpy(&daddr, ip + 16, 4);
 	memset(th + 16, 0, 2);
-	c = csum_fold(csum_add(csum_pseudo(saddr, daddr, 6,
-					   (uint16_t)(tot_len - ihl)),
-			       th, tot_len - ihl));
+	*tcp_len = tot_len - ihl;
+	*sum = csum_pseudo(saddr, daddr, 6, (uint16_t)*tcp_len);
+	return th;
+}
+
+void tcp_frame_finish(uint8_t *frame, size_t len)
+{
+	size_t tl;
+	uint64_t sum;
+	uint8_t *th = finish_ip(frame, len, &tl, &sum);
+	uint16_t c;
+
+	if (!th)
+		return;
+	c = csum_fold(csum_add(sum, th, tl));
+	memcpy(th + 16, &c, 2);
+}
+
+void tcp_frame_finish_sum(uint8_t *frame, size_t hlen, size_t plen, uint64_t psum)
+{
+	size_t tl;
+	uint64_t sum;
+	uint8_t *th = finish_ip(frame, hlen + plen, &tl, &sum);
+	uint16_t c;
+
+	if (!th || tl < plen)
+		return;
+	c = csum_fold(csum_combine(csum_add(sum, th, tl - plen), psum));
 	memcpy(th + 16, &c, 2);
 }
 

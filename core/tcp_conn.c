@@ -13,6 +13,7 @@
 #include "cc.h"
 #include "tcp.h"
 #include "tcp_conn_int.h"
+#include "tcp_csum.h"
 
 #define WND_FIELD_MAX 65535u
 
@@ -77,14 +78,17 @@ static void rx_publish(struct tcp_conn *c, uint32_t n)
 	c->bytes_in += n;
 }
 
-void tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
-		 uint8_t *dst)
+uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
+		     uint8_t *dst)
 {
 	uint32_t off = pos & (c->b.tx_size - 1);
 	uint32_t first = c->b.tx_size - off < len ? c->b.tx_size - off : len;
+	uint64_t sum = csum_copy(0, dst, c->b.tx + off, first), rest;
 
-	memcpy(dst, c->b.tx + off, first);
-	memcpy(dst + first, c->b.tx, len - first);
+	if (first == len)
+		return sum;
+	rest = csum_copy(0, dst + first, c->b.tx, len - first);
+	return csum_combine(sum, first & 1 ? csum_odd(rest) : rest);
 }
 
 void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b)

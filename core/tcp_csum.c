@@ -70,6 +70,68 @@ uint64_t csum_add(uint64_t sum, const void *buf, size_t len)
 	return sum;
 }
 
+static inline void store64(uint8_t *p, uint64_t w)
+{
+	memcpy(p, &w, sizeof(w));
+}
+
+/* csum_add's 32-byte steps, storing each word as it is added. */
+static void copy_blocks(uint64_t s[4], uint8_t *dst, const uint8_t *src, size_t n)
+{
+	uint64_t a = s[0], b = s[1], c = s[2], d = s[3];
+
+	for (; n; n--, src += 32, dst += 32) {
+		uint64_t w0 = load64(src), w1 = load64(src + 8);
+		uint64_t w2 = load64(src + 16), w3 = load64(src + 24);
+
+		store64(dst, w0);
+		store64(dst + 8, w1);
+		store64(dst + 16, w2);
+		store64(dst + 24, w3);
+		a = add_carry(a, w0);
+		b = add_carry(b, w1);
+		c = add_carry(c, w2);
+		d = add_carry(d, w3);
+	}
+	s[0] = a;
+	s[1] = b;
+	s[2] = c;
+	s[3] = d;
+}
+
+uint64_t csum_copy(uint64_t sum, void *dst, const void *src, size_t len)
+{
+	uint64_t s[4] = { sum, 0, 0, 0 };
+	size_t blocks = len / 32, done = blocks * 32;
+
+	copy_blocks(s, dst, src, blocks);
+	sum = add_carry(add_carry(s[0], s[1]), add_carry(s[2], s[3]));
+	memcpy((uint8_t *)dst + done, (const uint8_t *)src + done, len - done);
+	return csum_add(sum, (uint8_t *)dst + done, len - done);
+}
+
+/* The 16-bit one's complement sum, not complemented. */
+static uint16_t fold16(uint64_t sum)
+{
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffffffu) + (sum >> 32);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)sum;
+}
+
+uint64_t csum_combine(uint64_t a, uint64_t b)
+{
+	return add_carry(a, b);
+}
+
+uint64_t csum_odd(uint64_t sum)
+{
+	uint16_t v = fold16(sum);
+
+	return (uint16_t)(v << 8 | v >> 8);
+}
+
 uint64_t csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto,
 		     uint16_t len)
 {
@@ -81,9 +143,5 @@ uint64_t csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto,
 
 uint16_t csum_fold(uint64_t sum)
 {
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffffffu) + (sum >> 32);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	sum = (sum & 0xffffu) + (sum >> 16);
-	return (uint16_t)~sum;
+	return (uint16_t)~fold16(sum);
 }

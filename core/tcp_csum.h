@@ -17,6 +17,14 @@
 
 /* Add len bytes at buf to sum (an even offset within the checksummed data). */
 uint64_t csum_add(uint64_t sum, const void *buf, size_t len);
+/* Copy len bytes from src to dst and add them to sum in the same pass (the
+ * bytes are read once): csum_add(sum, src, len) with a memcpy. */
+uint64_t csum_copy(uint64_t sum, void *dst, const void *src, size_t len);
+/* Two sums of adjacent data (the second at an even offset) as one. */
+uint64_t csum_combine(uint64_t a, uint64_t b);
+/* A sum of bytes that start an odd offset into the checksummed data, made
+ * fit to chain (RFC 1071 2.(B): the same sum with its bytes swapped). */
+uint64_t csum_odd(uint64_t sum);
 /* IPv4 pseudo-header: addresses in network order, len = TCP header + data. */
 uint64_t csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto,
 		     uint16_t len);

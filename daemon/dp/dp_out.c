@@ -176,6 +176,7 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 	struct port *x = dp->d->port;
 	struct tcp_txseg seg;
 	struct port_frame fr;
+	uint64_t psum;
 	uint32_t cap;
 	int hlen;
 
@@ -190,8 +191,8 @@ static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 		port_free(x, fr.addr);
 		return false;
 	}
-	tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
-	tcp_frame_finish(fr.data, (size_t)hlen + seg.len);
+	psum = tcp_tx_copy(&f->tcp, seg.tx_pos, seg.len, fr.data + hlen);
+	tcp_frame_finish_sum(fr.data, (size_t)hlen, seg.len, psum);
 	dp_tx(dp, &fr, (uint32_t)hlen + seg.len);
 	dp->st.tx_segs++;
 	dp_acked(f);
