@@ -402,6 +402,7 @@ static int open_port(struct xtoed *d, struct port **port)
 		.queues = d->cfg.queues, .nqueues = d->cfg.nqueues,
 		.mode = d->cfg.xdp_mode,
 		.no_sg = d->cfg.no_sg,
+		.mtu = d->cfg.mss + 40u, /* tcp_defaults: the MTU, or --mss */
 	};
 
 	warn_missing_addr(&d->cfg);

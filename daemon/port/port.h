@@ -183,6 +183,7 @@ struct port_xdp_cfg {
 	uint32_t nqueues;       /* each; 0: every queue of the interface */
 	enum port_xdp_mode mode;
 	bool no_sg;             /* no multi-buffer frames (XDP_USE_SG) */
+	uint32_t mtu;           /* the largest IP packet it carries; 0: 1500 */
 };
 
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */

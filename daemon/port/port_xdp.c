@@ -31,6 +31,7 @@
 #include "xsk.h"
 
 #define XQ_SHIFT 48
+#define XDP_FRAME_L2 (14 + 4) /* Ethernet and a VLAN tag around the IP packet */
 #define XQ_MASK  (0xffull << XQ_SHIFT)
 
 struct port_xdp {
@@ -343,6 +344,16 @@ static int open_queue(struct port_xdp *x, const struct port_xdp_cfg *cfg, uint32
 	xc.sg = !cfg->no_sg;
 	if (x->nq >= 2) /* memory: fewer frames a socket when there are many */
 		xc.num_frames = 4096;
+	if (xc.sg && cfg->mtu + XDP_FRAME_L2 > xsk_port_cfg_room(&xc)) {
+		/* jumbo frames: half as many UMEM frames of twice the size,
+		 * so a 9000-byte packet is three descriptors, not six (the
+		 * kernel gives each descriptor after the first a page of its
+		 * own in copy mode). Without multi-buffer a packet must fit
+		 * one page of the veth's XDP buffer: frames stay 2048. */
+		xc.frame_size = 4096;
+		xc.num_frames /= 2;
+		xc.ring_size = xc.num_frames / 2;
+	}
 	err = xsk_port_open(&k, cfg->ifname, &xc);
 	if (err)
 		return err;

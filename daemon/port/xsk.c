@@ -57,6 +57,13 @@
 #define XSK_BIG_SLOTS  128u     /* big frames held or being built at once */
 #define XSK_BIG_BASE   (1ull << 62)
 #define XSK_MAX_FRAGS  16u      /* descriptors of one packet, at most */
+/* Big frames to send are built in place in the UMEM: slots of consecutive
+ * UMEM frames at its top, never given to the fill ring, so a packet is
+ * contiguous where the data-path writes it and goes out as descriptors
+ * of whole frames (no copy). A slot is free again once every descriptor
+ * of its packet has completed. */
+#define XSK_BTX_SLOTS  64u
+#define XSK_BTX_HELD   0xffu    /* btx_out: allocated, not submitted */
 
 enum frame_where {
 	FR_FREE,  /* free stack */
@@ -64,6 +71,7 @@ enum frame_where {
 	FR_HELD,  /* caller: received or allocated */
 	FR_TXQ,   /* local tx batch */
 	FR_TX,    /* tx ring or completion ring */
+	FR_BTX,   /* in a big-frame tx slot (for good) */
 	FR__COUNT
 };
 
@@ -93,6 +101,12 @@ struct xsk_port {
 	uint32_t big_free[XSK_BIG_SLOTS];
 	uint32_t nbig_free;
 	uint64_t big_drops;    /* received chains that did not fit */
+	/* big tx slots (XSK_BTX_SLOTS when the socket has multi-buffer) */
+	uint32_t btx_first;    /* frame index of slot 0; num_frames: none */
+	uint32_t btx_per;      /* UMEM frames a slot */
+	uint32_t nbtx_free, btx_inflight;
+	uint8_t btx_free[XSK_BTX_SLOTS];
+	uint8_t btx_out[XSK_BTX_SLOTS]; /* descriptors not completed, or HELD */
 	/* cold */
 	struct xsk_umem *umem;
 	struct xsk_socket *xsk;
@@ -116,6 +130,11 @@ void xsk_port_cfg_default(struct xsk_port_cfg *cfg)
 	cfg->bind = XSK_BIND_AUTO;
 	cfg->need_wakeup = true;
 	cfg->sg = true;
+}
+
+uint32_t xsk_port_cfg_room(const struct xsk_port_cfg *cfg)
+{
+	return cfg->frame_size - XSK_DATA_OFF;
 }
 
 static inline uint32_t frame_idx(const struct xsk_port *p, uint64_t addr)
@@ -147,6 +166,31 @@ static inline void push_free(struct xsk_port *p, uint64_t base)
 	p->free_stack[p->nfree++] = base;
 }
 
+static inline uint64_t btx_base(const struct xsk_port *p, uint32_t slot)
+{
+	return (uint64_t)(p->btx_first + slot * p->btx_per) * p->frame_size;
+}
+
+/* The big tx slot of frame index fi (>= btx_first). */
+static inline uint32_t btx_slot(const struct xsk_port *p, uint32_t fi)
+{
+	return (fi - p->btx_first) / p->btx_per;
+}
+
+/* One descriptor of a big tx slot's packet completed. */
+static void btx_done(struct xsk_port *p, uint32_t fi)
+{
+	uint32_t s = btx_slot(p, fi);
+
+	if (s >= XSK_BTX_SLOTS || !p->btx_out[s] || p->btx_out[s] == XSK_BTX_HELD) {
+		p->misuse++;
+		return;
+	}
+	p->btx_inflight--;
+	if (--p->btx_out[s] == 0)
+		p->btx_free[p->nbtx_free++] = (uint8_t)s;
+}
+
 /* Move completed tx frames back to the free stack. */
 static void reap_completions(struct xsk_port *p)
 {
@@ -158,7 +202,9 @@ static void reap_completions(struct xsk_port *p)
 	for (i = 0; i < n; i++) {
 		uint64_t base = frame_base(p, *xsk_ring_cons__comp_addr(&p->comp, idx + i));
 
-		if (move(p, frame_idx(p, base), FR_TX, FR_FREE))
+		if (frame_idx(p, base) >= p->btx_first)
+			btx_done(p, frame_idx(p, base));
+		else if (move(p, frame_idx(p, base), FR_TX, FR_FREE))
 			push_free(p, base);
 	}
 	xsk_ring_cons__release(&p->comp, n);
@@ -301,6 +347,19 @@ uint32_t xsk_port_rx(struct xsk_port *p, struct port_frame *frames, uint32_t max
 	return out;
 }
 
+/* A big tx slot given back unsent. */
+static void btx_put(struct xsk_port *p, uint32_t fi)
+{
+	uint32_t s = btx_slot(p, fi);
+
+	if (s >= XSK_BTX_SLOTS || p->btx_out[s] != XSK_BTX_HELD) {
+		p->misuse++;
+		return;
+	}
+	p->btx_out[s] = 0;
+	p->btx_free[p->nbtx_free++] = (uint8_t)s;
+}
+
 void xsk_port_free(struct xsk_port *p, uint64_t addr)
 {
 	uint64_t base = frame_base(p, addr);
@@ -309,7 +368,10 @@ void xsk_port_free(struct xsk_port *p, uint64_t addr)
 		big_put(p, addr);
 		return;
 	}
-
+	if (frame_idx(p, base) >= p->btx_first) {
+		btx_put(p, frame_idx(p, base));
+		return;
+	}
 	if (move(p, frame_idx(p, base), FR_HELD, FR_FREE))
 		push_free(p, base);
 }
@@ -335,7 +397,18 @@ bool xsk_port_tx_alloc(struct xsk_port *p, struct port_frame *f)
 
 bool xsk_port_tx_alloc_big(struct xsk_port *p, struct port_frame *f)
 {
-	return big_get(p, f);
+	uint32_t s;
+
+	if (!p->nbtx_free)
+		reap_completions(p);
+	if (!p->nbtx_free)
+		return false;
+	s = p->btx_free[--p->nbtx_free];
+	p->btx_out[s] = XSK_BTX_HELD;
+	f->addr = btx_base(p, s);
+	f->data = p->area + f->addr + XSK_DATA_OFF;
+	f->len = 0;
+	return true;
 }
 
 uint32_t xsk_port_frame_max(const struct xsk_port *p)
@@ -381,13 +454,20 @@ void xsk_port_tx_flush(struct xsk_port *p)
 			n--; /* a packet's descriptors go to the kernel together */
 	}
 	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) == n) {
+		uint32_t k = 0; /* frames of the free pool (not big tx slots) */
+
 		for (i = 0; i < n; i++) {
+			uint32_t fi = frame_idx(p, p->txq[i].addr);
+
 			*xsk_ring_prod__tx_desc(&p->tx, idx + i) = p->txq[i];
-			p->where[frame_idx(p, p->txq[i].addr)] = FR_TX;
+			if (fi < p->btx_first) {
+				p->where[fi] = FR_TX;
+				k++;
+			}
 		}
 		xsk_ring_prod__submit(&p->tx, n);
-		p->count[FR_TXQ] -= n;
-		p->count[FR_TX] += n;
+		p->count[FR_TXQ] -= k;
+		p->count[FR_TX] += k;
 		p->st.tx_frames += n;
 		p->txq_n -= n;
 		if (p->txq_n)
@@ -398,44 +478,43 @@ void xsk_port_tx_flush(struct xsk_port *p)
 		kick_tx(p);
 }
 
-/* Queue one descriptor of a frame the caller holds. */
-static void txq_add(struct xsk_port *p, uint64_t base, uint64_t data, uint32_t len,
-		    uint32_t options)
+/* Queue one descriptor (room checked by the caller). */
+static void txq_push(struct xsk_port *p, uint64_t data, uint32_t len, uint32_t options)
 {
-	move(p, frame_idx(p, base), FR_HELD, FR_TXQ);
 	p->txq[p->txq_n].addr = data;
 	p->txq[p->txq_n].len = len;
 	p->txq[p->txq_n].options = options;
 	p->txq_n++;
 }
 
-/* A big frame as a chain of UMEM frames (XDP_PKT_CONTD on all but the
- * last), queued together; the big frame goes back at once. */
-static bool submit_big(struct xsk_port *p, uint64_t addr, uint32_t len)
+/* A big tx slot's packet: one descriptor per UMEM frame it covers
+ * (XDP_PKT_CONTD on all but the last), queued together. */
+static bool submit_btx(struct xsk_port *p, uint64_t base, uint32_t len)
 {
-	uint32_t piece = xsk_port_frame_size(p), n = (len + piece - 1) / piece;
-	const uint8_t *src = p->big + (addr - XSK_BIG_BASE) * XSK_BIG_STRIDE + XSK_BIG_HEAD;
-	bool ok = len <= XSK_BIG_SIZE && n <= XSK_MAX_FRAGS;
+	uint32_t s = btx_slot(p, frame_idx(p, base));
+	uint64_t at = base + XSK_DATA_OFF, end = at + len;
+	uint32_t n = len ? (uint32_t)((end - 1 - base) >> p->frame_shift) + 1 : 0;
 
-	if (ok && p->txq_n + n > XSK_TX_BATCH)
-		xsk_port_tx_flush(p);
-	if (ok && p->txq_n + n > XSK_TX_BATCH)
-		ok = false;
-	if (ok && p->nfree < n)
-		reap_completions(p);
-	ok = ok && p->nfree >= n;
-	for (uint32_t i = 0; ok && i < n; i++) {
-		struct port_frame fr;
-		uint32_t k = i + 1 < n ? piece : len - i * piece;
-
-		xsk_port_tx_alloc(p, &fr);
-		memcpy(fr.data, src + (size_t)i * piece, k);
-		txq_add(p, fr.addr, fr.addr + XSK_DATA_OFF, k, i + 1 < n ? XDP_PKT_CONTD : 0);
+	if (s >= XSK_BTX_SLOTS || p->btx_out[s] != XSK_BTX_HELD || !n || n > p->btx_per) {
+		p->misuse++;
+		return false;
 	}
-	big_put(p, addr);
-	if (!ok)
+	if (p->txq_n + n > XSK_TX_BATCH)
+		xsk_port_tx_flush(p);
+	if (p->txq_n + n > XSK_TX_BATCH) {
 		p->st.tx_drops++;
-	return ok;
+		btx_put(p, frame_idx(p, base));
+		return false;
+	}
+	for (; at < end; at = frame_base(p, at) + p->frame_size) {
+		uint64_t stop = frame_base(p, at) + p->frame_size;
+		uint32_t k = (uint32_t)((stop < end ? stop : end) - at);
+
+		txq_push(p, at, k, at + k < end ? XDP_PKT_CONTD : 0);
+	}
+	p->btx_out[s] = (uint8_t)n;
+	p->btx_inflight += n;
+	return true;
 }
 
 bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
@@ -444,8 +523,13 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 	uint32_t fi = frame_idx(p, base);
 	uint64_t data = addr == base ? base + XSK_DATA_OFF : addr;
 
-	if (is_big(addr))
-		return submit_big(p, addr, len);
+	if (is_big(addr)) { /* received big frames are not sent */
+		big_put(p, addr);
+		p->misuse++;
+		return false;
+	}
+	if (fi >= p->btx_first && fi < p->num_frames)
+		return submit_btx(p, base, len);
 	if (__builtin_expect(fi >= p->num_frames || p->where[fi] != FR_HELD, 0)) {
 		p->misuse++;
 		return false;
@@ -457,13 +541,14 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 		xsk_port_free(p, base);
 		return false;
 	}
-	txq_add(p, base, data, len, 0);
+	move(p, fi, FR_HELD, FR_TXQ);
+	txq_push(p, data, len, 0);
 	return true;
 }
 
 uint32_t xsk_port_tx_pending(const struct xsk_port *p)
 {
-	return p->count[FR_TXQ] + p->count[FR_TX];
+	return p->count[FR_TXQ] + p->count[FR_TX] + p->btx_inflight;
 }
 
 uint32_t xsk_port_frame_size(const struct xsk_port *p)
@@ -492,6 +577,16 @@ void xsk_port_stats(struct xsk_port *p, struct port_stats *st)
 	st->frames_total = p->num_frames;
 }
 
+/* Descriptors of big tx slots in the local batch. */
+static uint32_t btx_queued(const struct xsk_port *p)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = 0; i < p->txq_n; i++)
+		n += frame_idx(p, p->txq[i].addr) >= p->btx_first;
+	return n;
+}
+
 bool xsk_port_frames_accounted(const struct xsk_port *p)
 {
 	uint32_t seen[FR__COUNT] = { 0 };
@@ -508,7 +603,8 @@ bool xsk_port_frames_accounted(const struct xsk_port *p)
 		sum += p->count[i];
 	}
 	return !p->misuse && sum == p->num_frames &&
-	       p->nfree == p->count[FR_FREE] && p->txq_n == p->count[FR_TXQ];
+	       p->nfree == p->count[FR_FREE] &&
+	       p->txq_n == p->count[FR_TXQ] + btx_queued(p);
 }
 
 static bool pow2(uint32_t x)
@@ -535,6 +631,27 @@ static int check_cfg(const char *ifname, const struct xsk_port_cfg *c)
 	return 0;
 }
 
+/* The top of the UMEM becomes the big tx slots (taken off the free stack,
+ * where the highest frames lie at the bottom). Only with multi-buffer. */
+static int btx_open(struct xsk_port *p)
+{
+	uint32_t per = (XSK_BIG_SIZE + XSK_DATA_OFF + p->frame_size - 1) / p->frame_size;
+	uint32_t r = per * XSK_BTX_SLOTS;
+
+	if (r > p->num_frames / 4 || p->nfree != p->num_frames)
+		return -EINVAL;
+	memmove(p->free_stack, p->free_stack + r, (p->nfree - r) * sizeof(*p->free_stack));
+	p->nfree -= r;
+	p->count[FR_FREE] -= r;
+	p->count[FR_BTX] += r;
+	p->btx_first = p->num_frames - r;
+	p->btx_per = per;
+	memset(p->where + p->btx_first, FR_BTX, r);
+	for (uint32_t s = XSK_BTX_SLOTS; s-- > 0;)
+		p->btx_free[p->nbtx_free++] = (uint8_t)s;
+	return 0;
+}
+
 static int big_open(struct xsk_port *p)
 {
 	p->big = mmap(NULL, (size_t)XSK_BIG_SLOTS * XSK_BIG_STRIDE, PROT_READ | PROT_WRITE,
@@ -545,7 +662,7 @@ static int big_open(struct xsk_port *p)
 	}
 	for (uint32_t i = XSK_BIG_SLOTS; i-- > 0;)
 		p->big_free[p->nbig_free++] = i;
-	return 0;
+	return btx_open(p);
 }
 
 static int create_socket_flags(struct xsk_port *p, const struct xsk_port_cfg *cfg,
@@ -630,6 +747,7 @@ int xsk_port_open(struct xsk_port **out, const char *ifname,
 	snprintf(p->ifname, sizeof(p->ifname), "%s", ifname);
 	p->fd = -1;
 	p->num_frames = cfg->num_frames;
+	p->btx_first = cfg->num_frames; /* no big tx slots (btx_open) */
 	p->frame_size = cfg->frame_size;
 	p->frame_shift = (uint32_t)__builtin_ctz(cfg->frame_size);
 	p->ring_size = cfg->ring_size;

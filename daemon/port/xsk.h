@@ -36,6 +36,8 @@ struct xsk_port_cfg {
 };
 
 void xsk_port_cfg_default(struct xsk_port_cfg *cfg);
+/* Bytes of a packet one UMEM frame of cfg holds (after the headroom). */
+uint32_t xsk_port_cfg_room(const struct xsk_port_cfg *cfg);
 
 /* Frames (struct port_frame, port.h): data points into the UMEM; give a
  * received frame back with xsk_port_free() (or reuse it for tx with
@@ -76,8 +78,9 @@ uint32_t xsk_port_frame_size(const struct xsk_port *p);
  * else the frame size. */
 uint32_t xsk_port_frame_max(const struct xsk_port *p);
 /* A big frame (frame_max bytes) to build a packet in, for what does not fit
- * one UMEM frame; submitted as a chain of UMEM frames. false when none is
- * free or the socket has no multi-buffer. */
+ * one UMEM frame: a slot of consecutive UMEM frames, submitted in place as
+ * a chain of descriptors (no copy). false when none is free (until its
+ * descriptors complete) or the socket has no multi-buffer. */
 bool xsk_port_tx_alloc_big(struct xsk_port *p, struct port_frame *f);
 
 void xsk_port_stats(struct xsk_port *p, struct port_stats *st);
