@@ -111,7 +111,13 @@ struct tcp_seg {
 	uint32_t sack[TCP_MAX_SACK][2];
 	const uint8_t *payload;
 	uint16_t len;
+	uint8_t hlen;   /* TCP header bytes (before the payload) */
+	bool placed;    /* payload already in the rx ring (tcp_rx_copy) */
 };
+
+/* The TCP checksum of a parsed segment whose payload's sum is known
+ * (csum_add of it, or the sum tcp_rx_copy took while placing it). */
+bool tcp_seg_csum_ok(const struct tcp_seg *s, uint64_t payload_sum);
 
 /*
  * Parse and validate a frame. The chain strips VLAN tags before the
@@ -496,6 +502,14 @@ bool tcp_output_next(struct tcp_conn *c, uint64_t now_us, struct tcp_txseg *seg)
  * returns their checksum sum (tcp_frame_finish_sum), taken in the same pass. */
 uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 		     uint8_t *dst);
+/* Whether segment s continues the in-order data straight into free room
+ * of the rx ring (no held out-of-order data): tcp_rx_copy may place it
+ * there before tcp_input, its checksum summed in the same pass. */
+bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s);
+/* Copy s's payload to the rx ring at rcv_nxt, not published (tcp_input
+ * publishes it, or leaves it as free room when it refuses the segment);
+ * marks s placed. Returns the payload's sum for tcp_seg_csum_ok. */
+uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s);
 /* Header of a pure ACK carrying the current window; records rcv_adv. */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
 /* Window we may advertise now, in bytes (free rx ring space). */

@@ -83,12 +83,25 @@ uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 {
 	uint32_t off = pos & (c->b.tx_size - 1);
 	uint32_t first = c->b.tx_size - off < len ? c->b.tx_size - off : len;
-	uint64_t sum = csum_copy(0, dst, c->b.tx + off, first), rest;
 
-	if (first == len)
-		return sum;
-	rest = csum_copy(0, dst + first, c->b.tx, len - first);
-	return csum_combine(sum, first & 1 ? csum_odd(rest) : rest);
+	return csum_copy2(dst, c->b.tx + off, first, dst + first, c->b.tx, len - first);
+}
+
+bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s)
+{
+	return c->attached && tcpc_synchronized(c) && c->state != TCP_TIME_WAIT &&
+	       c->state != TCP_CLOSED && !c->fin_rcvd && c->ooo.n == 0 &&
+	       s->len && s->seq == c->rcv_nxt && s->len <= tcp_rcv_window(c);
+}
+
+uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s)
+{
+	uint32_t off = c->rx_tail & (c->rx_size - 1), len = s->len;
+	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
+
+	s->placed = true;
+	return csum_copy2(c->b.rx + off, s->payload, first, c->b.rx, s->payload + first,
+			  len - first);
 }
 
 void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b)
@@ -780,7 +793,7 @@ static bool ooo_merge(struct tcp_conn *c)
 /* In-order bytes at rcv_nxt, as far as the ring has room; the parts held
  * in intervals are already there. */
 static void inorder_input(struct tcp_conn *c, const uint8_t *data,
-			  uint32_t len, bool fin, struct tcp_result *r)
+			  uint32_t len, bool fin, bool placed, struct tcp_result *r)
 {
 	uint32_t room = tcp_rcv_window(c);
 	uint32_t take = len < room ? len : room;
@@ -789,7 +802,8 @@ static void inorder_input(struct tcp_conn *c, const uint8_t *data,
 
 	if (touches)
 		r->act |= TCP_ACT_ACK_NOW; /* RFC 5681 4.2: gap filled */
-	rx_place(c, c->rcv_nxt, c->rcv_nxt + take, data);
+	if (!placed) /* tcp_rx_copy put it there already */
+		rx_place(c, c->rcv_nxt, c->rcv_nxt + take, data);
 	rx_publish(c, take);
 	/* A FIN on this segment stands only when no held data follows it. */
 	fin_due = touches ? ooo_merge(c) : fin && c->ooo.n == 0;
@@ -826,7 +840,7 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 		seq += trim;
 	}
 	if (seq == c->rcv_nxt)
-		inorder_input(c, data, len, fin, r);
+		inorder_input(c, data, len, fin, s->placed && seq == s->seq, r);
 	else
 		ooo_input(c, seq, data, len, fin, r);
 }

@@ -110,6 +110,17 @@ uint64_t csum_copy(uint64_t sum, void *dst, const void *src, size_t len)
 	return csum_add(sum, (uint8_t *)dst + done, len - done);
 }
 
+uint64_t csum_copy2(uint8_t *d1, const uint8_t *s1, size_t first,
+		    uint8_t *d2, const uint8_t *s2, size_t rest)
+{
+	uint64_t sum = csum_copy(0, d1, s1, first), tail;
+
+	if (!rest)
+		return sum;
+	tail = csum_copy(0, d2, s2, rest);
+	return add_carry(sum, first & 1 ? csum_odd(tail) : tail);
+}
+
 /* The 16-bit one's complement sum, not complemented. */
 static uint16_t fold16(uint64_t sum)
 {

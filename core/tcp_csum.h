@@ -20,6 +20,10 @@ uint64_t csum_add(uint64_t sum, const void *buf, size_t len);
 /* Copy len bytes from src to dst and add them to sum in the same pass (the
  * bytes are read once): csum_add(sum, src, len) with a memcpy. */
 uint64_t csum_copy(uint64_t sum, void *dst, const void *src, size_t len);
+/* csum_copy of len bytes in two pieces (a ring's wrap): first bytes from
+ * s1 to d1, the rest from s2 to d2; the sum of all, in order. */
+uint64_t csum_copy2(uint8_t *d1, const uint8_t *s1, size_t first,
+		    uint8_t *d2, const uint8_t *s2, size_t rest);
 /* Two sums of adjacent data (the second at an even offset) as one. */
 uint64_t csum_combine(uint64_t a, uint64_t b);
 /* A sum of bytes that start an odd offset into the checksummed data, made

@@ -136,13 +136,13 @@ static bool flags_valid(uint8_t f)
 	return true;
 }
 
-static bool tcp_csum_ok(const struct tcp_seg *s, const uint8_t *th,
-			size_t len)
+bool tcp_seg_csum_ok(const struct tcp_seg *s, uint64_t payload_sum)
 {
 	uint64_t sum = csum_pseudo(s->saddr, s->daddr, IPPROTO_TCP_NUM,
-				   (uint16_t)len);
+				   (uint16_t)(s->hlen + s->len));
 
-	return csum_fold(csum_add(sum, th, len)) == 0;
+	sum = csum_add(sum, s->payload - s->hlen, s->hlen);
+	return csum_fold(csum_combine(sum, payload_sum)) == 0;
 }
 
 static enum xtoe_drop_reason parse_tcp(const uint8_t *th, size_t len,
@@ -165,12 +165,13 @@ static enum xtoe_drop_reason parse_tcp(const uint8_t *th, size_t len,
 	r = parse_options(th + TCP_MIN_HLEN, doff - TCP_MIN_HLEN, s);
 	if (r != XTOE_DROP_NONE)
 		return r;
-	if (verify_csum && !tcp_csum_ok(s, th, len))
+	s->payload = th + doff;
+	s->len = (uint16_t)(len - doff);
+	s->hlen = (uint8_t)doff;
+	if (verify_csum && !tcp_seg_csum_ok(s, csum_add(0, s->payload, s->len)))
 		return XTOE_DROP_TCP_CSUM;
 	if (!flags_valid(s->flags))
 		return XTOE_DROP_TCP_FLAGS;
-	s->payload = th + doff;
-	s->len = (uint16_t)(len - doff);
 	return XTOE_DROP_NONE;
 }
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "dp.h"
+#include "core/tcp_csum.h"
 
 #include <xtoe/module.h>
 
@@ -78,6 +79,32 @@ void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
+/* Parse a frame and find its flow (*fp, NULL for none). The TCP checksum
+ * is summed while the payload is copied into the flow's rx ring when it
+ * continues the in-order data (the bytes are read once), else over the
+ * frame; a segment that fails it leaves only unpublished bytes behind. */
+static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, const uint8_t *data,
+					 uint32_t len, struct tcp_seg *seg,
+					 struct dp_flow **fp)
+{
+	enum xtoe_drop_reason why = tcp_parse(data, len, seg, false);
+	struct dp_flow *f;
+	uint64_t psum;
+
+	*fp = NULL;
+	if (why != XTOE_DROP_NONE) /* the reason a checking parse gives */
+		return tcp_parse(data, len, seg, true);
+	f = dp_lookup(dp, seg);
+	if (f && tcp_rx_direct_ok(&f->tcp, seg))
+		psum = tcp_rx_copy(&f->tcp, seg);
+	else
+		psum = csum_add(0, seg->payload, seg->len);
+	if (!tcp_seg_csum_ok(seg, psum))
+		return XTOE_DROP_TCP_CSUM;
+	*fp = f;
+	return XTOE_DROP_NONE;
+}
+
 void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 {
 	struct tcp_seg seg;
@@ -85,14 +112,13 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 	struct dp_flow *f;
 	enum xtoe_drop_reason why;
 
-	why = tcp_parse(data, len, &seg, true);
+	why = dp_rx_parse(dp, data, len, &seg, &f);
 	if (why != XTOE_DROP_NONE) {
 		dp->st.drops[why]++;
 		return;
 	}
 	dp->st.rx_segs++;
 	cmods_rx(&dp->d->cmods, &seg, data, len); /* C modules (cmod.h) */
-	f = dp_lookup(dp, &seg);
 	if (!f) {
 		dp_to_cp(dp, data, len, vlan);
 		return;

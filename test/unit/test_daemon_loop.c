@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/wait.h>
 
+#include "daemon/dp/dp.h"
 #include "loop_pair.h"
 
 static void test_echo_and_close(void)
@@ -72,12 +73,12 @@ static void test_app_death(void)
 	pair_down(&p);
 }
 
-/* --- a lossy wire ------------------------------------------------------------ */
+/* --- a lossy wire (and one that changes bytes) ------------------------------- */
 
 struct impair {
 	_Atomic uint32_t seed;
-	uint32_t drop_pct, dup_pct;
-	_Atomic uint64_t dropped, duplicated;
+	uint32_t drop_pct, dup_pct, corrupt_pct;
+	_Atomic uint64_t dropped, duplicated, corrupted;
 };
 
 static enum port_loop_fate impair_frame(void *arg, uint8_t *frame, uint32_t len)
@@ -85,8 +86,6 @@ static enum port_loop_fate impair_frame(void *arg, uint8_t *frame, uint32_t len)
 	struct impair *im = arg;
 	uint32_t s = atomic_load(&im->seed), r;
 
-	(void)frame;
-	(void)len;
 	s = s * 1664525u + 1013904223u;
 	atomic_store(&im->seed, s);
 	r = (s >> 8) % 100;
@@ -98,13 +97,17 @@ static enum port_loop_fate impair_frame(void *arg, uint8_t *frame, uint32_t len)
 		im->duplicated++;
 		return PORT_LOOP_DUP;
 	}
+	if (r < im->drop_pct + im->dup_pct + im->corrupt_pct && len > 66) {
+		frame[len - 1 - s % 16] ^= 0x5a; /* a payload byte */
+		im->corrupted++;
+	}
 	return PORT_LOOP_DELIVER;
 }
 
 static void test_lossy_wire(void)
 {
-	struct impair ia = { .seed = 11, .drop_pct = 3, .dup_pct = 1 };
-	struct impair ib = { .seed = 23, .drop_pct = 3, .dup_pct = 1 };
+	struct impair ia = { .seed = 11, .drop_pct = 3, .dup_pct = 1, .corrupt_pct = 2 };
+	struct impair ib = { .seed = 23, .drop_pct = 3, .dup_pct = 1, .corrupt_pct = 2 };
 	struct pair p = { 0 };
 
 	pair_up(&p, 7002);
@@ -112,6 +115,11 @@ static void test_lossy_wire(void)
 	port_loop_impair(p.n.pb, impair_frame, &ib);
 	echo_once(&p, 7002, 1024 * 1024, 3);
 	CHECK(ia.dropped > 0 && ib.dropped > 0);
+	/* corrupted segments (in order ones land in the ring before their
+	 * checksum is known) are dropped and resent: the data is intact */
+	CHECK(ia.corrupted > 0 && ib.corrupted > 0);
+	CHECK(p.n.a.d.dp->st.drops[XTOE_DROP_TCP_CSUM] > 0);
+	CHECK(p.n.b.d.dp->st.drops[XTOE_DROP_TCP_CSUM] > 0);
 	port_loop_impair(p.n.pa, NULL, NULL);
 	port_loop_impair(p.n.pb, NULL, NULL);
 	pair_down(&p);

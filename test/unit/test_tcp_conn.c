@@ -96,6 +96,104 @@ static void test_in_order_data_placed_and_acked(void)
 	fix_free(&f);
 }
 
+/* A segment from the peer placed in the rx ring by tcp_rx_copy (its sum
+ * taken in the same pass) before tcp_input, as the data-path does. */
+static struct tcp_result feed_placed(struct fix *f, uint32_t seq, const uint8_t *data,
+				     uint16_t len, bool *sum_ok)
+{
+	struct tcp_hdrvals h = { .seq = seq, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, data, len);
+
+	CHECK(tcp_rx_direct_ok(&f->c, &s));
+	*sum_ok = tcp_seg_csum_ok(&s, tcp_rx_copy(&f->c, &s));
+	return tcp_input(&f->c, &s, 5000);
+}
+
+/* In-order segments copied into the ring with their checksum summed at
+ * once: published once each, in order, across the ring's wrap after an
+ * odd number of bytes, and the sums verify. */
+static void test_placed_in_order_across_the_wrap(void)
+{
+	static uint8_t data[3 * RX];
+	uint32_t seq = IRS + 1, at = 0, len = 1; /* then 1000: wraps at odd offsets */
+	struct fix f;
+	int bad = 0;
+
+	conn_established(&f);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + i / 251);
+	while (at + len <= sizeof(data)) {
+		bool ok = false;
+		struct tcp_result r = feed_placed(&f, seq, data + at, (uint16_t)len, &ok);
+
+		bad += !ok || !(r.act & TCP_ACT_RX) || r.drop != XTOE_DROP_NONE;
+		for (uint32_t i = 0; i < len; i++)
+			bad += f.rx[(at + i) & (RX - 1)] != data[at + i];
+		at += len;
+		seq += len;
+		len = 1000;
+		atomic_store(&f.shm.rx_head, at); /* the application reads it all */
+	}
+	CHECK_EQ(bad, 0);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), at);
+	CHECK_EQ(f.c.rcv_nxt, seq);
+	CHECK_EQ(f.c.bytes_in, at);
+	fix_free(&f);
+}
+
+/* Only the next in-order bytes with room for them, and nothing while
+ * out-of-order data is held, go straight into the ring. */
+static void test_direct_only_in_order_with_room(void)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	static uint8_t big[RX + 1];
+	struct tcp_seg s;
+	struct fix f;
+
+	conn_established(&f);
+	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
+	CHECK(tcp_rx_direct_ok(&f.c, &s));
+	h.seq = IRS + 2;
+	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
+	CHECK(!tcp_rx_direct_ok(&f.c, &s)); /* not at rcv_nxt */
+	h.seq = IRS + 1;
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	CHECK(!tcp_rx_direct_ok(&f.c, &s)); /* no payload */
+	s = test_seg(buf, sizeof(buf), &h, big, 1500);
+	s.len = RX + 1; /* more than the ring holds */
+	CHECK(!tcp_rx_direct_ok(&f.c, &s));
+	feed(&f, IRS + 101, ISS + 1, TCP_F_ACK, "zz", 2); /* held out of order */
+	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
+	CHECK(!tcp_rx_direct_ok(&f.c, &s));
+	fix_free(&f);
+}
+
+/* A placed segment tcp_input refuses (PAWS: an old timestamp) publishes
+ * nothing: the copied bytes stay free room. */
+static void test_placed_but_refused_publishes_nothing(void)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 50,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s;
+	struct tcp_result r;
+	struct fix f;
+
+	conn_established(&f);
+	s = test_seg(buf, sizeof(buf), &h, "hello", 5);
+	CHECK(tcp_rx_direct_ok(&f.c, &s));
+	CHECK(tcp_seg_csum_ok(&s, tcp_rx_copy(&f.c, &s)));
+	r = tcp_input(&f.c, &s, 5000);
+	CHECK_EQ(r.drop, XTOE_DROP_PAWS);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 1);
+	fix_free(&f);
+}
+
 /* RFC 9293 3.10.7.4: old bytes trimmed; entire duplicates only ACKed. */
 static void test_duplicate_and_overlap_trimmed(void)
 {
@@ -1125,6 +1223,9 @@ static void test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut(void)
 int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
+	RUN(test_placed_in_order_across_the_wrap);
+	RUN(test_direct_only_in_order_with_room);
+	RUN(test_placed_but_refused_publishes_nothing);
 	RUN(test_duplicate_and_overlap_trimmed);
 	RUN(test_out_of_order_held_with_dupack);
 	RUN(test_out_of_order_merged_when_gap_fills);
