@@ -194,6 +194,34 @@ static void test_placed_but_refused_publishes_nothing(void)
 	fix_free(&f);
 }
 
+/* RFC 1122 4.2.3.2 / RFC 5681 4.2 as Linux: after the quick ACKs of a
+ * new flow, in-order data is ACKed once more than one full segment is
+ * unacknowledged (every second full segment); one alone waits for the
+ * delayed-ACK timer. */
+static void test_ack_every_second_full_segment(void)
+{
+	static const char seg[1000];
+	struct tcp_hdrvals h;
+	uint32_t seq = IRS + 1;
+	int acked[6];
+	struct fix f;
+
+	conn_established(&f);
+	for (int i = 0; i < 6; i++, seq += sizeof(seg)) {
+		struct tcp_result r = feed(&f, seq, ISS + 1, TCP_F_ACK, seg, sizeof(seg));
+
+		acked[i] = !!(r.act & TCP_ACT_ACK);
+		if (acked[i])
+			tcp_ack_hdr(&f.c, 5000, &h); /* the ACK leaves */
+		atomic_store(&f.shm.rx_head, seq + sizeof(seg) - IRS - 1);
+	}
+	CHECK(acked[0] && acked[1]); /* quick ACKs: 4096 / (2 * 1000) */
+	CHECK(!acked[2] && acked[3]);
+	CHECK(!acked[4] && acked[5]);
+	CHECK(f.c.t.delack != 0 || f.c.last_ack_sent == f.c.rcv_nxt);
+	fix_free(&f);
+}
+
 /* RFC 9293 3.10.7.4: old bytes trimmed; entire duplicates only ACKed. */
 static void test_duplicate_and_overlap_trimmed(void)
 {
@@ -1224,6 +1252,7 @@ int main(void)
 {
 	RUN(test_in_order_data_placed_and_acked);
 	RUN(test_placed_in_order_across_the_wrap);
+	RUN(test_ack_every_second_full_segment);
 	RUN(test_direct_only_in_order_with_room);
 	RUN(test_placed_but_refused_publishes_nothing);
 	RUN(test_duplicate_and_overlap_trimmed);
