@@ -70,42 +70,36 @@ uint64_t csum_add(uint64_t sum, const void *buf, size_t len)
 	return sum;
 }
 
-static inline void store64(uint8_t *p, uint64_t w)
-{
-	memcpy(p, &w, sizeof(w));
-}
+/* Two 64-bit lanes (GCC vector extensions: SSE2, NEON). */
+typedef uint64_t csum_v2 __attribute__((vector_size(16)));
 
-/* csum_add's 32-byte steps, storing each word as it is added. */
-static void copy_blocks(uint64_t s[4], uint8_t *dst, const uint8_t *src, size_t n)
+/* 32 bytes a step, stored as they are read, their 32-bit words added into
+ * 64-bit lanes (a lane would need 2^31 steps to overflow, so no carry is
+ * kept per step); the lanes end in one sum with end-around carry, which
+ * is congruent to the 16-bit one's complement sum (2^16 = 1 mod 0xffff). */
+static uint64_t copy_blocks(uint8_t *dst, const uint8_t *src, size_t n)
 {
-	uint64_t a = s[0], b = s[1], c = s[2], d = s[3];
+	const csum_v2 lo32 = { 0xffffffffu, 0xffffffffu };
+	csum_v2 a = { 0, 0 }, b = { 0, 0 };
 
 	for (; n; n--, src += 32, dst += 32) {
-		uint64_t w0 = load64(src), w1 = load64(src + 8);
-		uint64_t w2 = load64(src + 16), w3 = load64(src + 24);
+		csum_v2 x, y;
 
-		store64(dst, w0);
-		store64(dst + 8, w1);
-		store64(dst + 16, w2);
-		store64(dst + 24, w3);
-		a = add_carry(a, w0);
-		b = add_carry(b, w1);
-		c = add_carry(c, w2);
-		d = add_carry(d, w3);
+		memcpy(&x, src, 16);
+		memcpy(&y, src + 16, 16);
+		memcpy(dst, &x, 16);
+		memcpy(dst + 16, &y, 16);
+		a += (x & lo32) + (y & lo32);
+		b += (x >> 32) + (y >> 32);
 	}
-	s[0] = a;
-	s[1] = b;
-	s[2] = c;
-	s[3] = d;
+	return add_carry(add_carry(a[0], a[1]), add_carry(b[0], b[1]));
 }
 
 uint64_t csum_copy(uint64_t sum, void *dst, const void *src, size_t len)
 {
-	uint64_t s[4] = { sum, 0, 0, 0 };
-	size_t blocks = len / 32, done = blocks * 32;
+	size_t done = len / 32 * 32;
 
-	copy_blocks(s, dst, src, blocks);
-	sum = add_carry(add_carry(s[0], s[1]), add_carry(s[2], s[3]));
+	sum = add_carry(sum, copy_blocks(dst, src, len / 32));
 	memcpy((uint8_t *)dst + done, (const uint8_t *)src + done, len - done);
 	return csum_add(sum, (uint8_t *)dst + done, len - done);
 }
