@@ -510,6 +510,11 @@ bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s);
  * publishes it, or leaves it as free room when it refuses the segment);
  * marks s placed. Returns the payload's sum for tcp_seg_csum_ok. */
 uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s);
+/* Whether the application's send ring has room worth waking a writer for:
+ * a third of it free, Linux's sk_stream_is_writeable (free space at
+ * least half of what is queued), so a blocked writer wakes for a batch
+ * rather than for every ACK. */
+bool tcp_tx_writable(const struct tcp_conn *c);
 /* Header of a pure ACK carrying the current window; records rcv_adv. */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);
 /* Window we may advertise now, in bytes (free rx ring space). */

@@ -29,6 +29,13 @@ uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 	return tail;
 }
 
+bool tcp_tx_writable(const struct tcp_conn *c)
+{
+	uint32_t used = tcpc_tx_tail(c) - c->tx_head;
+
+	return c->b.tx_size - used >= c->b.tx_size / 3;
+}
+
 /* Sequence number where the application's last pushed write ended
  * (never beyond what it queued): beyond it, partial segments wait. */
 uint32_t tcpc_push_seq(const struct tcp_conn *c)

@@ -62,8 +62,8 @@ void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 		f->ack_pending = true;
 	if (act & TCP_ACT_RX)
 		f->ev |= DP_EV_RX;
-	if (act & TCP_ACT_TX_FREED)
-		f->ev |= DP_EV_TX;
+	if ((act & TCP_ACT_TX_FREED) && tcp_tx_writable(&f->tcp))
+		f->ev |= DP_EV_TX; /* one wake-up for a batch of room */
 	if (act & TCP_ACT_OUTPUT)
 		f->want_output = true;
 	if (act & TCP_ACT_WPROBE)

@@ -490,6 +490,39 @@ static void test_ack_advances_tx_head(void)
 	fix_free(&f);
 }
 
+/* A full send ring is writable again (worth a writer's wake-up) once a
+ * third of it is free, as Linux's sk_stream_is_writeable; an ACK that
+ * frees less is not. */
+static void test_tx_writable_after_a_third_is_free(void)
+{
+	struct fix f;
+	struct tcp_seg s;
+	struct tcp_result r;
+	struct tcp_txseg seg;
+	struct tcp_hdrvals h = { .seq = IRS + 1, .flags = TCP_F_ACK, .wnd = 60000,
+				 .ts = true, .tsval = 200, .wscale = -1 };
+
+	conn_established(&f);
+	f.c.snd_wnd = f.c.max_snd_wnd = 60000;
+	f.c.cc_st.cwnd = 60000;
+	CHECK(tcp_tx_writable(&f.c)); /* empty */
+	app_queue(&f, TX);
+	CHECK(!tcp_tx_writable(&f.c)); /* full */
+	while (tcp_output_next(&f.c, 1000, &seg))
+		;
+	h.ack = ISS + 1 + TX / 3 - 100;
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	r = tcp_input(&f.c, &s, 3000);
+	CHECK(r.act & TCP_ACT_TX_FREED);
+	CHECK(!tcp_tx_writable(&f.c)); /* freed, but less than a third */
+	h.ack = ISS + 1 + TX / 3 + 1;
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	r = tcp_input(&f.c, &s, 3000);
+	CHECK(r.act & TCP_ACT_TX_FREED);
+	CHECK(tcp_tx_writable(&f.c));
+	fix_free(&f);
+}
+
 /* RFC 9293 3.10.7.4: ACK of something not yet sent -> ACK, drop. */
 static void test_ack_beyond_snd_nxt(void)
 {
@@ -1253,6 +1286,7 @@ int main(void)
 	RUN(test_in_order_data_placed_and_acked);
 	RUN(test_placed_in_order_across_the_wrap);
 	RUN(test_ack_every_second_full_segment);
+	RUN(test_tx_writable_after_a_third_is_free);
 	RUN(test_direct_only_in_order_with_room);
 	RUN(test_placed_but_refused_publishes_nothing);
 	RUN(test_duplicate_and_overlap_trimmed);
