@@ -224,6 +224,12 @@ $(BUILD)/bench/loopbulk: bench/loopbulk.c test/unit/loopnet.h $(DP_OBJS) $(call 
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# bench/csum.c: a payload into a frame with its checksum, in one pass or two.
+BENCH_BINS += $(BUILD)/bench/csum
+$(BUILD)/bench/csum: bench/csum.c core/tcp_csum.c core/tcp_csum.h
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< core/tcp_csum.c
 # --- end of bench programs ----------------------------------------------------
 
 # --- link impairment for the namespace tests --------------------------------
