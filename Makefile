@@ -224,6 +224,13 @@ $(BUILD)/bench/loopbulk: bench/loopbulk.c test/unit/loopnet.h $(DP_OBJS) $(call 
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# bench/looprpc.c: closed-loop RPC between the same in-process daemons
+# (bench/rpcprofile.sh: instructions per request under callgrind).
+BENCH_BINS += $(BUILD)/bench/looprpc
+$(BUILD)/bench/looprpc: bench/looprpc.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
 # --- end of bench programs ----------------------------------------------------
 
 # --- link impairment for the namespace tests --------------------------------
