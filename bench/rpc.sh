@@ -54,7 +54,6 @@ for _ in $(seq "$ROUNDS"); do
 	rpc_server_stop
 done
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo "config size=$SIZE secs=$SECS rounds=$ROUNDS xtoed_opts=$*"
 for c in $CASES; do
 	for m in rps p50 p99 p999 sys_cpu_us_per_req cpu_us_per_req; do

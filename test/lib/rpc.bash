@@ -10,8 +10,15 @@
 
 RPC_XPORT=7000
 RPC_KPORT=7001
+RPC_SPORT=7002 # any other server (bench/spike.sh)
 
-rpc_port() { [ "$1" = xtoe ] && echo $RPC_XPORT || echo $RPC_KPORT; }
+rpc_port() {
+	case $1 in
+	xtoe) echo $RPC_XPORT ;;
+	linux) echo $RPC_KPORT ;;
+	*) echo $RPC_SPORT ;;
+	esac
+}
 
 # rpc_server_start xtoe|linux: the side's echo server, serving on return
 rpc_server_start() {
@@ -44,7 +51,7 @@ cpu_busy_ticks() {
 	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat
 }
 
-# rpc_run xtoe|linux CONNS SIZE SECONDS [CLIENT OPTIONS...] (e.g. --spin)
+# rpc_run xtoe|linux|OTHER CONNS SIZE SECONDS [CLIENT OPTIONS...] (e.g. --spin)
 rpc_run() {
 	local side=$1 conns=$2 size=$3 secs=$4 port out t0 t1 hz
 	shift 4
@@ -63,3 +70,6 @@ rpc_run() {
 		$1 == "requests" && $2 > 0 {
 			printf "sys_cpu_us_per_req %.2f us\n", busy * 1e6 / hz / $2 }'
 }
+
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
