@@ -51,8 +51,18 @@ xsk() {
 	xdp_gone || { echo "spike: xskecho left its XDP program attached" >&2; exit 1; }
 }
 
-for _ in $(seq "$ROUNDS"); do
+# xtoed, once the kernel has released the last xskecho's AF_XDP socket
+# (it does so a little after the process is gone)
+xtoed_up() {
+	for _ in $(seq 50); do
+		xtoed_start 2>/dev/null && return 0
+		sleep 0.1
+	done
 	xtoed_start
+}
+
+for _ in $(seq "$ROUNDS"); do
+	xtoed_up
 	rpc_server_start xtoe
 	one daemon xtoe
 	rpc_server_stop
