@@ -215,14 +215,15 @@ static uint32_t dp_round(struct dp *dp)
 	return work;
 }
 
-/* Idle: spin (yielding the core to runnable threads: cores are scarce)
- * only while the measured gap between work is shorter than a wake-up
- * (common/spinwait.h), up to --spin-us; else sleep at once. */
+/* Idle: spin (yielding the core to runnable threads: cores are scarce),
+ * up to --spin-us, only while the measured gap between work is shorter
+ * than that bound (common/spinwait.h); else sleep at once. */
 void *dp_thread(void *arg)
 {
 	struct xtoed *d = arg;
 	struct dp *dp = d->dp;
 	struct spinwait sw;
+	uint32_t budget;
 	bool slept = false;
 
 	spinwait_init(&sw, d->cfg.spin_us);
@@ -233,8 +234,8 @@ void *dp_thread(void *arg)
 			slept = false;
 			continue;
 		}
-		if (d->cfg.busy_poll ||
-		    (!slept && dp->now - sw.idle_since < spinwait_idle(&sw, dp->now))) {
+		budget = spinwait_idle(&sw, dp->now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && dp->now - sw.idle_since < budget)) {
 			sched_yield();
 			continue;
 		}

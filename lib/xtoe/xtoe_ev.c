@@ -221,8 +221,8 @@ static bool collect(struct xtoe_ctx *ctx)
 }
 
 /* Nothing to report: poll a little longer, yielding the core to runnable
- * threads (cores are scarce), but only while the measured gap between
- * events is shorter than a wake-up, and at most spin_us. */
+ * threads (cores are scarce), at most spin_us and only while the measured
+ * gap between events is shorter than that (common/spinwait.h). */
 static bool spin(struct xtoe_ctx *ctx)
 {
 	int64_t start = (int64_t)now_us(), end, now;
