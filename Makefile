@@ -230,6 +230,27 @@ $(BUILD)/bench/csum: bench/csum.c core/tcp_csum.c core/tcp_csum.h
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -o $@ $< core/tcp_csum.c
+# bench/looprpc.c: closed-loop RPC between the same in-process daemons
+# (bench/rpcprofile.sh: instructions per request under callgrind).
+BENCH_BINS += $(BUILD)/bench/looprpc
+$(BUILD)/bench/looprpc: bench/looprpc.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# bench/spike/: issue 17's placement spike (bench/spike.sh): an echo
+# answered on the application's own AF_XDP socket, and the checker program
+# of its BPF_PROG_RUN transmit.
+BENCH_BINS += $(BUILD)/bench/xskecho $(BPF_BUILD)/bpf/bench/spike/txcheck.bpf.o
+$(BUILD)/bench/xskecho: bench/spike/xskecho.c $(DP_OBJS)
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -o $@ $< $(DP_OBJS) $(DP_LIBS)
+$(BPF_BUILD)/bpf/bench/spike/txcheck.bpf.o: bench/spike/txcheck.bpf.c
+	$(call msg,BPF,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+# built by `make` so they keep compiling (-Werror) with the code they use
+all: $(BENCH_BINS)
 # --- end of bench programs ----------------------------------------------------
 
 # --- link impairment for the namespace tests --------------------------------

@@ -48,7 +48,6 @@ int main(int argc, char **argv)
 {
 	size_t mib = argc > 1 ? strtoul(argv[1], NULL, 10) : 64;
 	struct sockaddr_in dst;
-	struct xtoe_ctx *ca = NULL, *cb = NULL;
 	struct xtoe_listener *l = NULL;
 	struct xtoe_conn *c = NULL, *s = NULL;
 	struct loop_waiter w = { .n = 2 };
@@ -62,14 +61,12 @@ int main(int argc, char **argv)
 	}
 	err = loopnet_up(&n, tune);
 	if (!err)
-		err = xtoe_ctx_open(&ca, n.a.sock) ?: xtoe_ctx_open(&cb, n.b.sock);
+		err = xtoe_ctx_open(&w.ctx[0], n.a.sock) ?: xtoe_ctx_open(&w.ctx[1], n.b.sock);
 	dst = loopnet_at(n.b_addr, PORT);
 	if (!err)
-		err = xtoe_listen(cb, &dst, 16, &l);
-	w.ctx[0] = ca;
-	w.ctx[1] = cb;
+		err = xtoe_listen(w.ctx[1], &dst, 16, &l);
 	if (!err)
-		err = loop_connect(&w, ca, &dst, &c, T_MS) ?: loop_accept(&w, l, &s, T_MS);
+		err = loop_connect(&w, w.ctx[0], &dst, &c, T_MS) ?: loop_accept(&w, l, &s, T_MS);
 	t0 = now_ms();
 	if (!err)
 		err = stream(&w, c, s, mib << 20);
@@ -81,14 +78,6 @@ int main(int argc, char **argv)
 		printf("loop_goodput %.1f Mbit/s\n",
 		       (double)(mib << 20) * 8 / 1e3 / (double)(t1 - t0 ? t1 - t0 : 1));
 	}
-	if (c)
-		xtoe_close(c);
-	if (s)
-		xtoe_close(s);
-	if (l)
-		xtoe_listener_close(l);
-	xtoe_ctx_close(ca);
-	xtoe_ctx_close(cb);
-	loopnet_down(&n);
+	loop_close_all(&n, &w, l, c, s);
 	return err ? 1 : 0;
 }

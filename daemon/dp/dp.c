@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/spinwait.h"
 #include "common/wake.h"
 #include "dp.h"
 #include "common/log.h"
@@ -214,27 +215,33 @@ static uint32_t dp_round(struct dp *dp)
 	return work;
 }
 
+/* Idle: spin (yielding the core to runnable threads: cores are scarce),
+ * up to --spin-us, only while the measured gap between work is shorter
+ * than that bound (common/spinwait.h); else sleep at once. */
 void *dp_thread(void *arg)
 {
 	struct xtoed *d = arg;
 	struct dp *dp = d->dp;
-	uint64_t idle_since = now_us();
+	struct spinwait sw;
+	uint32_t budget;
+	bool slept = false;
 
+	spinwait_init(&sw, d->cfg.spin_us);
 	dp->running = true;
 	while (dp->running && !atomic_load_explicit(&d->stop, memory_order_relaxed)) {
 		if (dp_round(dp) || dp->nwork) {
-			idle_since = dp->now;
+			spinwait_work(&sw, dp->now, slept);
+			slept = false;
 			continue;
 		}
-		if (d->cfg.busy_poll || dp->now - idle_since < d->cfg.spin_us) {
-			/* idle rounds give the core to runnable threads (the
-			 * application, its peer): cores are scarce */
+		budget = spinwait_idle(&sw, dp->now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && dp->now - sw.idle_since < budget)) {
 			sched_yield();
 			continue;
 		}
 		dp_stats_publish(dp);
 		dp_sleep(dp);
-		idle_since = now_us();
+		slept = true;
 	}
 	return NULL;
 }

@@ -22,7 +22,7 @@ static const char *const usage_text[] = {
 	"      --kernel       use Linux sockets instead of xtoe\n",
 	[MODE_CLIENT] =
 	"usage: xtoe-echo client -c HOST:PORT [-n CONNS] [-s MSGSIZE] [-d SECONDS]\n"
-	"                        [--warmup SECONDS] [--kernel]\n"
+	"                        [--warmup SECONDS] [--spin] [--kernel]\n"
 	"  Closed loop: each connection sends MSGSIZE bytes, waits for the echo,\n"
 	"  checks it and repeats. Prints rps, p50, p99, p999, p9999, requests,\n"
 	"  cpu_us_per_req.\n"
@@ -31,6 +31,8 @@ static const char *const usage_text[] = {
 	"  -s, --size BYTES     request size (default 64)\n"
 	"  -d, --duration SEC   measured time (default 10)\n"
 	"      --warmup SEC     unmeasured time before (default 0)\n"
+	"      --spin           poll without sleeping (a busy-polling client: one\n"
+	"                       core stays busy); default: block in epoll/xtoe_wait\n"
 	"      --kernel         use Linux sockets instead of xtoe\n",
 	[MODE_STREAM] =
 	"usage: xtoe-echo stream -c HOST:PORT -b BYTES [--kernel]\n"
@@ -126,7 +128,7 @@ static int parse_secs(const char *s, double *out)
 	return 0;
 }
 
-enum { OPT_KERNEL = 256, OPT_WARMUP };
+enum { OPT_KERNEL = 256, OPT_WARMUP, OPT_SPIN };
 
 static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
@@ -138,6 +140,7 @@ static const struct option long_opts[] = {
 	{ "size", required_argument, NULL, 's' },
 	{ "duration", required_argument, NULL, 'd' },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "spin", no_argument, NULL, OPT_SPIN },
 	{ "bytes", required_argument, NULL, 'b' },
 	{ 0 },
 };
@@ -149,7 +152,7 @@ static bool opt_allowed(enum echo_mode m, int c)
 	case 'h': case OPT_KERNEL: return true;
 	case 'p': case 'a': return m == MODE_SERVER;
 	case 'c': return m != MODE_SERVER;
-	case 'n': case 's': case 'd': case OPT_WARMUP: return m == MODE_CLIENT;
+	case 'n': case 's': case 'd': case OPT_WARMUP: case OPT_SPIN: return m == MODE_CLIENT;
 	case 'b': return m == MODE_STREAM;
 	}
 	return false;
@@ -178,6 +181,7 @@ static int apply_opt(struct echo_opts *o, int c, const char *arg)
 		return 0;
 	case 'd': return parse_secs(arg, &o->duration) || o->duration <= 0 ? -1 : 0;
 	case OPT_WARMUP: return parse_secs(arg, &o->warmup);
+	case OPT_SPIN: o->spin = true; return 0;
 	case 'b': return parse_u64(arg, &o->bytes, true) || !o->bytes ? -1 : 0;
 	}
 	return -1;

@@ -20,6 +20,7 @@ enum echo_mode { MODE_SERVER, MODE_CLIENT, MODE_STREAM };
 struct echo_opts {
 	enum echo_mode mode;
 	bool kernel;
+	bool spin;           /* client: poll with a zero timeout, never sleep */
 	struct sockaddr_in addr; /* server: bind address; others: target */
 	int conns;
 	size_t msg_size;
@@ -74,6 +75,7 @@ struct req_run {
 	size_t size;
 	int64_t measure_from, stop_at; /* now_ns() bounds */
 	struct hist *hist;
+	int wait_ms;         /* the event wait's timeout: 0 with --spin */
 	uint64_t done;       /* requests completed after warm-up */
 };
 

@@ -206,7 +206,7 @@ static int client_loop(int ep, struct kcl *c, int nconns, struct req_run *run,
 			*cpu_start = cpu_us();
 			marked = true;
 		}
-		n = epoll_wait(ep, evs, EV_BATCH, 50);
+		n = epoll_wait(ep, evs, EV_BATCH, run->wait_ms);
 		for (int i = 0; i < n; i++) {
 			struct kcl *k = evs[i].data.ptr;
 
@@ -220,7 +220,8 @@ static int client_loop(int ep, struct kcl *c, int nconns, struct req_run *run,
 int kernel_client(const struct echo_opts *o)
 {
 	static struct hist hist;
-	struct req_run run = { .size = o->msg_size, .hist = &hist };
+	struct req_run run = { .size = o->msg_size, .hist = &hist,
+				.wait_ms = o->spin ? 0 : 50 };
 	struct kcl *c = calloc((size_t)o->conns, sizeof(*c));
 	int ep = epoll_create1(EPOLL_CLOEXEC), rc;
 	int64_t cpu_start = cpu_us();

@@ -156,7 +156,7 @@ static int client_loop(struct xtoe_ctx *ctx, struct req_sess *s, int nconns,
 			*cpu_start = cpu_us();
 			marked = true;
 		}
-		n = xtoe_wait(ctx, evs, EV_BATCH, 50);
+		n = xtoe_wait(ctx, evs, EV_BATCH, run->wait_ms);
 		if (n < 0) {
 			fprintf(stderr, "xtoe-echo: %s\n", xtoe_strerror(ctx));
 			return 1;
@@ -175,7 +175,8 @@ static int client_run(struct xtoe_ctx *ctx, const struct echo_opts *o,
 		      struct xtoe_conn **c, struct req_sess *s)
 {
 	static struct hist hist;
-	struct req_run run = { .size = o->msg_size, .hist = &hist };
+	struct req_run run = { .size = o->msg_size, .hist = &hist,
+				.wait_ms = o->spin ? 0 : 50 };
 	int64_t cpu_start = cpu_us();
 	int rc;
 

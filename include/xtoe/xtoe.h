@@ -51,7 +51,9 @@ const char *xtoe_strerror(const struct xtoe_ctx *ctx);
  * xtoe_wait(ctx, ..., 0) when it fires.
  */
 int xtoe_ctx_fd(const struct xtoe_ctx *ctx);
-/* Microseconds xtoe_wait() polls before it blocks (default 50). */
+/* Microseconds xtoe_wait() polls at most before it blocks (default 50); it
+ * polls only while the measured gap between events is shorter than a
+ * wake-up, else it blocks at once. */
 void xtoe_ctx_set_spin_us(struct xtoe_ctx *ctx, unsigned int us);
 
 /* Listen on addr (INADDR_ANY means the daemon's address) and port. */
@@ -143,7 +145,8 @@ struct xtoe_event {
 
 /*
  * Collect up to max events. timeout_ms: 0 returns at once, -1 waits forever.
- * Polls for the context's spin time before blocking. Returns the number of
+ * Polls (at most the context's spin time, only while it pays) before
+ * blocking. Returns the number of
  * events, 0 on timeout or when a signal interrupted the wait, or a negative
  * errno (-ECONNRESET if the daemon went away).
  */

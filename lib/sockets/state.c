@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/spinwait.h"
 #include "common/clock.h"
 #include "common/wake.h"
 #include "xs.h"
@@ -227,24 +228,43 @@ void xs_pump(void)
 
 /* Raise the sleep flag for every sleeper: the daemon clears it when it
  * signals, and a thread going to sleep after that needs it up again. */
-/* Before sleeping, look again for up to $XTOE_SPIN_US (default 20 us),
- * yielding the core in between: a reply that is on its way costs no
- * wake-up. Locked; true when ready(arg) became true. */
+/* Each thread's measured gaps between the moment it ran out of things to
+ * report and the moment it had one again (common/spinwait.h). */
+static __thread struct spinwait xs_sw;
+static __thread bool xs_sw_ready;
+
+static struct spinwait *thread_sw(void)
+{
+	if (!xs_sw_ready) {
+		spinwait_init(&xs_sw, xs.spin_us);
+		xs_sw_ready = true;
+	}
+	return &xs_sw;
+}
+
+/* Before sleeping, look again, yielding the core in between, while the
+ * thread's measured gap between events is shorter than a wake-up, for at
+ * most $XTOE_SPIN_US (default 20 us): a reply that is on its way costs no
+ * wake-up, and a thread at low load sleeps at once. Locked; true when
+ * ready(arg) became true. */
 bool xs_spin(bool (*ready)(void *), void *arg)
 {
-	int64_t end;
+	struct spinwait *sw = thread_sw();
+	int64_t start = (int64_t)now_us(), end;
 
-	if (!xs.spin_us || !xs.ctx)
+	if (!xs.ctx)
 		return false;
-	end = (int64_t)now_us() + xs.spin_us;
-	do {
+	end = start + spinwait_idle(sw, (uint64_t)start);
+	while ((int64_t)now_us() < end) {
 		xs_unlock();
 		sched_yield();
 		xs_lock();
 		xs_pump();
-		if (ready(arg))
+		if (ready(arg)) {
+			spinwait_work(sw, now_us(), false);
 			return true;
-	} while ((int64_t)now_us() < end);
+		}
+	}
 	return false;
 }
 
@@ -256,8 +276,11 @@ void xs_sleep_begin(void)
 	wake_announce_sleep(&xs.ctx->hdr->app_sleeping);
 }
 
+/* The first sleep after a spin ends the thread's idle period: its
+ * length (less a wake-up's latency) is the gap measured. */
 void xs_sleep_end(void)
 {
+	spinwait_work(thread_sw(), now_us(), true);
 	if (xs.ctx && --xs.sleepers == 0)
 		wake_cancel_sleep(&xs.ctx->hdr->app_sleeping);
 }

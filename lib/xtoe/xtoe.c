@@ -175,6 +175,7 @@ int xtoe_ctx_open(struct xtoe_ctx **out, const char *sock_path)
 	ctx->app_efd = ctx->dp_efd = -1;
 	ctx->ready.next = ctx->ready.prev = &ctx->ready;
 	ctx->spin_us = env_spin_us();
+	spinwait_init(&ctx->sw, ctx->spin_us);
 	err = xlib_connect_sock(sock_path, &ctx->sock);
 	if (err) {
 		free(ctx);
@@ -232,6 +233,7 @@ int xtoe_ctx_fd(const struct xtoe_ctx *ctx)
 void xtoe_ctx_set_spin_us(struct xtoe_ctx *ctx, unsigned int us)
 {
 	ctx->spin_us = us;
+	spinwait_set_bound(&ctx->sw, us);
 }
 
 /* --- listeners ---------------------------------------------------------- */

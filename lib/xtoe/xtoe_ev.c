@@ -220,18 +220,21 @@ static bool collect(struct xtoe_ctx *ctx)
 	return !ready_empty(ctx);
 }
 
+/* Nothing to report: poll a little longer, yielding the core to runnable
+ * threads (cores are scarce), at most spin_us and only while the measured
+ * gap between events is shorter than that (common/spinwait.h). */
 static bool spin(struct xtoe_ctx *ctx)
 {
-	int64_t end;
+	int64_t start = (int64_t)now_us(), end, now;
 
-	if (!ctx->spin_us)
-		return false;
-	end = (int64_t)now_us() + ctx->spin_us;
-	do {
-		if (collect(ctx))
+	end = start + spinwait_idle(&ctx->sw, (uint64_t)start);
+	for (now = start; now < end; now = (int64_t)now_us()) {
+		if (collect(ctx)) {
+			spinwait_work(&ctx->sw, (uint64_t)now, false);
 			return true;
-		sched_yield(); /* cores are scarce: let runnable threads go first */
-	} while ((int64_t)now_us() < end);
+		}
+		sched_yield();
+	}
 	return false;
 }
 
@@ -307,8 +310,10 @@ int xtoe_wait(struct xtoe_ctx *ctx, struct xtoe_event *evs, int max,
 		err = block(ctx, deadline);
 		if (err)
 			return err < 0 ? err : emit(ctx, evs, max);
-		if (collect(ctx))
+		if (collect(ctx)) {
+			spinwait_work(&ctx->sw, now_us(), true);
 			return emit(ctx, evs, max);
+		}
 		if (deadline >= 0 && (int64_t)now_us() >= deadline)
 			return 0;
 	}

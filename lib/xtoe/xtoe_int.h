@@ -12,6 +12,7 @@
 
 #include <xtoe/xtoe.h>
 
+#include "common/spinwait.h"
 #include "common/proto.h"
 #include "common/shm.h"
 #include "common/spsc.h"
@@ -76,7 +77,8 @@ struct xtoe_ctx {
 	struct xtoe_bump *ov;           /* bumps waiting for room in app2dp */
 	uint32_t ov_len, ov_cap;
 	uint32_t next_id;
-	unsigned int spin_us;
+	unsigned int spin_us;   /* the bound of a spin in xtoe_wait */
+	struct spinwait sw;     /* whether a spin pays (common/spinwait.h) */
 	bool dead;                      /* daemon went away */
 	bool fd_armed;                  /* xtoe_ctx_fd() handed out */
 	char msg[256];

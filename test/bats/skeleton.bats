@@ -38,6 +38,19 @@ teardown_file() {
 	assert_line --regexp '^rps [0-9.]+ req/s$'
 }
 
+@test "spinning clients (--spin) get correct echoes on Linux sockets and on xtoe" {
+	run limit 30 in_l "$ECHO" client --kernel --spin -c "$TOPO_XADDR:7000" -n 4 -s 64 -d 1
+	assert_success
+	assert_line --regexp '^requests [1-9][0-9]* *'
+	spawn_l "$ECHO" server --kernel -p 7102 >"$TOPO_DIR/kecho3.log" 2>&1
+	local kpid=$SPAWN_PID
+	wait_port l "$TOPO_LADDR" 7102
+	run limit 30 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" client --spin -c "$TOPO_LADDR:7102" -n 4 -s 64 -d 1
+	kill "$kpid"
+	assert_success
+	assert_line --regexp '^requests [1-9][0-9]* *'
+}
+
 @test "the xtoe client streams 16 MiB through a Linux echo server" {
 	spawn_l "$ECHO" server --kernel -p 7101 >"$TOPO_DIR/kecho2.log" 2>&1
 	local kpid=$SPAWN_PID

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: MIT
 # One RPC measurement: the same Linux-side client against an echo server on
-# xtoe or on the Linux stack, both in the xtoe namespace. Needs topo.bash,
-# a running xtoed, and servers started with rpc_servers_start.
+# xtoe or on the Linux stack, in the xtoe namespace. Needs topo.bash; the
+# xtoe server needs a running xtoed. Start the side's server with
+# rpc_server_start SIDE, measure with rpc_run, stop it with rpc_server_stop.
 #
 # Prints the client's `name value unit` lines plus `sys_cpu_us_per_req`: the
 # whole machine's busy CPU time (/proc/stat, all cores, including the
@@ -9,20 +10,39 @@
 
 RPC_XPORT=7000
 RPC_KPORT=7001
+RPC_SPORT=7002 # any other server (bench/spike.sh)
 
-rpc_servers_start() {
-	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p $RPC_XPORT \
-		>"$TOPO_DIR/rpc-xtoe.log" 2>&1
-	RPC_XPID=$SPAWN_PID
-	spawn_x "$TOPO_BIN/xtoe-echo" server --kernel -p $RPC_KPORT \
-		>"$TOPO_DIR/rpc-kernel.log" 2>&1
-	RPC_KPID=$SPAWN_PID
-	wait_port l "$TOPO_XADDR" $RPC_XPORT && wait_port l "$TOPO_XADDR" $RPC_KPORT
+rpc_port() {
+	case $1 in
+	xtoe) echo $RPC_XPORT ;;
+	linux) echo $RPC_KPORT ;;
+	*) echo $RPC_SPORT ;;
+	esac
 }
 
-rpc_servers_stop() {
-	kill "$RPC_XPID" "$RPC_KPID" 2>/dev/null
-	wait "$RPC_XPID" "$RPC_KPID" 2>/dev/null
+# rpc_server_start xtoe|linux: the side's echo server, serving on return
+rpc_server_start() {
+	local side=$1 port
+	port=$(rpc_port "$side")
+	if [ "$side" = xtoe ]; then
+		spawn_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p "$port" \
+			>>"$TOPO_DIR/rpc-$side.log" 2>&1
+	else
+		spawn_x "$TOPO_BIN/xtoe-echo" server --kernel -p "$port" \
+			>>"$TOPO_DIR/rpc-$side.log" 2>&1
+	fi
+	RPC_PID=$SPAWN_PID
+	wait_port l "$TOPO_XADDR" "$port" && return 0
+	echo "rpc: the $side echo server does not answer on port $port:" >&2
+	cat "$TOPO_DIR/rpc-$side.log" >&2
+	return 1
+}
+
+rpc_server_stop() {
+	[ -n "${RPC_PID:-}" ] || return 0
+	kill "$RPC_PID" 2>/dev/null || true
+	wait "$RPC_PID" 2>/dev/null || true
+	RPC_PID=
 	return 0
 }
 
@@ -31,18 +51,25 @@ cpu_busy_ticks() {
 	awk '/^cpu / {print $2 + $3 + $4 + $7 + $8}' /proc/stat
 }
 
-# rpc_run xtoe|linux CONNS SIZE SECONDS
+# rpc_run xtoe|linux|OTHER CONNS SIZE SECONDS [CLIENT OPTIONS...] (e.g. --spin)
 rpc_run() {
 	local side=$1 conns=$2 size=$3 secs=$4 port out t0 t1 hz
-	[ "$side" = xtoe ] && port=$RPC_XPORT || port=$RPC_KPORT
+	shift 4
+	port=$(rpc_port "$side")
 	hz=$(getconf CLK_TCK)
 	t0=$(cpu_busy_ticks)
 	out=$(timeout $((secs + 30)) nsenter --net=/var/run/netns/"$TOPO_L" \
 		"$TOPO_BIN/xtoe-echo" client --kernel -c "$TOPO_XADDR:$port" \
-		-n "$conns" -s "$size" -d "$secs") || { echo "$out"; return 1; }
+		-n "$conns" -s "$size" -d "$secs" "$@" 2>&1) || {
+		echo "rpc: the client against $side failed: $out" >&2
+		return 1
+	}
 	t1=$(cpu_busy_ticks)
 	echo "$out"
 	echo "$out" | awk -v busy=$((t1 - t0)) -v hz="$hz" '
 		$1 == "requests" && $2 > 0 {
 			printf "sys_cpu_us_per_req %.2f us\n", busy * 1e6 / hz / $2 }'
 }
+
+# The median of the numbers on stdin, one a line.
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }

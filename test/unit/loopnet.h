@@ -228,6 +228,23 @@ static inline int loop_xfer(struct loop_waiter *w, struct xtoe_conn *tx, const u
 	return sent < len || got < len ? -ETIMEDOUT : 0;
 }
 
+/* Close what a one-connection run opened (each may be NULL), then the
+ * waiter's contexts and both daemons. */
+static inline void loop_close_all(struct loopnet *n, struct loop_waiter *w,
+				  struct xtoe_listener *l, struct xtoe_conn *c,
+				  struct xtoe_conn *s)
+{
+	if (c)
+		xtoe_close(c);
+	if (s)
+		xtoe_close(s);
+	if (l)
+		xtoe_listener_close(l);
+	for (int i = 0; i < w->n; i++)
+		xtoe_ctx_close(w->ctx[i]);
+	loopnet_down(n);
+}
+
 /* Wait until recv on c stops saying -EAGAIN: 0 (end of stream) or -errno. */
 static inline ssize_t loop_recv_end(struct loop_waiter *w, struct xtoe_conn *c, int ms)
 {

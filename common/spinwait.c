@@ -1,0 +1,66 @@
+// SPDX-License-Identifier: MIT
+/* Adaptive waiting: the decision (common/spinwait.h). */
+#include "common/spinwait.h"
+
+void spinwait_set_bound(struct spinwait *w, uint32_t bound_us)
+{
+	w->bound_us = bound_us;
+	w->limit_us = bound_us > SPINWAIT_WAKE_US ? bound_us : SPINWAIT_WAKE_US;
+}
+
+void spinwait_init(struct spinwait *w, uint32_t bound_us)
+{
+	*w = (struct spinwait){ 0 };
+	spinwait_set_bound(w, bound_us);
+	/* no history yet: assume long gaps (sleep) until shown otherwise */
+	w->gap8 = (4 * w->limit_us) << SPINWAIT_SHIFT;
+}
+
+uint32_t spinwait_gap(const struct spinwait *w)
+{
+	return w->gap8 >> SPINWAIT_SHIFT;
+}
+
+static uint32_t budget(struct spinwait *w)
+{
+	if (spinwait_gap(w) >= w->limit_us) {
+		if (++w->sleeps < SPINWAIT_PROBE)
+			return 0;
+		w->sleeps = 0;
+		w->probe = true;
+		return w->bound_us;
+	}
+	/* the whole bound: gaps vary around their mean (a request's reply
+	 * comes sooner than the next request), and a spin cut at the mean
+	 * would miss the longer half */
+	return w->bound_us;
+}
+
+uint32_t spinwait_idle(struct spinwait *w, uint64_t now)
+{
+	if (!w->idle) {
+		w->idle = true;
+		w->idle_since = now;
+		w->probe = false;
+		w->budget = budget(w);
+	}
+	return w->budget;
+}
+
+void spinwait_work(struct spinwait *w, uint64_t now, bool slept)
+{
+	uint64_t gap;
+
+	if (!w->idle)
+		return;
+	w->idle = false;
+	gap = now > w->idle_since ? now - w->idle_since : 0;
+	if (slept) /* the wake-up's own latency is not part of the gap */
+		gap = gap > SPINWAIT_WAKE_US ? gap - SPINWAIT_WAKE_US : 0;
+	if (gap > 4 * w->limit_us)
+		gap = 4 * w->limit_us;
+	if (w->probe && !slept) /* an exact gap beats inferred ones */
+		w->gap8 = (uint32_t)gap << SPINWAIT_SHIFT;
+	else
+		w->gap8 = w->gap8 - (w->gap8 >> SPINWAIT_SHIFT) + (uint32_t)gap;
+}
