@@ -11,10 +11,7 @@ CTL=$TOPO_BIN/xtoectl
 MODS=$BATS_TEST_DIRNAME/modules
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
+	echo_suite_up
 }
 
 teardown_file() {

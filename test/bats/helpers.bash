@@ -18,6 +18,16 @@ xtoe_echo_start() {
 	wait_port l "$TOPO_XADDR" "$port"
 }
 
+# The usual suite set-up: a topology, xtoed (with OPTIONS) and the echo
+# server (its pid in ECHO_PID).
+echo_suite_up() { # [xtoed options]
+	require_root
+	topo_up
+	xtoed_start "$@"
+	xtoe_echo_start
+	export ECHO_PID=$SPAWN_PID
+}
+
 need() {
 	command -v "$1" >/dev/null || skip "$1 not installed (make deps)"
 }

@@ -7,11 +7,7 @@
 load helpers
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
-	export ECHO_PID=$SPAWN_PID
+	echo_suite_up
 }
 
 teardown_file() {

@@ -11,10 +11,7 @@ MIB64=$((64 * 1024 * 1024))
 SHA=$BATS_TEST_DIRNAME/../tools/sha_stream.py
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
+	echo_suite_up
 }
 
 teardown_file() {

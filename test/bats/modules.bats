@@ -12,11 +12,7 @@ EXAMPLES=$TOPO_ROOT/examples/modules
 EXOBJ=$TOPO_ROOT/build/examples/modules
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
-	export ECHO_PID=$SPAWN_PID
+	echo_suite_up
 }
 
 teardown_file() {

@@ -5,10 +5,7 @@
 load helpers
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
+	echo_suite_up
 }
 
 teardown_file() {

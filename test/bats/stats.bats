@@ -9,11 +9,7 @@ load helpers
 CTL=$TOPO_BIN/xtoectl
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
-	export ECHO_PID=$SPAWN_PID
+	echo_suite_up
 	# one connection held open for the tests
 	spawn_l python3 -c "
 import socket, time

@@ -9,10 +9,7 @@ load helpers
 PEER=$BATS_TEST_DIRNAME/../tools/vlan_peer.py
 
 setup_file() {
-	require_root
-	topo_up
-	xtoed_start
-	xtoe_echo_start
+	echo_suite_up
 }
 
 teardown_file() {
