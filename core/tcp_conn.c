@@ -171,26 +171,6 @@ void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	c->t.delack = 0; /* this segment carries the ACK */
 }
 
-/* RFC 2018 4: the block holding the latest out-of-order segment first,
- * then the others from the lowest, as many as fit. */
-static void sack_blocks(const struct tcp_conn *c, struct tcp_hdrvals *h)
-{
-	int first = tcp_ivset_find(&c->ooo, c->ooo_last);
-
-	if (first >= 0) {
-		h->sack[0][0] = c->ooo.iv[first].start;
-		h->sack[0][1] = c->ooo.iv[first].end;
-		h->nsack = 1;
-	}
-	for (int i = 0; i < c->ooo.n && h->nsack < TCP_SEND_SACK; i++) {
-		if (i == first)
-			continue;
-		h->sack[h->nsack][0] = c->ooo.iv[i].start;
-		h->sack[h->nsack][1] = c->ooo.iv[i].end;
-		h->nsack++;
-	}
-}
-
 /* A pure ACK carries snd_max, not snd_nxt: after go-back-N snd_nxt may lie
  * below the peer's rcv_nxt, which would make the ACK unacceptable there.
  * Pure ACKs carry the SACK blocks (data segments would outgrow the MSS). */
@@ -198,7 +178,7 @@ void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 {
 	tcpc_fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
 	if (c->sack_ok)
-		sack_blocks(c, h);
+		tcpc_sack_blocks(c, h, true);
 }
 
 /* Largest payload now: SACK blocks on a data segment take payload room
@@ -218,7 +198,7 @@ void tcpc_data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
 {
 	tcpc_fill_hdr(c, now_us, h, seq, flags);
 	if (c->sack_ok && tcpc_payload_max(c) != c->mss)
-		sack_blocks(c, h);
+		tcpc_sack_blocks(c, h, false);
 	if (c->ecn_ok && seq_ge(seq, c->snd_max)) { /* RFC 3168 6.1.2/6.1.5 */
 		h->tos = (uint8_t)((h->tos & ~3u) | TCP_ECN_ECT0);
 		if (c->cwr_pending)
@@ -735,6 +715,7 @@ static void ooo_input(struct tcp_conn *c, uint32_t seq, const uint8_t *data,
 		r->drop = len ? XTOE_DROP_RX_RING_FULL : XTOE_DROP_OUT_OF_ORDER;
 		return;
 	}
+	tcpc_dsack_ooo(c, seq, end); /* RFC 2883 4.1.2 */
 	rx_place(c, seq, end, data);
 	if (!tcp_ivset_add(&c->ooo, seq, end)) {
 		r->drop = XTOE_DROP_OUT_OF_ORDER; /* no interval left */
@@ -783,8 +764,9 @@ static void inorder_input(struct tcp_conn *c, const uint8_t *data,
 	bool touches = c->ooo.n && seq_le(c->ooo.iv[0].start, c->rcv_nxt + take);
 	bool fin_due;
 
-	if (touches)
-		r->act |= TCP_ACT_ACK_NOW; /* RFC 5681 4.2: gap filled */
+	if (c->ooo.n) /* RFC 5681 4.2: a gap filled, or one still open
+			 (Linux __tcp_ack_snd_check: out-of-order data held) */
+		r->act |= TCP_ACT_ACK_NOW;
 	rx_place(c, c->rcv_nxt, c->rcv_nxt + take, data);
 	rx_publish(c, take);
 	/* A FIN on this segment stands only when no held data follows it. */
@@ -816,6 +798,7 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(seq, c->rcv_nxt)) {
 		uint32_t trim = c->rcv_nxt - seq;
 
+		tcpc_dsack_note(c, seq, c->rcv_nxt); /* RFC 2883 4.1.1 */
 		trim = trim > len ? len : trim;
 		data += trim;
 		len -= trim;
@@ -872,14 +855,19 @@ static void ecn_input(struct tcp_conn *c, const struct tcp_seg *s,
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 		       uint64_t now_us, struct tcp_result *r)
 {
+	uint32_t seg_len = s->len + !!(s->flags & TCP_F_FIN);
+
 	if (paws_reject(c, s)) {
 		r->act |= TCP_ACT_ACK;
 		r->drop = XTOE_DROP_PAWS;
+		tcpc_dsack_old(c, s->seq, seg_len);
 		return false;
 	}
 	if (!seq_acceptable(c, s)) {
-		if (!(s->flags & TCP_F_RST))
+		if (!(s->flags & TCP_F_RST)) {
 			r->act |= TCP_ACT_ACK;
+			tcpc_dsack_old(c, s->seq, seg_len);
+		}
 		r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
 		return false;
 	}
@@ -899,6 +887,14 @@ static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 	return true;
 }
 
+/* RFC 2883: a D-SACK goes out at once, on a pure ACK. */
+static struct tcp_result dsack_ack(const struct tcp_conn *c, struct tcp_result r)
+{
+	if (c->dsack_out)
+		r.act |= TCP_ACT_ACK | TCP_ACT_ACK_NOW;
+	return r;
+}
+
 struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 			    uint64_t now_us)
 {
@@ -916,11 +912,12 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		return r;
 	}
 	if (!input_gate(c, s, now_us, &r))
-		return r;
+		return dsack_ack(c, r);
 	ts_recent_update(c, s);
 	ecn_input(c, s, &r);
 	if (ack_input(c, s, now_us, &r))
 		payload_input(c, s, &r);
+	r = dsack_ack(c, r);
 	/* in-order data alone may wait for a delayed ACK */
 	if ((r.act & (TCP_ACT_ACK | TCP_ACT_ACK_NOW | TCP_ACT_RX | TCP_ACT_FIN)) ==
 	    (TCP_ACT_ACK | TCP_ACT_RX) && r.drop == XTOE_DROP_NONE &&

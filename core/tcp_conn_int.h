@@ -39,6 +39,14 @@ void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
 void tcpc_undo_start(struct tcp_conn *c);
 void tcpc_undo_rtx(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_undo_dsack(struct tcp_conn *c, uint32_t l, uint32_t rgt);
+/* The receiver's SACK option (tcp_rcv_sack.c): D-SACK of data that came
+ * twice (old, or already held out of order), quick-ACK mode, the blocks
+ * of an ACK (the D-SACK block on pure ACKs only). */
+void tcpc_quickack_enter(struct tcp_conn *c);
+void tcpc_dsack_note(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcpc_dsack_old(struct tcp_conn *c, uint32_t seq, uint32_t len);
+void tcpc_dsack_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcpc_sack_blocks(struct tcp_conn *c, struct tcp_hdrvals *h, bool pure_ack);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);
 void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);

@@ -210,6 +210,17 @@ static void test_several_gaps(void)
 	fix_free(&f);
 }
 
+/* The ACK's SACK blocks are exactly want[0..n), relative to IRS. */
+static void expect_blocks(const struct tcp_hdrvals *h, const uint32_t want[][2],
+			  unsigned n)
+{
+	REQUIRE(h->nsack == n);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(h->sack[i][0], IRS + want[i][0]);
+		CHECK_EQ(h->sack[i][1], IRS + want[i][1]);
+	}
+}
+
 /* RFC 2018 4: ACKs carry SACK blocks for the held intervals, the one with
  * the latest segment first, at most three next to the timestamps. */
 static void test_sack_blocks_sent(void)
@@ -226,18 +237,124 @@ static void test_sack_blocks_sent(void)
 	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
 	feed(&f, IRS + 22, ISS + 1, TCP_F_ACK, "ee", 2);
 	tcp_ack_hdr(&f.c, 5000, &h);
-	REQUIRE(h.nsack == 3);
-	CHECK_EQ(h.sack[0][0], IRS + 21);
-	CHECK_EQ(h.sack[0][1], IRS + 24);
-	CHECK_EQ(h.sack[1][0], IRS + 11);
-	CHECK_EQ(h.sack[1][1], IRS + 13);
-	CHECK_EQ(h.sack[2][0], IRS + 31);
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 24 }, { 11, 13 }, { 31, 32 } }, 3);
 	/* 40 option bytes, and they survive building and parsing */
 	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
 	REQUIRE(s.nsack == 3);
 	CHECK(s.has_ts);
 	CHECK_EQ(s.sack[2][1], IRS + 32);
 	CHECK_EQ(buf[TCP_ETH_HLEN + TCP_IP_HLEN + 12] >> 4, 15);
+	fix_free(&f);
+}
+
+/* The next pure ACK carries exactly the SACK blocks want[0..n). */
+static void expect_ack(struct fix *f, const uint32_t want[][2], unsigned n)
+{
+	struct tcp_hdrvals h;
+
+	tcp_ack_hdr(&f->c, 5000, &h);
+	expect_blocks(&h, want, n);
+}
+
+/* RFC 2883 4.1.1 (Linux tcp_send_dupack): a segment received before is
+ * reported as the first SACK block of an immediate ACK, once; the
+ * receiver then ACKs at once for a while (quick-ACK mode). */
+static void test_rfc2883_dsack_reports_old_segment_once(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	f.c.quick = 0;
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(f.c.quick > 0);
+	expect_ack(&f, (const uint32_t[][2]){ { 1, 6 } }, 1);
+	expect_ack(&f, NULL, 0); /* reported once */
+	/* without SACK, no block */
+	f.c.sack_ok = false;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	f.c.sack_ok = true;
+	expect_ack(&f, NULL, 0);
+	fix_free(&f);
+}
+
+/* RFC 2883 4.1.1: the part of a segment below rcv_nxt is the duplicate;
+ * the rest is taken. */
+static void test_rfc2883_dsack_reports_overlap_below_rcv_nxt(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	r = feed(&f, IRS + 4, ISS + 1, TCP_F_ACK, "loXY", 4);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(r.act & TCP_ACT_RX);
+	expect_ack(&f, (const uint32_t[][2]){ { 4, 6 } }, 1);
+	fix_free(&f);
+}
+
+/* RFC 2883 4.1.2: out-of-order data held already is reported first,
+ * then the block that holds it (RFC 2018 4). */
+static void test_rfc2883_dsack_reports_out_of_order_duplicate(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "gg", 2);
+	feed(&f, IRS + 10, ISS + 1, TCP_F_ACK, "later", 5);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "ggh", 3);
+	tcp_ack_hdr(&f.c, 5000, &h);
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 23 }, { 21, 24 }, { 10, 15 } }, 3);
+	tcp_ack_hdr(&f.c, 5000, &h); /* reported once */
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 24 }, { 10, 15 } }, 2);
+	fix_free(&f);
+}
+
+/* RFC 7323 5.3 R1 with RFC 2883 (Linux tcp_validate_incoming): the
+ * original of a retransmission that came first is refused by PAWS (its
+ * timestamp is older); its data is still reported as a duplicate. */
+static void test_rfc2883_dsack_reports_paws_refused_original(void)
+{
+	struct fix f;
+	struct tcp_result r;
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 300,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "hello", 5);
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	tcp_input(&f.c, &s, 5000); /* the retransmission, tsval 300 */
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5); /* tsval 200 */
+	CHECK_EQ(r.drop, XTOE_DROP_PAWS);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	expect_ack(&f, (const uint32_t[][2]){ { 1, 6 } }, 1);
+	fix_free(&f);
+}
+
+/* RFC 5681 4.2 (Linux __tcp_ack_snd_check): in-order data is ACKed at
+ * once while out-of-order data is held, not after the delayed-ACK time. */
+static void test_rfc5681_in_order_acked_at_once_while_gap_open(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "a", 1); /* quick-ACKs start */
+	f.c.quick = 0;
+	r = feed(&f, IRS + 2, ISS + 1, TCP_F_ACK, "b", 1);
+	CHECK(!(r.act & TCP_ACT_ACK)); /* delayed: nothing held */
+	feed(&f, IRS + 20, ISS + 1, TCP_F_ACK, "z", 1);
+	r = feed(&f, IRS + 3, ISS + 1, TCP_F_ACK, "c", 1);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
 	fix_free(&f);
 }
 
@@ -497,9 +614,9 @@ static void test_sender_sws_avoidance(void)
 	fix_free(&f);
 }
 
-/* A SACKing peer's ACK, no data. */
-static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
-				   uint32_t rgt)
+/* A SACKing peer's ACK, no data, at time now. */
+static struct tcp_result feed_sack_at(struct fix *f, uint64_t now, uint32_t ack,
+				      uint32_t l, uint32_t rgt)
 {
 	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
 				 .wnd = 10000, .ts = true, .tsval = 200,
@@ -507,7 +624,13 @@ static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
 				 .sack = { { l, rgt } } };
 	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
 
-	return tcp_input(&f->c, &s, 5000);
+	return tcp_input(&f->c, &s, now);
+}
+
+static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
+				   uint32_t rgt)
+{
+	return feed_sack_at(f, 5000, ack, l, rgt);
 }
 
 /* RFC 8985 6.2 (RACK), RFC 6675 NextSeg: a SACK above a hole is not yet a
@@ -1131,6 +1254,11 @@ int main(void)
 	RUN(test_out_of_order_overlaps_trimmed);
 	RUN(test_several_gaps);
 	RUN(test_sack_blocks_sent);
+	RUN(test_rfc2883_dsack_reports_old_segment_once);
+	RUN(test_rfc2883_dsack_reports_overlap_below_rcv_nxt);
+	RUN(test_rfc2883_dsack_reports_out_of_order_duplicate);
+	RUN(test_rfc2883_dsack_reports_paws_refused_original);
+	RUN(test_rfc5681_in_order_acked_at_once_while_gap_open);
 	RUN(test_out_of_order_within_free_space);
 	RUN(test_out_of_order_fin_taken_at_merge);
 	RUN(test_ring_full);
