@@ -468,8 +468,10 @@ static void prr_ack(struct tcp_conn *c, uint32_t delivered)
 
 		sndcnt = ssthresh - pipe < lim ? ssthresh - pipe : lim;
 	}
-	c->prr_budget = sndcnt - sndcnt % mss; /* whole segments; the rest
-						  carries over in prr_delivered */
+	/* whole segments, the rest carrying over in prr_delivered; but one
+	 * at least when anything may go: Linux counts packets, and a sliver
+	 * delivered, or of room below ssthresh, is one */
+	c->prr_budget = sndcnt > mss ? sndcnt - sndcnt % mss : sndcnt ? mss : 0;
 }
 
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "core/cc.h"
 #include "tcp_test_util.h"
+#include "core/tcp_conn_int.h"
 
 #define ISS 1000u
 #define IRS 50000u
@@ -1206,6 +1207,27 @@ static void undo_setup(struct fix *f)
 	REQUIRE(seg.h.seq == ISS + 1);
 }
 
+/* RFC 6937 PRR-SSRB in segments, as Linux counts packets: an ACK that
+ * leaves pipe below ssthresh by less than a segment still lets one
+ * segment go (with byte counts rounded down to whole segments nothing
+ * went, and with nothing else in flight the recovery waited for the RTO). */
+static void test_rfc6937_prr_sliver_below_ssthresh_is_a_segment(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	undo_setup(&f); /* ssthresh 3000, the fast retransmit sent */
+	f.c.snd_wnd = 20000;
+	app_queue(&f, 2000);
+	feed_sack(&f, ISS + 1, ISS + 501, ISS + 3601); /* pipe 2900 */
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 6001); /* new data */
+	CHECK_EQ(seg.len, 500);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	fix_free(&f);
+}
+
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
  * segment was only late; the peer D-SACKs the retransmission, so the cut
  * was for nothing: the window comes back and the recovery ends. */
@@ -1277,6 +1299,7 @@ int main(void)
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc896_nagle_holds_small_segment);
 	RUN(test_cork_holds_unpushed_partial);
