@@ -403,88 +403,6 @@ void tcpc_go_back(struct tcp_conn *c)
 	c->rtx_one = false;
 }
 
-/* --- PRR (RFC 6937) ------------------------------------------------------ */
-
-bool tcpc_in_fast_recovery(const struct tcp_conn *c)
-{
-	return c->cc && seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep;
-}
-
-/* SACKed bytes above seq. */
-static uint32_t sacked_above(const struct tcp_conn *c, uint32_t seq)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < c->sacked.n; i++) {
-		uint32_t l = c->sacked.iv[i].start, r = c->sacked.iv[i].end;
-
-		if (seq_gt(r, seq))
-			n += r - (seq_gt(l, seq) ? l : seq);
-	}
-	return n;
-}
-
-/* RFC 6675 pipe: bytes in flight, less the SACKed ones and the holes below
- * the highest SACK not resent yet (taken as lost). */
-uint32_t tcpc_pipe(const struct tcp_conn *c)
-{
-	uint32_t flight = c->snd_max - c->snd_una, out = tcpc_sacked_bytes(c);
-
-	if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
-		out += tcpc_high_sacked(c) - c->snd_nxt - sacked_above(c, c->snd_nxt);
-	return flight > out ? flight - out : 0;
-}
-
-/* RFC 6937 3 (Linux tcp_init_cwnd_reduction): the recovery begins with
- * the fast retransmit allowed at once. */
-static void prr_start(struct tcp_conn *c)
-{
-	c->prr_delivered = c->prr_out = 0;
-	c->recover_fs = c->snd_max - c->snd_una;
-	c->prr_budget = tcpc_payload_max(c);
-}
-
-/* RFC 6937 3, on each ACK of a recovery that delivered bytes: while pipe
- * is above ssthresh, send in proportion (PRR); below it, catch up to
- * ssthresh no faster than slow start (PRR-SSRB). The budget replaces the
- * previous one, as Linux's cwnd = pipe + sndcnt does. */
-static void prr_ack(struct tcp_conn *c, uint32_t delivered)
-{
-	uint32_t pipe = tcpc_pipe(c), ssthresh = c->cc_st.ssthresh;
-	uint32_t mss = tcpc_payload_max(c), sndcnt;
-
-	if (!delivered)
-		return;
-	c->prr_delivered += delivered;
-	if (pipe > ssthresh) {
-		uint64_t fs = c->recover_fs ? c->recover_fs : 1;
-		uint64_t lim = ((uint64_t)c->prr_delivered * ssthresh + fs - 1) / fs;
-
-		sndcnt = lim > c->prr_out ? (uint32_t)(lim - c->prr_out) : 0;
-	} else {
-		uint32_t ahead = c->prr_delivered > c->prr_out ?
-				 c->prr_delivered - c->prr_out : 0;
-		uint32_t lim = (ahead > delivered ? ahead : delivered) + mss;
-
-		sndcnt = ssthresh - pipe < lim ? ssthresh - pipe : lim;
-	}
-	/* whole segments, the rest carrying over in prr_delivered; but one
-	 * at least when anything may go: Linux counts packets, and a sliver
-	 * delivered, or of room below ssthresh, is one */
-	c->prr_budget = sndcnt > mss ? sndcnt - sndcnt % mss : sndcnt ? mss : 0;
-}
-
-void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
-{
-	if (!tcpc_in_fast_recovery(c))
-		return;
-	c->prr_out += len;
-	c->prr_budget = c->prr_budget > len ? c->prr_budget - len : 0;
-}
-
-/* Inside a recovery (RFC 6582: snd_una below recover) every third further
- * duplicate ACK resends the one segment at snd_una: its retransmission was
- * lost too, or the peer could not hold it. */
 /* RFC 5681 3.2 / RFC 6675 5: the recovery starts, once per window. */
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
 {
@@ -492,7 +410,7 @@ void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
 	if (c->cc)
 		c->cc->on_loss(c, now_us);
 	tcpc_go_back(c);
-	prr_start(c);
+	tcpc_prr_start(c);
 }
 
 /* Without SACK, duplicate ACKs tell of a loss (with SACK, RACK does:
@@ -628,7 +546,7 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
 		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
 	if (recovering && tcpc_in_fast_recovery(c)) {
-		prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
+		tcpc_prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 	window_update(c, s, wnd, r);

@@ -22,6 +22,10 @@ uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
 uint32_t tcpc_pipe(const struct tcp_conn *c);
 bool tcpc_in_fast_recovery(const struct tcp_conn *c);
+/* tcp_prr.c: a recovery begins; an ACK of it delivered bytes; a segment
+ * of len bytes goes out */
+void tcpc_prr_start(struct tcp_conn *c);
+void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered);
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len);
 void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
