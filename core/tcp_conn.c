@@ -353,6 +353,9 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	c->dupacks = 0;
+	if (c->rto_sweep && !seq_lt(ack, c->snd_recover))
+		c->rto_sweep = false; /* the timeout's episode ends (Linux:
+					 CA_Loss until high_seq is passed) */
 	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
 	 * first unacknowledged segment (if already sent again since). */
 	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {

@@ -1228,6 +1228,51 @@ static void test_rfc6937_prr_sliver_below_ssthresh_is_a_segment(void)
 	fix_free(&f);
 }
 
+/* RFC 6298 5 / RFC 8985 (Linux: CA_Loss ends when snd_una passes the
+ * RTO's high_seq): once everything outstanding at a timeout is
+ * acknowledged the connection is open again: loss probes are armed, and
+ * a later loss starts a fast recovery (PRR, only the holes resent), not
+ * another sweep to snd_max at the timeout's window. */
+static void test_rfc6298_rto_episode_ends_when_acked(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	uint64_t t;
+
+	conn_established(&f);
+	f.c.cc = &tcp_cc_newreno;
+	f.c.sack_ok = true;
+	f.c.srtt_us = f.c.min_rtt_us = 1000;
+	f.c.mss = 500;
+	tcp_cc_reno_init(&f.c, 0);
+	app_queue(&f, 2000);
+	send_all(&f, &seg);
+	REQUIRE(f.c.t.pto);
+	tcp_timer_fire(&f.c, f.c.t.pto); /* the probe, lost */
+	while (tcp_output_next(&f.c, f.c.t.pto, &seg))
+		;
+	REQUIRE(f.c.t.rto);
+	CHECK(tcp_timer_fire(&f.c, f.c.t.rto) & TCP_ACT_OUTPUT);
+	CHECK(f.c.rto_sweep);
+	while (tcp_output_next(&f.c, 300000, &seg))
+		;
+	feed_at(&f, 301000, IRS + 1, ISS + 2001, TCP_F_ACK);
+	CHECK(!f.c.rto_sweep);
+	app_queue(&f, 3000);
+	REQUIRE(tcp_output_next(&f.c, 302000, &seg));
+	CHECK(f.c.t.pto); /* open: a loss probe is armed */
+	while (tcp_output_next(&f.c, 302000, &seg))
+		;
+	feed_sack_at(&f, 303000, ISS + 2001, ISS + 2501, ISS + 3501);
+	t = f.c.t.reo;
+	REQUIRE(t);
+	tcp_timer_fire(&f.c, t); /* RACK: [2001, 2501) is lost */
+	CHECK(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, t, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	fix_free(&f);
+}
+
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
  * segment was only late; the peer D-SACKs the retransmission, so the cut
  * was for nothing: the window comes back and the recovery ends. */
@@ -1299,6 +1344,7 @@ int main(void)
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc6298_rto_episode_ends_when_acked);
 	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc896_nagle_holds_small_segment);
