@@ -1125,6 +1125,17 @@ static unsigned send_all(struct fix *f, struct tcp_txseg *last)
 	return n;
 }
 
+/* A SACK connection under NewReno, 500-byte segments, RTT rtt_us. */
+static void conn_reno(struct fix *f, uint32_t rtt_us)
+{
+	conn_established(f);
+	f->c.cc = &tcp_cc_newreno;
+	f->c.sack_ok = true;
+	f->c.srtt_us = f->c.min_rtt_us = rtt_us;
+	f->c.mss = 500;
+	tcp_cc_reno_init(&f->c, 0);
+}
+
 /* RFC 6937 3: in a fast recovery with pipe above ssthresh (half the
  * flight), PRR sends in proportion to what is delivered: one segment per
  * two SACKed, the fast retransmit counted first; not a burst. */
@@ -1134,12 +1145,7 @@ static void test_rfc6937_prr_proportional_reduction(void)
 	struct tcp_txseg seg;
 	unsigned sent = 0;
 
-	conn_established(&f);
-	f.c.cc = &tcp_cc_newreno;
-	f.c.sack_ok = true;
-	f.c.srtt_us = f.c.min_rtt_us = 40000;
-	f.c.mss = 500;
-	tcp_cc_reno_init(&f.c, 0);
+	conn_reno(&f, 40000);
 	f.c.cc_st.cwnd = 20000;
 	f.c.snd_wnd = 6000;
 	app_queue(&f, 8000);
@@ -1190,12 +1196,7 @@ static void undo_setup(struct fix *f)
 {
 	struct tcp_txseg seg;
 
-	conn_established(f);
-	f->c.cc = &tcp_cc_newreno;
-	f->c.sack_ok = true;
-	f->c.srtt_us = f->c.min_rtt_us = 40000;
-	f->c.mss = 500;
-	tcp_cc_reno_init(&f->c, 0);
+	conn_reno(f, 40000);
 	f->c.cc_st.cwnd = 20000;
 	f->c.snd_wnd = 6000;
 	app_queue(f, 6000);
@@ -1239,12 +1240,7 @@ static void test_rfc6298_rto_episode_ends_when_acked(void)
 	struct tcp_txseg seg;
 	uint64_t t;
 
-	conn_established(&f);
-	f.c.cc = &tcp_cc_newreno;
-	f.c.sack_ok = true;
-	f.c.srtt_us = f.c.min_rtt_us = 1000;
-	f.c.mss = 500;
-	tcp_cc_reno_init(&f.c, 0);
+	conn_reno(&f, 1000);
 	app_queue(&f, 2000);
 	send_all(&f, &seg);
 	REQUIRE(f.c.t.pto);
