@@ -21,6 +21,7 @@ void tcpc_go_back(struct tcp_conn *c);
 uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
 uint32_t tcpc_pipe(const struct tcp_conn *c);
+uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq);
 bool tcpc_in_fast_recovery(const struct tcp_conn *c);
 /* tcp_prr.c: a recovery begins; an ACK of it delivered bytes; a segment
  * of len bytes goes out */

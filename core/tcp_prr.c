@@ -15,7 +15,7 @@ bool tcpc_in_fast_recovery(const struct tcp_conn *c)
 }
 
 /* SACKed bytes above seq. */
-static uint32_t sacked_above(const struct tcp_conn *c, uint32_t seq)
+uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq)
 {
 	uint32_t n = 0;
 
@@ -35,7 +35,7 @@ uint32_t tcpc_pipe(const struct tcp_conn *c)
 	uint32_t flight = c->snd_max - c->snd_una, out = tcpc_sacked_bytes(c);
 
 	if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
-		out += tcpc_high_sacked(c) - c->snd_nxt - sacked_above(c, c->snd_nxt);
+		out += tcpc_high_sacked(c) - c->snd_nxt - tcpc_sacked_above(c, c->snd_nxt);
 	return flight > out ? flight - out : 0;
 }
 

@@ -661,9 +661,39 @@ static void test_rfc8985_rack_reordering_window_then_hole(void)
 	CHECK_EQ(seg.len, 1000);
 	CHECK(!tcp_output_next(&f.c, 6000, &seg));
 	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
-	/* RTO: SACK information is dropped (RFC 2018 8) */
-	tcp_go_back_n(&f.c, 2);
+	fix_free(&f);
+}
+
+/* RFC 6675 5.1 / Linux tcp_timeout_mark_lost: an RTO keeps what the peer
+ * SACKed; the sweep resends the rest only. A peer that SACKed the byte at
+ * snd_una without ACKing it reneged (RFC 2018 8): then nothing SACKed is
+ * trusted. */
+static void test_rfc6675_rto_keeps_sacked_unless_reneged(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 4000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	tcp_go_back_n(&f.c, 300000);
+	CHECK_EQ(f.c.sacked.n, 1);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 3001); /* [1001, 3001) not again */
+	CHECK(!tcp_output_next(&f.c, 300000, &seg));
+	/* reneging: a SACK block that starts at snd_una */
+	feed_sack(&f, ISS + 1001, ISS + 1001, ISS + 2001);
+	REQUIRE(f.c.sacked.n && f.c.sacked.iv[0].start == ISS + 1001);
+	tcp_go_back_n(&f.c, 600000);
 	CHECK_EQ(f.c.sacked.n, 0);
+	REQUIRE(tcp_output_next(&f.c, 600000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1001);
 	fix_free(&f);
 }
 
@@ -1335,6 +1365,7 @@ int main(void)
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
 	RUN(test_rfc8985_rack_reordering_window_then_hole);
+	RUN(test_rfc6675_rto_keeps_sacked_unless_reneged);
 	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
