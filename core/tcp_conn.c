@@ -514,7 +514,6 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		      uint64_t now_us, struct tcp_result *r)
 {
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale, delivered;
-	bool recovering;
 
 	if (seq_gt(s->ack, c->snd_max)) {
 		r->act |= TCP_ACT_ACK;
@@ -531,7 +530,6 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
 	delivered = c->snd_una + tcpc_sacked_bytes(c);
-	recovering = tcpc_in_fast_recovery(c);
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una, old_una = c->snd_una;
 
@@ -548,7 +546,7 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	}
 	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
 		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
-	if (recovering && tcpc_in_fast_recovery(c)) {
+	if (tcpc_in_fast_recovery(c)) { /* the ACK that began it too */
 		tcpc_prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
 		r->act |= TCP_ACT_OUTPUT;
 	}

@@ -48,7 +48,9 @@ void tcpc_prr_start(struct tcp_conn *c)
 	c->prr_budget = tcpc_payload_max(c);
 }
 
-/* RFC 6937 3, on each ACK of a recovery that delivered bytes: while pipe
+/* RFC 6937 3, on each ACK of a recovery that delivered bytes, the one
+ * that began it included (Linux tcp_cwnd_reduction after
+ * tcp_enter_recovery): while pipe
  * is above ssthresh, send in proportion (PRR); below it, catch up to
  * ssthresh no faster than slow start (PRR-SSRB). The budget replaces the
  * previous one, as Linux's cwnd = pipe + sndcnt does. */
@@ -76,6 +78,8 @@ void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered)
 	 * at least when anything may go: Linux counts packets, and a sliver
 	 * delivered, or of room below ssthresh, is one */
 	c->prr_budget = sndcnt > mss ? sndcnt - sndcnt % mss : sndcnt ? mss : 0;
+	if (!c->prr_out && c->prr_budget < mss)
+		c->prr_budget = mss; /* the fast retransmit goes at once */
 }
 
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)

@@ -1299,6 +1299,31 @@ static void test_rfc6298_rto_episode_ends_when_acked(void)
 	fix_free(&f);
 }
 
+/* RFC 6937 3 (Linux tcp_cwnd_reduction right after tcp_enter_recovery):
+ * what the ACK that starts a recovery delivered counts, so with pipe
+ * below ssthresh new data goes out with the fast retransmit; were that
+ * retransmission lost, the new data's SACKs would show it (RACK) before
+ * the RTO. */
+static void test_rfc6937_prr_counts_the_ack_that_starts_recovery(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 40000);
+	f.c.cc_st.cwnd = 20000;
+	f.c.snd_wnd = 40000;
+	app_queue(&f, 6000);
+	send_all(&f, &seg); /* 12 segments */
+	app_queue(&f, 2000);
+	feed_sack(&f, ISS + 1, ISS + 501, ISS + 6001); /* all but the first */
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 6001); /* new data with it */
+	fix_free(&f);
+}
+
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
  * segment was only late; the peer D-SACKs the retransmission, so the cut
  * was for nothing: the window comes back and the recovery ends. */
@@ -1371,6 +1396,7 @@ int main(void)
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc6937_prr_counts_the_ack_that_starts_recovery);
 	RUN(test_rfc6298_rto_episode_ends_when_acked);
 	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
