@@ -253,6 +253,8 @@ struct tcp_rack {
 	uint8_t reo_steps;       /* reo_wnd in min_rtt/4 steps (D-SACKs) */
 	uint8_t reo_persist;     /* recoveries before the steps fall back */
 	uint64_t dsack_us;       /* last step up */
+	uint64_t dsack_dups;     /* segments D-SACKed so far (Linux
+				    tp->dsack_dups) */
 };
 
 struct tcp_conn {

@@ -461,7 +461,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_le(s->sack[0][1], s->ack) ||
 	    (s->nsack > 1 && seq_ge(s->sack[0][0], s->sack[1][0]) &&
 	     seq_le(s->sack[0][1], s->sack[1][1]))) {
-		tcpc_rack_dsack(c, now_us);
+		tcpc_rack_dsack(c, s->sack[0][0], s->sack[0][1], now_us);
 		tcpc_undo_dsack(c, s->sack[0][0], s->sack[0][1]);
 	}
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {

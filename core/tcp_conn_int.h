@@ -36,7 +36,7 @@ void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now
 void tcpc_rack_acked(struct tcp_conn *c, uint32_t old_una, uint64_t now_us);
 void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
 uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us);
-void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rack_dsack(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
 bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us);
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
 /* Undo of needless recoveries (tcp_undo.c): a recovery begins; it

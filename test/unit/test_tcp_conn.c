@@ -1196,27 +1196,40 @@ static void test_rfc6937_prr_proportional_reduction(void)
 	fix_free(&f);
 }
 
-/* RFC 8985 6.2 step 4 / RFC 2883: a D-SACK (a block below the ACK) tells
- * of a spurious retransmission: the path reorders, and the reordering
- * window widens by a step (min_rtt / 4 more), at most once per RTT. */
+/* RFC 8985 6.2 step 4 / RFC 2883 (Linux tcp_dsack_seen): on a path seen
+ * to reorder, a D-SACK of a retransmission widens the reordering window by
+ * a step (min_rtt / 4 more), at most once per RTT. A D-SACK tells nothing
+ * of reordering when none was seen, nor when more segments were D-SACKed
+ * than ever resent (a duplicate the network made). */
 static void test_rfc8985_dsack_widens_reordering_window(void)
 {
 	struct fix f;
 	struct tcp_txseg seg;
+	uint64_t t = 1;
 
 	conn_established(&f);
 	f.c.sack_ok = true;
 	f.c.srtt_us = f.c.min_rtt_us = 4000;
-	app_queue(&f, 3000);
-	while (tcp_output_next(&f.c, 1, &seg))
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, t, &seg))
+		t++; /* a record each */
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* a D-SACK, none resent */
+	CHECK(!f.c.rack.reord);
+	CHECK_EQ(f.c.rack.reo_steps, 0);
+	feed_sack(&f, ISS + 1001, ISS + 4001, ISS + 5001);
+	feed_sack(&f, ISS + 2001, ISS + 4001, ISS + 5001); /* 2 came late */
+	REQUIRE(f.c.rack.reord);
+	REQUIRE(f.c.t.reo);
+	tcp_timer_fire(&f.c, f.c.t.reo); /* [2001, 4001) resent */
+	while (tcp_output_next(&f.c, 8000, &seg))
 		;
-	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* D-SACK */
-	CHECK(f.c.rack.reord);
+	REQUIRE(f.c.retransmits >= 2);
+	feed_sack(&f, ISS + 5001, ISS + 2001, ISS + 3001); /* spurious */
 	CHECK_EQ(f.c.rack.reo_steps, 2);
-	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* same RTT */
+	feed_sack(&f, ISS + 5001, ISS + 3001, ISS + 4001); /* same RTT */
 	CHECK_EQ(f.c.rack.reo_steps, 2);
-	feed_sack(&f, ISS + 1001, ISS + 2001, ISS + 3001); /* at 5000 */
-	CHECK_EQ(f.c.t.reo, 1 + 4999 + 2000); /* two steps of 1000 us */
+	feed_sack_at(&f, 20000, ISS + 5001, ISS + 1, ISS + 1001); /* never resent */
+	CHECK_EQ(f.c.rack.reo_steps, 2);
 	fix_free(&f);
 }
 
