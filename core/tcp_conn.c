@@ -356,9 +356,11 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	if (c->rto_sweep && !seq_lt(ack, c->snd_recover))
 		c->rto_sweep = false; /* the timeout's episode ends (Linux:
 					 CA_Loss until high_seq is passed) */
-	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
-	 * first unacknowledged segment (if already sent again since). */
-	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
+	/* RFC 6582 3.2 step 3: without SACK, a partial ACK inside a recovery
+	 * resends the first unacknowledged segment (if already sent again
+	 * since). With SACK, RACK says what is lost (Linux: only a Reno
+	 * connection resends on partial ACKs). */
+	if (!c->sack_ok && seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
 		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}

@@ -1337,6 +1337,24 @@ static void test_rfc6937_prr_counts_the_ack_that_starts_recovery(void)
 	fix_free(&f);
 }
 
+/* RFC 6675 / RFC 8985 (Linux resends on partial ACKs only without
+ * SACK): with SACK, a partial ACK inside a recovery is no loss signal;
+ * the segment now at snd_una, in flight and never found lost, is not
+ * resent. */
+static void test_rfc6675_partial_ack_with_sack_resends_nothing(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	undo_setup(&f); /* [1, 501) resent, [501, 2001) SACKed */
+	while (tcp_output_next(&f.c, 5000, &seg))
+		;
+	feed_at(&f, 5000, IRS + 1, ISS + 2001, TCP_F_ACK);
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	CHECK(!tcp_output_next(&f.c, 5000, &seg) || seg.h.seq != ISS + 2001);
+	fix_free(&f);
+}
+
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
  * segment was only late; the peer D-SACKs the retransmission, so the cut
  * was for nothing: the window comes back and the recovery ends. */
@@ -1409,6 +1427,7 @@ int main(void)
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc6675_partial_ack_with_sack_resends_nothing);
 	RUN(test_rfc6937_prr_counts_the_ack_that_starts_recovery);
 	RUN(test_rfc6298_rto_episode_ends_when_acked);
 	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
