@@ -326,21 +326,23 @@ static void fin_acked_transition(struct tcp_conn *c, struct tcp_result *r)
 	}
 }
 
-/* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
-/* Congestion control for bytes newly acknowledged: growth only outside a
- * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed);
- * every such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
+/* Congestion control for bytes newly acknowledged: growth outside a fast
+ * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed), and
+ * after an RTO from its one segment by slow start on every ACK, before the
+ * recovery point too (RFC 5681 3.1; Linux grows cwnd in CA_Loss); every
+ * such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
 static void cc_acked(struct tcp_conn *c, const struct tcp_seg *s,
 		     uint32_t acked, uint64_t now_us)
 {
 	if (!c->cc)
 		return;
-	if (!seq_lt(s->ack, c->snd_recover))
+	if (!seq_lt(s->ack, c->snd_recover) || c->rto_sweep)
 		c->cc->on_ack(c, acked, now_us);
 	if (c->ecn_ok)
 		c->cc->on_ecn(c, acked, s->flags & TCP_F_ECE, now_us);
 }
 
+/* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
 static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 			struct tcp_result *r)
 {

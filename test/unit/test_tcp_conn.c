@@ -1355,6 +1355,37 @@ static void test_rfc6675_partial_ack_with_sack_resends_nothing(void)
 	fix_free(&f);
 }
 
+/* RFC 5681 3.1 (Linux: tcp_cong_avoid runs in CA_Loss): after an RTO the
+ * window restarts at one segment and grows by slow start on every ACK of
+ * new data, also before the timeout's recovery point is passed; the
+ * RFC 6582 hold at ssthresh is for a fast recovery only. With the window
+ * held at one segment, every hole of the sweep took a round trip of its
+ * own, and a lost resend had nothing after it to reveal it: another RTO,
+ * backed off (the 5 % mixed-impairment bench: RTO after RTO). */
+static void test_rfc5681_slow_start_after_rto_before_recovery_point(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 1000);
+	app_queue(&f, 5000);
+	CHECK_EQ(send_all(&f, &seg), 10);
+	tcp_go_back_n(&f.c, 300000); /* an RTO: all ten unacknowledged */
+	CHECK_EQ(f.c.cc_st.cwnd, 500);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK(!tcp_output_next(&f.c, 300000, &seg));
+	feed_at(&f, 301000, IRS + 1, ISS + 501, TCP_F_ACK); /* partial */
+	CHECK(f.c.rto_sweep);
+	CHECK_EQ(f.c.cc_st.cwnd, 1000);
+	REQUIRE(tcp_output_next(&f.c, 301000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 501);
+	REQUIRE(tcp_output_next(&f.c, 301000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1001);
+	CHECK(!tcp_output_next(&f.c, 301000, &seg));
+	fix_free(&f);
+}
+
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
  * segment was only late; the peer D-SACKs the retransmission, so the cut
  * was for nothing: the window comes back and the recovery ends. */
@@ -1430,6 +1461,7 @@ int main(void)
 	RUN(test_rfc6675_partial_ack_with_sack_resends_nothing);
 	RUN(test_rfc6937_prr_counts_the_ack_that_starts_recovery);
 	RUN(test_rfc6298_rto_episode_ends_when_acked);
+	RUN(test_rfc5681_slow_start_after_rto_before_recovery_point);
 	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc896_nagle_holds_small_segment);
