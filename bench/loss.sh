@@ -5,7 +5,10 @@
 # mixed impairments of a bad link: duplication at half the loss rate,
 # corruption at a quarter, reordering at the loss rate (so "2" is 2 % loss
 # each way, 1 % duplication, 0.5 % corruption, 2 % reordering).
-# Impairment on the Linux peer's veth (test/lib/impair.bash). Two roles:
+# Impairment on the Linux peer's veth (test/lib/impair.bash). Linux is
+# measured fairly: xtoed stopped and its XDP chain detached while it runs
+# (as bench/bulk.sh); the stacks alternate which goes first each round.
+# Two roles:
 #   srv: a Linux client (test/tools/sha_stream.py) to an echo server on
 #        xtoe / on Linux in the xtoe namespace;
 #   cli: xtoe-echo stream on xtoe / on Linux to a Linux echo server.
@@ -23,13 +26,11 @@ BYTES=$((MIB * 1024 * 1024))
 ECHO=$TOPO_BIN/xtoe-echo
 SHA=test/tools/sha_stream.py
 
+CTL=$TOPO_BIN/xtoectl
 trap 'impair_down >/dev/null || true; topo_down' EXIT  # errexit would stop a failing trap before topo_down
 topo_up
-xtoed_start "$@"
-spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >"$TOPO_DIR/xecho.log" 2>&1
 spawn_x "$ECHO" server --kernel -p 7001 >"$TOPO_DIR/kecho.log" 2>&1
 spawn_l "$ECHO" server --kernel -p 7002 >"$TOPO_DIR/lecho.log" 2>&1
-wait_port l "$TOPO_XADDR" 7000
 wait_port l "$TOPO_XADDR" 7001
 wait_port x "$TOPO_LADDR" 7002
 
@@ -51,6 +52,27 @@ cli_run() { # [--kernel]
 	mbps "$(awk -v a="$t0" -v b="$t1" 'BEGIN { print (b - a) / 1e9 }')"
 }
 
+# One round of a stack at loss level LOSS: both roles.
+round_xtoe() { # LOSS [xtoed options]
+	local loss=$1 pid
+	shift
+	xtoed_start "$@" || exit 1
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" server -p 7000 >>"$TOPO_DIR/xecho.log" 2>&1
+	pid=$SPAWN_PID
+	wait_port l "$TOPO_XADDR" 7000 || { cat "$TOPO_DIR/xecho.log" >&2; exit 1; }
+	echo "srv xtoe $loss $(srv_run 7000)" >>"$res"
+	echo "cli xtoe $loss $(cli_run)" >>"$res"
+	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
+	xtoed_stop || true
+	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	xdp_gone || { echo "loss: the XDP chain stayed on $TOPO_XIF" >&2; exit 1; }
+}
+
+round_linux() { # LOSS
+	echo "srv linux $1 $(srv_run 7001)" >>"$res"
+	echo "cli linux $1 $(cli_run --kernel)" >>"$res"
+}
+
 median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 res=$(mktemp)
@@ -63,10 +85,13 @@ for loss in $LOSSES; do
 		impair_up "$loss,0,0,0" "$loss,0,0" || exit 1
 	fi
 	for r in $(seq "$ROUNDS"); do
-		echo "srv xtoe $loss $(srv_run 7000)" >>"$res"
-		echo "srv linux $loss $(srv_run 7001)" >>"$res"
-		echo "cli xtoe $loss $(cli_run)" >>"$res"
-		echo "cli linux $loss $(cli_run --kernel)" >>"$res"
+		if [ $((r % 2)) = 1 ]; then
+			round_xtoe "$loss" "$@"
+			round_linux "$loss"
+		else
+			round_linux "$loss"
+			round_xtoe "$loss" "$@"
+		fi
 	done
 	impair_down >/dev/null
 done

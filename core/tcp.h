@@ -263,6 +263,8 @@ struct tcp_rack {
 	uint8_t reo_steps;       /* reo_wnd in min_rtt/4 steps (D-SACKs) */
 	uint8_t reo_persist;     /* recoveries before the steps fall back */
 	uint64_t dsack_us;       /* last step up */
+	uint64_t dsack_dups;     /* segments D-SACKed so far (Linux
+				    tp->dsack_dups) */
 };
 
 struct tcp_conn {
@@ -320,6 +322,9 @@ struct tcp_conn {
 	struct tcp_ivset ooo;
 	bool ooo_fin;
 	uint32_t ooo_fin_seq, ooo_last;
+	bool dsack_out;       /* RFC 2883: the next pure ACK reports [dsack[0],
+				 dsack[1]) as received twice (tcp_rcv_sack.c) */
+	uint32_t dsack[2];
 	/* RTT timing of one segment at a time (Karn: not retransmitted ones) */
 	uint32_t rtt_seq;
 	uint64_t rtt_start_us;

@@ -195,26 +195,6 @@ void tcpc_fill_hdr(struct tcp_conn *c, uint64_t now_us,
 	c->t.delack = 0; /* this segment carries the ACK */
 }
 
-/* RFC 2018 4: the block holding the latest out-of-order segment first,
- * then the others from the lowest, as many as fit. */
-static void sack_blocks(const struct tcp_conn *c, struct tcp_hdrvals *h)
-{
-	int first = tcp_ivset_find(&c->ooo, c->ooo_last);
-
-	if (first >= 0) {
-		h->sack[0][0] = c->ooo.iv[first].start;
-		h->sack[0][1] = c->ooo.iv[first].end;
-		h->nsack = 1;
-	}
-	for (int i = 0; i < c->ooo.n && h->nsack < TCP_SEND_SACK; i++) {
-		if (i == first)
-			continue;
-		h->sack[h->nsack][0] = c->ooo.iv[i].start;
-		h->sack[h->nsack][1] = c->ooo.iv[i].end;
-		h->nsack++;
-	}
-}
-
 /* A pure ACK carries snd_max, not snd_nxt: after go-back-N snd_nxt may lie
  * below the peer's rcv_nxt, which would make the ACK unacceptable there.
  * Pure ACKs carry the SACK blocks (data segments would outgrow the MSS). */
@@ -222,7 +202,7 @@ void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h)
 {
 	tcpc_fill_hdr(c, now_us, h, c->snd_max, TCP_F_ACK);
 	if (c->sack_ok)
-		sack_blocks(c, h);
+		tcpc_sack_blocks(c, h, true);
 }
 
 /* Largest payload now: SACK blocks on a data segment take payload room
@@ -242,7 +222,7 @@ void tcpc_data_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h,
 {
 	tcpc_fill_hdr(c, now_us, h, seq, flags);
 	if (c->sack_ok && tcpc_payload_max(c) != c->mss)
-		sack_blocks(c, h);
+		tcpc_sack_blocks(c, h, false);
 	if (c->ecn_ok && seq_ge(seq, c->snd_max)) { /* RFC 3168 6.1.2/6.1.5 */
 		h->tos = (uint8_t)((h->tos & ~3u) | TCP_ECN_ECT0);
 		if (c->cwr_pending)
@@ -370,21 +350,23 @@ static void fin_acked_transition(struct tcp_conn *c, struct tcp_result *r)
 	}
 }
 
-/* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
-/* Congestion control for bytes newly acknowledged: growth only outside a
- * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed);
- * every such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
+/* Congestion control for bytes newly acknowledged: growth outside a fast
+ * recovery (RFC 6582: cwnd stays at ssthresh until recover is passed), and
+ * after an RTO from its one segment by slow start on every ACK, before the
+ * recovery point too (RFC 5681 3.1; Linux grows cwnd in CA_Loss); every
+ * such ACK reports its ECN-Echo (RFC 3168, RFC 8257). */
 static void cc_acked(struct tcp_conn *c, const struct tcp_seg *s,
 		     uint32_t acked, uint64_t now_us)
 {
 	if (!c->cc)
 		return;
-	if (!seq_lt(s->ack, c->snd_recover))
+	if (!seq_lt(s->ack, c->snd_recover) || c->rto_sweep)
 		c->cc->on_ack(c, acked, now_us);
 	if (c->ecn_ok)
 		c->cc->on_ecn(c, acked, s->flags & TCP_F_ECE, now_us);
 }
 
+/* snd_una < ack <= snd_max: free acknowledged data (the FIN is not data). */
 static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 			struct tcp_result *r)
 {
@@ -397,9 +379,14 @@ static void ack_advance(struct tcp_conn *c, uint32_t ack, uint64_t now_us,
 	if (seq_lt(c->snd_nxt, ack))
 		c->snd_nxt = ack;
 	c->dupacks = 0;
-	/* RFC 6582 3.2 step 3: a partial ACK inside a recovery resends the
-	 * first unacknowledged segment (if already sent again since). */
-	if (seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
+	if (c->rto_sweep && !seq_lt(ack, c->snd_recover))
+		c->rto_sweep = false; /* the timeout's episode ends (Linux:
+					 CA_Loss until high_seq is passed) */
+	/* RFC 6582 3.2 step 3: without SACK, a partial ACK inside a recovery
+	 * resends the first unacknowledged segment (if already sent again
+	 * since). With SACK, RACK says what is lost (Linux: only a Reno
+	 * connection resends on partial ACKs). */
+	if (!c->sack_ok && seq_lt(ack, c->snd_recover) && seq_lt(ack, c->snd_nxt)) {
 		tcpc_rtx_one(c, c->snd_una);
 		r->act |= TCP_ACT_OUTPUT;
 	}
@@ -447,86 +434,6 @@ void tcpc_go_back(struct tcp_conn *c)
 	c->rtx_one = false;
 }
 
-/* --- PRR (RFC 6937) ------------------------------------------------------ */
-
-bool tcpc_in_fast_recovery(const struct tcp_conn *c)
-{
-	return c->cc && seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep;
-}
-
-/* SACKed bytes above seq. */
-static uint32_t sacked_above(const struct tcp_conn *c, uint32_t seq)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < c->sacked.n; i++) {
-		uint32_t l = c->sacked.iv[i].start, r = c->sacked.iv[i].end;
-
-		if (seq_gt(r, seq))
-			n += r - (seq_gt(l, seq) ? l : seq);
-	}
-	return n;
-}
-
-/* RFC 6675 pipe: bytes in flight, less the SACKed ones and the holes below
- * the highest SACK not resent yet (taken as lost). */
-uint32_t tcpc_pipe(const struct tcp_conn *c)
-{
-	uint32_t flight = c->snd_max - c->snd_una, out = tcpc_sacked_bytes(c);
-
-	if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
-		out += tcpc_high_sacked(c) - c->snd_nxt - sacked_above(c, c->snd_nxt);
-	return flight > out ? flight - out : 0;
-}
-
-/* RFC 6937 3 (Linux tcp_init_cwnd_reduction): the recovery begins with
- * the fast retransmit allowed at once. */
-static void prr_start(struct tcp_conn *c)
-{
-	c->prr_delivered = c->prr_out = 0;
-	c->recover_fs = c->snd_max - c->snd_una;
-	c->prr_budget = tcpc_payload_max(c);
-}
-
-/* RFC 6937 3, on each ACK of a recovery that delivered bytes: while pipe
- * is above ssthresh, send in proportion (PRR); below it, catch up to
- * ssthresh no faster than slow start (PRR-SSRB). The budget replaces the
- * previous one, as Linux's cwnd = pipe + sndcnt does. */
-static void prr_ack(struct tcp_conn *c, uint32_t delivered)
-{
-	uint32_t pipe = tcpc_pipe(c), ssthresh = c->cc_st.ssthresh;
-	uint32_t mss = tcpc_payload_max(c), sndcnt;
-
-	if (!delivered)
-		return;
-	c->prr_delivered += delivered;
-	if (pipe > ssthresh) {
-		uint64_t fs = c->recover_fs ? c->recover_fs : 1;
-		uint64_t lim = ((uint64_t)c->prr_delivered * ssthresh + fs - 1) / fs;
-
-		sndcnt = lim > c->prr_out ? (uint32_t)(lim - c->prr_out) : 0;
-	} else {
-		uint32_t ahead = c->prr_delivered > c->prr_out ?
-				 c->prr_delivered - c->prr_out : 0;
-		uint32_t lim = (ahead > delivered ? ahead : delivered) + mss;
-
-		sndcnt = ssthresh - pipe < lim ? ssthresh - pipe : lim;
-	}
-	c->prr_budget = sndcnt - sndcnt % mss; /* whole segments; the rest
-						  carries over in prr_delivered */
-}
-
-void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
-{
-	if (!tcpc_in_fast_recovery(c))
-		return;
-	c->prr_out += len;
-	c->prr_budget = c->prr_budget > len ? c->prr_budget - len : 0;
-}
-
-/* Inside a recovery (RFC 6582: snd_una below recover) every third further
- * duplicate ACK resends the one segment at snd_una: its retransmission was
- * lost too, or the peer could not hold it. */
 /* RFC 5681 3.2 / RFC 6675 5: the recovery starts, once per window. */
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
 {
@@ -534,7 +441,7 @@ void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us)
 	if (c->cc)
 		c->cc->on_loss(c, now_us);
 	tcpc_go_back(c);
-	prr_start(c);
+	tcpc_prr_start(c);
 }
 
 /* Without SACK, duplicate ACKs tell of a loss (with SACK, RACK does:
@@ -582,7 +489,7 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_le(s->sack[0][1], s->ack) ||
 	    (s->nsack > 1 && seq_ge(s->sack[0][0], s->sack[1][0]) &&
 	     seq_le(s->sack[0][1], s->sack[1][1]))) {
-		tcpc_rack_dsack(c, now_us);
+		tcpc_rack_dsack(c, s->sack[0][0], s->sack[0][1], now_us);
 		tcpc_undo_dsack(c, s->sack[0][0], s->sack[0][1]);
 	}
 	for (uint8_t i = 0; i < s->nsack && i < TCP_MAX_SACK; i++) {
@@ -635,7 +542,6 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		      uint64_t now_us, struct tcp_result *r)
 {
 	uint32_t wnd = (uint32_t)s->wnd << c->snd_wscale, delivered;
-	bool recovering;
 
 	if (seq_gt(s->ack, c->snd_max)) {
 		r->act |= TCP_ACT_ACK;
@@ -652,7 +558,6 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(s->ack, c->snd_una))
 		return true; /* old duplicate: ignore the ACK field */
 	delivered = c->snd_una + tcpc_sacked_bytes(c);
-	recovering = tcpc_in_fast_recovery(c);
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una, old_una = c->snd_una;
 
@@ -669,8 +574,8 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	}
 	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
 		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
-	if (recovering && tcpc_in_fast_recovery(c)) {
-		prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
+	if (tcpc_in_fast_recovery(c)) { /* the ACK that began it too */
+		tcpc_prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
 		r->act |= TCP_ACT_OUTPUT;
 	}
 	window_update(c, s, wnd, r);
@@ -759,6 +664,7 @@ static void ooo_input(struct tcp_conn *c, uint32_t seq, const uint8_t *data,
 		r->drop = len ? XTOE_DROP_RX_RING_FULL : XTOE_DROP_OUT_OF_ORDER;
 		return;
 	}
+	tcpc_dsack_ooo(c, seq, end); /* RFC 2883 4.1.2 */
 	rx_place(c, seq, end, data);
 	if (!tcp_ivset_add(&c->ooo, seq, end)) {
 		r->drop = XTOE_DROP_OUT_OF_ORDER; /* no interval left */
@@ -807,8 +713,9 @@ static void inorder_input(struct tcp_conn *c, const uint8_t *data,
 	bool touches = c->ooo.n && seq_le(c->ooo.iv[0].start, c->rcv_nxt + take);
 	bool fin_due;
 
-	if (touches)
-		r->act |= TCP_ACT_ACK_NOW; /* RFC 5681 4.2: gap filled */
+	if (c->ooo.n) /* RFC 5681 4.2: a gap filled, or one still open
+			 (Linux __tcp_ack_snd_check: out-of-order data held) */
+		r->act |= TCP_ACT_ACK_NOW;
 	if (!placed) /* tcp_rx_copy put it there already */
 		rx_place(c, c->rcv_nxt, c->rcv_nxt + take, data);
 	rx_publish(c, take);
@@ -841,6 +748,7 @@ static void payload_input(struct tcp_conn *c, const struct tcp_seg *s,
 	if (seq_lt(seq, c->rcv_nxt)) {
 		uint32_t trim = c->rcv_nxt - seq;
 
+		tcpc_dsack_note(c, seq, c->rcv_nxt); /* RFC 2883 4.1.1 */
 		trim = trim > len ? len : trim;
 		data += trim;
 		len -= trim;
@@ -897,14 +805,19 @@ static void ecn_input(struct tcp_conn *c, const struct tcp_seg *s,
 static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 		       uint64_t now_us, struct tcp_result *r)
 {
+	uint32_t seg_len = s->len + !!(s->flags & TCP_F_FIN);
+
 	if (paws_reject(c, s)) {
 		r->act |= TCP_ACT_ACK;
 		r->drop = XTOE_DROP_PAWS;
+		tcpc_dsack_old(c, s->seq, seg_len);
 		return false;
 	}
 	if (!seq_acceptable(c, s)) {
-		if (!(s->flags & TCP_F_RST))
+		if (!(s->flags & TCP_F_RST)) {
 			r->act |= TCP_ACT_ACK;
+			tcpc_dsack_old(c, s->seq, seg_len);
+		}
 		r->drop = XTOE_DROP_SEQ_OUT_OF_WINDOW;
 		return false;
 	}
@@ -924,6 +837,14 @@ static bool input_gate(struct tcp_conn *c, const struct tcp_seg *s,
 	return true;
 }
 
+/* RFC 2883: a D-SACK goes out at once, on a pure ACK. */
+static struct tcp_result dsack_ack(const struct tcp_conn *c, struct tcp_result r)
+{
+	if (c->dsack_out)
+		r.act |= TCP_ACT_ACK | TCP_ACT_ACK_NOW;
+	return r;
+}
+
 struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 			    uint64_t now_us)
 {
@@ -941,11 +862,12 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 		return r;
 	}
 	if (!input_gate(c, s, now_us, &r))
-		return r;
+		return dsack_ack(c, r);
 	ts_recent_update(c, s);
 	ecn_input(c, s, &r);
 	if (ack_input(c, s, now_us, &r))
 		payload_input(c, s, &r);
+	r = dsack_ack(c, r);
 	/* in-order data alone may wait for a delayed ACK */
 	if ((r.act & (TCP_ACT_ACK | TCP_ACT_ACK_NOW | TCP_ACT_RX | TCP_ACT_FIN)) ==
 	    (TCP_ACT_ACK | TCP_ACT_RX) && r.drop == XTOE_DROP_NONE &&

@@ -21,7 +21,12 @@ void tcpc_go_back(struct tcp_conn *c);
 uint32_t tcpc_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcpc_high_sacked(const struct tcp_conn *c);
 uint32_t tcpc_pipe(const struct tcp_conn *c);
+uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq);
 bool tcpc_in_fast_recovery(const struct tcp_conn *c);
+/* tcp_prr.c: a recovery begins; an ACK of it delivered bytes; a segment
+ * of len bytes goes out */
+void tcpc_prr_start(struct tcp_conn *c);
+void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered);
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len);
 void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
@@ -31,7 +36,7 @@ void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now
 void tcpc_rack_acked(struct tcp_conn *c, uint32_t old_una, uint64_t now_us);
 void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
 uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us);
-void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us);
+void tcpc_rack_dsack(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
 bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us);
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
 /* Undo of needless recoveries (tcp_undo.c): a recovery begins; it
@@ -39,6 +44,14 @@ void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
 void tcpc_undo_start(struct tcp_conn *c);
 void tcpc_undo_rtx(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_undo_dsack(struct tcp_conn *c, uint32_t l, uint32_t rgt);
+/* The receiver's SACK option (tcp_rcv_sack.c): D-SACK of data that came
+ * twice (old, or already held out of order), quick-ACK mode, the blocks
+ * of an ACK (the D-SACK block on pure ACKs only). */
+void tcpc_quickack_enter(struct tcp_conn *c);
+void tcpc_dsack_note(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcpc_dsack_old(struct tcp_conn *c, uint32_t seq, uint32_t len);
+void tcpc_dsack_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
+void tcpc_sack_blocks(struct tcp_conn *c, struct tcp_hdrvals *h, bool pure_ack);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);
 void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);

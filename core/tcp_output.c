@@ -182,11 +182,11 @@ static bool rtx_one_next(struct tcp_conn *c, uint64_t now_us,
 
 /* What congestion control lets go from snd_nxt. In a fast recovery, what
  * PRR allows (RFC 6937). New data: cwnd less the bytes in flight (SACKed
- * ones are not). Retransmissions after an RTO or without SACK stay within
- * snd_una + cwnd. */
+ * ones are not). Retransmissions after an RTO or without SACK: cwnd less
+ * what was resent since, SACKed bytes skipped over not counted. */
 static uint32_t cwnd_room(const struct tcp_conn *c)
 {
-	uint32_t cwnd = c->cc_st.cwnd, pipe, end;
+	uint32_t cwnd = c->cc_st.cwnd, pipe;
 
 	if (!c->cc)
 		return UINT32_MAX;
@@ -195,8 +195,9 @@ static uint32_t cwnd_room(const struct tcp_conn *c)
 	if (seq_lt(c->snd_nxt, c->snd_max)) {
 		if (c->sacked.n && !c->rto_sweep)
 			return UINT32_MAX;
-		end = c->snd_una + cwnd;
-		return seq_gt(end, c->snd_nxt) ? end - c->snd_nxt : 0;
+		pipe = c->snd_nxt - c->snd_una - (tcpc_sacked_bytes(c) -
+						   tcpc_sacked_above(c, c->snd_nxt));
+		return cwnd > pipe ? cwnd - pipe : 0;
 	}
 	pipe = c->snd_max - c->snd_una - tcpc_sacked_bytes(c);
 	return cwnd > pipe ? cwnd - pipe : 0;
@@ -316,16 +317,23 @@ void tcp_loss_probe(struct tcp_conn *c)
 			c->last_seg_seq);
 }
 
-/* The caller's RTO: SACK information is not trusted across a timeout
- * (RFC 2018 8: the peer may have discarded what it SACKed). */
+/* The caller's RTO. What the peer SACKed stands, as Linux keeps it
+ * (tcp_timeout_mark_lost; RFC 6675 5.1 lets SACK information be used
+ * after a timeout): the sweep resends only what was not SACKed. Unless
+ * the peer reneged, SACKing the very byte at snd_una without ACKing it
+ * (RFC 2018 8): then every SACK is forgotten. */
 void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 {
+	bool reneged = c->sacked.n && c->sacked.iv[0].start == c->snd_una;
+	uint8_t forget = reneged ? TCP_REC_SACKED | TCP_REC_LOST : TCP_REC_LOST;
+
 	if (c->cc && c->snd_una != c->snd_max)
 		c->cc->on_rto(c, now_us);
 	c->undo_ok = false; /* a timeout is not undone here (no Eifel) */
-	c->sacked.n = 0;
-	for (unsigned i = 0; i < c->nrec; i++) /* RFC 2018 8: forget SACKs */
-		c->rec[i].flags &= (uint8_t)~(TCP_REC_SACKED | TCP_REC_LOST);
+	if (reneged)
+		c->sacked.n = 0;
+	for (unsigned i = 0; i < c->nrec; i++)
+		c->rec[i].flags &= (uint8_t)~forget;
 	tcpc_go_back(c);
 	c->rto_sweep = true;
 }

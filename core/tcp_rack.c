@@ -169,12 +169,22 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 	}
 }
 
-/* RFC 8985 6.2 step 4 (Linux tcp_rack_update_reo_wnd): a D-SACK says a
- * retransmission was spurious: widen the reordering window by a step, at
- * most once per round trip; it stays wide for 16 recoveries. */
-void tcpc_rack_dsack(struct tcp_conn *c, uint64_t now_us)
+/* RFC 8985 6.2 step 4 (Linux tcp_dsack_seen, tcp_rack_update_reo_wnd): a
+ * D-SACK of [l, r) says a retransmission was spurious: on a path seen to
+ * reorder, widen the reordering window by a step, at most once per round
+ * trip; it stays wide for 16 recoveries. D-SACKs of more segments than
+ * were ever resent (duplicates the network made) and of a loss probe
+ * tell nothing of reordering. */
+void tcpc_rack_dsack(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us)
 {
-	c->rack.reord = true;
+	uint32_t mss = tcpc_payload_max(c);
+
+	if (!seq_lt(l, r))
+		return;
+	c->rack.dsack_dups += (r - l + mss - 1) / mss;
+	if (c->rack.dsack_dups > c->retransmits || !c->rack.reord ||
+	    (c->tlp_high_seq && r == c->tlp_high_seq))
+		return;
 	if (c->rack.dsack_us && now_us - c->rack.dsack_us < c->srtt_us)
 		return;
 	c->rack.dsack_us = now_us;

@@ -113,6 +113,10 @@ play() {
 	play data-ack-every-second
 }
 
+@test "data-dup-dsack: RFC 2883 4.1.1: a segment received twice is answered at once with its" {
+	play data-dup-dsack
+}
+
 @test "data-duplicate-acked: RFC 9293 3.10.7.4: an old duplicate segment is answered with an ACK." {
 	play data-duplicate-acked
 }
@@ -137,7 +141,7 @@ play() {
 	play data-write-large-psh
 }
 
-@test "data-write-psh: A write goes out at once; PSH on its last segment." {
+@test "data-write-psh: A write goes out at once; PSH on its last segment. (P?: Linux may mark" {
 	play data-write-psh
 }
 

@@ -4,6 +4,7 @@
 #include "check.h"
 #include "core/cc.h"
 #include "tcp_test_util.h"
+#include "core/tcp_conn_int.h"
 
 #define ISS 1000u
 #define IRS 50000u
@@ -336,6 +337,17 @@ static void test_several_gaps(void)
 	fix_free(&f);
 }
 
+/* The ACK's SACK blocks are exactly want[0..n), relative to IRS. */
+static void expect_blocks(const struct tcp_hdrvals *h, const uint32_t want[][2],
+			  unsigned n)
+{
+	REQUIRE(h->nsack == n);
+	for (unsigned i = 0; i < n; i++) {
+		CHECK_EQ(h->sack[i][0], IRS + want[i][0]);
+		CHECK_EQ(h->sack[i][1], IRS + want[i][1]);
+	}
+}
+
 /* RFC 2018 4: ACKs carry SACK blocks for the held intervals, the one with
  * the latest segment first, at most three next to the timestamps. */
 static void test_sack_blocks_sent(void)
@@ -352,18 +364,124 @@ static void test_sack_blocks_sent(void)
 	feed(&f, IRS + 41, ISS + 1, TCP_F_ACK, "i", 1);
 	feed(&f, IRS + 22, ISS + 1, TCP_F_ACK, "ee", 2);
 	tcp_ack_hdr(&f.c, 5000, &h);
-	REQUIRE(h.nsack == 3);
-	CHECK_EQ(h.sack[0][0], IRS + 21);
-	CHECK_EQ(h.sack[0][1], IRS + 24);
-	CHECK_EQ(h.sack[1][0], IRS + 11);
-	CHECK_EQ(h.sack[1][1], IRS + 13);
-	CHECK_EQ(h.sack[2][0], IRS + 31);
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 24 }, { 11, 13 }, { 31, 32 } }, 3);
 	/* 40 option bytes, and they survive building and parsing */
 	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
 	REQUIRE(s.nsack == 3);
 	CHECK(s.has_ts);
 	CHECK_EQ(s.sack[2][1], IRS + 32);
 	CHECK_EQ(buf[TCP_ETH_HLEN + TCP_IP_HLEN + 12] >> 4, 15);
+	fix_free(&f);
+}
+
+/* The next pure ACK carries exactly the SACK blocks want[0..n). */
+static void expect_ack(struct fix *f, const uint32_t want[][2], unsigned n)
+{
+	struct tcp_hdrvals h;
+
+	tcp_ack_hdr(&f->c, 5000, &h);
+	expect_blocks(&h, want, n);
+}
+
+/* RFC 2883 4.1.1 (Linux tcp_send_dupack): a segment received before is
+ * reported as the first SACK block of an immediate ACK, once; the
+ * receiver then ACKs at once for a while (quick-ACK mode). */
+static void test_rfc2883_dsack_reports_old_segment_once(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	f.c.quick = 0;
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(f.c.quick > 0);
+	expect_ack(&f, (const uint32_t[][2]){ { 1, 6 } }, 1);
+	expect_ack(&f, NULL, 0); /* reported once */
+	/* without SACK, no block */
+	f.c.sack_ok = false;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	f.c.sack_ok = true;
+	expect_ack(&f, NULL, 0);
+	fix_free(&f);
+}
+
+/* RFC 2883 4.1.1: the part of a segment below rcv_nxt is the duplicate;
+ * the rest is taken. */
+static void test_rfc2883_dsack_reports_overlap_below_rcv_nxt(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5);
+	r = feed(&f, IRS + 4, ISS + 1, TCP_F_ACK, "loXY", 4);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	CHECK(r.act & TCP_ACT_RX);
+	expect_ack(&f, (const uint32_t[][2]){ { 4, 6 } }, 1);
+	fix_free(&f);
+}
+
+/* RFC 2883 4.1.2: out-of-order data held already is reported first,
+ * then the block that holds it (RFC 2018 4). */
+static void test_rfc2883_dsack_reports_out_of_order_duplicate(void)
+{
+	struct fix f;
+	struct tcp_hdrvals h;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "gg", 2);
+	feed(&f, IRS + 10, ISS + 1, TCP_F_ACK, "later", 5);
+	feed(&f, IRS + 21, ISS + 1, TCP_F_ACK, "ggh", 3);
+	tcp_ack_hdr(&f.c, 5000, &h);
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 23 }, { 21, 24 }, { 10, 15 } }, 3);
+	tcp_ack_hdr(&f.c, 5000, &h); /* reported once */
+	expect_blocks(&h, (const uint32_t[][2]){ { 21, 24 }, { 10, 15 } }, 2);
+	fix_free(&f);
+}
+
+/* RFC 7323 5.3 R1 with RFC 2883 (Linux tcp_validate_incoming): the
+ * original of a retransmission that came first is refused by PAWS (its
+ * timestamp is older); its data is still reported as a duplicate. */
+static void test_rfc2883_dsack_reports_paws_refused_original(void)
+{
+	struct fix f;
+	struct tcp_result r;
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 300,
+				 .tsecr = 1, .wscale = -1 };
+	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, "hello", 5);
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	tcp_input(&f.c, &s, 5000); /* the retransmission, tsval 300 */
+	r = feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "hello", 5); /* tsval 200 */
+	CHECK_EQ(r.drop, XTOE_DROP_PAWS);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
+	expect_ack(&f, (const uint32_t[][2]){ { 1, 6 } }, 1);
+	fix_free(&f);
+}
+
+/* RFC 5681 4.2 (Linux __tcp_ack_snd_check): in-order data is ACKed at
+ * once while out-of-order data is held, not after the delayed-ACK time. */
+static void test_rfc5681_in_order_acked_at_once_while_gap_open(void)
+{
+	struct fix f;
+	struct tcp_result r;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	feed(&f, IRS + 1, ISS + 1, TCP_F_ACK, "a", 1); /* quick-ACKs start */
+	f.c.quick = 0;
+	r = feed(&f, IRS + 2, ISS + 1, TCP_F_ACK, "b", 1);
+	CHECK(!(r.act & TCP_ACT_ACK)); /* delayed: nothing held */
+	feed(&f, IRS + 20, ISS + 1, TCP_F_ACK, "z", 1);
+	r = feed(&f, IRS + 3, ISS + 1, TCP_F_ACK, "c", 1);
+	CHECK(r.act & TCP_ACT_ACK_NOW);
 	fix_free(&f);
 }
 
@@ -656,9 +774,9 @@ static void test_sender_sws_avoidance(void)
 	fix_free(&f);
 }
 
-/* A SACKing peer's ACK, no data. */
-static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
-				   uint32_t rgt)
+/* A SACKing peer's ACK, no data, at time now. */
+static struct tcp_result feed_sack_at(struct fix *f, uint64_t now, uint32_t ack,
+				      uint32_t l, uint32_t rgt)
 {
 	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
 				 .wnd = 10000, .ts = true, .tsval = 200,
@@ -666,7 +784,13 @@ static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
 				 .sack = { { l, rgt } } };
 	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, NULL, 0);
 
-	return tcp_input(&f->c, &s, 5000);
+	return tcp_input(&f->c, &s, now);
+}
+
+static struct tcp_result feed_sack(struct fix *f, uint32_t ack, uint32_t l,
+				   uint32_t rgt)
+{
+	return feed_sack_at(f, 5000, ack, l, rgt);
 }
 
 /* RFC 8985 6.2 (RACK), RFC 6675 NextSeg: a SACK above a hole is not yet a
@@ -696,9 +820,39 @@ static void test_rfc8985_rack_reordering_window_then_hole(void)
 	CHECK_EQ(seg.len, 1000);
 	CHECK(!tcp_output_next(&f.c, 6000, &seg));
 	CHECK_EQ(f.c.snd_nxt, ISS + 5001);
-	/* RTO: SACK information is dropped (RFC 2018 8) */
-	tcp_go_back_n(&f.c, 2);
+	fix_free(&f);
+}
+
+/* RFC 6675 5.1 / Linux tcp_timeout_mark_lost: an RTO keeps what the peer
+ * SACKed; the sweep resends the rest only. A peer that SACKed the byte at
+ * snd_una without ACKing it reneged (RFC 2018 8): then nothing SACKed is
+ * trusted. */
+static void test_rfc6675_rto_keeps_sacked_unless_reneged(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_established(&f);
+	f.c.sack_ok = true;
+	app_queue(&f, 4000);
+	while (tcp_output_next(&f.c, 1, &seg))
+		;
+	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 3001);
+	tcp_go_back_n(&f.c, 300000);
+	CHECK_EQ(f.c.sacked.n, 1);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK_EQ(seg.len, 1000);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 3001); /* [1001, 3001) not again */
+	CHECK(!tcp_output_next(&f.c, 300000, &seg));
+	/* reneging: a SACK block that starts at snd_una */
+	feed_sack(&f, ISS + 1001, ISS + 1001, ISS + 2001);
+	REQUIRE(f.c.sacked.n && f.c.sacked.iv[0].start == ISS + 1001);
+	tcp_go_back_n(&f.c, 600000);
 	CHECK_EQ(f.c.sacked.n, 0);
+	REQUIRE(tcp_output_next(&f.c, 600000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1001);
 	fix_free(&f);
 }
 
@@ -1160,6 +1314,17 @@ static unsigned send_all(struct fix *f, struct tcp_txseg *last)
 	return n;
 }
 
+/* A SACK connection under NewReno, 500-byte segments, RTT rtt_us. */
+static void conn_reno(struct fix *f, uint32_t rtt_us)
+{
+	conn_established(f);
+	f->c.cc = &tcp_cc_newreno;
+	f->c.sack_ok = true;
+	f->c.srtt_us = f->c.min_rtt_us = rtt_us;
+	f->c.mss = 500;
+	tcp_cc_reno_init(&f->c, 0);
+}
+
 /* RFC 6937 3: in a fast recovery with pipe above ssthresh (half the
  * flight), PRR sends in proportion to what is delivered: one segment per
  * two SACKed, the fast retransmit counted first; not a burst. */
@@ -1169,12 +1334,7 @@ static void test_rfc6937_prr_proportional_reduction(void)
 	struct tcp_txseg seg;
 	unsigned sent = 0;
 
-	conn_established(&f);
-	f.c.cc = &tcp_cc_newreno;
-	f.c.sack_ok = true;
-	f.c.srtt_us = f.c.min_rtt_us = 40000;
-	f.c.mss = 500;
-	tcp_cc_reno_init(&f.c, 0);
+	conn_reno(&f, 40000);
 	f.c.cc_st.cwnd = 20000;
 	f.c.snd_wnd = 6000;
 	app_queue(&f, 8000);
@@ -1195,27 +1355,40 @@ static void test_rfc6937_prr_proportional_reduction(void)
 	fix_free(&f);
 }
 
-/* RFC 8985 6.2 step 4 / RFC 2883: a D-SACK (a block below the ACK) tells
- * of a spurious retransmission: the path reorders, and the reordering
- * window widens by a step (min_rtt / 4 more), at most once per RTT. */
+/* RFC 8985 6.2 step 4 / RFC 2883 (Linux tcp_dsack_seen): on a path seen
+ * to reorder, a D-SACK of a retransmission widens the reordering window by
+ * a step (min_rtt / 4 more), at most once per RTT. A D-SACK tells nothing
+ * of reordering when none was seen, nor when more segments were D-SACKed
+ * than ever resent (a duplicate the network made). */
 static void test_rfc8985_dsack_widens_reordering_window(void)
 {
 	struct fix f;
 	struct tcp_txseg seg;
+	uint64_t t = 1;
 
 	conn_established(&f);
 	f.c.sack_ok = true;
 	f.c.srtt_us = f.c.min_rtt_us = 4000;
-	app_queue(&f, 3000);
-	while (tcp_output_next(&f.c, 1, &seg))
+	app_queue(&f, 5000);
+	while (tcp_output_next(&f.c, t, &seg))
+		t++; /* a record each */
+	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* a D-SACK, none resent */
+	CHECK(!f.c.rack.reord);
+	CHECK_EQ(f.c.rack.reo_steps, 0);
+	feed_sack(&f, ISS + 1001, ISS + 4001, ISS + 5001);
+	feed_sack(&f, ISS + 2001, ISS + 4001, ISS + 5001); /* 2 came late */
+	REQUIRE(f.c.rack.reord);
+	REQUIRE(f.c.t.reo);
+	tcp_timer_fire(&f.c, f.c.t.reo); /* [2001, 4001) resent */
+	while (tcp_output_next(&f.c, 8000, &seg))
 		;
-	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* D-SACK */
-	CHECK(f.c.rack.reord);
+	REQUIRE(f.c.retransmits >= 2);
+	feed_sack(&f, ISS + 5001, ISS + 2001, ISS + 3001); /* spurious */
 	CHECK_EQ(f.c.rack.reo_steps, 2);
-	feed_sack(&f, ISS + 1001, ISS + 1, ISS + 1001); /* same RTT */
+	feed_sack(&f, ISS + 5001, ISS + 3001, ISS + 4001); /* same RTT */
 	CHECK_EQ(f.c.rack.reo_steps, 2);
-	feed_sack(&f, ISS + 1001, ISS + 2001, ISS + 3001); /* at 5000 */
-	CHECK_EQ(f.c.t.reo, 1 + 4999 + 2000); /* two steps of 1000 us */
+	feed_sack_at(&f, 20000, ISS + 5001, ISS + 1, ISS + 1001); /* never resent */
+	CHECK_EQ(f.c.rack.reo_steps, 2);
 	fix_free(&f);
 }
 
@@ -1225,12 +1398,7 @@ static void undo_setup(struct fix *f)
 {
 	struct tcp_txseg seg;
 
-	conn_established(f);
-	f->c.cc = &tcp_cc_newreno;
-	f->c.sack_ok = true;
-	f->c.srtt_us = f->c.min_rtt_us = 40000;
-	f->c.mss = 500;
-	tcp_cc_reno_init(&f->c, 0);
+	conn_reno(f, 40000);
 	f->c.cc_st.cwnd = 20000;
 	f->c.snd_wnd = 6000;
 	app_queue(f, 6000);
@@ -1240,6 +1408,141 @@ static void undo_setup(struct fix *f)
 	REQUIRE(seq_lt(f->c.snd_una, f->c.snd_recover));
 	REQUIRE(tcp_output_next(&f->c, 5000, &seg)); /* the fast retransmit */
 	REQUIRE(seg.h.seq == ISS + 1);
+}
+
+/* RFC 6937 PRR-SSRB in segments, as Linux counts packets: an ACK that
+ * leaves pipe below ssthresh by less than a segment still lets one
+ * segment go (with byte counts rounded down to whole segments nothing
+ * went, and with nothing else in flight the recovery waited for the RTO). */
+static void test_rfc6937_prr_sliver_below_ssthresh_is_a_segment(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	undo_setup(&f); /* ssthresh 3000, the fast retransmit sent */
+	f.c.snd_wnd = 20000;
+	app_queue(&f, 2000);
+	feed_sack(&f, ISS + 1, ISS + 501, ISS + 3601); /* pipe 2900 */
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 6001); /* new data */
+	CHECK_EQ(seg.len, 500);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	fix_free(&f);
+}
+
+/* RFC 6298 5 / RFC 8985 (Linux: CA_Loss ends when snd_una passes the
+ * RTO's high_seq): once everything outstanding at a timeout is
+ * acknowledged the connection is open again: loss probes are armed, and
+ * a later loss starts a fast recovery (PRR, only the holes resent), not
+ * another sweep to snd_max at the timeout's window. */
+static void test_rfc6298_rto_episode_ends_when_acked(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	uint64_t t;
+
+	conn_reno(&f, 1000);
+	app_queue(&f, 2000);
+	send_all(&f, &seg);
+	REQUIRE(f.c.t.pto);
+	tcp_timer_fire(&f.c, f.c.t.pto); /* the probe, lost */
+	while (tcp_output_next(&f.c, f.c.t.pto, &seg))
+		;
+	REQUIRE(f.c.t.rto);
+	CHECK(tcp_timer_fire(&f.c, f.c.t.rto) & TCP_ACT_OUTPUT);
+	CHECK(f.c.rto_sweep);
+	while (tcp_output_next(&f.c, 300000, &seg))
+		;
+	feed_at(&f, 301000, IRS + 1, ISS + 2001, TCP_F_ACK);
+	CHECK(!f.c.rto_sweep);
+	app_queue(&f, 3000);
+	REQUIRE(tcp_output_next(&f.c, 302000, &seg));
+	CHECK(f.c.t.pto); /* open: a loss probe is armed */
+	while (tcp_output_next(&f.c, 302000, &seg))
+		;
+	feed_sack_at(&f, 303000, ISS + 2001, ISS + 2501, ISS + 3501);
+	t = f.c.t.reo;
+	REQUIRE(t);
+	tcp_timer_fire(&f.c, t); /* RACK: [2001, 2501) is lost */
+	CHECK(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, t, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 2001);
+	fix_free(&f);
+}
+
+/* RFC 6937 3 (Linux tcp_cwnd_reduction right after tcp_enter_recovery):
+ * what the ACK that starts a recovery delivered counts, so with pipe
+ * below ssthresh new data goes out with the fast retransmit; were that
+ * retransmission lost, the new data's SACKs would show it (RACK) before
+ * the RTO. */
+static void test_rfc6937_prr_counts_the_ack_that_starts_recovery(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 40000);
+	f.c.cc_st.cwnd = 20000;
+	f.c.snd_wnd = 40000;
+	app_queue(&f, 6000);
+	send_all(&f, &seg); /* 12 segments */
+	app_queue(&f, 2000);
+	feed_sack(&f, ISS + 1, ISS + 501, ISS + 6001); /* all but the first */
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 6001); /* new data with it */
+	fix_free(&f);
+}
+
+/* RFC 6675 / RFC 8985 (Linux resends on partial ACKs only without
+ * SACK): with SACK, a partial ACK inside a recovery is no loss signal;
+ * the segment now at snd_una, in flight and never found lost, is not
+ * resent. */
+static void test_rfc6675_partial_ack_with_sack_resends_nothing(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	undo_setup(&f); /* [1, 501) resent, [501, 2001) SACKed */
+	while (tcp_output_next(&f.c, 5000, &seg))
+		;
+	feed_at(&f, 5000, IRS + 1, ISS + 2001, TCP_F_ACK);
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	CHECK(!tcp_output_next(&f.c, 5000, &seg) || seg.h.seq != ISS + 2001);
+	fix_free(&f);
+}
+
+/* RFC 5681 3.1 (Linux: tcp_cong_avoid runs in CA_Loss): after an RTO the
+ * window restarts at one segment and grows by slow start on every ACK of
+ * new data, also before the timeout's recovery point is passed; the
+ * RFC 6582 hold at ssthresh is for a fast recovery only. With the window
+ * held at one segment, every hole of the sweep took a round trip of its
+ * own, and a lost resend had nothing after it to reveal it: another RTO,
+ * backed off (the 5 % mixed-impairment bench: RTO after RTO). */
+static void test_rfc5681_slow_start_after_rto_before_recovery_point(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 1000);
+	app_queue(&f, 5000);
+	CHECK_EQ(send_all(&f, &seg), 10);
+	tcp_go_back_n(&f.c, 300000); /* an RTO: all ten unacknowledged */
+	CHECK_EQ(f.c.cc_st.cwnd, 500);
+	REQUIRE(tcp_output_next(&f.c, 300000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1);
+	CHECK(!tcp_output_next(&f.c, 300000, &seg));
+	feed_at(&f, 301000, IRS + 1, ISS + 501, TCP_F_ACK); /* partial */
+	CHECK(f.c.rto_sweep);
+	CHECK_EQ(f.c.cc_st.cwnd, 1000);
+	REQUIRE(tcp_output_next(&f.c, 301000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 501);
+	REQUIRE(tcp_output_next(&f.c, 301000, &seg));
+	CHECK_EQ(seg.h.seq, ISS + 1001);
+	CHECK(!tcp_output_next(&f.c, 301000, &seg));
+	fix_free(&f);
 }
 
 /* RFC 2883 (Linux tcp_try_undo_dsack): the original of the retransmitted
@@ -1295,6 +1598,11 @@ int main(void)
 	RUN(test_out_of_order_overlaps_trimmed);
 	RUN(test_several_gaps);
 	RUN(test_sack_blocks_sent);
+	RUN(test_rfc2883_dsack_reports_old_segment_once);
+	RUN(test_rfc2883_dsack_reports_overlap_below_rcv_nxt);
+	RUN(test_rfc2883_dsack_reports_out_of_order_duplicate);
+	RUN(test_rfc2883_dsack_reports_paws_refused_original);
+	RUN(test_rfc5681_in_order_acked_at_once_while_gap_open);
 	RUN(test_out_of_order_within_free_space);
 	RUN(test_out_of_order_fin_taken_at_merge);
 	RUN(test_ring_full);
@@ -1308,11 +1616,17 @@ int main(void)
 	RUN(test_window_probe_answered);
 	RUN(test_sender_sws_avoidance);
 	RUN(test_rfc8985_rack_reordering_window_then_hole);
+	RUN(test_rfc6675_rto_keeps_sacked_unless_reneged);
 	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
 	RUN(test_rfc2883_dsack_undoes_needless_recovery);
+	RUN(test_rfc6675_partial_ack_with_sack_resends_nothing);
+	RUN(test_rfc6937_prr_counts_the_ack_that_starts_recovery);
+	RUN(test_rfc6298_rto_episode_ends_when_acked);
+	RUN(test_rfc5681_slow_start_after_rto_before_recovery_point);
+	RUN(test_rfc6937_prr_sliver_below_ssthresh_is_a_segment);
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc896_nagle_holds_small_segment);
 	RUN(test_cork_holds_unpushed_partial);
