@@ -12,9 +12,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 ROUNDS=${ROUNDS:-3} SECS=${SECS:-3} MTU=${MTU:-1500}
 RUN=$TOPO_BIN/xtoe-run
-CTL=$TOPO_BIN/xtoectl
 command -v iperf3 >/dev/null || { echo "bulk: iperf3 is not installed (make deps)" >&2; exit 1; }
 
 trap 'topo_down' EXIT
@@ -65,15 +65,13 @@ for _ in $(seq "$ROUNDS"); do
 	offload off
 	xtoed_start "$@"
 	one xtoe "$RUN" --
-	xtoed_stop
-	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	xtoe_off
 	one linux_txoff
 	offload on
 	one linux
 done
 offload off
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU"
 for dir in recv send; do
 	for p in 1 4; do

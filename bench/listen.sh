@@ -9,6 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 
 ROUNDS=${ROUNDS:-5} N=${N:-500}
 trap topo_down EXIT
@@ -23,7 +24,6 @@ for _ in range(n):
     s.bind(("0.0.0.0", port)); s.listen(); s.close()
 print("%.1f" % ((time.perf_counter() - t) / n * 1e6))'
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 run_side() { # side port
 	local pre=()
 	[ "$1" = xtoe ] && pre=("$TOPO_BIN/xtoe-run" -s "$TOPO_SOCK" --)

@@ -19,6 +19,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 source test/lib/impair.bash
 
 ROUNDS=${ROUNDS:-3} MIB=${MIB:-64} LOSSES=${LOSSES:-0 1 5} MIXED=${MIXED:-0}
@@ -26,7 +27,6 @@ BYTES=$((MIB * 1024 * 1024))
 ECHO=$TOPO_BIN/xtoe-echo
 SHA=test/tools/sha_stream.py
 
-CTL=$TOPO_BIN/xtoectl
 trap 'impair_down >/dev/null || true; topo_down' EXIT  # errexit would stop a failing trap before topo_down
 topo_up
 spawn_x "$ECHO" server --kernel -p 7001 >"$TOPO_DIR/kecho.log" 2>&1
@@ -63,8 +63,7 @@ round_xtoe() { # LOSS [xtoed options]
 	echo "srv xtoe $loss $(srv_run 7000)" >>"$res"
 	echo "cli xtoe $loss $(cli_run)" >>"$res"
 	kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null || true
-	xtoed_stop || true
-	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	xtoe_off || true
 	xdp_gone || { echo "loss: the XDP chain stayed on $TOPO_XIF" >&2; exit 1; }
 }
 
@@ -73,7 +72,6 @@ round_linux() { # LOSS
 	echo "cli linux $1 $(cli_run --kernel)" >>"$res"
 }
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 
 res=$(mktemp)
 for loss in $LOSSES; do

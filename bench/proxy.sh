@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 
 ROUNDS=${ROUNDS:-3} MIB=${MIB:-64}
 BIN=$TOPO_BIN
@@ -32,7 +33,6 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
 echo "config mib=$MIB rounds=$ROUNDS"
 for m in copy splice; do
 	echo "proxy_${m}_gbps $(awk -v m=$m '$1 == m {print $2}' "$res" | median) Gb/s"

@@ -14,11 +14,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 source test/lib/rpc.bash
 
 ROUNDS=${ROUNDS:-5} SIZE=${SIZE:-64} SECS=${SECS:-3}
 CASES="block1 block16 spin1 spin16"
-CTL=$TOPO_BIN/xtoectl
 trap 'rpc_server_stop; topo_down' EXIT
 topo_up
 res=$(mktemp -p "$TOPO_DIR")
@@ -47,7 +47,7 @@ xtoe_round() {
 for _ in $(seq "$ROUNDS"); do
 	xtoe_round block "$@"
 	xtoe_round spin --busy-poll "$@"
-	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	xtoe_off
 	rpc_server_start linux
 	measure linux block
 	measure linux spin

@@ -21,11 +21,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
+source test/lib/bench.bash
 source test/lib/rpc.bash
 
 ROUNDS=${ROUNDS:-5} SIZE=${SIZE:-64} SECS=${SECS:-3}
 CASES="linux daemon direct_poll direct_spin xdprx_progrun"
-CTL=$TOPO_BIN/xtoectl
 XSK=${BUILD:-build}/bench/xskecho
 CHK=${BUILD:-build}/bpf/bench/spike/txcheck.bpf.o
 make --no-print-directory -s "$XSK" "$CHK" build/test/peer_pass.bpf.o >/dev/null
@@ -66,8 +66,7 @@ for _ in $(seq "$ROUNDS"); do
 	rpc_server_start xtoe
 	one daemon xtoe
 	rpc_server_stop
-	xtoed_stop
-	in_x "$CTL" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
+	xtoe_off
 	rpc_server_start linux
 	one linux linux
 	rpc_server_stop

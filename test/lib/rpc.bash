@@ -71,5 +71,3 @@ rpc_run() {
 			printf "sys_cpu_us_per_req %.2f us\n", busy * 1e6 / hz / $2 }'
 }
 
-# The median of the numbers on stdin, one a line.
-median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
