@@ -41,6 +41,11 @@ LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
 CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
 		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+# The multi-worker tests again under ThreadSanitizer (everything they link
+# built with it: $(BUILD)/tsan/).
+TSAN_CORE  := $(call tsan_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
+		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
+UNIT_BINS  += $(BUILD)/test/test_workers_tsan
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
 # Versioned soname; only the public API (lib/xtoe/libxtoe.map) is exported.
@@ -179,6 +184,18 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) 
 	$(call msg,TEST,$@)
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS) $(TOOL_LIBS)
+
+$(BUILD)/tsan/libcore.a: $(TSAN_CORE)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TSAN_CORE): $(SKELS)
+
+$(BUILD)/test/test_workers_tsan: test/unit/test_workers.c $(BUILD)/tsan/libcore.a \
+		$(wildcard test/unit/*.h) | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -Itest/unit -o $@ $< $(BUILD)/tsan/libcore.a \
+		$(DP_LIBS) $(TOOL_LIBS)
 
 # In-process daemons load the example C modules.
 $(BUILD)/test/test_daemon_loop: $(CMOD_SOS)

@@ -28,8 +28,8 @@ void dp_trace_round(struct dp *dp)
 	struct xtoed *d = dp->d;
 	bool on = atomic_load_explicit(&d->trace_on, memory_order_acquire);
 
-	if (on == dp->trace_active)
-		return;
+	if (on == dp->trace_active || dp->id)
+		return; /* the trace ring has one producer: the hub's flows only */
 	if (on) {
 		spsc_attach(&dp->trace_q, xtoe_trace_ring(d->trace, 0),
 			    XTOE_TRACE_ENTRIES, sizeof(struct xtoe_trace_rec));
