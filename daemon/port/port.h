@@ -238,6 +238,10 @@ int port_loop_pair(struct port **a, const struct port_loop_cfg *ca,
 /* Impair frames sent by p's end, from any thread (fn is called on each
  * lane's data-path thread). NULL: none. */
 void port_loop_impair(struct port *p, port_loop_impair_fn fn, void *arg);
+/* Send every Nth frame of p's end to the peer's next lane instead of its
+ * connection's (0: never), as a peer that re-hashes a connection to
+ * another queue after a timeout (Linux's sk_rethink_txhash): tests. */
+void port_loop_misroute(struct port *p, uint32_t every);
 /* Whether p's host steers port / the 4-tuple to the daemon (tests). */
 bool port_loop_steered_listen(const struct port *p, uint16_t port);
 bool port_loop_steered_flow(const struct port *p, const struct port_tuple *t);

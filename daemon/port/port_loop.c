@@ -72,6 +72,7 @@ struct port_loop {
 	struct spsc in[LOOP_LANES_MAX];
 	uint32_t rx_next;
 	uint32_t wake_peer;    /* bit per peer lane given frames this flush */
+	uint32_t sent_steered; /* frames put on the wire (port_loop_misroute) */
 	int efd;
 	/* our frame pool */
 	uint8_t *area;
@@ -95,6 +96,7 @@ struct loop_end {
 	int index;                 /* which end of its pair */
 	struct loop_steer steer;
 	_Atomic uint64_t to_kernel;
+	_Atomic uint32_t misroute; /* every Nth frame to the next lane; 0: none */
 	char name[32];
 };
 
@@ -332,10 +334,14 @@ static bool loop_tx_submit(struct port *p, uint64_t addr, uint32_t len)
 	return true;
 }
 
-/* The lane of the peer a connection's frames go to (RSS). */
-static struct port_loop *wire_lane(struct loop_end *to, const struct port_tuple *t)
+/* The lane of the peer a connection's frames go to (RSS); with
+ * port_loop_misroute, every Nth frame of l's to the next lane instead. */
+static struct port_loop *wire_lane(struct port_loop *l, struct loop_end *to,
+				   const struct port_tuple *t)
 {
 	uint32_t n = atomic_load_explicit(&to->served, memory_order_relaxed);
+	uint32_t every = atomic_load_explicit(&l->end->misroute, memory_order_relaxed);
+	uint32_t skew = every && ++l->sent_steered % every == 0;
 	uint32_t h = t->raddr ^ t->laddr ^ ((uint32_t)t->rport << 16 | t->lport);
 
 	h ^= h >> 16; /* murmur3's finaliser: every input bit moves the lane */
@@ -343,7 +349,7 @@ static struct port_loop *wire_lane(struct loop_end *to, const struct port_tuple 
 	h ^= h >> 13;
 	h *= 0xc2b2ae35u;
 	h ^= h >> 16;
-	return &to->lane[n > 1 ? h % n : 0];
+	return &to->lane[n > 1 ? (h + skew) % n : 0];
 }
 
 /* One frame onto the peer's wire queue; false when the wire is full. */
@@ -357,7 +363,7 @@ static bool wire_put(struct port_loop *l, const uint8_t *data, uint32_t len)
 		atomic_fetch_add_explicit(&l->end->peer->to_kernel, 1, memory_order_relaxed);
 		return true;
 	}
-	to = wire_lane(l->end->peer, &t);
+	to = wire_lane(l, l->end->peer, &t);
 	w = spsc_reserve(&to->in[l->lane]);
 	if (!w) {
 		l->st.tx_drops++;
@@ -579,6 +585,11 @@ int port_loop_pair(struct port **a, const struct port_loop_cfg *ca,
 	*a = &pair->end[0].lane[0].p;
 	*b = &pair->end[1].lane[0].p;
 	return 0;
+}
+
+void port_loop_misroute(struct port *p, uint32_t every)
+{
+	atomic_store_explicit(&pl(p)->end->misroute, every, memory_order_relaxed);
 }
 
 /* Every lane of p's end (the function then runs on each lane's thread). */
