@@ -254,6 +254,13 @@ $(BUILD)/bench/looprpc: bench/looprpc.c test/unit/loopnet.h $(DP_OBJS) $(call ob
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# bench/loopscale.c: data-path scaling with 1 and 2 workers, in-process
+# (bench/scale.sh).
+BENCH_BINS += $(BUILD)/bench/loopscale
+$(BUILD)/bench/loopscale: bench/loopscale.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
 # bench/spike/: issue 17's placement spike (bench/spike.sh): an echo
 # answered on the application's own AF_XDP socket, and the checker program
 # of its BPF_PROG_RUN transmit.
