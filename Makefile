@@ -185,6 +185,12 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) 
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS) $(TOOL_LIBS)
 
+# segstat built with it too: its counters are what the test watches.
+$(BUILD)/tsan/cmodules/%.so: examples/cmodules/%.c include/xtoe/cmodule.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
 $(BUILD)/tsan/libcore.a: $(TSAN_CORE)
 	$(call msg,AR,$@)
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -192,13 +198,15 @@ $(BUILD)/tsan/libcore.a: $(TSAN_CORE)
 $(TSAN_CORE): $(SKELS)
 
 $(BUILD)/test/test_workers_tsan: test/unit/test_workers.c $(BUILD)/tsan/libcore.a \
-		$(wildcard test/unit/*.h) | $(BUILD)/test
+		$(BUILD)/tsan/cmodules/segstat.so $(wildcard test/unit/*.h) | $(BUILD)/test
 	$(call msg,TEST,$@)
-	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -Itest/unit -o $@ $< $(BUILD)/tsan/libcore.a \
+	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
+		-DTEST_CMOD_DIR='"$(abspath $(BUILD))/tsan/cmodules"' \
+		-o $@ $< $(BUILD)/tsan/libcore.a \
 		$(DP_LIBS) $(TOOL_LIBS)
 
 # In-process daemons load the example C modules.
-$(BUILD)/test/test_daemon_loop: $(CMOD_SOS)
+$(BUILD)/test/test_daemon_loop $(BUILD)/test/test_workers $(BUILD)/test/test_workers_tsan: $(CMOD_SOS)
 
 # BPF objects the BPF tests load by path (probe modules, example modules).
 TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)

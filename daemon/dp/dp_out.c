@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/spinlock.h"
 #include "dp.h"
 
 void dp_queue(struct dp *dp, uint32_t idx)
@@ -224,20 +225,13 @@ void dp_flow_ack(struct dp *dp, struct dp_flow *f)
 
 /* dp2app has one producer at a time: the worker holding ev_lock (held
  * for one push, never while waiting for anything else). */
-static void dp_ev_lock(struct app_ctx *c)
-{
-	while (atomic_exchange_explicit(&c->ev_lock, 1, memory_order_acquire))
-		while (atomic_load_explicit(&c->ev_lock, memory_order_relaxed))
-			;
-}
-
 static bool dp_push_event(struct dp *dp, struct app_ctx *c, struct dp_flow *f,
 			  uint16_t type)
 {
 	struct ctx_worker *w = dp_cw(dp, c);
 	struct xtoe_ev *e;
 
-	dp_ev_lock(c);
+	spin_lock(&c->ev_lock);
 	e = spsc_reserve(&c->dp2app);
 	if (e) {
 		e->type = type;
@@ -247,7 +241,7 @@ static bool dp_push_event(struct dp *dp, struct app_ctx *c, struct dp_flow *f,
 		e->arg = 0;
 		spsc_commit(&c->dp2app);
 	}
-	atomic_store_explicit(&c->ev_lock, 0, memory_order_release);
+	spin_unlock(&c->ev_lock);
 	if (e && !w->wake) {
 		w->wake = true;
 		w->wake_next = dp->wake_list;

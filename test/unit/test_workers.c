@@ -263,12 +263,22 @@ static enum port_loop_fate lossy(void *arg, uint8_t *frame, uint32_t len)
 	return k % 30 == 7 ? PORT_LOOP_DROP : k % 50 == 3 ? PORT_LOOP_DUP : PORT_LOOP_DELIVER;
 }
 
+/* TIME-WAIT long enough for the peer's last FIN resent after a lost ACK:
+ * the loopback wire drops what the daemon no longer steers (a kernel
+ * would answer it with a RST), so a shorter one leaves the peer in
+ * LAST-ACK. */
+static void tune_two_lossy(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+	c->time_wait_ms = 5000;
+}
+
 static void test_two_workers_echo_lossy(void)
 {
 	static _Atomic uint32_t na, nb;
 	struct pair p = { 0 };
 
-	REQUIRE(loopnet_up(&p.n, tune_two) == 0);
+	REQUIRE(loopnet_up(&p.n, tune_two_lossy) == 0);
 	pair_open(&p, 7011);
 	for (uint32_t i = 0; i < 4; i++) /* connections on either worker */
 		echo_once(&p, 7011, 128 * 1024, i);
@@ -309,6 +319,52 @@ static void test_two_workers_segments_on_the_wrong_worker(void)
 	pair_down(&p);
 }
 
+/* --- a C module's segment hooks with two workers ------------------------ */
+
+static char ss_spec[256], ss_out[128];
+
+#ifndef TEST_CMOD_DIR /* the ThreadSanitizer build has its own segstat */
+#define TEST_CMOD_DIR TEST_BUILD_DIR "/examples/cmodules"
+#endif
+
+static void tune_two_segstat(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+	if (strcmp(c->ifname, "loopB"))
+		return;
+	c->cmodules[0] = ss_spec;
+	c->ncmodules = 1;
+}
+
+/* Both of B's workers call segstat's hooks (its counters are plain: one
+ * call at a time, or ThreadSanitizer reports them); each connection's
+ * SYN in and SYN-ACK out counted. */
+static void test_two_workers_cmodule_hooks_one_at_a_time(void)
+{
+	struct pair p = { 0 };
+	unsigned long v[9] = { 0 };
+	FILE *f;
+
+	snprintf(ss_out, sizeof(ss_out), "/tmp/xtoe-segstat-w.%d", getpid());
+	snprintf(ss_spec, sizeof(ss_spec), "%s/segstat.so:%s", TEST_CMOD_DIR, ss_out);
+	REQUIRE(loopnet_up(&p.n, tune_two_segstat) == 0);
+	pair_open(&p, 7013);
+	for (uint32_t i = 0; i < 8; i++)
+		echo_once(&p, 7013, 64 * 1024, 30 + i);
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p); /* segstat writes its line when B's daemon closes */
+	f = fopen(ss_out, "r");
+	REQUIRE(f);
+	CHECK_EQ(fscanf(f, "segstat rx_segs %lu rx_bytes %lu tx_segs %lu tx_bytes %lu "
+			"syn %lu fin %lu rst %lu opens %lu closes %lu",
+			&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]), 9);
+	fclose(f);
+	unlink(ss_out);
+	printf("# segstat: rx_segs %lu tx_segs %lu syn %lu\n", v[0], v[2], v[4]);
+	CHECK(v[4] >= 16);
+	CHECK(v[1] >= 8 * 64 * 1024 && v[3] >= 8 * 64 * 1024); /* both ways */
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -316,5 +372,6 @@ int main(void)
 	RUN(test_two_workers_many_connections);
 	RUN(test_two_workers_echo_lossy);
 	RUN(test_two_workers_segments_on_the_wrong_worker);
+	RUN(test_two_workers_cmodule_hooks_one_at_a_time);
 	return check_summary();
 }
