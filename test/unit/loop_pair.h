@@ -125,6 +125,24 @@ static inline void echo_once(struct pair *p, uint16_t port, size_t len, uint32_t
 	free(back);
 }
 
+/* The line examples/cmodules/segstat.c wrote at path (then removed) into
+ * v[9]: rx_segs rx_bytes tx_segs tx_bytes syn fin rst opens closes. The
+ * number of values read (9) or -1. */
+static inline int segstat_read(const char *path, unsigned long *v)
+{
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "segstat rx_segs %lu rx_bytes %lu tx_segs %lu tx_bytes %lu "
+		   "syn %lu fin %lu rst %lu opens %lu closes %lu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]);
+	fclose(f);
+	unlink(path);
+	return n;
+}
+
 /* n connections c[i] (A) accepted as s[i] (B), in any order: A sends
  * each its own bytes, B echoes, A checks them (so each pair is matched by
  * its data, every byte in order); then all closed and drained. */

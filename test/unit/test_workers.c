@@ -343,7 +343,6 @@ static void test_two_workers_cmodule_hooks_one_at_a_time(void)
 {
 	struct pair p = { 0 };
 	unsigned long v[9] = { 0 };
-	FILE *f;
 
 	snprintf(ss_out, sizeof(ss_out), "/tmp/xtoe-segstat-w.%d", getpid());
 	snprintf(ss_spec, sizeof(ss_spec), "%s/segstat.so:%s", TEST_CMOD_DIR, ss_out);
@@ -353,13 +352,7 @@ static void test_two_workers_cmodule_hooks_one_at_a_time(void)
 		echo_once(&p, 7013, 64 * 1024, 30 + i);
 	CHECK(conns_drain(&p.w, p.n.b.sock));
 	pair_down(&p); /* segstat writes its line when B's daemon closes */
-	f = fopen(ss_out, "r");
-	REQUIRE(f);
-	CHECK_EQ(fscanf(f, "segstat rx_segs %lu rx_bytes %lu tx_segs %lu tx_bytes %lu "
-			"syn %lu fin %lu rst %lu opens %lu closes %lu",
-			&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]), 9);
-	fclose(f);
-	unlink(ss_out);
+	CHECK_EQ(segstat_read(ss_out, v), 9);
 	printf("# segstat: rx_segs %lu tx_segs %lu syn %lu\n", v[0], v[2], v[4]);
 	CHECK(v[4] >= 16);
 	CHECK(v[1] >= 8 * 64 * 1024 && v[3] >= 8 * 64 * 1024); /* both ways */
