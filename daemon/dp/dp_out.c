@@ -140,11 +140,13 @@ static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 			     .ctx = f->ctx, .slot = f->slot, .gen = f->gen };
 
 	wheel_del(&dp->wheel, &f->tnode);
-	dp_note_push(dp, &n);
 	dp_cw(dp, f->ctx)->slot_flow[f->slot] = 0;
 	dp_cw(dp, f->ctx)->live_flows--;
 	dp->flows_owned--;
 	f->in_use = false;
+	/* last: once the control plane has the note it may install the index
+	 * on another worker, which then owns f */
+	dp_note_push(dp, &n);
 }
 
 /* A segment carrying the current ACK left: nothing is owed any more. */
