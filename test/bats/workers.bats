@@ -60,9 +60,9 @@ linux_streams() {
 @test "--workers 2: 64 concurrent connections are owned by both workers at once" {
 	xtoed_start --workers 2
 	xtoe_echo_start 7000
-	spawn_l "$ECHO" client --kernel -c "$TOPO_XADDR:7000" -n 64 -d 4 >"$TOPO_DIR/client.log" 2>&1
+	spawn_l "$ECHO" client --kernel -c "$TOPO_XADDR:7000" -n 64 -d 8 >"$TOPO_DIR/client.log" 2>&1
 	local cpid=$SPAWN_PID f0=0 f1=0 i
-	for i in $(seq 40); do
+	for i in $(seq 60); do
 		f0=$(wstat 0 flows) f1=$(wstat 1 flows)
 		[ "$f0" -gt 0 ] && [ "$f1" -gt 0 ] && [ $((f0 + f1)) -eq 64 ] && break
 		sleep 0.1
