@@ -41,6 +41,11 @@ LIB_OBJS   := $(call pic_objs,$(LIBX_SRCS) $(COMMON_SRCS))
 CORE_SAN   := $(call san_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
 		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
 UNIT_BINS  := $(patsubst test/unit/%.c,$(BUILD)/test/%,$(UNIT_SRCS))
+# The multi-worker tests again under ThreadSanitizer (everything they link
+# built with it: $(BUILD)/tsan/).
+TSAN_CORE  := $(call tsan_objs,$(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(COMMON_SRCS) \
+		$(LIBX_SRCS) $(DUMP_LIB) $(TOOLS_SRCS))
+UNIT_BINS  += $(BUILD)/test/test_workers_tsan
 BPFT_BINS  := $(patsubst test/bpf/%.c,$(BUILD)/test/bpf_%,$(BPFT_SRCS))
 
 # Versioned soname; only the public API (lib/xtoe/libxtoe.map) is exported.
@@ -180,8 +185,28 @@ $(BUILD)/test/%: test/unit/%.c $(BUILD)/san/libcore.a $(wildcard test/unit/*.h) 
 	$(Q)$(CC) $(CFLAGS) $(SANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
 		-o $@ $< $(BUILD)/san/libcore.a $(DP_LIBS) $(TOOL_LIBS)
 
+# segstat built with it too: its counters are what the test watches.
+$(BUILD)/tsan/cmodules/%.so: examples/cmodules/%.c include/xtoe/cmodule.h
+	$(call msg,CC,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -fPIC -shared -fvisibility=hidden -o $@ $<
+
+$(BUILD)/tsan/libcore.a: $(TSAN_CORE)
+	$(call msg,AR,$@)
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(TSAN_CORE): $(SKELS)
+
+$(BUILD)/test/test_workers_tsan: test/unit/test_workers.c $(BUILD)/tsan/libcore.a \
+		$(BUILD)/tsan/cmodules/segstat.so $(wildcard test/unit/*.h) | $(BUILD)/test
+	$(call msg,TEST,$@)
+	$(Q)$(CLANG) $(CFLAGS) $(TSANFLAGS) -Itest/unit -DTEST_BUILD_DIR='"$(abspath $(BUILD))"' \
+		-DTEST_CMOD_DIR='"$(abspath $(BUILD))/tsan/cmodules"' \
+		-o $@ $< $(BUILD)/tsan/libcore.a \
+		$(DP_LIBS) $(TOOL_LIBS)
+
 # In-process daemons load the example C modules.
-$(BUILD)/test/test_daemon_loop: $(CMOD_SOS)
+$(BUILD)/test/test_daemon_loop $(BUILD)/test/test_workers $(BUILD)/test/test_workers_tsan: $(CMOD_SOS)
 
 # BPF objects the BPF tests load by path (probe modules, example modules).
 TBPF_SRCS := $(wildcard test/bpf/*.bpf.c)
@@ -234,6 +259,13 @@ $(BUILD)/bench/csum: bench/csum.c core/tcp_csum.c core/tcp_csum.h
 # (bench/rpcprofile.sh: instructions per request under callgrind).
 BENCH_BINS += $(BUILD)/bench/looprpc
 $(BUILD)/bench/looprpc: bench/looprpc.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
+	$(call msg,LINK,$@)
+	$(Q)mkdir -p $(@D)
+	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)
+# bench/loopscale.c: data-path scaling with 1 and 2 workers, in-process
+# (bench/scale.sh).
+BENCH_BINS += $(BUILD)/bench/loopscale
+$(BUILD)/bench/loopscale: bench/loopscale.c test/unit/loopnet.h $(DP_OBJS) $(call objs,$(LIBX_SRCS))
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(CFLAGS) -Itest/unit -o $@ $< $(DP_OBJS) $(call objs,$(LIBX_SRCS)) $(DP_LIBS)

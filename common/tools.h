@@ -13,14 +13,26 @@
 
 /* The data-path's counters as it last published them (every 1024 rounds
  * and before it sleeps), and its AF_XDP port's. */
+/* One data-path worker (xtoed --workers): its loop and what it owns. */
+struct xtoe_stat_worker {
+	uint64_t rounds, sleeps, rx_segs, tx_segs;
+	uint32_t flows, queues; /* flows installed on it; queues it serves */
+};
+
+#define XTOE_STAT_WORKERS_MAX 16
+
+/* The daemon's counters: the sums over its workers, then each worker's. */
 struct xtoe_stat_dp {
-	uint64_t age_us;   /* since the data-path published them */
+	uint64_t age_us;   /* since the data-path published them (the
+			      oldest worker's publication) */
 	uint64_t rounds, sleeps, rx_frames, rx_segs, tx_segs, tx_acks, to_cp;
 	uint64_t rx_nometa, rx_vlan;
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t xsk_rx, xsk_tx, xsk_tx_drops, xsk_kicks;
 	uint64_t xsk_rx_dropped, xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty;
 	uint32_t frames_free, frames_total;
+	uint32_t nworkers;
+	struct xtoe_stat_worker w[XTOE_STAT_WORKERS_MAX];
 };
 
 /* One connection or listener of the control plane's table. */

@@ -13,6 +13,7 @@
 
 #include "core/tcp.h"
 #include "common/log.h"
+#include "common/spinlock.h"
 
 struct msgbuf {
 	char *buf;
@@ -128,6 +129,19 @@ static void view(struct xtoe_cm_seg *v, const struct tcp_seg *s,
 	v->payload_len = s->len;
 }
 
+/* Segment hooks run one call at a time whichever data-path worker makes
+ * it (a module's state is written as by one thread); the wait is one
+ * other hook call, never a worker's loop. */
+static void seg_enter(const struct cmods *cs)
+{
+	spin_lock(&((struct cmods *)cs)->seg_busy);
+}
+
+static void seg_leave(const struct cmods *cs)
+{
+	spin_unlock(&((struct cmods *)cs)->seg_busy);
+}
+
 void cmods_rx(const struct cmods *cs, const struct tcp_seg *s,
 	      const uint8_t *frame, uint32_t len)
 {
@@ -136,9 +150,11 @@ void cmods_rx(const struct cmods *cs, const struct tcp_seg *s,
 	if (!atomic_load_explicit(&((struct cmods *)cs)->any_rx, memory_order_relaxed))
 		return;
 	view(&v, s, frame, len);
+	seg_enter(cs);
 	for (int i = 0, n = published(cs); i < n; i++)
 		if (cs->v[i].m->rx_segment)
 			cs->v[i].m->rx_segment(cs->v[i].state, &v);
+	seg_leave(cs);
 }
 
 void cmods_tx(const struct cmods *cs, const uint8_t *frame, uint32_t len)
@@ -150,9 +166,11 @@ void cmods_tx(const struct cmods *cs, const uint8_t *frame, uint32_t len)
 	    tcp_parse(frame, len, &s, false) != XTOE_DROP_NONE)
 		return;
 	view(&v, &s, frame, len);
+	seg_enter(cs);
 	for (int i = 0, n = published(cs); i < n; i++)
 		if (cs->v[i].m->tx_segment)
 			cs->v[i].m->tx_segment(cs->v[i].state, &v);
+	seg_leave(cs);
 }
 
 void cmods_conn(const struct cmods *cs, enum xtoe_cm_event ev,

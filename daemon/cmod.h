@@ -29,6 +29,9 @@ struct cmod {
 struct cmods {
 	_Atomic int n;
 	_Atomic bool any_rx, any_tx, any_conn;
+	_Atomic uint32_t seg_busy; /* spin lock (common/spinlock.h): segment
+				      hooks run one at a time, as on one
+				      data-path thread */
 	struct cmod v[CMOD_MAX];
 };
 

@@ -63,6 +63,53 @@ static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
 	return sh;
 }
 
+/* The other workers' links: commands from the hub, notes to the control
+ * plane, a wake-up eventfd each. */
+static int worker_links_open(struct xtoed *d)
+{
+	for (uint32_t w = 1; w < d->nworkers; w++) {
+		struct xtoed_worker *k = &d->wk[w];
+
+		k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (k->efd < 0)
+			return -errno;
+		if (!queue_alloc(&k->cmds, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
+		    !queue_alloc(&k->notes, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void worker_links_close(struct xtoed *d)
+{
+	for (uint32_t w = 1; w < d->nworkers; w++) {
+		struct xtoed_worker *k = &d->wk[w];
+
+		free(k->cmds.sh);
+		free(k->notes.sh);
+		k->cmds.sh = k->notes.sh = NULL;
+		if (k->efd >= 0)
+			close(k->efd);
+		k->efd = -1;
+	}
+}
+
+/* --workers, at most one a queue (each queue has one thread). */
+static void workers_pick(struct xtoed *d)
+{
+	uint32_t want = d->cfg.workers ? d->cfg.workers : 1, lanes = port_lanes(d->port);
+
+	if (want > XTOE_WORKERS_MAX)
+		want = XTOE_WORKERS_MAX;
+	if (want > lanes) {
+		log_warn("%s: %u data-path workers asked, the port serves %u queue%s: "
+			 "running %u (see --queues)", d->port->name, want, lanes,
+			 lanes == 1 ? "" : "s", lanes);
+		want = lanes;
+	}
+	d->nworkers = want;
+}
+
 static int links_open(struct xtoed *d)
 {
 	d->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -73,7 +120,7 @@ static int links_open(struct xtoed *d)
 	if (!d->pub || !queue_alloc(&d->cp2dp, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
 	    !queue_alloc(&d->dp2cp, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
 		return -ENOMEM;
-	return 0;
+	return worker_links_open(d);
 }
 
 int xtoed_load_cmodules(struct xtoed *d)
@@ -113,6 +160,9 @@ int xtoed_open(struct xtoed *d, struct port *port)
 	d->port = port;
 	mss_fit_frames(&d->cfg, port);
 	d->dp_efd = d->cp_efd = -1;
+	for (uint32_t w = 0; w < XTOE_WORKERS_MAX; w++)
+		d->wk[w].efd = -1;
+	workers_pick(d);
 	/* the control plane before any thread: it blocks the signals */
 	return xtoed_load_cmodules(d) ?: links_open(d) ?: cp_create(d) ?: dp_create(d);
 }
@@ -122,15 +172,20 @@ int xtoed_open(struct xtoed *d, struct port *port)
  * after DP_STOP_WAIT_S: the daemon exits without the cleanup that would
  * pull memory from under it (xtoed_close), and the kernel releases the
  * rest with the process. */
-static int dp_stop(struct xtoed *d, pthread_t th)
+static int dp_stop(struct xtoed *d, const pthread_t *th, uint32_t n)
 {
 	struct timespec until;
+	uint32_t joined = 0;
 
 	atomic_store(&d->stop, true);
 	wake_signal(d->dp_efd);
+	for (uint32_t w = 1; w < n; w++)
+		wake_signal(d->wk[w].efd);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += DP_STOP_WAIT_S;
-	if (!pthread_timedjoin_np(th, NULL, &until))
+	while (joined < n && !pthread_timedjoin_np(th[joined], NULL, &until))
+		joined++;
+	if (joined == n)
 		return 0;
 	d->dp_stuck = true;
 	log_err("data-path: did not stop within %d s (stuck inside a round: "
@@ -141,13 +196,15 @@ static int dp_stop(struct xtoed *d, pthread_t th)
 
 int xtoed_run(struct xtoed *d)
 {
-	pthread_t th;
-	int err = -pthread_create(&th, NULL, dp_thread, d);
+	pthread_t th[XTOE_WORKERS_MAX];
+	uint32_t n = 0;
+	int err = 0;
 
-	if (err)
-		return err;
-	err = cp_run(d);
-	return dp_stop(d, th) ?: err;
+	while (n < d->nworkers && !(err = -pthread_create(&th[n], NULL, dp_thread, d->dps[n])))
+		n++;
+	if (!err)
+		err = cp_run(d);
+	return dp_stop(d, th, n) ?: err;
 }
 
 void xtoed_request_stop(struct xtoed *d)
@@ -169,6 +226,7 @@ void xtoed_close(struct xtoed *d)
 	cmods_unload(&d->cmods);
 	free(d->cp2dp.sh);
 	free(d->dp2cp.sh);
+	worker_links_close(d);
 	free(d->pub);
 	if (d->dp_efd >= 0)
 		close(d->dp_efd);

@@ -37,6 +37,8 @@
 #include "daemon/port/port.h"
 
 #define XTOE_FRAME_MAX 2048
+#define XTOE_WORKERS_MAX 16 /* data-path workers (--workers) */
+_Static_assert(XTOE_WORKERS_MAX <= XTOE_STAT_WORKERS_MAX, "xtoectl stats shows every worker");
 
 struct xtoed_cfg {
 	const char *ifname;
@@ -57,6 +59,8 @@ struct xtoed_cfg {
 	uint32_t wscale_space; /* bytes the window scale covers (set at start) */
 	uint32_t queues[PORT_XDP_MAX_QUEUES]; /* --queues; nqueues 0: all */
 	uint32_t nqueues;
+	uint32_t workers;    /* --workers: data-path threads (at most the
+				port's queues) */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
@@ -90,9 +94,20 @@ enum app_ctx_state {
 	CTX_GONE,
 };
 
+/* One data-path worker's part of a context: only that worker reads or
+ * writes it (the flows it owns, its lists). */
+struct ctx_worker {
+	uint32_t *slot_flow;          /* slot -> its flow index + 1 (0: none) */
+	uint32_t live_flows;
+	bool dead;                    /* the application went away */
+	bool wake;                    /* events pushed this round */
+	struct app_ctx *next;         /* the worker's context list */
+	struct app_ctx *wake_next;    /* its contexts to wake this round */
+};
+
 /* An application context as both threads see it. Created and freed by the
  * control plane; the data-path uses it between DP_CMD_CTX_ADD and its
- * CP_NOTE_CTX_RELEASED. */
+ * CP_NOTE_CTX_RELEASED (sent by the last worker to let go of it). */
 struct app_ctx {
 	uint32_t id;
 	int memfd, app_efd;
@@ -100,13 +115,14 @@ struct app_ctx {
 	struct xtoe_shm_hdr geom;     /* trusted copy of the header */
 	struct xtoe_shm_hdr *hdr;     /* shared, app-writable */
 	struct xtoe_flow_shm *slots;  /* shared */
-	/* data-path side */
+	/* data-path side: app2dp, the sleep flag and the wake-up eventfd
+	 * are worker 0's (the hub); dp2app has one producer at a time, the
+	 * worker holding ev_lock */
 	struct spsc dp2app, app2dp;
-	uint32_t *slot_flow;          /* slot -> dp flow index + 1 (0: none) */
-	uint32_t dp_live_flows;
-	bool dp_dead;                 /* the application went away */
-	bool dp_wake;                 /* events pushed this round */
-	struct app_ctx *dp_next;      /* data-path's context list */
+	_Atomic uint32_t ev_lock;
+	uint8_t *slot_worker;         /* hub: slot -> worker its install went to */
+	_Atomic uint32_t dp_holders;  /* workers still using it once dead */
+	struct ctx_worker w[XTOE_WORKERS_MAX];
 	/* control-plane side */
 	struct spsc cp2app;
 	int sock;                     /* unix connection */
@@ -137,6 +153,8 @@ enum dp_cmd_type {
 	DP_CMD_BUMP,         /* ctx, slot, gen, bump: an application's bump
 				the data-path met before the flow's install
 				(CP_NOTE_APP_BUMP), placed after it */
+	DP_CMD_APP_BUMP,     /* ctx, slot, gen, bump: an application's bump
+				the hub passed to the slot's worker */
 };
 
 /* DP_CMD_SPLICE asks the data-path to hand two quiescent flows over to the
@@ -173,6 +191,7 @@ struct dp_cmd {
 	uint32_t len;        /* frame bytes */
 	uint32_t flags;      /* DP_INSTALL_* */
 	uint32_t bump;       /* with BUMP: enum xtoe_bump_type */
+	uint32_t worker;     /* INSTALL, REINJECT, SPLICE: the flow's worker */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;
@@ -198,6 +217,7 @@ struct cp_note {
 	uint32_t slot, gen;
 	uint32_t len;
 	uint32_t bump;       /* with APP_BUMP: the bump type */
+	uint32_t worker;     /* the data-path worker that sent it */
 	struct app_ctx *ctx;
 	union {
 		struct tcp_conn conn;
@@ -248,7 +268,16 @@ struct cap_session {
 	bool verdicts;                /* holds the chain's verdict trace */
 };
 
-/* The daemon: configuration, the interface, and the two threads' links. */
+/* A data-path worker after the first (the hub, which uses the fields of
+ * struct xtoed): commands from the hub, notes to the control plane. */
+struct xtoed_worker {
+	struct spsc cmds, notes;
+	int efd;
+	_Atomic uint32_t sleeping;
+	struct dp_stats_pub spub;
+};
+
+/* The daemon: configuration, the interface, and the threads' links. */
 struct xtoed {
 	struct xtoed_cfg cfg;
 	struct port *port;           /* the wire (daemon/port/port.h) */
@@ -257,7 +286,10 @@ struct xtoed {
 	int cp_efd;                  /* wakes the control plane */
 	_Atomic uint32_t dp_sleeping, cp_sleeping;
 	struct flow_pub *pub;        /* [max_flows] */
-	struct dp *dp;
+	struct dp *dp;               /* worker 0, the hub */
+	uint32_t nworkers;
+	struct dp *dps[XTOE_WORKERS_MAX];
+	struct xtoed_worker wk[XTOE_WORKERS_MAX]; /* [0] unused */
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
 	/* captures for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */

@@ -63,6 +63,10 @@ static const char usage_text[] =
 	"      --queues LIST     interface queues to serve, one AF_XDP socket each:\n"
 	"                        'all' (default) or numbers and ranges, e.g. 0,2-3\n"
 	"      --queue N         the same as --queues N\n"
+	"      --workers N       data-path threads, each serving the queues\n"
+	"                        i, i+N, i+2N... and the connections arriving on\n"
+	"                        them (default 1: one thread for every queue, the\n"
+	"                        right choice on 2 cores; at most one a queue)\n"
 	"      --no-sg           no multi-buffer AF_XDP: frames of one UMEM frame,\n"
 	"                        segments clamped to them on a jumbo MTU (default:\n"
 	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
@@ -93,7 +97,7 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE, OPT_WORKERS };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -121,6 +125,7 @@ static const struct option long_opts[] = {
 	{ "rcv-wscale", required_argument, NULL, OPT_WSCALE },
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "queues", required_argument, NULL, OPT_QUEUE },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "fin-timeout", required_argument, NULL, OPT_FINTO },
@@ -251,6 +256,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_ECN: err = parse_u32(arg, 0, 2, &v); c->ecn = (int)v; break;
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
+	case OPT_WORKERS: err = parse_u32(arg, 1, XTOE_WORKERS_MAX, &c->workers); break;
 	case OPT_FINTO: err = parse_u32(arg, 1, 3600, &v); c->tcp.fin_timeout_us = v * 1000000; break;
 	default: return -EINVAL;
 	}

@@ -144,17 +144,41 @@ static void cp_note(struct cp *cp, const struct cp_note *n)
 	}
 }
 
+/* Worker w's note queue (0: the hub's). */
+static struct spsc *cp_notes_q(struct cp *cp, uint32_t w)
+{
+	return w ? &cp->d->wk[w].notes : &cp->d->dp2cp;
+}
+
+/* Each worker's notes, in its order (a worker's notes never pass each
+ * other; two workers' are about different flows). */
 uint32_t cp_poll_notes(struct cp *cp)
 {
 	struct cp_note *n;
 	uint32_t count = 0;
 
-	while (count < CP_NOTE_BATCH && (n = spsc_peek(&cp->d->dp2cp))) {
-		cp_note(cp, n);
-		spsc_release(&cp->d->dp2cp);
-		count++;
+	for (uint32_t w = 0; w < cp->d->nworkers || !w; w++) {
+		struct spsc *q = cp_notes_q(cp, w);
+		uint32_t k = 0;
+
+		while (k < CP_NOTE_BATCH && (n = spsc_peek(q))) {
+			cp->note_worker = w;
+			cp_note(cp, n);
+			spsc_release(q);
+			k++;
+		}
+		count += k;
 	}
+	cp->note_worker = 0;
 	return count;
+}
+
+static bool cp_notes_empty(struct cp *cp)
+{
+	for (uint32_t w = 0; w < cp->d->nworkers || !w; w++)
+		if (!spsc_empty(cp_notes_q(cp, w)))
+			return false;
+	return true;
 }
 
 static int cp_epoll_add(struct cp *cp, int fd, uint64_t tag)
@@ -350,7 +374,7 @@ static int cp_wait(struct cp *cp, struct epoll_event *evs, int max)
 	int n, timeout = 0;
 
 	wake_announce_sleep(&cp->d->cp_sleeping);
-	if (spsc_empty(&cp->d->dp2cp))
+	if (cp_notes_empty(cp))
 		timeout = -1;
 	n = epoll_wait(cp->epfd, evs, max, timeout);
 	wake_cancel_sleep(&cp->d->cp_sleeping);

@@ -56,6 +56,8 @@ struct cp_conn {
 	uint64_t deadline;               /* the state's deadline */
 	struct wheel_node tnode;         /* on cp->wheel (handshake, TIME-WAIT) */
 	uint32_t tries;
+	uint32_t worker;                 /* the data-path worker its segments
+					    arrive on (installed there) */
 	uint16_t user_mss;               /* active open: TCP_MAXSEG, 0: none */
 	struct cp_splice *splice;        /* with CPC_SPLICED */
 };
@@ -68,6 +70,7 @@ struct cp_pending_stats {
 
 struct cp {
 	struct xtoed *d;
+	uint32_t note_worker;            /* the worker of the note in hand */
 	int epfd, lsock, tfd, sigfd;
 	struct app_ctx *ctxs;
 	uint32_t next_ctx_id;

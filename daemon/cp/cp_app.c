@@ -113,7 +113,8 @@ static void ctx_free(struct app_ctx *c)
 	free(c->rbuf);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
-	free(c->slot_flow);
+	free(c->w[0].slot_flow);
+	free(c->slot_worker);
 	free(c->slot_state);
 	free(c->slot_gen);
 	free(c);
@@ -159,6 +160,23 @@ static int ctx_map(struct cp *cp, struct app_ctx *c)
 	return 0;
 }
 
+/* The data-path workers' slot maps: one array each, all in one block,
+ * and the hub's slot -> worker. */
+static bool ctx_workers_alloc(const struct cp *cp, struct app_ctx *c, uint32_t n)
+{
+	uint32_t k = cp->d->nworkers ? cp->d->nworkers : 1;
+	uint32_t *sf = calloc((size_t)n * k, sizeof(*sf));
+
+	c->slot_worker = calloc(n, sizeof(*c->slot_worker));
+	if (!sf || !c->slot_worker) {
+		free(sf);
+		return false;
+	}
+	for (uint32_t w = 0; w < k; w++)
+		c->w[w].slot_flow = sf + (size_t)w * n;
+	return true;
+}
+
 static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *cred)
 {
 	struct app_ctx *c = calloc(1, sizeof(*c));
@@ -173,13 +191,12 @@ static struct app_ctx *ctx_create(struct cp *cp, int sock, const struct ucred *c
 	c->state = CTX_CONNECTED;
 	c->pidfd = cp_access_pidfd(sock, cred->pid);
 	c->id = ++cp->next_ctx_id;
-	c->slot_flow = calloc(n, sizeof(*c->slot_flow));
 	c->slot_state = calloc(n, sizeof(*c->slot_state));
 	c->slot_gen = calloc(n, sizeof(*c->slot_gen));
 	c->rbuf = malloc(XTOE_REQ_MAX);
 	c->app_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (!c->slot_flow || !c->slot_state || !c->slot_gen || !c->rbuf || c->app_efd < 0 ||
-	    ctx_map(cp, c)) {
+	if (!ctx_workers_alloc(cp, c, n) || !c->slot_state || !c->slot_gen || !c->rbuf ||
+	    c->app_efd < 0 || ctx_map(cp, c)) {
 		c->sock = -1; /* the caller closes it */
 		ctx_free(c);
 		return NULL;

@@ -399,6 +399,11 @@ static int check_pair(struct cp *cp, struct app_ctx *a, const struct xtoe_splice
 		snprintf(msg, msglen, "cannot splice a connection with itself");
 		return -EINVAL;
 	}
+	if (p->conn[0]->worker != p->conn[1]->worker) {
+		snprintf(msg, msglen, "the connections are served by two data-path "
+			 "workers: splicing needs both on one (xtoed --workers 1)");
+		return -EXDEV;
+	}
 	if (p->conn[0]->tcp.ts_ok != p->conn[1]->tcp.ts_ok) {
 		snprintf(msg, msglen, "one connection uses TCP timestamps, the other does not: "
 			 "their segments cannot be spliced");
@@ -444,6 +449,7 @@ int cp_splice_request(struct cp *cp, struct app_ctx *a, const struct xtoe_splice
 	sp->pending = p;
 	cmd = cp_cmd_reserve(cp);
 	cmd->type = DP_CMD_SPLICE;
+	cmd->worker = p->conn[0]->worker;
 	cmd->splice = (struct dp_splice_req){ .id = p->id,
 		.flow = { p->conn[0]->flow, p->conn[1]->flow }, .gen = { q->gen[0], q->gen[1] } };
 	cp_cmd_commit(cp);

@@ -57,6 +57,7 @@ static struct cp_conn *conn_new(struct cp *cp, const struct flow_key *k)
 	if (!c)
 		return NULL;
 	c->key = *k;
+	c->worker = cp->note_worker; /* a SYN's, or 0 for a connect */
 	head = &cp->hash[key_hash(cp, k)];
 	c->hnext = *head;
 	*head = c;
@@ -196,12 +197,14 @@ static int install(struct cp *cp, struct cp_conn *c, bool ack, const uint8_t *fr
 	cmd->slot = c->slot;
 	cmd->gen = c->gen;
 	cmd->flags = ack ? DP_INSTALL_ACK : 0;
+	cmd->worker = c->worker;
 	cmd->conn = c->tcp;
 	cp_cmd_commit(cp);
 	cmods_conn(&cp->d->cmods, XTOE_CM_CONN_OPEN, &c->tcp.ep); /* C modules */
 	if (frame) {
 		cmd = cp_cmd_reserve(cp);
 		cmd->type = DP_CMD_REINJECT;
+		cmd->worker = c->worker;
 		cmd->len = len;
 		memcpy(cmd->frame, frame, len);
 		cp_cmd_commit(cp);
@@ -400,12 +403,15 @@ void cp_tcp_frame(struct cp *cp, const uint8_t *frame, uint32_t len)
 		switch (c->state) {
 		case CPC_SYN_SENT:
 		case CPC_SYN_RCVD:
+			/* installed on the worker its segments arrive on */
+			c->worker = cp->note_worker;
 			handshake_segment(cp, c, &s, frame, len);
 			return;
 		case CPC_INSTALLED: { /* raced with the install: hand it over */
 			struct dp_cmd *cmd = cp_cmd_reserve(cp);
 
 			cmd->type = DP_CMD_REINJECT;
+			cmd->worker = c->worker;
 			cmd->len = len;
 			memcpy(cmd->frame, frame, len);
 			cp_cmd_commit(cp);

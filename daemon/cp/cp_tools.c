@@ -335,29 +335,59 @@ static int blob_fd(const void *p, size_t len, struct xtoe_resp *r)
 	return fd;
 }
 
-/* The data-path's last publication (sequence lock; bounded retries). */
-static int req_stats(struct cp *cp, struct xtoe_resp *r)
+/* A worker's last publication (sequence lock; bounded retries). */
+static bool stats_read(struct dp_stats_pub *p, struct xtoe_stat_dp *s, uint64_t *at)
 {
-	struct dp_stats_pub *p = &cp->d->spub;
-	struct xtoe_stat_dp s;
 	bool torn = true;
-	uint64_t at;
 
 	for (int i = 0; i < 1000 && torn; i++) {
 		uint32_t seq = seqlock_read_begin(&p->seq);
 
-		memcpy(&s, &p->s, sizeof(s));
-		at = p->at_us;
+		seqlock_get(s, &p->s, sizeof(*s));
+		seqlock_get(at, &p->at_us, sizeof(*at));
 		torn = seqlock_read_retry(&p->seq, seq);
 	}
-	if (torn) {
-		r->err = EAGAIN;
-		snprintf(r->msg, sizeof(r->msg), "the data-path's counters kept "
-			 "changing; try again");
-		return -1;
+	return !torn;
+}
+
+/* The sums of the counters (not the worker records) of one worker's. */
+static void stats_sum(struct xtoe_stat_dp *t, const struct xtoe_stat_dp *s)
+{
+	const uint64_t *a = &s->rounds;
+	uint64_t *b = &t->rounds;
+
+	for (size_t i = 0; i < (offsetof(struct xtoe_stat_dp, frames_free) -
+				offsetof(struct xtoe_stat_dp, rounds)) / sizeof(uint64_t); i++)
+		b[i] += a[i];
+	t->frames_free += s->frames_free;
+	t->frames_total += s->frames_total;
+}
+
+/* Every worker's publication: the sums, and each worker's record. */
+static int req_stats(struct cp *cp, struct xtoe_resp *r)
+{
+	struct xtoed *d = cp->d;
+	uint32_t n = d->nworkers ? d->nworkers : 1;
+	struct xtoe_stat_dp t, s;
+	uint64_t at, oldest = UINT64_MAX;
+
+	memset(&t, 0, sizeof(t));
+	memset(&s, 0, sizeof(s));
+	for (uint32_t w = 0; w < n; w++) {
+		if (!stats_read(w ? &d->wk[w].spub : &d->spub, &s, &at)) {
+			r->err = EAGAIN;
+			snprintf(r->msg, sizeof(r->msg), "data-path worker %u's counters "
+				 "kept changing; try again", w);
+			return -1;
+		}
+		stats_sum(&t, &s);
+		t.w[w] = s.w[0];
+		if (at < oldest)
+			oldest = at;
 	}
-	s.age_us = at ? now_us() - at : 0;
-	return blob_fd(&s, sizeof(s), r);
+	t.nworkers = n;
+	t.age_us = oldest && oldest != UINT64_MAX ? now_us() - oldest : 0;
+	return blob_fd(&t, sizeof(t), r);
 }
 
 static void conn_queues(const struct cp_conn *k, struct xtoe_stat_conn *o)

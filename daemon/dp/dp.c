@@ -12,47 +12,92 @@
 #include "dp.h"
 #include "common/log.h"
 
-int dp_create(struct xtoed *d)
+/* Worker w's links: the hub uses the daemon's (struct xtoed), the others
+ * their own (struct xtoed_worker). */
+static void dp_links(struct dp *dp, struct xtoed *d, uint32_t w)
 {
-	struct dp *dp = calloc(1, sizeof(*dp));
-	uint32_t n = d->cfg.max_flows;
-
-	if (!dp)
-		return -ENOMEM;
-	dp->d = d;
-	dp->flows = calloc(n, sizeof(*dp->flows));
-	dp->work = calloc(n, sizeof(*dp->work));
-	if (!dp->flows || !dp->work || flowtab_init(&dp->tab, n) ||
-	    wheel_init(&dp->wheel, DP_WHEEL_SLOTS, DP_WHEEL_TICK_US, now_us())) {
-		free(dp->flows);
-		free(dp->work);
-		flowtab_free(&dp->tab);
-		free(dp);
-		log_err("cannot allocate the flow table for %u flows; "
-			"lower --max-flows", n);
-		return -ENOMEM;
+	dp->id = w;
+	if (!w) {
+		dp->cmds = &d->cp2dp;
+		dp->notes = &d->dp2cp;
+		dp->efd = d->dp_efd;
+		dp->sleeping = &d->dp_sleeping;
+		dp->spub = &d->spub;
+		return;
 	}
-	d->dp = dp;
-	return 0;
+	dp->cmds = &d->wk[w].cmds;
+	dp->notes = &d->wk[w].notes;
+	dp->efd = d->wk[w].efd;
+	dp->sleeping = &d->wk[w].sleeping;
+	dp->spub = &d->wk[w].spub;
 }
 
-void dp_destroy(struct xtoed *d)
+static void dp_free_one(struct dp *dp)
 {
-	struct dp *dp = d->dp;
-
-	if (!dp)
-		return;
 	while (dp->overflow) { /* notes the control plane will never read */
 		struct dp_note_overflow *o = dp->overflow;
 
 		dp->overflow = o->next;
 		free(o);
 	}
+	if (dp->id) {
+		if (dp->port)
+			port_close(dp->port); /* its view of the port */
+	} else {
+		free(dp->flows);
+	}
 	flowtab_free(&dp->tab);
 	wheel_free(&dp->wheel);
-	free(dp->flows);
 	free(dp->work);
 	free(dp);
+}
+
+/* Worker w; flows: the hub's array, shared by index (NULL for the hub). */
+static struct dp *dp_new(struct xtoed *d, uint32_t w, struct dp_flow *flows)
+{
+	struct dp *dp = calloc(1, sizeof(*dp));
+	uint32_t n = d->cfg.max_flows;
+
+	if (!dp)
+		return NULL;
+	dp->d = d;
+	dp_links(dp, d, w);
+	dp->flows = flows ? flows : calloc(n, sizeof(*dp->flows));
+	dp->work = calloc(n, sizeof(*dp->work));
+	dp->port = d->port ? port_view(d->port, w, d->nworkers) : NULL;
+	if (!dp->flows || !dp->work || (d->port && !dp->port) || flowtab_init(&dp->tab, n) ||
+	    wheel_init(&dp->wheel, DP_WHEEL_SLOTS, DP_WHEEL_TICK_US, now_us())) {
+		dp_free_one(dp);
+		return NULL;
+	}
+	return dp;
+}
+
+int dp_create(struct xtoed *d)
+{
+	if (!d->nworkers)
+		d->nworkers = 1;
+	for (uint32_t w = 0; w < d->nworkers; w++) {
+		d->dps[w] = dp_new(d, w, w ? d->dps[0]->flows : NULL);
+		if (!d->dps[w]) {
+			log_err("cannot allocate data-path worker %u's flow table for "
+				"%u flows; lower --max-flows or --workers", w,
+				d->cfg.max_flows);
+			dp_destroy(d);
+			return -ENOMEM;
+		}
+	}
+	d->dp = d->dps[0];
+	return 0;
+}
+
+void dp_destroy(struct xtoed *d)
+{
+	for (uint32_t w = XTOE_WORKERS_MAX; w-- > 0;)
+		if (d->dps[w]) {
+			dp_free_one(d->dps[w]);
+			d->dps[w] = NULL;
+		}
 	d->dp = NULL;
 }
 
@@ -87,10 +132,11 @@ void dp_note_push(struct dp *dp, const struct cp_note *n)
 	struct dp_note_overflow *o;
 
 	if (!dp->overflow)
-		q = spsc_reserve(&dp->d->dp2cp);
+		q = spsc_reserve(dp->notes);
 	if (q) {
 		memcpy(q, n, DP_NOTE_SMALL);
-		spsc_commit(&dp->d->dp2cp);
+		q->worker = dp->id;
+		spsc_commit(dp->notes);
 		dp->cp_wake = true;
 		return;
 	}
@@ -99,56 +145,66 @@ void dp_note_push(struct dp *dp, const struct cp_note *n)
 		abort(); /* out of memory while the control plane is stuck */
 	o->next = NULL;
 	memcpy(o->note, n, DP_NOTE_SMALL);
+	((struct cp_note *)o->note)->worker = dp->id;
 	*(dp->overflow ? &dp->overflow_tail->next : &dp->overflow) = o;
 	dp->overflow_tail = o;
 	if (++dp->st.note_overflow > dp->st.note_overflow_peak)
 		dp->st.note_overflow_peak = dp->st.note_overflow;
+	atomic_store_explicit(&dp->backlog, dp->st.note_overflow, memory_order_relaxed);
 	dp->cp_wake = true;
 }
 
+/* Any worker's notes wait (the hub takes the bumps for all of them). */
 bool dp_notes_backlogged(const struct dp *dp)
 {
-	return dp->st.note_overflow >= DP_NOTE_BACKLOG;
+	if (dp->st.note_overflow >= DP_NOTE_BACKLOG)
+		return true;
+	for (uint32_t w = 1; w < dp->d->nworkers; w++)
+		if (atomic_load_explicit(&dp->d->dps[w]->backlog, memory_order_relaxed) >=
+		    DP_NOTE_BACKLOG)
+			return true;
+	return false;
 }
 
 void dp_flush_overflow(struct dp *dp)
 {
 	struct cp_note *n;
 
-	while (dp->overflow && (n = spsc_reserve(&dp->d->dp2cp))) {
+	while (dp->overflow && (n = spsc_reserve(dp->notes))) {
 		struct dp_note_overflow *o = dp->overflow;
 
 		memcpy(n, o->note, DP_NOTE_SMALL);
-		spsc_commit(&dp->d->dp2cp);
+		spsc_commit(dp->notes);
 		dp->overflow = o->next;
 		dp->st.note_overflow--;
 		free(o);
 		dp->cp_wake = true;
 	}
+	atomic_store_explicit(&dp->backlog, dp->st.note_overflow, memory_order_relaxed);
 }
 
 static bool dp_queues_empty(struct dp *dp)
 {
-	if (!spsc_empty(&dp->d->cp2dp))
+	if (!spsc_empty(dp->cmds))
 		return false;
-	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
-		if (!c->dp_dead && !spsc_empty(&c->app2dp))
+	for (struct app_ctx *c = dp->ctxs; c; c = dp_cw(dp, c)->next)
+		if (!dp_cw(dp, c)->dead && !spsc_empty(&c->app2dp))
 			return false;
 	return true;
 }
 
 static void dp_set_sleeping(struct dp *dp, bool on)
 {
-	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next) {
+	for (struct app_ctx *c = dp->ctxs; c && !dp->id; c = dp_cw(dp, c)->next) {
 		if (on)
 			wake_announce_sleep(&c->hdr->dp_sleeping);
 		else
 			wake_cancel_sleep(&c->hdr->dp_sleeping);
 	}
 	if (on)
-		wake_announce_sleep(&dp->d->dp_sleeping);
+		wake_announce_sleep(dp->sleeping);
 	else
-		wake_cancel_sleep(&dp->d->dp_sleeping);
+		wake_cancel_sleep(dp->sleeping);
 }
 
 /* How long the loop may block: until the earliest TCP timer, at most 1 ms
@@ -158,7 +214,7 @@ static struct timespec dp_sleep_time(struct dp *dp)
 {
 	uint64_t us = 1000000, next = wheel_next(&dp->wheel);
 
-	if (port_tx_pending(dp->d->port) || dp->overflow)
+	if (port_tx_pending(dp->port) || dp->overflow)
 		us = 1000; /* tx completions owed, or notes wait for room */
 	if (next != UINT64_MAX) {
 		uint64_t left = next > dp->now ? next - dp->now : 0;
@@ -175,8 +231,8 @@ static struct timespec dp_sleep_time(struct dp *dp)
 static void dp_sleep(struct dp *dp)
 {
 	struct pollfd pfd[2] = {
-		{ .fd = dp->d->dp_efd, .events = POLLIN },
-		{ .fd = dp->d->port->rx_fd, .events = POLLIN },
+		{ .fd = dp->efd, .events = POLLIN },
+		{ .fd = dp->port->rx_fd, .events = POLLIN },
 	};
 	struct timespec ts = dp_sleep_time(dp);
 
@@ -186,7 +242,7 @@ static void dp_sleep(struct dp *dp)
 		ppoll(pfd, pfd[1].fd >= 0 ? 2 : 1, &ts, NULL);
 	}
 	dp_set_sleeping(dp, false);
-	wake_drain(dp->d->dp_efd);
+	wake_drain(dp->efd);
 }
 
 static uint32_t dp_round(struct dp *dp)
@@ -202,10 +258,11 @@ static uint32_t dp_round(struct dp *dp)
 	dp_timers(dp);
 	work += dp->nwork;
 	dp_service(dp);
-	port_tx_flush(dp->d->port);
+	port_tx_flush(dp->port);
 	dp_wake_apps(dp);
 	dp_reap_ctxs(dp);
 	dp_flush_overflow(dp);
+	dp_hub_wake(dp);
 	if (dp->cp_wake) {
 		dp->cp_wake = false;
 		wake_sleeper(&dp->d->cp_sleeping, dp->d->cp_efd);
@@ -220,8 +277,8 @@ static uint32_t dp_round(struct dp *dp)
  * than that bound (common/spinwait.h); else sleep at once. */
 void *dp_thread(void *arg)
 {
-	struct xtoed *d = arg;
-	struct dp *dp = d->dp;
+	struct dp *dp = arg;
+	struct xtoed *d = dp->d;
 	struct spinwait sw;
 	uint32_t budget;
 	bool slept = false;
@@ -247,11 +304,12 @@ void *dp_thread(void *arg)
 }
 
 /* Print the data-path's counters (after the thread stopped). */
-void dp_print_stats(const struct xtoed *d, FILE *out)
+static void dp_print_one(const struct dp *dp, FILE *out)
 {
-	const struct dp_stats *st = &d->dp->st;
-	struct port_stats xs;
+	const struct dp_stats *st = &dp->st;
 
+	if (dp->d->nworkers > 1)
+		fprintf(out, "data-path worker %u (flows %u):\n", dp->id, dp->flows_owned);
 	fprintf(out, "data-path: rounds %lu sleeps %lu rx_frames %lu rx_segs %lu "
 		"tx_segs %lu tx_acks %lu to_cp %lu\n",
 		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
@@ -264,6 +322,14 @@ void dp_print_stats(const struct xtoed *d, FILE *out)
 		if (st->drops[r])
 			fprintf(out, "  drop %-18s %lu (%s)\n", xtoe_drop_name(r),
 				st->drops[r], xtoe_drop_text(r));
+}
+
+void dp_print_stats(const struct xtoed *d, FILE *out)
+{
+	struct port_stats xs;
+
+	for (uint32_t w = 0; w < d->nworkers; w++)
+		dp_print_one(d->dps[w], out);
 	port_stats(d->port, &xs);
 	fprintf(out, "af_xdp: rx %lu tx %lu tx_drops %lu kicks %lu kernel: rx_dropped %lu "
 		"rx_invalid %lu rx_ring_full %lu fill_empty %lu frames free %u/%u\n",

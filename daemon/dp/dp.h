@@ -68,9 +68,29 @@ struct dp_stats {
 	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */
 };
 
+/*
+ * One data-path worker. Worker 0, the hub, takes the control plane's
+ * commands and the applications' bumps and passes those for a flow of
+ * another worker to that worker's command queue (dp_hub.c); every worker
+ * owns the queues of its port view, the flows installed on it (its table,
+ * timers, work list) and sends its own notes to the control plane.
+ */
 struct dp {
 	struct xtoed *d;
-	struct dp_flow *flows;
+	uint32_t id;                /* worker index, 0: the hub */
+	struct port *port;          /* its queues (port_view) */
+	struct spsc *cmds, *notes;  /* from the hub / control plane, to it */
+	int efd;                    /* wakes it */
+	_Atomic uint32_t *sleeping;
+	struct dp_stats_pub *spub;
+	_Atomic uint64_t backlog;   /* st.note_overflow, for the hub */
+	struct app_ctx *wake_list;  /* contexts with events this round */
+	uint32_t flows_owned;
+	uint32_t wake_workers;      /* hub: bit per worker given work */
+	uint32_t fan_next;          /* hub: next worker a command for all
+				       goes to (0: not started) */
+	struct dp_flow *flows;      /* shared by index; a worker touches
+				       only the flows it installed */
 	struct flowtab tab;
 	uint32_t *work;             /* flow indices to service */
 	uint32_t nwork;
@@ -113,6 +133,8 @@ void dp_flow_publish(struct dp *dp, const struct dp_flow *f);
 void dp_ring_bufs(struct app_ctx *c, uint32_t slot, struct tcp_bufs *b);
 /* dp_app.c */
 uint32_t dp_poll_apps(struct dp *dp);
+/* An application's bump for a flow of this worker (or of none yet). */
+void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b);
 void dp_wake_apps(struct dp *dp);
 void dp_reap_ctxs(struct dp *dp);
 /* dp_splice.c */
@@ -152,6 +174,18 @@ void dp_note_push(struct dp *dp, const struct cp_note *n);
 void dp_flush_overflow(struct dp *dp);
 bool dp_notes_backlogged(const struct dp *dp);
 uint32_t dp_poll_cmds(struct dp *dp);
+void dp_cmd(struct dp *dp, const struct dp_cmd *cmd);
+/* dp_hub.c: worker 0 passes work to the others */
+bool dp_hub_cmd(struct dp *dp, const struct dp_cmd *cmd);
+bool dp_hub_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b);
+void dp_ctx_let_go(struct dp *dp, struct app_ctx *c);
+void dp_hub_wake(struct dp *dp);
+
+/* This worker's part of context c. */
+static inline struct ctx_worker *dp_cw(const struct dp *dp, struct app_ctx *c)
+{
+	return &c->w[dp->id];
+}
 
 static inline uint32_t dp_flow_idx(const struct dp *dp, const struct dp_flow *f)
 {

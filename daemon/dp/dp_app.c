@@ -14,7 +14,7 @@
 static struct dp_flow *dp_slot_flow(struct dp *dp, struct app_ctx *c, uint32_t slot,
 				    uint32_t gen)
 {
-	uint32_t fi = slot < c->geom.max_flows ? c->slot_flow[slot] : 0;
+	uint32_t fi = slot < c->geom.max_flows ? dp_cw(dp, c)->slot_flow[slot] : 0;
 
 	if (!fi || dp->flows[fi - 1].gen != gen)
 		return NULL;
@@ -100,7 +100,7 @@ static void dp_bump_flow(struct dp *dp, struct dp_flow *f, const struct xtoe_bum
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
-static void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
+void dp_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b)
 {
 	struct dp_flow *f;
 
@@ -125,6 +125,8 @@ static void dp_cmd_bump(struct dp *dp, const struct dp_cmd *cmd)
 		dp_bump_flow(dp, f, &b);
 }
 
+/* The hub takes the bumps; one for a flow of another worker goes to that
+ * worker's queue (dp_hub_bump), and stays here while that queue is full. */
 static uint32_t dp_poll_app(struct dp *dp, struct app_ctx *c)
 {
 	struct xtoe_bump *b;
@@ -133,8 +135,9 @@ static uint32_t dp_poll_app(struct dp *dp, struct app_ctx *c)
 	while (n < DP_BUMP_BATCH && (b = spsc_peek(&c->app2dp))) {
 		struct xtoe_bump copy = *b; /* the app may rewrite it */
 
+		if (!dp_hub_bump(dp, c, &copy))
+			break;
 		spsc_release(&c->app2dp);
-		dp_bump(dp, c, &copy);
 		n++;
 	}
 	return n;
@@ -146,18 +149,19 @@ uint32_t dp_poll_apps(struct dp *dp)
 
 	if (dp_notes_backlogged(dp))
 		return 0; /* backpressure: the control plane is behind (dp.c) */
-	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next)
-		if (!c->dp_dead)
+	for (struct app_ctx *c = dp->ctxs; c; c = dp_cw(dp, c)->next)
+		if (!dp_cw(dp, c)->dead)
 			n += dp_poll_app(dp, c);
 	return n;
 }
 
 void dp_wake_apps(struct dp *dp)
 {
-	for (struct app_ctx *c = dp->ctxs; c; c = c->dp_next) {
-		if (!c->dp_wake)
-			continue;
-		c->dp_wake = false;
+	while (dp->wake_list) {
+		struct app_ctx *c = dp->wake_list;
+
+		dp->wake_list = dp_cw(dp, c)->wake_next;
+		dp_cw(dp, c)->wake = false;
 		wake_sleeper(&c->hdr->app_sleeping, c->app_efd);
 	}
 }
@@ -171,12 +175,12 @@ void dp_reap_ctxs(struct dp *dp)
 	while (*pp) {
 		struct app_ctx *c = *pp;
 
-		if (!c->dp_dead || c->dp_live_flows) {
-			pp = &c->dp_next;
+		if (!dp_cw(dp, c)->dead || dp_cw(dp, c)->live_flows) {
+			pp = &dp_cw(dp, c)->next;
 			continue;
 		}
-		*pp = c->dp_next;
-		dp_note_push(dp, &(struct cp_note){ .type = CP_NOTE_CTX_RELEASED, .ctx = c });
+		*pp = dp_cw(dp, c)->next;
+		dp_ctx_let_go(dp, c);
 	}
 }
 
@@ -185,15 +189,22 @@ static void dp_ctx_dead(struct dp *dp, struct app_ctx *c)
 	/* Requests the application queued before it went away come first:
 	 * a close there is an orderly close, not an abort. At most one
 	 * queue's worth: a child that kept the memory may still be pushing. */
-	for (uint32_t i = 0; i <= c->geom.q_entries / DP_BUMP_BATCH && dp_poll_app(dp, c); i++)
+	struct ctx_worker *w = dp_cw(dp, c);
+
+	for (uint32_t i = 0; !dp->id && i <= c->geom.q_entries / DP_BUMP_BATCH &&
+	     dp_poll_app(dp, c); i++)
 		;
-	c->dp_dead = true;
+	if (dp->id) { /* the others keep only dead contexts on their list */
+		w->next = dp->ctxs;
+		dp->ctxs = c;
+	}
+	w->dead = true;
 	for (uint32_t s = 0; s < c->geom.max_flows; s++) {
 		struct dp_flow *f;
 
-		if (!c->slot_flow[s])
+		if (!w->slot_flow[s])
 			continue;
-		f = &dp->flows[c->slot_flow[s] - 1];
+		f = &dp->flows[w->slot_flow[s] - 1];
 		if (!f->close_req) {
 			f->close_req = true;
 			dp_flow_abort(dp, f, ECONNABORTED, true);
@@ -242,24 +253,27 @@ static void dp_install(struct dp *dp, const struct dp_cmd *cmd)
 	f->acked = f->tcp.rcv_nxt;
 	dp_trace_sync(f);
 	flowtab_insert(&dp->tab, cmd->flow, &k); /* checked above */
-	c->slot_flow[cmd->slot] = cmd->flow + 1;
-	c->dp_live_flows++;
+	dp_cw(dp, c)->slot_flow[cmd->slot] = cmd->flow + 1;
+	dp_cw(dp, c)->live_flows++;
+	dp->flows_owned++;
 	/* the new flow's values first, then the generation that vouches for
 	 * them (release; the control plane reads it with acquire) */
 	dp_flow_publish(dp, f);
 	atomic_store_explicit(&dp->d->pub[cmd->flow].gen, cmd->gen, memory_order_release);
-	if (c->dp_dead) {
+	if (dp_cw(dp, c)->dead) {
 		f->close_req = true;
 		dp_flow_abort(dp, f, ECONNABORTED, true);
 	}
 	dp_queue(dp, cmd->flow);
 }
 
-static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
+void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 {
 	switch (cmd->type) {
-	case DP_CMD_CTX_ADD:
-		cmd->ctx->dp_next = dp->ctxs;
+	case DP_CMD_CTX_ADD: /* the hub's: the others see it only dead */
+		atomic_store_explicit(&cmd->ctx->dp_holders, dp->d->nworkers,
+				      memory_order_relaxed);
+		dp_cw(dp, cmd->ctx)->next = dp->ctxs;
 		dp->ctxs = cmd->ctx;
 		break;
 	case DP_CMD_CTX_DEAD:
@@ -283,6 +297,13 @@ static void dp_cmd(struct dp *dp, const struct dp_cmd *cmd)
 	case DP_CMD_BUMP:
 		dp_cmd_bump(dp, cmd);
 		break;
+	case DP_CMD_APP_BUMP: {
+		struct xtoe_bump b = { .type = (uint16_t)cmd->bump, .flow = cmd->slot,
+				       .gen = cmd->gen };
+
+		dp_bump(dp, cmd->ctx, &b);
+		break;
+	}
 	}
 }
 
@@ -291,9 +312,10 @@ uint32_t dp_poll_cmds(struct dp *dp)
 	struct dp_cmd *cmd;
 	uint32_t n = 0;
 
-	while ((cmd = spsc_peek(&dp->d->cp2dp))) {
-		dp_cmd(dp, cmd);
-		spsc_release(&dp->d->cp2dp);
+	while ((cmd = spsc_peek(dp->cmds))) {
+		if (!dp_hub_cmd(dp, cmd))
+			break; /* its worker's queue is full: next round */
+		spsc_release(dp->cmds);
 		n++;
 	}
 	return n;

@@ -19,6 +19,9 @@ void dp_cap_round(struct dp *dp)
 	uint32_t on = atomic_load_explicit(&d->cap_on, memory_order_acquire);
 	uint32_t fresh = on & ~dp->cap_active;
 
+	if (dp->id)
+		return; /* a capture ring has one producer: the hub's frames only */
+
 	for (int i = 0; fresh && i < XTOE_CAP_MAX; i++)
 		if (fresh & (1u << i))
 			spsc_attach(&dp->cap_q[i], &d->caps[i].shm->ring, XTOE_CAP_ENTRIES,

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "common/spinlock.h"
 #include "dp.h"
 
 void dp_queue(struct dp *dp, uint32_t idx)
@@ -35,13 +36,13 @@ static void dp_tx(struct dp *dp, const struct port_frame *fr, uint32_t len)
 {
 	cmods_tx(&dp->d->cmods, fr->data, len); /* C modules (cmod.h) */
 	dp_cap_tx(dp, fr->data, len);
-	port_tx_submit(dp->d->port, fr->addr, len);
+	port_tx_submit(dp->port, fr->addr, len);
 }
 
 /* A frame to transmit; false (counted) when the port has none. */
 static bool dp_tx_alloc(struct dp *dp, struct port_frame *fr)
 {
-	if (port_tx_alloc(dp->d->port, fr))
+	if (port_tx_alloc(dp->port, fr))
 		return true;
 	dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
 	return false;
@@ -52,7 +53,7 @@ void dp_send_frame(struct dp *dp, const uint8_t *frame, uint32_t len)
 {
 	struct port_frame fr;
 
-	if (len > dp->d->port->frame_size) {
+	if (len > dp->port->frame_size) {
 		dp->st.drops[XTOE_DROP_NO_UMEM_FRAME]++;
 		return;
 	}
@@ -69,9 +70,9 @@ static bool dp_send_hdr(struct dp *dp, struct dp_flow *f, const struct tcp_hdrva
 
 	if (!dp_tx_alloc(dp, &fr))
 		return false;
-	len = tcp_build_frame(fr.data, dp->d->port->frame_size, &f->tcp.ep, h, NULL, 0);
+	len = tcp_build_frame(fr.data, dp->port->frame_size, &f->tcp.ep, h, NULL, 0);
 	if (len < 0) {
-		port_free(dp->d->port, fr.addr);
+		port_free(dp->port, fr.addr);
 		return false;
 	}
 	dp_tx(dp, &fr, (uint32_t)len);
@@ -139,10 +140,13 @@ static void dp_flow_free(struct dp *dp, struct dp_flow *f)
 			     .ctx = f->ctx, .slot = f->slot, .gen = f->gen };
 
 	wheel_del(&dp->wheel, &f->tnode);
-	dp_note_push(dp, &n);
-	f->ctx->slot_flow[f->slot] = 0;
-	f->ctx->dp_live_flows--;
+	dp_cw(dp, f->ctx)->slot_flow[f->slot] = 0;
+	dp_cw(dp, f->ctx)->live_flows--;
+	dp->flows_owned--;
 	f->in_use = false;
+	/* last: once the control plane has the note it may install the index
+	 * on another worker, which then owns f */
+	dp_note_push(dp, &n);
 }
 
 /* A segment carrying the current ACK left: nothing is owed any more. */
@@ -173,7 +177,7 @@ static bool dp_seg_frame(struct port *x, const struct dp_flow *f,
  * may be sent. */
 static bool dp_send_segment(struct dp *dp, struct dp_flow *f)
 {
-	struct port *x = dp->d->port;
+	struct port *x = dp->port;
 	struct tcp_txseg seg;
 	struct port_frame fr;
 	uint64_t psum;
@@ -221,23 +225,34 @@ void dp_flow_ack(struct dp *dp, struct dp_flow *f)
 	}
 }
 
-static bool dp_push_event(struct app_ctx *c, struct dp_flow *f, uint16_t type)
+/* dp2app has one producer at a time: the worker holding ev_lock (held
+ * for one push, never while waiting for anything else). */
+static bool dp_push_event(struct dp *dp, struct app_ctx *c, struct dp_flow *f,
+			  uint16_t type)
 {
-	struct xtoe_ev *e = spsc_reserve(&c->dp2app);
+	struct ctx_worker *w = dp_cw(dp, c);
+	struct xtoe_ev *e;
 
-	if (!e)
-		return false;
-	e->type = type;
-	e->_rsv = 0;
-	e->flow = f->slot;
-	e->gen = f->gen;
-	e->arg = 0;
-	spsc_commit(&c->dp2app);
-	c->dp_wake = true;
-	return true;
+	spin_lock(&c->ev_lock);
+	e = spsc_reserve(&c->dp2app);
+	if (e) {
+		e->type = type;
+		e->_rsv = 0;
+		e->flow = f->slot;
+		e->gen = f->gen;
+		e->arg = 0;
+		spsc_commit(&c->dp2app);
+	}
+	spin_unlock(&c->ev_lock);
+	if (e && !w->wake) {
+		w->wake = true;
+		w->wake_next = dp->wake_list;
+		dp->wake_list = c;
+	}
+	return e != NULL;
 }
 
-static void dp_flow_events(struct dp_flow *f)
+static void dp_flow_events(struct dp *dp, struct dp_flow *f)
 {
 	static const struct { uint8_t bit; uint16_t type; } map[] = {
 		{ DP_EV_RX, XTOE_EVT_RX },
@@ -245,12 +260,12 @@ static void dp_flow_events(struct dp_flow *f)
 		{ DP_EV_STATUS, XTOE_EVT_STATUS },
 	};
 
-	if (f->ctx->dp_dead) {
+	if (dp_cw(dp, f->ctx)->dead) {
 		f->ev = 0;
 		return;
 	}
 	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-		if ((f->ev & map[i].bit) && dp_push_event(f->ctx, f, map[i].type))
+		if ((f->ev & map[i].bit) && dp_push_event(dp, f->ctx, f, map[i].type))
 			f->ev &= (uint8_t)~map[i].bit;
 }
 
@@ -314,7 +329,7 @@ static void dp_service_flow(struct dp *dp, struct dp_flow *f)
 	if (f->ack_pending)
 		dp_flow_ack(dp, f);
 	if (f->ev)
-		dp_flow_events(f);
+		dp_flow_events(dp, f);
 	if (f->in_table) {
 		dp_flow_publish(dp, f);
 		dp_info_publish(dp, f);

@@ -22,7 +22,7 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->rx_nometa = st->rx_nometa;
 	s->rx_vlan = st->rx_vlan;
 	memcpy(s->drops, st->drops, sizeof(s->drops));
-	port_stats(dp->d->port, &xs);
+	port_stats(dp->port, &xs);
 	s->xsk_rx = xs.rx_frames;
 	s->xsk_tx = xs.tx_frames;
 	s->xsk_tx_drops = xs.tx_drops;
@@ -33,15 +33,24 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->xsk_fill_empty = xs.fill_empty;
 	s->frames_free = xs.frames_free;
 	s->frames_total = xs.frames_total;
+	s->nworkers = 1;
+	s->w[0] = (struct xtoe_stat_worker){ .rounds = st->rounds, .sleeps = st->sleeps,
+		.rx_segs = st->rx_segs, .tx_segs = st->tx_segs, .flows = dp->flows_owned,
+		.queues = port_lanes(dp->port) };
 }
 
 void dp_stats_publish(struct dp *dp)
 {
-	struct dp_stats_pub *p = &dp->d->spub;
+	struct dp_stats_pub *p = dp->spub;
+	uint64_t at = now_us();
+	struct xtoe_stat_dp s;
 
+	_Static_assert(sizeof(s) % 8 == 0, "seqlock_put moves 8-byte words");
+	memset(&s, 0, sizeof(s));
+	dp_stats_fill(dp, &s);
 	seqlock_write_begin(&p->seq);
-	p->at_us = now_us();
-	dp_stats_fill(dp, &p->s);
+	seqlock_put(&p->at_us, &at, sizeof(at));
+	seqlock_put(&p->s, &s, sizeof(s));
 	seqlock_write_end(&p->seq);
 }
 

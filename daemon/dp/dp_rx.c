@@ -29,7 +29,7 @@ static uint32_t copy_frame(uint8_t *dst, const uint8_t *data, uint32_t len,
 static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len,
 		     int32_t vlan)
 {
-	struct spsc *q = &dp->d->dp2cp;
+	struct spsc *q = dp->notes;
 	struct cp_note *n;
 
 	/* Segments are expendable: keep a quarter of the queue for notes
@@ -42,6 +42,7 @@ static void dp_to_cp(struct dp *dp, const uint8_t *data, uint32_t len,
 		return;
 	}
 	n->type = CP_NOTE_FRAME;
+	n->worker = dp->id; /* the connection's segments arrive here */
 	n->len = copy_frame(n->frame, data, len, vlan);
 	spsc_commit(q);
 	dp->st.to_cp++;
@@ -174,14 +175,14 @@ static bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan
 uint32_t dp_poll_rx(struct dp *dp)
 {
 	struct port_frame fr[DP_RX_BATCH];
-	uint32_t n = port_rx(dp->d->port, fr, DP_RX_BATCH);
+	uint32_t n = port_rx(dp->port, fr, DP_RX_BATCH);
 
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t vlan;
 
 		if (dp_rx_meta(dp, &fr[i], &vlan))
 			dp_rx_frame(dp, fr[i].data, fr[i].len, vlan);
-		port_free(dp->d->port, fr[i].addr);
+		port_free(dp->port, fr[i].addr);
 	}
 	dp->st.rx_frames += n;
 	return n;

@@ -28,14 +28,16 @@ void dp_trace_round(struct dp *dp)
 	struct xtoed *d = dp->d;
 	bool on = atomic_load_explicit(&d->trace_on, memory_order_acquire);
 
-	if (on == dp->trace_active)
-		return;
+	if (on == dp->trace_active || dp->id)
+		return; /* the trace ring has one producer: the hub's flows only */
 	if (on) {
 		spsc_attach(&dp->trace_q, xtoe_trace_ring(d->trace, 0),
 			    XTOE_TRACE_ENTRIES, sizeof(struct xtoe_trace_rec));
-		for (uint32_t i = 0; i < d->cfg.max_flows; i++)
-			if (dp->flows[i].in_use)
-				dp_trace_sync(&dp->flows[i]);
+		/* its own flows only: those on its contexts' slots */
+		for (struct app_ctx *c = dp->ctxs; c; c = dp_cw(dp, c)->next)
+			for (uint32_t s = 0; s < c->geom.max_flows; s++)
+				if (dp_cw(dp, c)->slot_flow[s])
+					dp_trace_sync(&dp->flows[dp_cw(dp, c)->slot_flow[s] - 1]);
 	}
 	dp->trace_active = on;
 	/* as for the capture: the control plane reuses ring 0 after "false" */

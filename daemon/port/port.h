@@ -72,6 +72,12 @@ struct port_ops {
 	int (*attach)(struct port *p);
 	int (*keep_chain)(struct port *p, bool keep);
 	void (*close)(struct port *p);
+	/* workers (NULL where the port has one queue): how many queues it
+	 * serves, and a port of its own for worker w of n with the frame
+	 * operations over queues w, w + n, w + 2n ... (round-robin); its
+	 * close releases the view, never the queues */
+	uint32_t (*lanes)(const struct port *p);
+	struct port *(*view)(struct port *p, uint32_t w, uint32_t n);
 };
 
 /* What every port shares; implementations embed it first. */
@@ -166,6 +172,21 @@ static inline void port_close(struct port *p)
 		p->ops->close(p);
 }
 
+/* Queues the port serves (each with its own frames): at most this many
+ * data-path workers. */
+static inline uint32_t port_lanes(const struct port *p)
+{
+	return p->ops->lanes ? p->ops->lanes(p) : 1;
+}
+
+/* Worker w's port of n (n <= port_lanes): frames of its queues only, so
+ * each queue has one thread. With one worker, the port itself. NULL when
+ * out of memory. Steering and next hop stay on the port (control plane). */
+static inline struct port *port_view(struct port *p, uint32_t w, uint32_t n)
+{
+	return n <= 1 ? p : p->ops->view(p, w, n);
+}
+
 /* --- the AF_XDP port (port_xdp.c) ---------------------------------------- */
 
 enum port_xdp_mode {
@@ -205,15 +226,22 @@ struct port_loop_cfg {
 	uint32_t addr;          /* the address this port's host owns */
 	uint8_t mac[6];
 	uint32_t frames;        /* frames in its pool (power of two) */
-	uint32_t wire_frames;   /* frames the wire holds in each direction */
+	uint32_t wire_frames;   /* frames the wire holds in each direction
+				   (from each of the peer's lanes) */
+	uint32_t lanes;         /* queues, one a data-path worker (0: 1) */
 };
 
 /* Two ports joined by a wire: what a transmits b receives and back. A
  * destination is resolved when it is the other port's address. */
 int port_loop_pair(struct port **a, const struct port_loop_cfg *ca,
 		   struct port **b, const struct port_loop_cfg *cb);
-/* Impair frames sent by p (called on p's data-path thread). NULL: none. */
+/* Impair frames sent by p's end, from any thread (fn is called on each
+ * lane's data-path thread). NULL: none. */
 void port_loop_impair(struct port *p, port_loop_impair_fn fn, void *arg);
+/* Send every Nth frame of p's end to the peer's next lane instead of its
+ * connection's (0: never), as a peer that re-hashes a connection to
+ * another queue after a timeout (Linux's sk_rethink_txhash): tests. */
+void port_loop_misroute(struct port *p, uint32_t every);
 /* Whether p's host steers port / the 4-tuple to the daemon (tests). */
 bool port_loop_steered_listen(const struct port *p, uint16_t port);
 bool port_loop_steered_flow(const struct port *p, const struct port_tuple *t);

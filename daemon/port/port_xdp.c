@@ -38,6 +38,7 @@ struct port_xdp {
 	struct port p;
 	struct xsk_port *xsk[PORT_XDP_MAX_QUEUES];
 	uint32_t nq, rx_next;
+	bool view;              /* a worker's (xdp_view): its sockets are not its own */
 	int epfd;               /* over every socket when there are several */
 	struct steer *steer;
 	struct nl *nl;
@@ -204,7 +205,7 @@ static void xdp_close(struct port *p)
 {
 	struct port_xdp *x = px(p);
 
-	for (uint32_t q = 0; q < x->nq; q++)
+	for (uint32_t q = 0; q < x->nq && !x->view; q++)
 		xsk_port_close(x->xsk[q]);
 	if (x->epfd >= 0)
 		close(x->epfd);
@@ -213,6 +214,37 @@ static void xdp_close(struct port *p)
 	if (x->nl)
 		nl_close(x->nl);
 	free(x);
+}
+
+static uint32_t xdp_lanes(const struct port *p)
+{
+	return cpx(p)->nq;
+}
+
+static int rx_fd_setup(struct port_xdp *x);
+
+/* Worker w's queues of n: q % n == w. The view's frame handles are tagged
+ * with its own socket indices; a worker's frames never leave its view.
+ * It has no steering or rtnetlink of its own (the control plane's). */
+static struct port *xdp_view(struct port *p, uint32_t w, uint32_t n)
+{
+	struct port_xdp *x = px(p), *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	v->p = x->p;
+	v->view = true;
+	v->p.rx_fd = -1;
+	v->epfd = -1;
+	v->ifindex = x->ifindex;
+	memcpy(v->ifname, x->ifname, sizeof(v->ifname));
+	for (uint32_t q = w; q < x->nq; q += n)
+		v->xsk[v->nq++] = x->xsk[q];
+	if (!v->nq || rx_fd_setup(v)) {
+		xdp_close(&v->p);
+		return NULL;
+	}
+	return &v->p;
 }
 
 static const struct port_ops xdp_ops = {
@@ -230,6 +262,8 @@ static const struct port_ops xdp_ops = {
 	.attach = xdp_attach,
 	.keep_chain = xdp_keep_chain,
 	.close = xdp_close,
+	.lanes = xdp_lanes,
+	.view = xdp_view,
 };
 
 int port_xdp_parse_mode(const char *s, enum port_xdp_mode *mode)

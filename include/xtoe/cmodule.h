@@ -7,9 +7,10 @@
  *   static void rx(void *st, const struct xtoe_cm_seg *s) { ... }
  *   XTOE_CMODULE(.name = "segstat", .init = init, .rx_segment = rx, ...);
  *
- * Threads: rx_segment and tx_segment run on the data-path thread, inside
- * its loop: they must not block, allocate per call, or take locks shared
- * with other threads. conn_event runs on the control-plane thread. init
+ * Threads: rx_segment and tx_segment run on a data-path thread, inside
+ * its loop, one call at a time (with xtoed --workers N, on any of the N,
+ * never two at once): they must not block, allocate per call, or take
+ * locks shared with other threads. conn_event runs on the control-plane thread. init
  * and fini run before the threads start and after they stopped. Hooks see
  * read-only views; they cannot change or drop segments (XDP modules do).
  */

@@ -5,10 +5,9 @@
 # roles; Linux must see the corrupted frames as checksum errors.
 
 load helpers
-source "$BATS_TEST_DIRNAME/../lib/impair.bash"
 
-MIB64=$((64 * 1024 * 1024))
-SHA=$BATS_TEST_DIRNAME/../tools/sha_stream.py
+LOSSY_BYTES=$((64 * 1024 * 1024))
+load lossy
 
 setup_file() {
 	echo_suite_up
@@ -17,38 +16,6 @@ setup_file() {
 teardown_file() {
 	impair_down >/dev/null || true
 	topo_down
-}
-
-csum_errors() {
-	in_l nstat -az TcpInCsumErrors | awk '/TcpInCsumErrors/ {print $2}'
-}
-
-# Linux client -> xtoe echo server: Linux sends 64 MiB, xtoe echoes them.
-linux_client() {
-	impair_up "$1" "$2"
-	run limit 60 in_l python3 "$SHA" client "$TOPO_XADDR" 7000 "$MIB64"
-	impair_down
-	echo "$output"
-	assert_success
-	assert_line "bytes $MIB64"
-}
-
-# xtoe client -> Linux echo server: xtoe sends 64 MiB and checks every
-# byte of the echo; the server checks the SHA-256 of what it received.
-xtoe_client() {
-	local port=$3
-	spawn_l python3 "$SHA" server "$port" --pattern "$MIB64" >"$TOPO_DIR/sha$port.log" 2>&1
-	local spid=$SPAWN_PID
-	wait_port x "$TOPO_LADDR" "$port"
-	impair_up "$1" "$2"
-	run limit 60 in_x env XTOE_SOCK="$TOPO_SOCK" "$ECHO" stream -c "$TOPO_LADDR:$port" -b "$MIB64"
-	impair_down
-	local src=0
-	wait "$spid" || src=$?
-	cat "$TOPO_DIR/sha$port.log"
-	assert_success
-	assert_output --partial "bytes $MIB64 B"
-	[ "$src" -eq 0 ]
 }
 
 @test "64 MiB each way, Linux client to xtoe server, 1% loss both ways (SHA-256)" {

@@ -11,7 +11,9 @@
 #     opening and closing 1,000 connections a round; then the same checks.
 #
 # The daemon is $XTOED (default build/bin/xtoed; an ASan build such as
-# build/san/bin/xtoed works too: any sanitizer report fails the run).
+# build/san/bin/xtoed works too: any sanitizer report fails the run), with
+# $XTOED_OPTS; several data-path workers need a multi-queue veth:
+#   TOPO_QUEUES=2 XTOED_OPTS="--workers 2" test/long/scale.sh
 # Prints `name value unit` lines; exits 1 on the first failure.
 set -u
 cd "$(dirname "$0")/../.."
@@ -77,11 +79,12 @@ sanitizer_clean() {
 	! grep -qE 'ERROR: (Address|Leak|Undefined)Sanitizer|runtime error:' "$TOPO_DIR/xtoed.log"
 }
 
-TOPO_P=xrf$(printf '%x' $(( $$ % 65536 )))
+TOPO_P=${TOPO_P:-xrf$(printf '%x' $(( $$ % 65536 )))}
 topo_up || fail "topology"
 trap topo_down EXIT
 in_l sysctl -qw net.ipv4.ip_local_port_range="10000 60999"
-xtoed_start --rx-buf 4096 --tx-buf 4096 --time-wait-ms 1000 || fail "xtoed start"
+# shellcheck disable=SC2086 # XTOED_OPTS: words
+xtoed_start --rx-buf 4096 --tx-buf 4096 --time-wait-ms 1000 ${XTOED_OPTS:-} || fail "xtoed start"
 for p in $(seq 7000 $((7000 + SERVERS - 1))); do
 	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p "$p" \
 		>"$TOPO_DIR/echo.$p" 2>&1

@@ -125,4 +125,51 @@ static inline void echo_once(struct pair *p, uint16_t port, size_t len, uint32_t
 	free(back);
 }
 
+/* The line examples/cmodules/segstat.c wrote at path (then removed) into
+ * v[9]: rx_segs rx_bytes tx_segs tx_bytes syn fin rst opens closes. The
+ * number of values read (9) or -1. */
+static inline int segstat_read(const char *path, unsigned long *v)
+{
+	FILE *f = fopen(path, "r");
+	int n;
+
+	if (!f)
+		return -1;
+	n = fscanf(f, "segstat rx_segs %lu rx_bytes %lu tx_segs %lu tx_bytes %lu "
+		   "syn %lu fin %lu rst %lu opens %lu closes %lu",
+		   &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]);
+	fclose(f);
+	unlink(path);
+	return n;
+}
+
+/* n connections c[i] (A) accepted as s[i] (B), in any order: A sends
+ * each its own bytes, B echoes, A checks them (so each pair is matched by
+ * its data, every byte in order); then all closed and drained. */
+static inline void echo_many(struct pair *p, struct xtoe_conn **c, struct xtoe_conn **s,
+			     int n)
+{
+	uint8_t out[1024], in[1024];
+
+	for (int i = 0; i < n; i++) {
+		fill(out, sizeof(out), (uint32_t)i);
+		CHECK_EQ(loop_xfer(&p->w, c[i], out, NULL, NULL, sizeof(out), T_MS), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		CHECK_EQ(loop_xfer(&p->w, NULL, NULL, s[i], in, sizeof(in), T_MS), 0);
+		CHECK_EQ(loop_xfer(&p->w, s[i], in, NULL, NULL, sizeof(in), T_MS), 0);
+	}
+	for (int i = 0; i < n; i++) {
+		CHECK_EQ(loop_xfer(&p->w, NULL, NULL, c[i], in, sizeof(in), T_MS), 0);
+		fill(out, sizeof(out), (uint32_t)i);
+		CHECK(!memcmp(in, out, sizeof(in)));
+	}
+	for (int i = 0; i < n; i++) {
+		xtoe_close(c[i]);
+		xtoe_close(s[i]);
+	}
+	CHECK(conns_drain(&p->w, p->n.a.sock));
+	CHECK(conns_drain(&p->w, p->n.b.sock));
+}
+
 #endif /* XTOE_TEST_LOOP_PAIR_H */

@@ -120,15 +120,17 @@ static inline int loopnet_up(struct loopnet *n, void (*tune)(struct xtoed_cfg *)
 	inet_pton(AF_INET, LOOPNET_B_ADDR, &n->b_addr.sin_addr);
 	ca.addr = n->a_addr.sin_addr.s_addr;
 	cb.addr = n->b_addr.sin_addr.s_addr;
-	err = port_loop_pair(&n->pa, &ca, &n->pb, &cb);
-	if (err)
-		return err;
 	loopd_cfg(&n->a, n->dir, "loopA", ca.addr);
 	loopd_cfg(&n->b, n->dir, "loopB", cb.addr);
 	if (tune) {
 		tune(&n->a.d.cfg);
 		tune(&n->b.d.cfg);
 	}
+	ca.lanes = n->a.d.cfg.workers; /* a lane (queue) a worker */
+	cb.lanes = n->b.d.cfg.workers;
+	err = port_loop_pair(&n->pa, &ca, &n->pb, &cb);
+	if (err)
+		return err;
 	/* an Ethernet link, Linux's default largest receive buffer */
 	xtoed_cfg_tcp(&n->a.d.cfg, 1500, 6 << 20);
 	xtoed_cfg_tcp(&n->b.d.cfg, 1500, 6 << 20);

@@ -134,7 +134,6 @@ static void test_many_connections(void)
 	struct xtoe_conn *c[MANY] = { 0 }, *s[MANY] = { 0 };
 	struct pair p = { 0 };
 	struct sockaddr_in dst;
-	uint8_t out[1024], in[1024];
 	int up = 0;
 
 	pair_up(&p, 7003);
@@ -153,26 +152,7 @@ static void test_many_connections(void)
 		REQUIRE(loop_accept(&p.w, p.l, &s[i], T_MS) == 0);
 	CHECK_EQ(conns_of(p.n.a.sock), MANY);
 	CHECK_EQ(conns_of(p.n.b.sock), MANY);
-	/* accept order is not connect order: match each pair by its data */
-	for (int i = 0; i < MANY; i++) {
-		fill(out, sizeof(out), (uint32_t)i);
-		CHECK_EQ(loop_xfer(&p.w, c[i], out, NULL, NULL, sizeof(out), T_MS), 0);
-	}
-	for (int i = 0; i < MANY; i++) {
-		CHECK_EQ(loop_xfer(&p.w, NULL, NULL, s[i], in, sizeof(in), T_MS), 0);
-		CHECK_EQ(loop_xfer(&p.w, s[i], in, NULL, NULL, sizeof(in), T_MS), 0);
-	}
-	for (int i = 0; i < MANY; i++) {
-		CHECK_EQ(loop_xfer(&p.w, NULL, NULL, c[i], in, sizeof(in), T_MS), 0);
-		fill(out, sizeof(out), (uint32_t)i);
-		CHECK(!memcmp(in, out, sizeof(in)));
-	}
-	for (int i = 0; i < MANY; i++) {
-		xtoe_close(c[i]);
-		xtoe_close(s[i]);
-	}
-	CHECK(conns_drain(&p.w, p.n.a.sock));
-	CHECK(conns_drain(&p.w, p.n.b.sock));
+	echo_many(&p, c, s, MANY);
 	pair_down(&p);
 }
 
@@ -197,7 +177,6 @@ static void test_cmodule_sees_control_frames(void)
 	struct xtoe_conn *c = NULL, *s = NULL;
 	struct pair p = { 0 };
 	unsigned long v[12] = { 0 };
-	FILE *f;
 
 	snprintf(segstat_out, sizeof(segstat_out), "/tmp/xtoe-segstat.%d", getpid());
 	snprintf(segstat_spec, sizeof(segstat_spec), "%s/examples/cmodules/segstat.so:%s",
@@ -215,13 +194,7 @@ static void test_cmodule_sees_control_frames(void)
 	CHECK(loop_recv_end(&p.w, c, T_MS) < 0);
 	xtoe_close(c);
 	pair_down(&p); /* segstat writes its line when B's daemon closes */
-	f = fopen(segstat_out, "r");
-	REQUIRE(f);
-	CHECK_EQ(fscanf(f, "segstat rx_segs %lu rx_bytes %lu tx_segs %lu tx_bytes %lu "
-			"syn %lu fin %lu rst %lu opens %lu closes %lu",
-			&v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8]), 9);
-	fclose(f);
-	unlink(segstat_out);
+	CHECK_EQ(segstat_read(segstat_out, v), 9);
 	CHECK(v[4] >= 2); /* SYN in, SYN-ACK out */
 	CHECK(v[6] >= 1); /* RST out */
 	CHECK(v[2] >= 2); /* SYN-ACK and RST at least */

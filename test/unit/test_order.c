@@ -614,7 +614,7 @@ static void test_flow_pub_install_publishes_values_before_gen(void)
 	REQUIRE(c.base);
 	memset(c.base, 0, c.geom.size);
 	c.slots = (struct xtoe_flow_shm *)(c.base + c.geom.flows_off);
-	c.slot_flow = slot_flow;
+	c.w[0].slot_flow = slot_flow;
 	/* what an earlier flow at index 2 left behind when it finished */
 	p = &d.pub[2];
 	atomic_store(&p->snd_una, 5);

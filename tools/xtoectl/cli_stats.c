@@ -72,6 +72,18 @@ static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_
 #undef XSK
 	add(s, "af_xdp", "frames_free", d->frames_free, true);
 	add(s, "af_xdp", "frames_total", d->frames_total, true);
+	for (uint32_t w = 0; w < d->nworkers && w < XTOE_STAT_WORKERS_MAX; w++) {
+		const struct xtoe_stat_worker *k = &d->w[w];
+		char sect[16];
+
+		snprintf(sect, sizeof(sect), "worker%u", w);
+		add(s, sect, "rounds", k->rounds, false);
+		add(s, sect, "sleeps", k->sleeps, false);
+		add(s, sect, "rx_segs", k->rx_segs, false);
+		add(s, sect, "tx_segs", k->tx_segs, false);
+		add(s, sect, "flows", k->flows, true);
+		add(s, sect, "queues", k->queues, true);
+	}
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)
 		add(s, "drops", xtoe_drop_name(r), d->drops[r] + xdp[r], false);
 }

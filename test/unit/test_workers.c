@@ -1,0 +1,370 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Several data-path workers (xtoed --workers): the hub's routing of
+ * commands and bumps to the worker that owns a flow (dp_hub.c), one
+ * release of a dead context by the last worker, and whole daemons with two
+ * workers over a two-lane loopback port (a lane a worker, frames spread
+ * by their 4-tuple as RSS does): data intact both ways, connections on
+ * both workers, a lossy wire. Built twice: with ASan/UBSan
+ * (test_workers) and with ThreadSanitizer (test_workers_tsan).
+ */
+#include <arpa/inet.h>
+
+#include "daemon/dp/dp.h"
+#include "loop_pair.h"
+
+/* --- the hub's routing, one thread ------------------------------------ */
+
+#define HUB_SLOTS 4
+#define HUB_RING 4096
+
+struct hub {
+	struct xtoed d;
+	struct port *pa, *pb;
+	struct app_ctx c;
+	uint32_t slot_flow[2][HUB_SLOTS];
+	uint8_t slot_worker[HUB_SLOTS];
+};
+
+static void queue_new(struct spsc *q, uint32_t entries, uint32_t esize)
+{
+	q->sh = aligned_alloc(64, (spsc_bytes(entries, esize) + 63) & ~63ul);
+	REQUIRE(q->sh);
+	spsc_format(q->sh);
+	spsc_attach(q, q->sh, entries, esize);
+}
+
+/* Two workers over a two-lane loopback port; worker 1's command queue
+ * holds two commands, so the test can fill it. */
+static void hub_up(struct hub *h)
+{
+	struct port_loop_cfg ca = { .name = "hubA", .addr = htonl(0xc6120a01), .lanes = 2,
+				    .frames = 256, .wire_frames = 256 };
+	struct port_loop_cfg cb = { .name = "hubB", .addr = htonl(0xc6120a02),
+				    .frames = 256, .wire_frames = 256 };
+	struct xtoe_shm_geom g = { .max_flows = HUB_SLOTS, .q_entries = 16,
+				   .rx_size = HUB_RING, .tx_size = HUB_RING };
+
+	memset(h, 0, sizeof(*h));
+	REQUIRE(port_loop_pair(&h->pa, &ca, &h->pb, &cb) == 0);
+	h->d.cfg.max_flows = 16;
+	h->d.cfg.tcp = tcp_params_linux;
+	h->d.port = h->pa;
+	h->d.nworkers = 2;
+	h->d.dp_efd = h->d.cp_efd = h->d.wk[1].efd = -1;
+	h->d.pub = calloc(h->d.cfg.max_flows, sizeof(*h->d.pub));
+	REQUIRE(h->d.pub);
+	queue_new(&h->d.cp2dp, 16, sizeof(struct dp_cmd));
+	queue_new(&h->d.dp2cp, 16, sizeof(struct cp_note));
+	queue_new(&h->d.wk[1].cmds, 2, sizeof(struct dp_cmd));
+	queue_new(&h->d.wk[1].notes, 16, sizeof(struct cp_note));
+	REQUIRE(dp_create(&h->d) == 0);
+	xtoe_shm_layout(&h->c.geom, &g);
+	h->c.base = aligned_alloc(4096, (h->c.geom.size + 4095) & ~4095ul);
+	REQUIRE(h->c.base);
+	memset(h->c.base, 0, h->c.geom.size);
+	h->c.hdr = (struct xtoe_shm_hdr *)h->c.base;
+	h->c.slots = (struct xtoe_flow_shm *)(h->c.base + h->c.geom.flows_off);
+	h->c.app_efd = -1;
+	h->c.w[0].slot_flow = h->slot_flow[0];
+	h->c.w[1].slot_flow = h->slot_flow[1];
+	h->c.slot_worker = h->slot_worker;
+	spsc_format((void *)(h->c.base + h->c.geom.dp2app_off));
+	spsc_attach(&h->c.dp2app, (void *)(h->c.base + h->c.geom.dp2app_off), 16,
+		    sizeof(struct xtoe_ev));
+	spsc_format((void *)(h->c.base + h->c.geom.app2dp_off));
+	spsc_attach(&h->c.app2dp, (void *)(h->c.base + h->c.geom.app2dp_off), 16,
+		    sizeof(struct xtoe_bump));
+}
+
+static void hub_down(struct hub *h)
+{
+	dp_destroy(&h->d);
+	port_close(h->pa);
+	port_close(h->pb);
+	free(h->d.cp2dp.sh);
+	free(h->d.dp2cp.sh);
+	free(h->d.wk[1].cmds.sh);
+	free(h->d.wk[1].notes.sh);
+	free(h->d.pub);
+	free(h->c.base);
+}
+
+/* The control plane's command (type, and for INSTALL its flow, slot and
+ * worker). */
+static void hub_cmd(struct hub *h, uint32_t type, uint32_t flow, uint32_t slot, uint32_t w)
+{
+	struct dp_cmd *cmd = dp_cmd_reserve(&h->d);
+
+	REQUIRE(cmd);
+	memset(cmd, 0, sizeof(*cmd));
+	cmd->type = type;
+	cmd->ctx = &h->c;
+	cmd->flow = flow;
+	cmd->slot = slot;
+	cmd->gen = 1;
+	cmd->worker = w;
+	cmd->conn.state = TCP_ESTABLISHED;
+	cmd->conn.mss = 1000;
+	cmd->conn.ep.saddr = htonl(0xc6120a01);
+	cmd->conn.ep.daddr = htonl(0xc6120a02);
+	cmd->conn.ep.sport = htons(7000);
+	cmd->conn.ep.dport = htons((uint16_t)(40000 + flow));
+	dp_cmd_commit(&h->d);
+}
+
+/* One round of worker w without its loop: commands, service, release. */
+static void hub_round(struct hub *h, uint32_t w)
+{
+	struct dp *dp = h->d.dps[w];
+
+	dp->now = now_us();
+	dp_poll_cmds(dp);
+	dp_service(dp);
+	dp_wake_apps(dp);
+	dp_reap_ctxs(dp);
+}
+
+/* Notes of type t in worker w's queue, popped; *from: their worker field. */
+static int notes_of(struct hub *h, uint32_t w, uint32_t t, uint32_t *from)
+{
+	struct spsc *q = w ? &h->d.wk[1].notes : &h->d.dp2cp;
+	struct cp_note n;
+	int k = 0;
+
+	while (spsc_pop(q, &n))
+		if (n.type == t) {
+			*from = n.worker;
+			k++;
+		}
+	return k;
+}
+
+static void test_hub_routes_to_the_owner(void)
+{
+	static struct hub h;
+	struct xtoe_bump b = { .type = XTOE_BUMP_TX, .flow = 1, .gen = 1 };
+	uint32_t from = 99;
+
+	hub_up(&h);
+	hub_cmd(&h, DP_CMD_CTX_ADD, 0, 0, 0);
+	hub_cmd(&h, DP_CMD_INSTALL, 5, 1, 1); /* slot 1 on worker 1 */
+	hub_round(&h, 0);
+	CHECK_EQ(h.slot_worker[1], 1);
+	CHECK_EQ(spsc_used(&h.d.wk[1].cmds), 1);
+	CHECK_EQ(h.d.dps[0]->flows_owned, 0);
+	/* the application's bump for slot 1 follows its install */
+	CHECK(dp_hub_bump(h.d.dps[0], &h.c, &b));
+	CHECK_EQ(spsc_used(&h.d.wk[1].cmds), 2);
+	CHECK(!dp_hub_bump(h.d.dps[0], &h.c, &b)); /* full: stays with the app */
+	hub_cmd(&h, DP_CMD_INSTALL, 6, 2, 0); /* slot 2 on the hub */
+	hub_round(&h, 0);
+	CHECK_EQ(h.d.dps[0]->flows_owned, 1);
+	CHECK_EQ(h.slot_flow[0][2], 7);
+	CHECK_EQ(h.slot_flow[1][2], 0);
+	/* the application dies while worker 1's queue is full: the hub does
+	 * its part once and keeps the command until worker 1 has room */
+	hub_cmd(&h, DP_CMD_CTX_DEAD, 0, 0, 0);
+	hub_round(&h, 0);
+	CHECK(h.c.w[0].dead);
+	CHECK_EQ(spsc_used(&h.d.cp2dp), 1);
+	hub_round(&h, 0);
+	CHECK_EQ(spsc_used(&h.d.cp2dp), 1);
+	CHECK_EQ(h.d.dps[0]->flows_owned, 0); /* its flow aborted and freed */
+	CHECK_EQ(notes_of(&h, 0, CP_NOTE_CTX_RELEASED, &from), 0); /* worker 1 holds it */
+	hub_round(&h, 1); /* install and bump of slot 1 */
+	CHECK_EQ(h.d.dps[1]->flows_owned, 1);
+	CHECK_EQ(h.slot_flow[1][1], 6);
+	CHECK(!h.c.w[1].dead);
+	hub_round(&h, 0); /* CTX_DEAD reaches worker 1 now, once */
+	CHECK_EQ(spsc_used(&h.d.cp2dp), 0);
+	CHECK_EQ(spsc_used(&h.d.wk[1].cmds), 1);
+	hub_round(&h, 1);
+	CHECK(h.c.w[1].dead);
+	CHECK_EQ(h.d.dps[1]->flows_owned, 0);
+	/* the last worker to let go hands the context back, once */
+	CHECK_EQ(notes_of(&h, 1, CP_NOTE_CTX_RELEASED, &from), 1);
+	CHECK_EQ(from, 1);
+	hub_round(&h, 0);
+	hub_round(&h, 1);
+	CHECK_EQ(notes_of(&h, 0, CP_NOTE_CTX_RELEASED, &from) +
+		 notes_of(&h, 1, CP_NOTE_CTX_RELEASED, &from), 0);
+	hub_down(&h);
+}
+
+/* --- whole daemons with two workers ------------------------------------ */
+
+static void tune_two(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+}
+
+/* The daemon at sock's per-worker counters. */
+static bool worker_stats(const char *sock, struct xtoe_stat_dp *s)
+{
+	struct xtoe_resp r;
+	int fd;
+	bool ok;
+
+	if (xctl_ask_fd(sock, XTOE_OP_STATS, &r, &fd) || fd < 0)
+		return false;
+	ok = pread(fd, s, sizeof(*s), 0) == sizeof(*s);
+	close(fd);
+	return ok;
+}
+
+/* Until both workers of the daemon at sock own flows (published when
+ * they sleep or every 1024 rounds); their sum then. */
+static uint32_t flows_on_both(struct loop_waiter *w, const char *sock, uint32_t want)
+{
+	uint64_t end = now_ms() + T_MS;
+	struct xtoe_stat_dp s;
+
+	do {
+		loop_pump(w);
+		if (worker_stats(sock, &s) && s.nworkers == 2 && s.w[0].flows &&
+		    s.w[1].flows && s.w[0].flows + s.w[1].flows == want)
+			break;
+	} while (now_ms() < end);
+	printf("# %s: worker0 %u flows, worker1 %u flows\n", sock, s.w[0].flows, s.w[1].flows);
+	return s.w[0].flows && s.w[1].flows ? s.w[0].flows + s.w[1].flows : 0;
+}
+
+#define MANY 64
+
+static void test_two_workers_many_connections(void)
+{
+	struct xtoe_conn *c[MANY] = { 0 }, *s[MANY] = { 0 };
+	struct pair p = { 0 };
+	struct sockaddr_in dst;
+
+	REQUIRE(loopnet_up(&p.n, tune_two) == 0);
+	CHECK_EQ(p.n.a.d.nworkers, 2);
+	pair_open(&p, 7010);
+	dst = loopnet_at(p.n.b_addr, 7010);
+	for (int i = 0; i < MANY; i++)
+		REQUIRE(loop_connect(&p.w, p.ca, &dst, &c[i], T_MS) == 0);
+	for (int i = 0; i < MANY; i++)
+		REQUIRE(loop_accept(&p.w, p.l, &s[i], T_MS) == 0);
+	CHECK_EQ(flows_on_both(&p.w, p.n.a.sock, MANY), MANY);
+	CHECK_EQ(flows_on_both(&p.w, p.n.b.sock, MANY), MANY);
+	echo_many(&p, c, s, MANY);
+	pair_down(&p);
+}
+
+/* A wire that drops one frame in 30 and duplicates one in 50. */
+static enum port_loop_fate lossy(void *arg, uint8_t *frame, uint32_t len)
+{
+	_Atomic uint32_t *n = arg;
+	uint32_t k = atomic_fetch_add(n, 1);
+
+	(void)frame;
+	(void)len;
+	return k % 30 == 7 ? PORT_LOOP_DROP : k % 50 == 3 ? PORT_LOOP_DUP : PORT_LOOP_DELIVER;
+}
+
+/* TIME-WAIT long enough for the peer's last FIN resent after a lost ACK:
+ * the loopback wire drops what the daemon no longer steers (a kernel
+ * would answer it with a RST), so a shorter one leaves the peer in
+ * LAST-ACK. */
+static void tune_two_lossy(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+	c->time_wait_ms = 5000;
+}
+
+static void test_two_workers_echo_lossy(void)
+{
+	static _Atomic uint32_t na, nb;
+	struct pair p = { 0 };
+
+	REQUIRE(loopnet_up(&p.n, tune_two_lossy) == 0);
+	pair_open(&p, 7011);
+	for (uint32_t i = 0; i < 4; i++) /* connections on either worker */
+		echo_once(&p, 7011, 128 * 1024, i);
+	port_loop_impair(p.n.pa, lossy, &na);
+	port_loop_impair(p.n.pb, lossy, &nb);
+	for (uint32_t i = 0; i < 4; i++)
+		echo_once(&p, 7011, 256 * 1024, 10 + i);
+	port_loop_impair(p.n.pa, NULL, NULL);
+	port_loop_impair(p.n.pb, NULL, NULL);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p);
+}
+
+/* A segment that arrives at the worker that does not own its connection
+ * (the peer moved it to another queue) goes to the owner through the
+ * control plane: late, so the receiver sees it out of order, but nothing
+ * is lost and the application reads every byte in order. */
+static void test_two_workers_segments_on_the_wrong_worker(void)
+{
+	struct xtoe_stat_dp sa, sb;
+	struct pair p = { 0 };
+
+	REQUIRE(loopnet_up(&p.n, tune_two) == 0);
+	pair_open(&p, 7012);
+	port_loop_misroute(p.n.pa, 5);
+	port_loop_misroute(p.n.pb, 7);
+	for (uint32_t i = 0; i < 4; i++)
+		echo_once(&p, 7012, 256 * 1024, 20 + i);
+	port_loop_misroute(p.n.pa, 0);
+	port_loop_misroute(p.n.pb, 0);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	REQUIRE(worker_stats(p.n.a.sock, &sa) && worker_stats(p.n.b.sock, &sb));
+	printf("# segments through the control plane: A %llu, B %llu\n",
+	       (unsigned long long)sa.to_cp, (unsigned long long)sb.to_cp);
+	CHECK(sa.to_cp > 20 && sb.to_cp > 20);
+	pair_down(&p);
+}
+
+/* --- a C module's segment hooks with two workers ------------------------ */
+
+static char ss_spec[256], ss_out[128];
+
+#ifndef TEST_CMOD_DIR /* the ThreadSanitizer build has its own segstat */
+#define TEST_CMOD_DIR TEST_BUILD_DIR "/examples/cmodules"
+#endif
+
+static void tune_two_segstat(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+	if (strcmp(c->ifname, "loopB"))
+		return;
+	c->cmodules[0] = ss_spec;
+	c->ncmodules = 1;
+}
+
+/* Both of B's workers call segstat's hooks (its counters are plain: one
+ * call at a time, or ThreadSanitizer reports them); each connection's
+ * SYN in and SYN-ACK out counted. */
+static void test_two_workers_cmodule_hooks_one_at_a_time(void)
+{
+	struct pair p = { 0 };
+	unsigned long v[9] = { 0 };
+
+	snprintf(ss_out, sizeof(ss_out), "/tmp/xtoe-segstat-w.%d", getpid());
+	snprintf(ss_spec, sizeof(ss_spec), "%s/segstat.so:%s", TEST_CMOD_DIR, ss_out);
+	REQUIRE(loopnet_up(&p.n, tune_two_segstat) == 0);
+	pair_open(&p, 7013);
+	for (uint32_t i = 0; i < 8; i++)
+		echo_once(&p, 7013, 64 * 1024, 30 + i);
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p); /* segstat writes its line when B's daemon closes */
+	CHECK_EQ(segstat_read(ss_out, v), 9);
+	printf("# segstat: rx_segs %lu tx_segs %lu syn %lu\n", v[0], v[2], v[4]);
+	CHECK(v[4] >= 16);
+	CHECK(v[1] >= 8 * 64 * 1024 && v[3] >= 8 * 64 * 1024); /* both ways */
+}
+
+int main(void)
+{
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	RUN(test_hub_routes_to_the_owner);
+	RUN(test_two_workers_many_connections);
+	RUN(test_two_workers_echo_lossy);
+	RUN(test_two_workers_segments_on_the_wrong_worker);
+	RUN(test_two_workers_cmodule_hooks_one_at_a_time);
+	return check_summary();
+}
