@@ -18,6 +18,7 @@ RUN=$TOPO_BIN/xtoe-run
 command -v iperf3 >/dev/null || { echo "bulk: iperf3 is not installed (make deps)" >&2; exit 1; }
 
 trap 'topo_down' EXIT
+load_start=$(bench_load load_start)
 topo_up
 in_x ip link set "$TOPO_XIF" mtu "$MTU"
 in_l ip link set "$TOPO_LIF" mtu "$MTU"
@@ -73,6 +74,8 @@ done
 offload off
 
 echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU"
+echo "$load_start"
+bench_load load_end
 for dir in recv send; do
 	for p in 1 4; do
 		declare -A m=()

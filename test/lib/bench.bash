@@ -11,3 +11,10 @@ xtoe_off() {
 	in_x "$TOPO_BIN/xtoectl" -i "$TOPO_XIF" detach >/dev/null 2>&1 || true
 	return "$rc"
 }
+
+# The machine's load (1-minute average, every process) as a `name value
+# unit` line: benches print it at their start and end, since their figures
+# are only comparable with the load they ran under. bench_load NAME
+bench_load() {
+	echo "$1 $(cut -d' ' -f1 /proc/loadavg) load_1min"
+}
