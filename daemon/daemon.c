@@ -27,7 +27,8 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	c->xdp_mode = PORT_XDP_NATIVE;
 	c->spin_us = 50;
 	c->tcp = tcp_params_linux;
-	c->rx_size = c->tx_size = 256 * 1024;
+	c->rx_size = 256 * 1024;
+	c->tx_size = 4u << 20; /* Linux tcp_wmem[2]: the send buffer grows to it */
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
 	c->app_listeners = 256;
