@@ -34,7 +34,7 @@ static void rec_make_room(struct tcp_conn *c)
 {
 	if (c->nrec < TCP_TXREC_MAX)
 		return;
-	c->rec[1].flags |= c->rec[0].flags & TCP_REC_RETRANS;
+	c->rec[1].flags |= c->rec[0].flags & (TCP_REC_RETRANS | TCP_REC_LOST);
 	if (!(c->rec[0].flags & TCP_REC_SACKED))
 		c->rec[1].flags &= (uint8_t)~TCP_REC_SACKED;
 	memmove(&c->rec[0], &c->rec[1], (TCP_TXREC_MAX - 1) * sizeof(c->rec[0]));
@@ -268,6 +268,48 @@ uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
 	if (wait)
 		c->t.reo = now_us + (uint64_t)wait;
 	return lost;
+}
+
+/* The record holding seq (in flight), or -1. */
+static int rec_find(const struct tcp_conn *c, uint32_t seq)
+{
+	for (unsigned i = 0; i < c->nrec; i++)
+		if (seq_ge(seq, rec_start(c, i)) && seq_lt(seq, c->rec[i].end))
+			return (int)i;
+	return -1;
+}
+
+bool tcpc_rack_marks_losses(const struct tcp_conn *c)
+{
+	return c->sack_ok && c->rack.valid && !c->rto_sweep;
+}
+
+uint32_t tcpc_rack_lost_end(const struct tcp_conn *c, uint32_t seq)
+{
+	int i = rec_find(c, seq);
+
+	if (i < 0)
+		return seq; /* no record: nothing known lost */
+	if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) != TCP_REC_LOST)
+		return seq;
+	return c->rec[i].end;
+}
+
+uint32_t tcpc_rack_rec_end(const struct tcp_conn *c, uint32_t seq)
+{
+	int i = rec_find(c, seq);
+
+	return i < 0 ? c->snd_max : c->rec[i].end;
+}
+
+uint32_t tcpc_rack_lost_bytes(const struct tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->nrec; i++)
+		if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) == TCP_REC_LOST)
+			n += c->rec[i].end - rec_start(c, i);
+	return n;
 }
 
 /* Loss found at seq: start the recovery, or inside one send from seq

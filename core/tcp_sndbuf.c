@@ -5,10 +5,11 @@
  * The send ring is the largest the buffer may grow to; what the
  * application may queue in it is a soft limit (c->sndbuf) that starts at
  * room for twice the initial window and grows with cwnd, with the
- * reordering the peer showed and with the peer's window, never shrinking. The limit is published to
- * the application (tcp_app_ops.tx_limit_set), which stops queueing there;
- * the core itself trusts only the ring. An application that sets its own
- * limit (SO_SNDBUF) ignores this one, as Linux's SOCK_SNDBUF_LOCK.
+ * reordering the peer showed and with the peer's window, never shrinking.
+ * The limit is published to the application (tcp_app_ops.tx_limit_set),
+ * which stops queueing there; the core itself trusts only the ring. An
+ * application that sets its own limit (SO_SNDBUF) ignores this one, as
+ * Linux's SOCK_SNDBUF_LOCK.
  */
 #include "tcp.h"
 #include "tcp_conn_int.h"

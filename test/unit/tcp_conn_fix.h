@@ -104,6 +104,21 @@ static inline struct tcp_result feed_sack(struct fix *f, uint32_t ack,
 	return feed_sack_at(f, 5000, ack, l, rgt);
 }
 
+/* A SACKing peer's ACK at time now with the blocks blk[0..n) (the first
+ * a D-SACK when it lies below ack or inside the second, RFC 2883). */
+static inline void feed_blocks_at(struct fix *f, uint64_t now, uint32_t ack,
+				  const uint32_t blk[][2], unsigned n)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1, .nsack = (uint8_t)n };
+	struct tcp_seg s;
+
+	memcpy(h.sack, blk, n * sizeof(blk[0]));
+	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
+	tcp_input(&f->c, &s, now);
+}
+
 /* Segments sent now (drained). */
 static inline unsigned send_all(struct fix *f, struct tcp_txseg *last)
 {

@@ -123,6 +123,88 @@ static void test_rfc8985_rack_three_sacked_and_lost_retransmission(void)
 	fix_free(&f);
 }
 
+/* The 500-byte segment number (from 1) of a segment sent. */
+static uint32_t segno(const struct tcp_txseg *seg)
+{
+	return (seg->h.seq - ISS - 1) / 500 + 1;
+}
+
+/* RFC 8985 6.2 with RFC 6675 NextSeg (Linux tcp_xmit_retransmit_queue,
+ * then tcp_write_xmit): in a recovery only what RACK marked lost is
+ * resent; a hole whose segments were sent too recently to be lost (the
+ * reordering window) is neither resent nor counted out of pipe, and what
+ * PRR allows beyond the lost ones is new data (rule 3); the hole goes
+ * once RACK finds it lost (the reorder timer). On a path seen to reorder
+ * (reo_wnd 2.5 ms): segments 1-5 sent at 1, 2-5 SACKed at 5000 (1 may
+ * still come), 6-14 sent then; at 7600 8-10 are SACKed: 1 is lost, 6-7
+ * not yet. */
+static void test_rfc8985_recovery_resends_only_rack_lost(void)
+{
+	const uint32_t b1[2][2] = { { ISS + 3501, ISS + 5001 },
+				    { ISS + 501, ISS + 2501 } };
+	const uint32_t b2[2][2] = { { ISS + 5001, ISS + 6001 },
+				    { ISS + 3501, ISS + 6001 } };
+	const uint32_t b3[2][2] = { { ISS + 6001, ISS + 7001 },
+				    { ISS + 3501, ISS + 7001 } };
+	struct fix f;
+	struct tcp_txseg seg;
+	uint64_t reo;
+
+	conn_reno(&f, 10000);
+	f.c.rack.reord = true;
+	app_queue(&f, 2500);
+	CHECK_EQ(send_all(&f, &seg), 5);
+	app_queue(&f, 6000);
+	feed_sack_at(&f, 5000, ISS + 1, ISS + 501, ISS + 2501);
+	CHECK_EQ(f.c.snd_una, f.c.snd_recover); /* no recovery yet */
+	while (tcp_output_next(&f.c, 5000, &seg))
+		;
+	CHECK_EQ(segno(&seg), 14);
+	feed_blocks_at(&f, 7600, ISS + 1, b1, 2);
+	REQUIRE(tcp_output_next(&f.c, 7600, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	CHECK_EQ(tcpc_pipe(&f.c), 3500); /* the resend, 6, 7, 11-14 */
+	CHECK(!tcp_output_next(&f.c, 7600, &seg)); /* not 6 nor 7 */
+	feed_blocks_at(&f, 7700, ISS + 1, b2, 2); /* 11-12 came */
+	REQUIRE(tcp_output_next(&f.c, 7700, &seg));
+	CHECK_EQ(segno(&seg), 15); /* new data */
+	while (tcp_output_next(&f.c, 7700, &seg))
+		CHECK(segno(&seg) > 15);
+	feed_blocks_at(&f, 10300, ISS + 1, b3, 2); /* 13-14 came */
+	reo = f.c.t.reo; /* 6-7 lost a reordering window later */
+	CHECK_EQ(reo, 12800);
+	CHECK(tcp_timer_fire(&f.c, reo) & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, reo, &seg));
+	CHECK_EQ(segno(&seg), 6);
+	fix_free(&f);
+}
+
+/* RFC 8985 6.2 (Linux TCPLostRetransmit): a retransmission is lost when
+ * a segment sent after it is delivered and the reordering window (0 in
+ * a recovery on a path not seen to reorder) has passed: found by the
+ * SACK of new data sent in the recovery, not by the RTO. */
+static void test_rfc8985_lost_retransmission_found_by_later_sack(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 10000);
+	app_queue(&f, 2500);
+	CHECK_EQ(send_all(&f, &seg), 5);
+	app_queue(&f, 2000);
+	feed_sack_at(&f, 5000, ISS + 1, ISS + 501, ISS + 2501);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg)); /* PRR-SSRB: new data */
+	CHECK_EQ(segno(&seg), 6);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	feed_sack_at(&f, 9000, ISS + 1, ISS + 501, ISS + 3001);
+	REQUIRE(tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(segno(&seg), 1); /* its resend was lost */
+	CHECK_EQ(f.c.total_rto, 0);
+	fix_free(&f);
+}
+
 /* RFC 8985 7.3: with nothing new to send, the loss probe resends the
  * latest segment (not the first), once; snd_nxt and congestion state stay;
  * nothing is probed when nothing is outstanding. */
@@ -478,6 +560,8 @@ int main(void)
 	RUN(test_rfc8985_rack_reordering_window_then_hole);
 	RUN(test_rfc6675_rto_keeps_sacked_unless_reneged);
 	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
+	RUN(test_rfc8985_recovery_resends_only_rack_lost);
+	RUN(test_rfc8985_lost_retransmission_found_by_later_sack);
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);

@@ -132,20 +132,6 @@ static void test_linux_reordering_degree_expands_sndbuf(void)
 	fix_free(&f);
 }
 
-/* An ACK with SACK blocks want[0..n) (the first a D-SACK, RFC 2883). */
-static void feed_blocks(struct fix *f, uint32_t ack, const uint32_t blk[][2],
-			unsigned n)
-{
-	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ack, .flags = TCP_F_ACK,
-				 .wnd = 10000, .ts = true, .tsval = 200,
-				 .tsecr = 1, .wscale = -1, .nsack = (uint8_t)n };
-	struct tcp_seg s;
-
-	memcpy(h.sack, blk, n * sizeof(blk[0]));
-	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
-	tcp_input(&f->c, &s, 5000);
-}
-
 /* Linux tcp_sacktag_one: a D-SACK of a retransmission whose original was
  * SACKed already says the resend was needless: the peer reordered that
  * segment as far as the highest delivered byte (40001 - 1001: 39). */
@@ -162,12 +148,12 @@ static void test_linux_dsack_of_sacked_retransmission_is_reordering(void)
 	f.c.cc_st.cwnd = f.c.cc_st.ssthresh = 50 * 1000;
 	app_queue(&f, 40000);
 	CHECK_EQ(send_all(&f, &seg), 40);
-	feed_blocks(&f, ISS + 1, sack, 1); /* RACK: 1 and 1001 are lost */
+	feed_blocks_at(&f, 5000, ISS + 1, sack, 1); /* 1 and 1001 lost */
 	CHECK_EQ(send_all(&f, &seg), 2);   /* both resent */
 	CHECK_EQ(tcpc_reordering(&f.c), 3);
-	feed_blocks(&f, ISS + 1, late, 1); /* 1001's original came */
+	feed_blocks_at(&f, 5000, ISS + 1, late, 1); /* 1001 came */
 	CHECK_EQ(tcpc_reordering(&f.c), 3); /* it was resent: no verdict */
-	feed_blocks(&f, ISS + 1, dsack, 2); /* and then its resend */
+	feed_blocks_at(&f, 5000, ISS + 1, dsack, 2); /* its resend too */
 	CHECK_EQ(tcpc_reordering(&f.c), 39);
 	fix_free(&f);
 }
