@@ -465,6 +465,15 @@ static void dupack(struct tcp_conn *c, uint64_t now_us, struct tcp_result *r)
 
 /* --- input: SACK blocks (RFC 2018) ------------------------------------------ */
 
+uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->sacked.n; i++)
+		n += c->sacked.iv[i].end - c->sacked.iv[i].start;
+	return n;
+}
+
 /* Blocks that cover sent data above snd_una join the scoreboard; D-SACKs
  * (at or below snd_una) and blocks beyond snd_max are ignored. Returns
  * true when the segment SACKed bytes not SACKed before. */
@@ -498,6 +507,11 @@ static bool sack_input(struct tcp_conn *c, const struct tcp_seg *s,
 	return tcpc_sacked_bytes(c) != before;
 }
 
+uint32_t tcpc_high_sacked(const struct tcp_conn *c)
+{
+	return c->sacked.iv[c->sacked.n - 1].end;
+}
+
 /* Inside a SACK recovery, new blocks above what the retransmissions have
  * covered reveal new holes: go back to resend them (RFC 6675 NextSeg). */
 static void sack_rewind(struct tcp_conn *c, struct tcp_result *r)
@@ -525,32 +539,6 @@ static void window_update(struct tcp_conn *c, const struct tcp_seg *s,
 	c->snd_wl2 = s->ack;
 }
 
-/* RACK judges again after the scoreboard moved; a fast recovery's PRR
- * budget grows by what this ACK delivered (the one that began it too). */
-static void loss_check(struct tcp_conn *c, uint32_t delivered, uint64_t now_us,
-		       struct tcp_result *r)
-{
-	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
-		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
-	if (tcpc_in_fast_recovery(c)) {
-		tcpc_prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
-		r->act |= TCP_ACT_OUTPUT;
-	}
-}
-
-/* An ACK below snd_una (the network reordered it): its ACK field is old,
- * but its SACK blocks may tell what no later ACK did (a peer reports its
- * latest blocks first, three at most), as Linux's tcp_ack (old_ack:
- * tcp_sacktag_write_queue, tcp_fastretrans_alert). */
-static void old_ack(struct tcp_conn *c, const struct tcp_seg *s,
-		    uint64_t now_us, struct tcp_result *r)
-{
-	uint32_t delivered = c->snd_una + tcpc_sacked_bytes(c);
-
-	if (sack_input(c, s, now_us))
-		loss_check(c, delivered, now_us, r);
-}
-
 /* Returns false when the segment must be dropped (ACK of unsent data). */
 static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		      uint64_t now_us, struct tcp_result *r)
@@ -569,10 +557,8 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		r->drop = XTOE_DROP_ACK_INVALID;
 		return false;
 	}
-	if (seq_lt(s->ack, c->snd_una)) {
-		old_ack(c, s, now_us, r); /* the ACK field is ignored */
-		return true;
-	}
+	if (seq_lt(s->ack, c->snd_una))
+		return true; /* old duplicate: ignore the ACK field */
 	delivered = c->snd_una + tcpc_sacked_bytes(c);
 	if (seq_gt(s->ack, c->snd_una)) {
 		uint32_t acked = s->ack - c->snd_una, old_una = c->snd_una;
@@ -589,7 +575,12 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 			dupack(c, now_us, r);
 		sack_rewind(c, r);
 	}
-	loss_check(c, delivered, now_us, r);
+	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
+		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */
+	if (tcpc_in_fast_recovery(c)) { /* the ACK that began it too */
+		tcpc_prr_ack(c, c->snd_una + tcpc_sacked_bytes(c) - delivered);
+		r->act |= TCP_ACT_OUTPUT;
+	}
 	window_update(c, s, wnd, r);
 	return true;
 }

@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * A fast recovery's sending budget: the SACK scoreboard's sums, RFC 6675
- * pipe (the bytes still in the network) and RFC 6937 Proportional Rate
- * Reduction, as Linux's
+ * A fast recovery's sending budget: RFC 6675 pipe (the bytes still in
+ * the network) and RFC 6937 Proportional Rate Reduction, as Linux's
  * tcp_cwnd_reduction. Started by tcpc_enter_recovery (tcp_conn.c), fed by
  * each ACK that delivers bytes, spent by every segment sent
  * (tcp_output.c enforces it).
@@ -13,22 +12,6 @@
 bool tcpc_in_fast_recovery(const struct tcp_conn *c)
 {
 	return c->cc && seq_lt(c->snd_una, c->snd_recover) && !c->rto_sweep;
-}
-
-/* The sender's SACK scoreboard: bytes SACKed, the highest SACKed byte
- * (with something SACKed), SACKed bytes above seq. */
-uint32_t tcpc_sacked_bytes(const struct tcp_conn *c)
-{
-	uint32_t n = 0;
-
-	for (unsigned i = 0; i < c->sacked.n; i++)
-		n += c->sacked.iv[i].end - c->sacked.iv[i].start;
-	return n;
-}
-
-uint32_t tcpc_high_sacked(const struct tcp_conn *c)
-{
-	return c->sacked.iv[c->sacked.n - 1].end;
 }
 
 /* SACKed bytes above seq. */

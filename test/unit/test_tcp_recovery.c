@@ -205,28 +205,6 @@ static void test_rfc8985_lost_retransmission_found_by_later_sack(void)
 	fix_free(&f);
 }
 
-/* Linux tcp_ack (old_ack): an ACK the network delayed behind a later one
- * has an old ACK field but may carry SACK blocks no later ACK did (a peer
- * reports three at most, its latest first): they join the scoreboard and
- * RACK judges with them; the old ACK field changes nothing. */
-static void test_linux_old_ack_sack_blocks_count(void)
-{
-	const uint32_t old[1][2] = { { ISS + 3001, ISS + 4001 } };
-	struct fix f;
-	struct tcp_txseg seg;
-
-	conn_reno(&f, 10000);
-	app_queue(&f, 5000);
-	CHECK_EQ(send_all(&f, &seg), 10);
-	feed_sack_at(&f, 5000, ISS + 1001, ISS + 2001, ISS + 2501);
-	CHECK_EQ(f.c.snd_una, ISS + 1001);
-	feed_blocks_at(&f, 5000, ISS + 501, old, 1); /* sent before, came late */
-	CHECK_EQ(f.c.snd_una, ISS + 1001);
-	CHECK_EQ(tcpc_sacked_bytes(&f.c), 1500);
-	CHECK_EQ(tcpc_high_sacked(&f.c), ISS + 4001);
-	fix_free(&f);
-}
-
 /* RFC 8985 7.3: with nothing new to send, the loss probe resends the
  * latest segment (not the first), once; snd_nxt and congestion state stay;
  * nothing is probed when nothing is outstanding. */
@@ -584,7 +562,6 @@ int main(void)
 	RUN(test_rfc8985_rack_three_sacked_and_lost_retransmission);
 	RUN(test_rfc8985_recovery_resends_only_rack_lost);
 	RUN(test_rfc8985_lost_retransmission_found_by_later_sack);
-	RUN(test_linux_old_ack_sack_blocks_count);
 	RUN(test_sack_dupacks_with_data);
 	RUN(test_rfc6937_prr_proportional_reduction);
 	RUN(test_rfc8985_dsack_widens_reordering_window);
