@@ -78,7 +78,10 @@ struct xtoe_flow_shm {
 	_Atomic uint32_t status;
 	_Atomic int32_t error; /* positive errno when XTOE_FS_RESET */
 	_Atomic uint32_t gen;  /* slot generation, bumped on each reuse */
-	uint32_t _pad0[11];
+	_Atomic uint32_t tx_limit; /* what the application may queue in the
+				      tx ring (send-buffer autotuning; it
+				      only grows; 0: the whole ring) */
+	uint32_t _pad0[10];
 	/* Written by the application. */
 	_Atomic uint32_t rx_head;
 	_Atomic uint32_t tx_tail;

@@ -216,7 +216,8 @@ extern const struct tcp_params tcp_params_linux;
  * acknowledged (tx_head). Values the application gives are never trusted:
  * the core clamps them so that a bad one only stalls the flow.
  * tx_push (optional): the tx counter where the application's last write
- * ended (PSH, Nagle); tx_flags (optional): TCP_APP_* bits.
+ * ended (PSH, Nagle); tx_flags (optional): TCP_APP_* bits; tx_limit_set
+ * (optional): the send buffer's limit within the ring (autotuning).
  */
 struct tcp_app_ops {
 	uint32_t (*rx_head)(void *app);
@@ -225,6 +226,9 @@ struct tcp_app_ops {
 	void (*tx_head_set)(void *app, uint32_t head);
 	uint32_t (*tx_push)(void *app);  /* optional: tx_tail */
 	uint32_t (*tx_flags)(void *app); /* optional: 0 */
+	/* optional: what the application may queue from now on (the send
+	 * buffer's autotuned limit, tcp_sndbuf.c); it only grows */
+	void (*tx_limit_set)(void *app, uint32_t limit);
 };
 
 /* tcp_app_ops.tx_flags */
@@ -341,6 +345,10 @@ struct tcp_conn {
 	bool orphan;        /* the application closed its handle */
 	uint32_t rx_tail, tx_head;
 	uint32_t rx_size;   /* the receive ring (from the open config until attached) */
+	uint32_t sndbuf;    /* what the application may queue in the send ring
+			       (Linux sk_sndbuf, autotuned: tcp_sndbuf.c) */
+	uint16_t reordering; /* the peer's reordering degree, segments (Linux
+				tp->reordering; 0: the initial 3) */
 	/* timers (tcp_timer.c) */
 	const struct tcp_params *par;
 	struct tcp_timers t;
@@ -515,10 +523,11 @@ bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s);
  * publishes it, or leaves it as free room when it refuses the segment);
  * marks s placed. Returns the payload's sum for tcp_seg_csum_ok. */
 uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s);
-/* Whether the application's send ring has room worth waking a writer for:
- * a third of it free, Linux's sk_stream_is_writeable (free space at
- * least half of what is queued), so a blocked writer wakes for a batch
- * rather than for every ACK. */
+/* Whether the application's send buffer (the autotuned limit within the
+ * ring, tcp_sndbuf.c) has room worth waking a writer for: a third of it
+ * free, Linux's sk_stream_is_writeable (free space at least half of what
+ * is queued), so a blocked writer wakes for a batch rather than for every
+ * ACK. */
 bool tcp_tx_writable(const struct tcp_conn *c);
 /* Header of a pure ACK carrying the current window; records rcv_adv. */
 void tcp_ack_hdr(struct tcp_conn *c, uint64_t now_us, struct tcp_hdrvals *h);

@@ -32,8 +32,9 @@ uint32_t tcpc_tx_tail(const struct tcp_conn *c)
 bool tcp_tx_writable(const struct tcp_conn *c)
 {
 	uint32_t used = tcpc_tx_tail(c) - c->tx_head;
+	uint32_t lim = c->sndbuf && c->sndbuf < c->b.tx_size ? c->sndbuf : c->b.tx_size;
 
-	return c->b.tx_size - used >= c->b.tx_size / 3;
+	return used <= lim && lim - used >= lim / 3;
 }
 
 /* Sequence number where the application's last pushed write ended
@@ -120,6 +121,7 @@ void tcp_conn_attach(struct tcp_conn *c, const struct tcp_bufs *b)
 	c->tx_head = 0;
 	b->ops->rx_tail_set(b->app, 0);
 	b->ops->tx_head_set(b->app, 0);
+	tcpc_sndbuf_init(c);
 }
 
 /* --- sequence-space helpers -------------------------------------------- */
@@ -565,6 +567,7 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		tcpc_rack_acked(c, old_una, now_us);
 		cc_acked(c, s, acked, now_us);
 		sack_input(c, s, now_us);
+		tcpc_sndbuf_acked(c);
 	} else if (sack_input(c, s, now_us) || is_dupack(c, s, wnd)) {
 		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
 		 * counts, whatever its window or payload */

@@ -38,6 +38,15 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rack_dsack(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us);
 bool tcpc_rack_recover(struct tcp_conn *c, uint32_t seq, uint64_t now_us);
+/* RACK says what is lost (SACK, a delivery seen, no RTO sweep): a fast
+ * recovery resends only records marked lost (Linux
+ * tcp_xmit_retransmit_queue); the end of the lost record at seq (seq when
+ * it is not marked lost), the end of the record at seq, and the bytes
+ * marked lost and not resent yet (RFC 6675 pipe, Linux lost_out). */
+bool tcpc_rack_marks_losses(const struct tcp_conn *c);
+uint32_t tcpc_rack_lost_end(const struct tcp_conn *c, uint32_t seq);
+uint32_t tcpc_rack_rec_end(const struct tcp_conn *c, uint32_t seq);
+uint32_t tcpc_rack_lost_bytes(const struct tcp_conn *c);
 void tcpc_enter_recovery(struct tcp_conn *c, uint64_t now_us);
 /* Undo of needless recoveries (tcp_undo.c): a recovery begins; it
  * retransmits [seq, end); a D-SACK reports [l, rgt). */
@@ -52,6 +61,14 @@ void tcpc_dsack_note(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_dsack_old(struct tcp_conn *c, uint32_t seq, uint32_t len);
 void tcpc_dsack_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_sack_blocks(struct tcp_conn *c, struct tcp_hdrvals *h, bool pure_ack);
+/* tcp_sndbuf.c: send-buffer autotuning (Linux tcp_sndbuf_expand) once
+ * established and after ACKs that free sent data; the reordering degree
+ * it counts (Linux tcp_check_sack_reordering) */
+uint32_t tcpc_sndbuf_per_mss(uint16_t mss);
+void tcpc_sndbuf_init(struct tcp_conn *c);
+void tcpc_sndbuf_acked(struct tcp_conn *c);
+uint32_t tcpc_reordering(const struct tcp_conn *c);
+void tcpc_reordering_seen(struct tcp_conn *c, uint32_t metric);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);
 void tcpc_arm_pto(struct tcp_conn *c, uint64_t now_us);

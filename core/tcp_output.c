@@ -110,14 +110,35 @@ static bool held_back(const struct tcp_conn *c, uint32_t *len)
 	       !seq_gt(c->snd_sml, c->snd_max);
 }
 
-/* Retransmissions jump over the block the peer SACKed and stop at its
- * left edge. Returns the most that may be sent from snd_nxt. */
-static uint32_t sack_skip(struct tcp_conn *c)
+/* Over what the peer SACKed; in a fast recovery where RACK marks the
+ * losses, over holes it has not marked lost too (their segments may
+ * still arrive: RFC 8985 6.2, Linux tcp_xmit_retransmit_queue resends
+ * only lost ones). Returns where a resend from snd_nxt must stop. */
+static uint32_t rtx_walk(struct tcp_conn *c)
 {
+	bool rack = tcpc_in_fast_recovery(c) && tcpc_rack_marks_losses(c);
+	uint32_t lost_end;
 	int i;
 
-	while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
-		c->snd_nxt = c->sacked.iv[i].end;
+	for (;;) {
+		while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
+			c->snd_nxt = c->sacked.iv[i].end;
+		if (!rack || !c->sacked.n || !seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
+			return c->snd_max;
+		lost_end = tcpc_rack_lost_end(c, c->snd_nxt);
+		if (lost_end != c->snd_nxt)
+			return lost_end;
+		c->snd_nxt = tcpc_rack_rec_end(c, c->snd_nxt);
+	}
+}
+
+/* Retransmissions jump over the block the peer SACKed (and, in a RACK
+ * recovery, over what is not lost) and stop at its left edge. Returns the
+ * most that may be sent from snd_nxt. */
+static uint32_t sack_skip(struct tcp_conn *c)
+{
+	uint32_t stop = rtx_walk(c);
+
 	if (c->sacked.n && !c->rto_sweep &&
 	    seq_ge(c->snd_nxt, tcpc_high_sacked(c))) {
 		/* RFC 6675 IsLost: only holes below the highest SACKed byte
@@ -130,7 +151,7 @@ static uint32_t sack_skip(struct tcp_conn *c)
 	}
 	if (!seq_lt(c->snd_nxt, c->snd_max))
 		return UINT32_MAX;
-	return tcp_ivset_gap(&c->sacked, c->snd_nxt, c->snd_max) - c->snd_nxt;
+	return tcp_ivset_gap(&c->sacked, c->snd_nxt, stop) - c->snd_nxt;
 }
 
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq)

@@ -28,13 +28,17 @@ uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq)
 	return n;
 }
 
-/* RFC 6675 pipe: bytes in flight, less the SACKed ones and the holes below
- * the highest SACK not resent yet (taken as lost). */
+/* RFC 6675 pipe: bytes in flight, less the SACKed ones and the lost ones
+ * not resent yet: those RACK marked (Linux packets_out - sacked_out -
+ * lost_out + retrans_out), or without RACK's verdicts the holes below the
+ * highest SACK not resent yet. */
 uint32_t tcpc_pipe(const struct tcp_conn *c)
 {
 	uint32_t flight = c->snd_max - c->snd_una, out = tcpc_sacked_bytes(c);
 
-	if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
+	if (tcpc_in_fast_recovery(c) && tcpc_rack_marks_losses(c))
+		out += tcpc_rack_lost_bytes(c);
+	else if (c->sacked.n && seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
 		out += tcpc_high_sacked(c) - c->snd_nxt - tcpc_sacked_above(c, c->snd_nxt);
 	return flight > out ? flight - out : 0;
 }

@@ -34,7 +34,7 @@ static void rec_make_room(struct tcp_conn *c)
 {
 	if (c->nrec < TCP_TXREC_MAX)
 		return;
-	c->rec[1].flags |= c->rec[0].flags & TCP_REC_RETRANS;
+	c->rec[1].flags |= c->rec[0].flags & (TCP_REC_RETRANS | TCP_REC_LOST);
 	if (!(c->rec[0].flags & TCP_REC_SACKED))
 		c->rec[1].flags &= (uint8_t)~TCP_REC_SACKED;
 	memmove(&c->rec[0], &c->rec[1], (TCP_TXREC_MAX - 1) * sizeof(c->rec[0]));
@@ -106,7 +106,8 @@ void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now
  * ACK came sooner than the minimum RTT acknowledges the original: no
  * sample. Delivered out of order (below the highest delivered) without
  * having been resent: the path reorders. */
-static void rack_delivered(struct tcp_conn *c, unsigned i, uint64_t now_us)
+static void rack_delivered(struct tcp_conn *c, unsigned i, uint32_t start,
+			   uint64_t now_us)
 {
 	const struct tcp_txrec *r = &c->rec[i];
 	uint32_t now = (uint32_t)now_us;
@@ -115,8 +116,10 @@ static void rack_delivered(struct tcp_conn *c, unsigned i, uint64_t now_us)
 	    now - r->xmit < c->min_rtt_us)
 		return;
 	if (!(r->flags & TCP_REC_RETRANS) && c->rack.fack_valid &&
-	    seq_lt(r->end, c->rack.fack))
+	    seq_lt(r->end, c->rack.fack)) {
 		c->rack.reord = true;
+		tcpc_reordering_seen(c, c->rack.fack - start);
+	}
 	if (!c->rack.fack_valid || seq_gt(r->end, c->rack.fack)) {
 		c->rack.fack = r->end;
 		c->rack.fack_valid = true;
@@ -131,15 +134,15 @@ static void rack_delivered(struct tcp_conn *c, unsigned i, uint64_t now_us)
 }
 
 /* The cumulative ACK moved from old_una to snd_una: those records were
- * delivered and leave. */
+ * delivered and leave (the first started at old_una). */
 void tcpc_rack_acked(struct tcp_conn *c, uint32_t old_una, uint64_t now_us)
 {
 	unsigned n = 0;
 
-	(void)old_una;
 	while (n < c->nrec && seq_le(c->rec[n].end, c->snd_una)) {
 		if (!(c->rec[n].flags & TCP_REC_SACKED))
-			rack_delivered(c, n, now_us);
+			rack_delivered(c, n, n ? c->rec[n - 1].end : old_una,
+				       now_us);
 		n++;
 	}
 	if (n) {
@@ -165,7 +168,7 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 			continue;
 		c->rec[i].flags |= TCP_REC_SACKED;
 		c->rec[i].flags &= (uint8_t)~TCP_REC_LOST;
-		rack_delivered(c, i, now_us);
+		rack_delivered(c, i, s, now_us);
 	}
 }
 
@@ -175,12 +178,30 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
  * trip; it stays wide for 16 recoveries. D-SACKs of more segments than
  * were ever resent (duplicates the network made) and of a loss probe
  * tell nothing of reordering. */
+/* Linux tcp_sacktag_one: a D-SACK of a retransmission whose original
+ * was SACKed already (the resend was needless): the peer reorders as far
+ * as from there to the highest delivered byte. */
+static void rack_dsack_reordering(struct tcp_conn *c, uint32_t l, uint32_t r)
+{
+	if (!c->rack.fack_valid || seq_lt(l, c->snd_una) || !seq_lt(l, c->rack.fack))
+		return;
+	for (unsigned i = 0; i < c->nrec; i++) {
+		if (seq_le(c->rec[i].end, l) || !seq_lt(rec_start(c, i), r))
+			continue;
+		if ((c->rec[i].flags & (TCP_REC_SACKED | TCP_REC_RETRANS)) !=
+		    (TCP_REC_SACKED | TCP_REC_RETRANS))
+			return;
+	}
+	tcpc_reordering_seen(c, c->rack.fack - l);
+}
+
 void tcpc_rack_dsack(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_us)
 {
 	uint32_t mss = tcpc_payload_max(c);
 
 	if (!seq_lt(l, r))
 		return;
+	rack_dsack_reordering(c, l, r);
 	c->rack.dsack_dups += (r - l + mss - 1) / mss;
 	if (c->rack.dsack_dups > c->retransmits || !c->rack.reord ||
 	    (c->tlp_high_seq && r == c->tlp_high_seq))
@@ -247,6 +268,48 @@ uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
 	if (wait)
 		c->t.reo = now_us + (uint64_t)wait;
 	return lost;
+}
+
+/* The record holding seq (in flight), or -1. */
+static int rec_find(const struct tcp_conn *c, uint32_t seq)
+{
+	for (unsigned i = 0; i < c->nrec; i++)
+		if (seq_ge(seq, rec_start(c, i)) && seq_lt(seq, c->rec[i].end))
+			return (int)i;
+	return -1;
+}
+
+bool tcpc_rack_marks_losses(const struct tcp_conn *c)
+{
+	return c->sack_ok && c->rack.valid && !c->rto_sweep;
+}
+
+uint32_t tcpc_rack_lost_end(const struct tcp_conn *c, uint32_t seq)
+{
+	int i = rec_find(c, seq);
+
+	if (i < 0)
+		return seq; /* no record: nothing known lost */
+	if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) != TCP_REC_LOST)
+		return seq;
+	return c->rec[i].end;
+}
+
+uint32_t tcpc_rack_rec_end(const struct tcp_conn *c, uint32_t seq)
+{
+	int i = rec_find(c, seq);
+
+	return i < 0 ? c->snd_max : c->rec[i].end;
+}
+
+uint32_t tcpc_rack_lost_bytes(const struct tcp_conn *c)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < c->nrec; i++)
+		if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) == TCP_REC_LOST)
+			n += c->rec[i].end - rec_start(c, i);
+	return n;
 }
 
 /* Loss found at seq: start the recovery, or inside one send from seq

@@ -31,7 +31,7 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	 * (rwnd-limited a fifth of the time; Linux's own receive buffer
 	 * grows to tcp_rmem[2]) */
 	c->rx_size = 1024 * 1024;
-	c->tx_size = 256 * 1024;
+	c->tx_size = 4u << 20; /* Linux tcp_wmem[2]: the send buffer grows to it */
 	c->max_flows = 65536;
 	c->ctx_flows = 4096;
 	c->app_listeners = 256;

@@ -36,6 +36,13 @@ static void slot_tx_head_set(void *app, uint32_t head)
 	atomic_store_explicit(&sh->tx_head, head, memory_order_release);
 }
 
+static void slot_tx_limit_set(void *app, uint32_t limit)
+{
+	struct xtoe_flow_shm *sh = app;
+
+	atomic_store_explicit(&sh->tx_limit, limit, memory_order_relaxed);
+}
+
 static uint32_t slot_tx_push(void *app)
 {
 	struct xtoe_flow_shm *sh = app;
@@ -58,6 +65,7 @@ static const struct tcp_app_ops slot_ops = {
 	.tx_tail = slot_tx_tail,
 	.rx_tail_set = slot_rx_tail_set,
 	.tx_head_set = slot_tx_head_set,
+	.tx_limit_set = slot_tx_limit_set,
 };
 
 void dp_ring_bufs(struct app_ctx *c, uint32_t slot, struct tcp_bufs *b)

@@ -87,7 +87,8 @@ ssize_t xtoe_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt);
  */
 ssize_t xtoe_recv(struct xtoe_conn *c, void *buf, size_t len);
 ssize_t xtoe_recvv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt);
-/* Bytes waiting to be read; free bytes in the send ring. */
+/* Bytes waiting to be read; bytes that may be queued now (free room in
+ * the send buffer: the daemon's autotuned limit within the send ring). */
 size_t xtoe_rx_avail(const struct xtoe_conn *c);
 size_t xtoe_tx_space(const struct xtoe_conn *c);
 

@@ -156,26 +156,6 @@ static ssize_t send_done(struct xsock *s, ssize_t ret, bool push)
 	return ret;
 }
 
-/* SO_SNDBUF: queue at most what the limit leaves (-EAGAIN: nothing). */
-static ssize_t send_some(struct xsock *s, const struct iovec *iov, int cnt)
-{
-	struct iovec v[64];
-	size_t room, got = 0;
-	int n = 0;
-
-	if (!s->sndbuf || s->sndbuf >= s->c->tx_size)
-		return xlib_sendv(s->c, iov, cnt, false);
-	room = xs_tx_room(s);
-	if (!room)
-		return -EAGAIN;
-	for (; n < cnt && n < 64 && got < room; n++) {
-		v[n] = iov[n];
-		if (v[n].iov_len > room - got)
-			v[n].iov_len = room - got;
-		got += v[n].iov_len;
-	}
-	return xlib_sendv(s->c, v, n, false);
-}
 
 static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 {
@@ -190,7 +170,7 @@ static ssize_t send_loop(struct xsock *s, struct iovec *iov, int cnt, int flags)
 		xs_pump();
 		xs_conn_sync(s->c);
 		n = xtoe_conn_error(s->c) == -EINPROGRESS ? -EAGAIN :
-		    s->wr_shut ? -EPIPE : send_some(s, iov, cnt);
+		    s->wr_shut ? -EPIPE : xlib_sendv(s->c, iov, cnt, false);
 		if (n > 0) {
 			done += n;
 			advance(&iov, &cnt, n);

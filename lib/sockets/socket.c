@@ -206,6 +206,8 @@ static int accepted_fd(struct xsock *ls, struct xtoe_conn *c, int flags,
 	ns->kind = XS_CONN;
 	ns->c = c;
 	ns->nodelay = ls->nodelay; /* inherited from the listener, as Linux */
+	ns->sndbuf = ls->sndbuf;
+	xs_sndbuf_apply(ns);
 	xs_conn_owned(ns);
 	xs_tx_mode(ns);
 	xtoe_conn_set_user(c, ns);
@@ -314,6 +316,7 @@ static int do_connect(int fd, struct xsock *s, const struct sockaddr *addr,
 	if (err)
 		return err;
 	s->kind = XS_CONN;
+	xs_sndbuf_apply(s);
 	xs_conn_owned(s);
 	xtoe_conn_set_user(s->c, s);
 	xtoe_conn_addrs(s->c, &s->addr, &s->peer);
@@ -491,7 +494,7 @@ static int sock_ioctl(struct xsock *s, unsigned long req, int *arg)
 	if (req == FIONREAD)
 		*arg = (int)xtoe_rx_avail(s->c);
 	else
-		*arg = (int)(s->c->tx_size - xtoe_tx_space(s->c));
+		*arg = (int)xlib_tx_used(s->c);
 	return 0;
 }
 

@@ -237,6 +237,7 @@ int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		/* Linux doubles the request (room for its overhead) */
 		s->sndbuf = v <= 0 ? 4608 : (uint32_t)v > 0x3fffffff ? 0x7ffffffe :
 			    2u * (uint32_t)v < 4608 ? 4608 : 2u * (uint32_t)v;
+		xs_sndbuf_apply(s);
 		return 1;
 	}
 	if (level == IPPROTO_TCP && name == TCP_NOTSENT_LOWAT) {
@@ -267,17 +268,23 @@ int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 	return 1;
 }
 
-/* What a write may queue: the send ring, or less with SO_SNDBUF. */
+/* SO_SNDBUF, when set, is the connection's send buffer and turns the
+ * autotuning off (Linux SOCK_SNDBUF_LOCK). */
+void xs_sndbuf_apply(struct xsock *s)
+{
+	if (s->kind == XS_CONN && s->c)
+		s->c->tx_lock = s->sndbuf;
+}
+
+/* What a write may queue: the autotuned send buffer, or SO_SNDBUF. */
 size_t xs_tx_limit(const struct xsock *s)
 {
-	return s->sndbuf && s->sndbuf < s->c->tx_size ? s->sndbuf : s->c->tx_size;
+	return xlib_tx_limit(s->c);
 }
 
 size_t xs_tx_room(const struct xsock *s)
 {
-	size_t used = s->c->tx_size - xtoe_tx_space(s->c), lim = xs_tx_limit(s);
-
-	return used >= lim ? 0 : lim - used;
+	return xtoe_tx_space(s->c);
 }
 
 /* TCP_NOTSENT_LOWAT: fewer unsent bytes than the mark (the data-path's

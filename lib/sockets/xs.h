@@ -252,6 +252,7 @@ int xs_getsockopt(struct xsock *s, int fd, int level, int name, void *val,
 int xs_setsockopt(struct xsock *s, int fd, int level, int name,
 		  const void *val, socklen_t len);
 void xs_tx_mode(struct xsock *s);
+void xs_sndbuf_apply(struct xsock *s);
 size_t xs_tx_limit(const struct xsock *s);
 size_t xs_tx_room(const struct xsock *s);
 bool xs_notsent_ok(const struct xsock *s);

@@ -199,12 +199,30 @@ static void ring_get(const uint8_t *ring, uint32_t size, uint32_t pos,
 	memcpy(dst + first, ring, len - first);
 }
 
-size_t xtoe_tx_space(const struct xtoe_conn *c)
+/* The send buffer: the data-path's autotuned limit (Linux's sk_sndbuf
+ * growing with cwnd), or the application's own (tx_lock, SO_SNDBUF, which
+ * turns autotuning off as on Linux); never more than the ring. */
+uint32_t xlib_tx_limit(const struct xtoe_conn *c)
+{
+	uint32_t lim = c->tx_lock ? c->tx_lock :
+		       atomic_load_explicit(&c->fs->tx_limit, memory_order_relaxed);
+
+	return !lim || lim > c->tx_size ? c->tx_size : lim;
+}
+
+uint32_t xlib_tx_used(const struct xtoe_conn *c)
 {
 	uint32_t head = atomic_load_explicit(&c->fs->tx_head, memory_order_acquire);
 	uint32_t used = c->tx_tail - head;
 
-	return used >= c->tx_size ? 0 : c->tx_size - used;
+	return used > c->tx_size ? c->tx_size : used;
+}
+
+size_t xtoe_tx_space(const struct xtoe_conn *c)
+{
+	uint32_t used = xlib_tx_used(c), lim = xlib_tx_limit(c);
+
+	return used >= lim ? 0 : lim - used;
 }
 
 ssize_t xtoe_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt)

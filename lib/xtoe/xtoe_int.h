@@ -40,6 +40,8 @@ struct xtoe_conn {
 	uint8_t *rx, *tx;
 	uint32_t rx_size, tx_size;
 	uint32_t rx_head, tx_tail;      /* our private copies (we write them) */
+	uint32_t tx_lock;               /* the application's own send-buffer
+					   limit (SO_SNDBUF), 0: autotuned */
 	uint32_t slot, gen;
 	enum conn_state state;
 	int err;                        /* negative errno once failed */
@@ -120,6 +122,10 @@ struct xtoe_listener *xlib_listener_by_id(struct xtoe_ctx *ctx, uint32_t id);
  * XTOE_TX_* (Nagle); xlib_conn_info reads the data-path's TCP_INFO values
  * (0, or -EAGAIN while it writes them). */
 ssize_t xlib_sendv(struct xtoe_conn *c, const struct iovec *iov, int iovcnt, bool push);
+/* What may be queued in the send ring (xtoe_tx_space is what is left of
+ * it), and what is queued now. */
+uint32_t xlib_tx_limit(const struct xtoe_conn *c);
+uint32_t xlib_tx_used(const struct xtoe_conn *c);
 void xlib_push(struct xtoe_conn *c);
 void xlib_tx_flags(struct xtoe_conn *c, uint32_t flags);
 int xlib_conn_info(const struct xtoe_conn *c, struct xtoe_flow_info *out);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The application side of a connection's rings for tests, the simulator
- * and the fuzzer: four plain counters behind struct tcp_app_ops, named as
- * in the daemon's flow slot.
+ * and the fuzzer: plain counters behind struct tcp_app_ops, named as in
+ * the daemon's flow slot.
  */
 #ifndef XTOE_TCP_TEST_APP_H
 #define XTOE_TCP_TEST_APP_H
@@ -16,6 +16,7 @@ struct tcp_test_app {
 	_Atomic uint32_t rx_head, tx_tail; /* the application's */
 	bool hints;                        /* tx_push/tx_flags below count */
 	_Atomic uint32_t tx_push, tx_flags;
+	_Atomic uint32_t tx_limit;         /* the core's (autotuning) */
 };
 
 static uint32_t test_app_rx_head(void *a)
@@ -52,7 +53,13 @@ static uint32_t test_app_tx_flags(void *a)
 	return t->hints ? atomic_load(&t->tx_flags) : 0;
 }
 
+static void test_app_tx_limit_set(void *a, uint32_t v)
+{
+	atomic_store(&((struct tcp_test_app *)a)->tx_limit, v);
+}
+
 static const struct tcp_app_ops test_app_ops = {
+	.tx_limit_set = test_app_tx_limit_set,
 	.tx_push = test_app_tx_push,
 	.tx_flags = test_app_tx_flags,
 	.rx_head = test_app_rx_head,

@@ -353,6 +353,25 @@ static void test_stale_events(void)
 	env_close(&e);
 }
 
+/* The send buffer is the data-path's autotuned limit (the flow slot's
+ * tx_limit), not the ring: a write queues up to it and no further;
+ * 0 (an older daemon) is the ring. */
+static void test_tx_space_is_the_published_limit(void)
+{
+	static uint8_t out[6000];
+	struct env e = { 0 };
+
+	env_open(&e, 65536);
+	for (int i = 0; i < FAKE_MAX_FLOWS; i++)
+		atomic_store(&e.f.flows[i].tx_limit, 4000);
+	CHECK_EQ(xtoe_tx_space(e.a), 4000);
+	CHECK_EQ(xtoe_send(e.a, out, sizeof(out)), 4000);
+	for (int i = 0; i < FAKE_MAX_FLOWS; i++)
+		atomic_store(&e.f.flows[i].tx_limit, 0);
+	CHECK(xtoe_tx_space(e.a) >= 65536 - 4000);
+	env_close(&e);
+}
+
 static void test_ctx_fd_signals(void)
 {
 	struct env e = { 0 };
@@ -407,6 +426,7 @@ int main(void)
 	RUN(test_reset);
 	RUN(test_daemon_death);
 	RUN(test_stale_events);
+	RUN(test_tx_space_is_the_published_limit);
 	RUN(test_ctx_fd_signals);
 	RUN(test_pingpong_no_lost_wakeup);
 	return check_summary();

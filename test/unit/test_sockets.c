@@ -183,6 +183,31 @@ static void test_data_both_ways(void)
 	env_close(&e);
 }
 
+/* What a write may queue is the data-path's autotuned send buffer (the
+ * flow slot's tx_limit) until SO_SNDBUF sets one (doubled, as Linux):
+ * that one stands, whatever the data-path publishes (Linux
+ * SOCK_SNDBUF_LOCK). */
+static void test_sndbuf_turns_autotuning_off(void)
+{
+	struct env e;
+	int v = 16384;
+
+	env_open(&e);
+	for (int i = 0; i < FAKE_MAX_FLOWS; i++)
+		atomic_store(&e.f.flows[i].tx_limit, 4000);
+	xs_lock();
+	CHECK_EQ(xs_tx_limit(xs_sock(e.cfd)), 4000);
+	xs_unlock();
+	CHECK_EQ(setsockopt(e.cfd, SOL_SOCKET, SO_SNDBUF, &v, sizeof(v)), 0);
+	for (int i = 0; i < FAKE_MAX_FLOWS; i++)
+		atomic_store(&e.f.flows[i].tx_limit, 8000);
+	xs_lock();
+	CHECK_EQ(xs_tx_limit(xs_sock(e.cfd)), 32768);
+	CHECK_EQ(xs_tx_limit(xs_sock(e.afd)), 8000);
+	xs_unlock();
+	env_close(&e);
+}
+
 static void test_epoll_edge_level_and_pipe(void)
 {
 	struct env e;
@@ -298,6 +323,7 @@ int main(void)
 	RUN(test_kernel_sockets_untouched);
 	RUN(test_connect_accept_names);
 	RUN(test_data_both_ways);
+	RUN(test_sndbuf_turns_autotuning_off);
 	RUN(test_epoll_edge_level_and_pipe);
 	RUN(test_shutdown_epipe_eof);
 	RUN(test_rcvtimeo_and_dup);
