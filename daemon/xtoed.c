@@ -47,14 +47,10 @@ static const char usage_text[] =
 	"      --rto-init-ms N   retransmission timeout before an RTT sample (default 1000)\n"
 	"      --retries N       timeouts before a connection is given up (default 15)\n"
 	"      --init-cwnd N     initial congestion window in segments (default 10)\n"
-	"      --rx-buf BYTES    receive ring per connection (default 1048576)
-"
-	"      --tx-buf BYTES    send ring per connection: the most its autotuned
-"
-	"                        send buffer grows to (default 4194304, Linux's
-"
-	"                        tcp_wmem[2]; SO_SNDBUF turns autotuning off)
-"
+	"      --rx-buf BYTES    receive ring per connection (default 1048576)\n"
+	"      --tx-buf BYTES    send ring per connection: the most its autotuned\n"
+	"                        send buffer grows to (default 4194304, Linux's\n"
+	"                        tcp_wmem[2]; SO_SNDBUF turns autotuning off)\n"
 	"      --max-flows N     connections in the daemon (default 65536)\n"
 	"      --ctx-flows N     connections per application (default 4096; beyond\n"
 	"                        it connect fails with EMFILE, connections to its\n"
