@@ -76,21 +76,13 @@ static void world_init(struct world *w, uint8_t opts)
 {
 	memset(w, 0, sizeof(*w));
 	w->c.ep = ep_local;
-	w->c.state = TCP_ESTABLISHED;
+	test_established(&w->c, ISS, IRS, 3000, RING);
 	w->c.mss = 536 + (opts & 0x0f) * 64;
 	w->c.ts_ok = opts & 0x10;
 	w->c.sack_ok = opts & 0x20;
 	w->c.ws_ok = opts & 0x40;
 	w->c.rcv_wscale = w->c.ws_ok ? 1 : 0;
 	w->c.snd_wscale = w->c.ws_ok ? 3 : 0;
-	w->c.iss = ISS;
-	w->c.snd_una = w->c.snd_nxt = w->c.snd_max = w->c.snd_recover = ISS + 1;
-	w->c.snd_wnd = w->c.max_snd_wnd = 3000;
-	w->c.snd_wl1 = IRS + 1;
-	w->c.snd_wl2 = ISS + 1;
-	w->c.irs = IRS;
-	w->c.rcv_nxt = w->c.last_ack_sent = IRS + 1;
-	w->c.rcv_adv = IRS + 1 + RING;
 	w->now = 1000000;
 	w->peer_ts = 1000;
 	w->c.ts_recent = w->peer_ts;

@@ -28,17 +28,9 @@ static inline void conn_established(struct fix *f)
 	f->rx = calloc(1, RX);
 	f->tx = calloc(1, TX);
 	f->c.ep = test_ep_local;
-	f->c.state = TCP_ESTABLISHED;
+	test_established(&f->c, ISS, IRS, 10000, RX);
 	f->c.mss = 1000;
 	f->c.ts_ok = true;
-	f->c.iss = ISS;
-	f->c.snd_una = f->c.snd_nxt = f->c.snd_max = f->c.snd_recover = ISS + 1;
-	f->c.snd_wnd = f->c.max_snd_wnd = 10000;
-	f->c.snd_wl1 = IRS + 1;
-	f->c.snd_wl2 = ISS + 1;
-	f->c.irs = IRS;
-	f->c.rcv_nxt = f->c.last_ack_sent = IRS + 1;
-	f->c.rcv_adv = IRS + 1 + RX;
 	f->c.ts_recent = 100;
 	test_attach(&f->c, &f->shm, f->rx, RX, f->tx, TX);
 }

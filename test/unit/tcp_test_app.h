@@ -79,4 +79,21 @@ static inline void test_attach(struct tcp_conn *c, struct tcp_test_app *a,
 	tcp_conn_attach(c, &b);
 }
 
+/* c in ESTABLISHED right after a handshake of iss and irs: every send
+ * and receive sequence variable at the first data byte, the peer's window
+ * snd_wnd, ours the whole receive ring of rx_size bytes. */
+static inline void test_established(struct tcp_conn *c, uint32_t iss, uint32_t irs,
+				    uint32_t snd_wnd, uint32_t rx_size)
+{
+	c->state = TCP_ESTABLISHED;
+	c->iss = iss;
+	c->snd_una = c->snd_nxt = c->snd_max = c->snd_recover = iss + 1;
+	c->snd_wnd = c->max_snd_wnd = snd_wnd;
+	c->snd_wl1 = irs + 1;
+	c->snd_wl2 = iss + 1;
+	c->irs = irs;
+	c->rcv_nxt = c->last_ack_sent = irs + 1;
+	c->rcv_adv = irs + 1 + rx_size;
+}
+
 #endif /* XTOE_TCP_TEST_APP_H */

@@ -24,16 +24,8 @@ static void conn_cc(struct fix *f, const struct tcp_cc_ops *cc, bool ecn)
 	f->rx = calloc(1, RING);
 	f->tx = calloc(1, RING);
 	f->c.ep = test_ep_local;
-	f->c.state = TCP_ESTABLISHED;
+	test_established(&f->c, ISS, IRS, 60000, RING);
 	f->c.mss = MSS;
-	f->c.iss = ISS;
-	f->c.snd_una = f->c.snd_nxt = f->c.snd_max = f->c.snd_recover = ISS + 1;
-	f->c.snd_wnd = f->c.max_snd_wnd = 60000;
-	f->c.snd_wl1 = IRS + 1;
-	f->c.snd_wl2 = ISS + 1;
-	f->c.irs = IRS;
-	f->c.rcv_nxt = f->c.last_ack_sent = IRS + 1;
-	f->c.rcv_adv = IRS + 1 + RING;
 	f->c.ecn_ok = ecn;
 	f->c.cc = cc;
 	test_attach(&f->c, &f->shm, f->rx, RING, f->tx, RING);
