@@ -17,6 +17,10 @@
 struct xtoe_stat_worker {
 	uint64_t rounds, sleeps, rx_segs, tx_segs;
 	uint32_t flows, queues; /* flows installed on it; queues it serves */
+	uint64_t parks;         /* times its thread parked, handing it to thread 0 */
+	uint64_t unparks;       /* times thread 0 handed it back */
+	uint32_t thread;        /* the thread running it: its own, 0 while parked */
+	uint32_t busy_pct;      /* its own thread's last busy sample (percent) */
 };
 
 #define XTOE_STAT_WORKERS_MAX 16

@@ -42,6 +42,9 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 	c->cc = &tcp_cc_cubic;
 	c->signals = true;
 	c->sock_mode = 0660;
+	/* park after 1 s under 10 % busy; wake after 0.2 s over 50 % */
+	c->prop = (struct dp_prop_cfg){ .low_pct = 10, .high_pct = 50, .window_us = 100000,
+					.grow_windows = 2, .shrink_windows = 10 };
 }
 
 void xtoed_cfg_tcp(struct xtoed_cfg *c, uint32_t mtu, uint64_t rmem_max)
@@ -182,9 +185,7 @@ static int dp_stop(struct xtoed *d, const pthread_t *th, uint32_t n)
 	uint32_t joined = 0;
 
 	atomic_store(&d->stop, true);
-	wake_signal(d->dp_efd);
-	for (uint32_t w = 1; w < n; w++)
-		wake_signal(d->wk[w].efd);
+	dp_wake_threads(d);
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += DP_STOP_WAIT_S;
 	while (joined < n && !pthread_timedjoin_np(th[joined], NULL, &until))

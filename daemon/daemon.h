@@ -40,6 +40,17 @@
 #define XTOE_WORKERS_MAX 16 /* data-path workers (--workers) */
 _Static_assert(XTOE_WORKERS_MAX <= XTOE_STAT_WORKERS_MAX, "xtoectl stats shows every worker");
 
+/* Proportional cores (daemon/dp/dp_prop.c; --busy-marks, --busy-window-ms):
+ * with several workers, a data-path thread whose busy fraction stays below
+ * low_pct for shrink_windows samples parks and hands its worker to thread 0;
+ * thread 0, busy above high_pct for grow_windows samples while running
+ * another's worker that keeps it busy at least low_pct, hands it back. */
+struct dp_prop_cfg {
+	uint32_t low_pct, high_pct;  /* 0: never park; 100: never hand back */
+	uint32_t window_us;          /* one sample of the busy fraction */
+	uint32_t grow_windows, shrink_windows;
+};
+
 struct xtoed_cfg {
 	const char *ifname;
 	uint32_t addr;       /* network order */
@@ -60,7 +71,8 @@ struct xtoed_cfg {
 	uint32_t queues[PORT_XDP_MAX_QUEUES]; /* --queues; nqueues 0: all */
 	uint32_t nqueues;
 	uint32_t workers;    /* --workers: data-path threads (at most the
-				port's queues) */
+				port's queues; the most that run at once) */
+	struct dp_prop_cfg prop; /* when threads park and come back */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
@@ -339,6 +351,8 @@ void xtoed_close(struct xtoed *d);
 /* data-path (dp.c) */
 int dp_create(struct xtoed *d);
 void dp_destroy(struct xtoed *d);
+/* Wake every data-path thread, parked or asleep (to see d->stop). */
+void dp_wake_threads(struct xtoed *d);
 void *dp_thread(void *arg);
 void dp_print_stats(const struct xtoed *d, FILE *out);
 struct dp_cmd *dp_cmd_reserve(struct xtoed *d);  /* control plane side */

@@ -65,10 +65,19 @@ static const char usage_text[] =
 	"      --queues LIST     interface queues to serve, one AF_XDP socket each:\n"
 	"                        'all' (default) or numbers and ranges, e.g. 0,2-3\n"
 	"      --queue N         the same as --queues N\n"
-	"      --workers N       data-path threads, each serving the queues\n"
+	"      --workers N       data-path workers, each serving the queues\n"
 	"                        i, i+N, i+2N... and the connections arriving on\n"
 	"                        them (default 1: one thread for every queue, the\n"
-	"                        right choice on 2 cores; at most one a queue)\n"
+	"                        right choice on 2 cores; at most one a queue).\n"
+	"                        N is the most threads that run: an idle one\n"
+	"                        parks and thread 0 runs its worker until the\n"
+	"                        load wants it back (--busy-marks)\n"
+	"      --busy-marks LOW,HIGH  with --workers: a thread busy under LOW % for\n"
+	"                        10 windows in a row parks; thread 0 busy over\n"
+	"                        HIGH % for 2 windows, at least LOW % of it for\n"
+	"                        parked threads' workers, wakes one (default 10,50;\n"
+	"                        0,100: every thread always runs)\n"
+	"      --busy-window-ms N  one busy sample (default 100)\n"
 	"      --no-sg           no multi-buffer AF_XDP: frames of one UMEM frame,\n"
 	"                        segments clamped to them on a jumbo MTU (default:\n"
 	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
@@ -99,7 +108,8 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE, OPT_WORKERS };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE, OPT_WORKERS,
+       OPT_BUSYMARKS, OPT_BUSYWIN };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -128,6 +138,8 @@ static const struct option long_opts[] = {
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "queues", required_argument, NULL, OPT_QUEUE },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "busy-marks", required_argument, NULL, OPT_BUSYMARKS },
+	{ "busy-window-ms", required_argument, NULL, OPT_BUSYWIN },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "fin-timeout", required_argument, NULL, OPT_FINTO },
@@ -204,6 +216,23 @@ static bool is_pow2(uint32_t v)
 	return v && !(v & (v - 1));
 }
 
+/* --busy-marks LOW,HIGH: percent, LOW < HIGH. */
+static int parse_marks(const char *arg, struct dp_prop_cfg *p)
+{
+	char low[16];
+	const char *comma = strchr(arg, ',');
+	uint32_t l, h;
+
+	if (!comma || (size_t)(comma - arg) >= sizeof(low))
+		return -EINVAL;
+	snprintf(low, sizeof(low), "%.*s", (int)(comma - arg), arg);
+	if (parse_u32(low, 0, 99, &l) || parse_u32(comma + 1, 1, 100, &h) || l >= h)
+		return -EINVAL;
+	p->low_pct = l;
+	p->high_pct = h;
+	return 0;
+}
+
 /* "all", or numbers and ranges: "0", "0,2-3". Each queue once. */
 static int parse_queues(const char *arg, struct xtoed_cfg *c)
 {
@@ -259,6 +288,7 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
 	case OPT_WORKERS: err = parse_u32(arg, 1, XTOE_WORKERS_MAX, &c->workers); break;
+	case OPT_BUSYWIN: err = parse_u32(arg, 1, 10000, &v); c->prop.window_us = v * 1000; break;
 	case OPT_FINTO: err = parse_u32(arg, 1, 3600, &v); c->tcp.fin_timeout_us = v * 1000000; break;
 	default: return -EINVAL;
 	}
@@ -287,6 +317,11 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 			return usage_error("bad --xdp-mode '%s': native, skb or hw", arg);
 		break;
 	case 'b': c->busy_poll = true; break;
+	case OPT_BUSYMARKS:
+		if (parse_marks(arg, &c->prop))
+			return usage_error("bad --busy-marks '%s': LOW,HIGH percent, "
+					   "LOW < HIGH, e.g. 10,50", arg);
+		break;
 	case OPT_QUEUE:
 		if (parse_queues(arg, c))
 			return usage_error("bad --queues '%s': 'all' or queue numbers "

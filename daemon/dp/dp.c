@@ -6,6 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include "common/spinwait.h"
 #include "common/wake.h"
@@ -62,6 +65,8 @@ static struct dp *dp_new(struct xtoed *d, uint32_t w, struct dp_flow *flows)
 		return NULL;
 	dp->d = d;
 	dp_links(dp, d, w);
+	dp->running = true;
+	dp->owner = dp->runner = w; /* each thread starts running its own */
 	dp->flows = flows ? flows : calloc(n, sizeof(*dp->flows));
 	dp->work = calloc(n, sizeof(*dp->work));
 	dp->port = d->port ? port_view(d->port, w, d->nworkers) : NULL;
@@ -207,10 +212,10 @@ static void dp_set_sleeping(struct dp *dp, bool on)
 		wake_cancel_sleep(dp->sleeping);
 }
 
-/* How long the loop may block: until the earliest TCP timer, at most 1 ms
- * while the kernel still owes tx completions or notes wait in the overflow
- * list, else 1 s (a safety net). */
-static struct timespec dp_sleep_time(struct dp *dp)
+/* How long worker dp may block (us): until its earliest TCP timer, at
+ * most 1 ms while the kernel still owes tx completions or notes wait in
+ * the overflow list, else 1 s (a safety net). */
+static uint64_t dp_sleep_us(struct dp *dp)
 {
 	uint64_t us = 1000000, next = wheel_next(&dp->wheel);
 
@@ -222,27 +227,75 @@ static struct timespec dp_sleep_time(struct dp *dp)
 		if (left < us)
 			us = left;
 	}
-	return (struct timespec){ .tv_sec = (time_t)(us / 1000000),
-				  .tv_nsec = (long)(us % 1000000) * 1000 };
+	return us;
 }
 
-/* Announce the intent to sleep, re-check every queue, then block on the
- * AF_XDP socket and the wake-up eventfd. */
-static void dp_sleep(struct dp *dp)
+/*
+ * Whether thread t runs worker dp now. A worker moves only between its
+ * own thread and thread 0: its own thread parks it (owner 0), thread 0
+ * hands it back (owner = its index). Each giver stops touching the worker
+ * before its release store; the taker's acquire load sees all it wrote.
+ */
+static bool dp_runs(const struct dp *dp, uint32_t t)
 {
-	struct pollfd pfd[2] = {
-		{ .fd = dp->efd, .events = POLLIN },
-		{ .fd = dp->port->rx_fd, .events = POLLIN },
-	};
-	struct timespec ts = dp_sleep_time(dp);
+	return atomic_load_explicit(&dp->owner, memory_order_acquire) == t;
+}
 
-	dp_set_sleeping(dp, true);
-	if (dp_queues_empty(dp)) {
-		dp->st.sleeps++;
-		ppoll(pfd, pfd[1].fd >= 0 ? 2 : 1, &ts, NULL);
+/* The workers (bit per index) thread home->id runs now: thread 0 its own
+ * and those of parked threads; any other its own, or none when parked. */
+static uint32_t dp_held(const struct dp *home)
+{
+	const struct xtoed *d = home->d;
+	uint32_t m = 0;
+
+	if (home->id)
+		return dp_runs(home, home->id) ? 1u << home->id : 0;
+	for (uint32_t w = 0; w < d->nworkers; w++)
+		if (dp_runs(d->dps[w], 0))
+			m |= 1u << w;
+	return m;
+}
+
+#define DP_EACH(m, w, held) \
+	for (uint32_t m = (held), w; m && ((w = (uint32_t)__builtin_ctz(m)), 1); m &= m - 1)
+
+/* Announce the intent to sleep on every worker it runs, re-check their
+ * queues (and that no worker was handed to it meanwhile: thread 0 reads
+ * the owners after announcing, the parking thread wakes it after storing
+ * one), then block on their AF_XDP sockets and wake-up eventfds. */
+static void dp_sleep(struct dp *home, uint32_t held)
+{
+	struct pollfd pfd[2 * XTOE_WORKERS_MAX];
+	struct xtoed *d = home->d;
+	uint64_t us = UINT64_MAX;
+	bool empty = true;
+	nfds_t n = 0;
+
+	DP_EACH(m, w, held)
+		dp_set_sleeping(d->dps[w], true);
+	if (dp_held(home) != held)
+		empty = false;
+	DP_EACH(m, w, held) {
+		struct dp *dp = d->dps[w];
+		uint64_t u = dp_sleep_us(dp);
+
+		empty = empty && dp_queues_empty(dp);
+		us = u < us ? u : us;
+		pfd[n++] = (struct pollfd){ .fd = dp->efd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = dp->port->rx_fd, .events = POLLIN };
 	}
-	dp_set_sleeping(dp, false);
-	wake_drain(dp->efd);
+	if (empty) {
+		struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
+				       .tv_nsec = (long)(us % 1000000) * 1000 };
+
+		DP_EACH(m, w, held)
+			d->dps[w]->st.sleeps++;
+		ppoll(pfd, n, &ts, NULL);
+	}
+	DP_EACH(m, w, held) {
+		dp_set_sleeping(d->dps[w], false);
+		wake_drain(d->dps[w]->efd);
+	}
 }
 
 static uint32_t dp_round(struct dp *dp)
@@ -272,34 +325,163 @@ static uint32_t dp_round(struct dp *dp)
 	return work;
 }
 
-/* Idle: spin (yielding the core to runnable threads: cores are scarce),
- * up to --spin-us, only while the measured gap between work is shorter
- * than that bound (common/spinwait.h); else sleep at once. */
+static void dp_futex(_Atomic uint32_t *word, int op, uint32_t val)
+{
+	syscall(SYS_futex, (uint32_t *)word, op, val, NULL, NULL, 0);
+}
+
+static void dp_unpark(struct dp *dp)
+{
+	atomic_fetch_add_explicit(&dp->park_seq, 1, memory_order_release);
+	dp_futex(&dp->park_seq, FUTEX_WAKE_PRIVATE, 1);
+}
+
+void dp_wake_threads(struct xtoed *d)
+{
+	for (uint32_t w = 0; w < d->nworkers; w++) {
+		if (!d->dps[w])
+			continue;
+		wake_signal(d->dps[w]->efd);
+		dp_unpark(d->dps[w]);
+	}
+}
+
+/* Thread 0 hands worker dp back to its own thread and wakes it. */
+static void dp_give_back(struct dp *dp)
+{
+	dp->st.unparks++;
+	dp->runner = dp->id;
+	dp_stats_publish(dp);
+	atomic_store_explicit(&dp->owner, dp->id, memory_order_release);
+	dp_unpark(dp);
+}
+
+/* Its own thread hands worker dp to thread 0 (woken if it sleeps: it
+ * reads the owners again after announcing its sleep). */
+static void dp_park(struct dp *dp)
+{
+	struct dp *hub = dp->d->dps[0];
+
+	dp->st.parks++;
+	dp->runner = 0;
+	dp_stats_publish(dp);
+	atomic_store_explicit(&dp->owner, 0, memory_order_release);
+	wake_sleeper(hub->sleeping, hub->efd);
+}
+
+/* A parked thread blocks until handed its worker back or stopped; the
+ * sequence word makes a hand-back between the checks and the wait wake
+ * it at once. Never spins. */
+static void dp_park_wait(struct dp *home)
+{
+	uint32_t seq = atomic_load_explicit(&home->park_seq, memory_order_acquire);
+
+	if (dp_runs(home, home->id) || atomic_load_explicit(&home->d->stop, memory_order_relaxed))
+		return;
+	dp_futex(&home->park_seq, FUTEX_WAIT_PRIVATE, seq);
+}
+
+/* A round of every worker thread home->id runs (its own first). Returns
+ * the work done; *other_us: how long the rounds of others' workers that
+ * did work took (thread 0). */
+static uint32_t dp_rounds(struct dp *home, uint32_t held, uint64_t *other_us)
+{
+	struct xtoed *d = home->d;
+	uint32_t work = 0, other = 0;
+	uint64_t start = 0;
+
+	DP_EACH(m, w, held) {
+		struct dp *dp = d->dps[w];
+		uint32_t k = dp_round(dp) + dp->nwork;
+
+		if (w != home->id && !start)
+			start = dp->now;
+		other += w != home->id ? k : 0;
+		work += k;
+		if (w != home->id && !dp->running)
+			dp_give_back(dp); /* its STOP: its own thread leaves */
+	}
+	*other_us = other ? now_us() - start : 0;
+	return work;
+}
+
+/* After a round: sample the thread's busy fraction, then park its worker
+ * or hand one back as the policy says (dp_prop.c). The sample closed at
+ * this round's start; the time of the others' rounds in it counts in the
+ * next, as its own time does. */
+static void dp_balance(struct dp *home, uint32_t held, bool worked, uint64_t other_us)
+{
+	const struct dp_prop_cfg *c = &home->d->cfg.prop;
+	enum dp_prop_act act = DP_PROP_KEEP;
+	uint32_t windows;
+
+	if (home->d->nworkers < 2)
+		return;
+	if (dp_prop_tick(c, &home->prop, home->now, worked, &windows))
+		act = dp_prop_decide(c, &home->prop, !home->id, windows, held & ~1u);
+	home->prop.other_us += other_us;
+	if (act == DP_PROP_GROW)
+		dp_give_back(home->d->dps[__builtin_ctz(held & ~1u)]);
+	else if (act == DP_PROP_SHRINK)
+		dp_park(home);
+}
+
+/* Thread 0 leaving: the workers it runs go back to their threads. */
+static void dp_hand_all_back(struct dp *home)
+{
+	if (!home->id)
+		DP_EACH(m, w, dp_held(home) & ~1u)
+			dp_give_back(home->d->dps[w]);
+}
+
+/*
+ * Thread home->id: a round over every worker it runs, then, idle, spin
+ * (yielding the core to runnable threads: cores are scarce) up to
+ * --spin-us, only while the measured gap between work is shorter than that
+ * bound (common/spinwait.h); else sleep at once. Parked, it blocks until
+ * thread 0 hands its worker back.
+ */
 void *dp_thread(void *arg)
 {
-	struct dp *dp = arg;
-	struct xtoed *d = dp->d;
+	struct dp *home = arg;
+	struct xtoed *d = home->d;
 	struct spinwait sw;
-	uint32_t budget;
+	uint32_t budget, held, work;
+	uint64_t now, other_us;
 	bool slept = false;
 
 	spinwait_init(&sw, d->cfg.spin_us);
-	dp->running = true;
-	while (dp->running && !atomic_load_explicit(&d->stop, memory_order_relaxed)) {
-		if (dp_round(dp) || dp->nwork) {
-			spinwait_work(&sw, dp->now, slept);
+	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
+		held = dp_held(home);
+		if (!held) {
+			dp_park_wait(home);
+			home->prop.win_start = 0; /* a new sample after the park */
+			slept = true;
+			continue;
+		}
+		if (!home->running)
+			break;
+		work = dp_rounds(home, held, &other_us);
+		now = home->now; /* dp_balance may park home: not touched after */
+		dp_balance(home, held, work, other_us);
+		if (work) {
+			spinwait_work(&sw, now, slept);
 			slept = false;
 			continue;
 		}
-		budget = spinwait_idle(&sw, dp->now); /* first: it starts the period */
-		if (d->cfg.busy_poll || (!slept && dp->now - sw.idle_since < budget)) {
+		budget = spinwait_idle(&sw, now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && now - sw.idle_since < budget)) {
 			sched_yield();
 			continue;
 		}
-		dp_stats_publish(dp);
-		dp_sleep(dp);
+		held = dp_held(home); /* not parked by dp_balance */
+		DP_EACH(m, w, held)
+			dp_stats_publish(d->dps[w]);
+		if (held)
+			dp_sleep(home, held);
 		slept = true;
 	}
+	dp_hand_all_back(home);
 	return NULL;
 }
 
@@ -316,6 +498,8 @@ static void dp_print_one(const struct dp *dp, FILE *out)
 		st->tx_acks, st->to_cp);
 	fprintf(out, "notes to the control plane waiting for room: %lu (peak %lu)\n",
 		st->note_overflow, st->note_overflow_peak);
+	if (dp->id)
+		fprintf(out, "thread parked %lu times, handed back %lu\n", st->parks, st->unparks);
 	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
 		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)

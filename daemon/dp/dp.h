@@ -66,7 +66,22 @@ struct dp_stats {
 	uint64_t rx_nometa, rx_vlan; /* module chain metadata (dp_rx_meta) */
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */
+	uint64_t parks, unparks; /* its thread parked / was handed it back */
 };
+
+/* One data-path thread's busy samples (dp_prop.c): the time of its rounds
+ * that did work, over windows of cfg.prop.window_us. */
+struct dp_prop {
+	uint64_t win_start;  /* 0: no round seen yet */
+	uint64_t last;       /* when the last round started */
+	uint64_t busy_us;    /* this window: rounds with work */
+	uint64_t other_us;   /* thread 0: of which other workers' rounds */
+	bool worked;         /* the last round did work */
+	uint32_t busy_pct, other_pct; /* the last closed window */
+	uint32_t high_run, low_run;   /* windows above / below the marks in a row */
+};
+
+enum dp_prop_act { DP_PROP_KEEP, DP_PROP_GROW, DP_PROP_SHRINK };
 
 /*
  * One data-path worker. Worker 0, the hub, takes the control plane's
@@ -98,6 +113,14 @@ struct dp {
 	struct app_ctx *ctxs;
 	uint64_t now;
 	bool running;
+	/* proportional cores: the thread running this worker is its own or
+	 * thread 0 (its own parked). It moves only at a round boundary: the
+	 * giver stops touching the worker, then stores owner (release); the
+	 * taker loads it (acquire) before touching anything */
+	_Atomic uint32_t owner;
+	_Atomic uint32_t park_seq;  /* futex word of its own thread, parked */
+	uint32_t runner;            /* owner as the holder last set it (stats) */
+	struct dp_prop prop;        /* its own thread's busy samples */
 	bool cp_wake;   /* notes pushed this round */
 	struct dp_note_overflow *overflow, *overflow_tail; /* FIFO */
 	struct dp_stats st;
@@ -175,6 +198,15 @@ void dp_flush_overflow(struct dp *dp);
 bool dp_notes_backlogged(const struct dp *dp);
 uint32_t dp_poll_cmds(struct dp *dp);
 void dp_cmd(struct dp *dp, const struct dp_cmd *cmd);
+/* dp_prop.c: when threads park and come back. dp_prop_tick accounts the
+ * round that started at now (worked: it did work); true when that closed
+ * a window (*windows: how many it spans). dp_prop_decide: what the thread
+ * does after a closed window (hub: thread 0; others_held: it runs another
+ * worker too). Pure: no clock, no thread. */
+bool dp_prop_tick(const struct dp_prop_cfg *c, struct dp_prop *p, uint64_t now, bool worked,
+		  uint32_t *windows);
+enum dp_prop_act dp_prop_decide(const struct dp_prop_cfg *c, struct dp_prop *p, bool hub,
+				uint32_t windows, bool others_held);
 /* dp_hub.c: worker 0 passes work to the others */
 bool dp_hub_cmd(struct dp *dp, const struct dp_cmd *cmd);
 bool dp_hub_bump(struct dp *dp, struct app_ctx *c, const struct xtoe_bump *b);

@@ -36,7 +36,8 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->nworkers = 1;
 	s->w[0] = (struct xtoe_stat_worker){ .rounds = st->rounds, .sleeps = st->sleeps,
 		.rx_segs = st->rx_segs, .tx_segs = st->tx_segs, .flows = dp->flows_owned,
-		.queues = port_lanes(dp->port) };
+		.queues = port_lanes(dp->port), .parks = st->parks, .unparks = st->unparks,
+		.thread = dp->runner, .busy_pct = dp->runner == dp->id ? dp->prop.busy_pct : 0 };
 }
 
 void dp_stats_publish(struct dp *dp)

@@ -9,7 +9,7 @@ CTL=$TOPO_BIN/xtoectl
 
 setup() {
 	require_root
-	TOPO_P=xw1$(printf '%x%02x' $(($$ % 4096)) $((RANDOM % 256))) TOPO_QUEUES=2 topo_up
+	TOPO_P=xw2$(printf '%x%02x' $(($$ % 4096)) $((RANDOM % 256))) TOPO_QUEUES=2 topo_up
 }
 
 teardown() {
@@ -99,6 +99,49 @@ linux_streams() {
 	[ "$(wstat 1 rx_segs)" -gt 0 ]
 }
 
+# until worker 1's thread parked (thread 0 runs its worker): at most 30 s
+# (it parks after 1 s under the low mark)
+wait_parked() {
+	local i
+	for i in $(seq 150); do
+		[ "$(wstat 1 thread)" -eq 0 ] && [ "$(wstat 1 parks)" -ge "${1:-1}" ] && return 0
+		sleep 0.2
+	done
+	echo "worker 1 still runs on its own thread: thread $(wstat 1 thread) parks $(wstat 1 parks)"
+	return 1
+}
+
+@test "--workers 2, idle: one thread runs; the parked thread's queue still echoes intact on thread 0" {
+	# 100: thread 0 never hands the worker back, whatever the load
+	xtoed_start --workers 2 --busy-marks 10,100
+	xtoe_echo_start 7000
+	wait_parked
+	[ "$(wstat 0 thread)" -eq 0 ]
+	linux_streams 16 256K
+	echo "rx_segs: worker0 $(wstat 0 rx_segs) worker1 $(wstat 1 rx_segs); worker1 thread $(wstat 1 thread) parks $(wstat 1 parks) unparks $(wstat 1 unparks)"
+	[ "$(wstat 1 rx_segs)" -gt 0 ]
+	[ "$(wstat 1 thread)" -eq 0 ]
+	[ "$(wstat 1 unparks)" -eq 0 ]
+}
+
+@test "--workers 2: load wakes the parked thread, idle parks it again" {
+	# low marks: any stream on worker 1's queue keeps thread 0 over 2 %
+	xtoed_start --workers 2 --busy-marks 1,2
+	xtoe_echo_start 7000
+	wait_parked
+	# bounded load: 8 MiB streams, until worker 1 was handed back (a
+	# stream's queue is the peer's hash: all 24 on queue 0 is a 1 in 16M
+	# chance)
+	local i
+	for i in $(seq 24); do
+		linux_streams 1 8M
+		[ "$(wstat 1 unparks)" -ge 1 ] && break
+	done
+	echo "after $i streams: worker1 thread $(wstat 1 thread) parks $(wstat 1 parks) unparks $(wstat 1 unparks) rx_segs $(wstat 1 rx_segs)"
+	[ "$(wstat 1 unparks)" -ge 1 ]
+	wait_parked 2
+}
+
 # CPU ticks (user + system) xtoed used so far
 xtoed_ticks() {
 	awk '{ print $14 + $15 }' "/proc/$XTOED_PID/stat"
@@ -122,6 +165,7 @@ idle_cost() {
 	xtoed_start --workers 2
 	two=$(idle_cost)
 	echo "rounds ticks over 2 s idle: 1 worker: $one; 2 workers: $two"
+	echo "worker 1: thread $(wstat 1 thread) parks $(wstat 1 parks)"
 	# asleep: a round a second per worker (the safety-net timeout), and a
 	# few for the stats requests; no spinning (a spin is thousands of rounds)
 	[ "${two% *}" -le 40 ]

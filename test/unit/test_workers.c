@@ -5,7 +5,8 @@
  * release of a dead context by the last worker, and whole daemons with two
  * workers over a two-lane loopback port (a lane a worker, frames spread
  * by their 4-tuple as RSS does): data intact both ways, connections on
- * both workers, a lossy wire. Built twice: with ASan/UBSan
+ * both workers, a lossy wire; proportional cores: the policy alone, and
+ * workers handed between threads under traffic. Built twice: with ASan/UBSan
  * (test_workers) and with ThreadSanitizer (test_workers_tsan).
  */
 #include <arpa/inet.h>
@@ -319,6 +320,115 @@ static void test_two_workers_segments_on_the_wrong_worker(void)
 	pair_down(&p);
 }
 
+/* --- proportional cores ------------------------------------------------ */
+
+static const struct dp_prop_cfg prop_cfg = { .low_pct = 10, .high_pct = 50, .window_us = 100000,
+					     .grow_windows = 2, .shrink_windows = 10 };
+
+static enum dp_prop_act decide(struct dp_prop *p, bool hub, uint32_t busy, uint32_t other,
+			       uint32_t windows, bool others_held)
+{
+	p->busy_pct = busy;
+	p->other_pct = other;
+	return dp_prop_decide(&prop_cfg, p, hub, windows, others_held);
+}
+
+/* The busy fraction: the time of rounds that did work over a window. */
+static void test_prop_samples_busy_time(void)
+{
+	struct dp_prop p = { 0 };
+	uint32_t n = 0;
+
+	CHECK(!dp_prop_tick(&prop_cfg, &p, 1000, true, &n));  /* a round with work */
+	CHECK(!dp_prop_tick(&prop_cfg, &p, 31000, false, &n)); /* ran 30 ms */
+	CHECK(!dp_prop_tick(&prop_cfg, &p, 51000, true, &n));  /* idle 20 ms */
+	CHECK(dp_prop_tick(&prop_cfg, &p, 101000, false, &n)); /* ran 50 ms */
+	CHECK_EQ(p.busy_pct, 80);
+	CHECK_EQ(n, 1);
+	/* a second asleep spans ten windows of nothing */
+	CHECK(dp_prop_tick(&prop_cfg, &p, 1101000, false, &n));
+	CHECK_EQ(p.busy_pct, 0);
+	CHECK_EQ(n, 10);
+}
+
+/* A thread other than 0 parks after shrink_windows below the low mark in
+ * a row; a window between the marks starts the count again. */
+static void test_prop_parks_an_idle_thread_with_hysteresis(void)
+{
+	struct dp_prop p = { 0 };
+
+	for (int i = 0; i < 9; i++)
+		CHECK_EQ(decide(&p, false, 5, 0, 1, false), DP_PROP_KEEP);
+	CHECK_EQ(decide(&p, false, 30, 0, 1, false), DP_PROP_KEEP); /* between */
+	for (int i = 0; i < 9; i++)
+		CHECK_EQ(decide(&p, false, 5, 0, 1, false), DP_PROP_KEEP);
+	CHECK_EQ(decide(&p, false, 5, 0, 1, false), DP_PROP_SHRINK);
+	CHECK_EQ(decide(&p, false, 0, 0, 10, false), DP_PROP_SHRINK); /* a long sleep */
+	/* busy, even very: it never wakes another (only thread 0 does) */
+	for (int i = 0; i < 20; i++)
+		CHECK_EQ(decide(&p, false, 100, 100, 1, false), DP_PROP_KEEP);
+}
+
+/* Thread 0 never parks (one thread at idle), wakes a thread only while it
+ * runs another's worker (never more threads than workers), and only when
+ * that worker keeps it at least low-mark busy (so the woken thread does
+ * not park again at once). */
+static void test_prop_thread0_grows_only_with_work_for_another(void)
+{
+	struct dp_prop p = { 0 };
+
+	for (int i = 0; i < 100; i++)
+		CHECK_EQ(decide(&p, true, 0, 0, 10, true), DP_PROP_KEEP);
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(decide(&p, true, 100, 0, 1, false), DP_PROP_KEEP); /* none held */
+	for (int i = 0; i < 10; i++)
+		CHECK_EQ(decide(&p, true, 90, 5, 1, true), DP_PROP_KEEP); /* its own load */
+	CHECK_EQ(decide(&p, true, 90, 40, 1, true), DP_PROP_KEEP);
+	CHECK_EQ(decide(&p, true, 90, 40, 1, true), DP_PROP_GROW);
+	CHECK_EQ(decide(&p, true, 90, 40, 1, true), DP_PROP_KEEP); /* counts again */
+	CHECK_EQ(decide(&p, true, 40, 30, 1, true), DP_PROP_KEEP); /* between: reset */
+	CHECK_EQ(decide(&p, true, 90, 40, 1, true), DP_PROP_KEEP);
+	CHECK_EQ(decide(&p, true, 90, 40, 1, true), DP_PROP_GROW);
+}
+
+/* Marks that move worker 1 between its thread and thread 0 whenever it
+ * has a round without work, and back as soon as it has work: hand-offs
+ * all the time under traffic (a window is a round). */
+static void tune_two_flapping(struct xtoed_cfg *c)
+{
+	c->workers = 2;
+	c->prop = (struct dp_prop_cfg){ .low_pct = 1, .high_pct = 0, .window_us = 1,
+					.grow_windows = 1, .shrink_windows = 1 };
+}
+
+/* Workers handed back and forth between threads while connections on
+ * both carry data: every byte arrives, in order, both ways (and with
+ * ThreadSanitizer, no race in a hand-off). */
+static void test_two_workers_handed_between_threads_under_traffic(void)
+{
+	struct xtoe_stat_dp sa = { 0 }, sb = { 0 };
+	struct pair p = { 0 };
+	uint32_t i;
+
+	REQUIRE(loopnet_up(&p.n, tune_two_flapping) == 0);
+	pair_open(&p, 7014);
+	for (i = 0; i < 32; i++) {
+		echo_once(&p, 7014, 128 * 1024, 40 + i);
+		REQUIRE(worker_stats(p.n.a.sock, &sa) && worker_stats(p.n.b.sock, &sb));
+		if (i >= 3 && sa.w[1].parks >= 4 && sa.w[1].unparks >= 4 &&
+		    sb.w[1].parks >= 4 && sb.w[1].unparks >= 4)
+			break;
+	}
+	printf("# %u transfers; worker 1 parked/handed back: A %llu/%llu, B %llu/%llu\n",
+	       i + 1, (unsigned long long)sa.w[1].parks, (unsigned long long)sa.w[1].unparks,
+	       (unsigned long long)sb.w[1].parks, (unsigned long long)sb.w[1].unparks);
+	CHECK(sa.w[1].parks >= 4 && sa.w[1].unparks >= 4);
+	CHECK(sb.w[1].parks >= 4 && sb.w[1].unparks >= 4);
+	CHECK(conns_drain(&p.w, p.n.a.sock));
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	pair_down(&p);
+}
+
 /* --- a C module's segment hooks with two workers ------------------------ */
 
 static char ss_spec[256], ss_out[128];
@@ -366,5 +476,9 @@ int main(void)
 	RUN(test_two_workers_echo_lossy);
 	RUN(test_two_workers_segments_on_the_wrong_worker);
 	RUN(test_two_workers_cmodule_hooks_one_at_a_time);
+	RUN(test_prop_samples_busy_time);
+	RUN(test_prop_parks_an_idle_thread_with_hysteresis);
+	RUN(test_prop_thread0_grows_only_with_work_for_another);
+	RUN(test_two_workers_handed_between_threads_under_traffic);
 	return check_summary();
 }

@@ -83,6 +83,10 @@ static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_
 		add(s, sect, "tx_segs", k->tx_segs, false);
 		add(s, sect, "flows", k->flows, true);
 		add(s, sect, "queues", k->queues, true);
+		add(s, sect, "thread", k->thread, true);
+		add(s, sect, "busy_pct", k->busy_pct, true);
+		add(s, sect, "parks", k->parks, false);
+		add(s, sect, "unparks", k->unparks, false);
 	}
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)
 		add(s, "drops", xtoe_drop_name(r), d->drops[r] + xdp[r], false);
