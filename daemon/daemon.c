@@ -70,11 +70,12 @@ static void *queue_alloc(struct spsc *q, uint32_t entries, uint32_t esize)
 	return sh;
 }
 
-/* The other workers' links: commands from the hub, notes to the control
- * plane, a wake-up eventfd each. */
+/* Every worker's links: commands (from the control plane for the hub,
+ * from the hub for the others), notes to the control plane, a wake-up
+ * eventfd each. */
 static int worker_links_open(struct xtoed *d)
 {
-	for (uint32_t w = 1; w < d->nworkers; w++) {
+	for (uint32_t w = 0; w < d->nworkers; w++) {
 		struct xtoed_worker *k = &d->wk[w];
 
 		k->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -89,7 +90,7 @@ static int worker_links_open(struct xtoed *d)
 
 static void worker_links_close(struct xtoed *d)
 {
-	for (uint32_t w = 1; w < d->nworkers; w++) {
+	for (uint32_t w = 0; w < d->nworkers; w++) {
 		struct xtoed_worker *k = &d->wk[w];
 
 		free(k->cmds.sh);
@@ -119,13 +120,11 @@ static void workers_pick(struct xtoed *d)
 
 static int links_open(struct xtoed *d)
 {
-	d->dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	d->cp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	if (d->dp_efd < 0 || d->cp_efd < 0)
+	if (d->cp_efd < 0)
 		return -errno;
 	d->pub = calloc(d->cfg.max_flows, sizeof(*d->pub));
-	if (!d->pub || !queue_alloc(&d->cp2dp, Q_CMD_ENTRIES, sizeof(struct dp_cmd)) ||
-	    !queue_alloc(&d->dp2cp, Q_NOTE_ENTRIES, sizeof(struct cp_note)))
+	if (!d->pub)
 		return -ENOMEM;
 	return worker_links_open(d);
 }
@@ -166,7 +165,7 @@ int xtoed_open(struct xtoed *d, struct port *port)
 {
 	d->port = port;
 	mss_fit_frames(&d->cfg, port);
-	d->dp_efd = d->cp_efd = -1;
+	d->cp_efd = -1;
 	for (uint32_t w = 0; w < XTOE_WORKERS_MAX; w++)
 		d->wk[w].efd = -1;
 	workers_pick(d);
@@ -229,13 +228,9 @@ void xtoed_close(struct xtoed *d)
 	port_close(d->port);
 	d->port = NULL;
 	cmods_unload(&d->cmods);
-	free(d->cp2dp.sh);
-	free(d->dp2cp.sh);
 	worker_links_close(d);
 	free(d->pub);
-	if (d->dp_efd >= 0)
-		close(d->dp_efd);
 	if (d->cp_efd >= 0)
 		close(d->cp_efd);
-	d->dp_efd = d->cp_efd = -1;
+	d->cp_efd = -1;
 }

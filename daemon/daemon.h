@@ -280,8 +280,9 @@ struct cap_session {
 	bool verdicts;                /* holds the chain's verdict trace */
 };
 
-/* A data-path worker after the first (the hub, which uses the fields of
- * struct xtoed): commands from the hub, notes to the control plane. */
+/* A data-path worker's links: commands (the hub's from the control plane,
+ * the others' from the hub), notes to the control plane, its wake-up
+ * eventfd and sleep flag, its published counters. */
 struct xtoed_worker {
 	struct spsc cmds, notes;
 	int efd;
@@ -293,15 +294,13 @@ struct xtoed_worker {
 struct xtoed {
 	struct xtoed_cfg cfg;
 	struct port *port;           /* the wire (daemon/port/port.h) */
-	struct spsc cp2dp, dp2cp;
-	int dp_efd;                  /* wakes the data-path */
 	int cp_efd;                  /* wakes the control plane */
-	_Atomic uint32_t dp_sleeping, cp_sleeping;
+	_Atomic uint32_t cp_sleeping;
 	struct flow_pub *pub;        /* [max_flows] */
 	struct dp *dp;               /* worker 0, the hub */
 	uint32_t nworkers;
 	struct dp *dps[XTOE_WORKERS_MAX];
-	struct xtoed_worker wk[XTOE_WORKERS_MAX]; /* [0] unused */
+	struct xtoed_worker wk[XTOE_WORKERS_MAX]; /* [0]: the hub's */
 	struct cp *cp;
 	struct cmods cmods;          /* C modules; fixed while the threads run */
 	/* captures for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
@@ -317,7 +316,6 @@ struct xtoed {
 	_Atomic bool trace_on;
 	_Atomic bool trace_used;     /* the data-path writes ring 0 (dp_trace.c) */
 	const struct app_ctx *trace_owner; /* control plane: the tool's */
-	struct dp_stats_pub spub;    /* xtoectl stats (dp_pub.c, cp_tools.c) */
 	_Atomic bool stop;           /* both threads leave their loops */
 	bool dp_stuck;               /* the data-path did not stop (daemon.c) */
 };

@@ -498,7 +498,7 @@ int main(int argc, char **argv)
 		return err;
 	if (d.cfg.verbose && log_level() < LOG_LVL_INFO)
 		log_set_level(LOG_LVL_INFO);
-	d.dp_efd = d.cp_efd = -1;
+	d.cp_efd = -1;
 	tcp_defaults(&d);
 	err = xtoed_load_cmodules(&d) ?: open_port(&d, &port);
 	if (err) {

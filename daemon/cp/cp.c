@@ -73,7 +73,7 @@ struct dp_cmd *cp_cmd_reserve(struct cp *cp)
 			c = &cp->cmd_scratch;
 			break;
 		}
-		wake_sleeper(&cp->d->dp_sleeping, cp->d->dp_efd);
+		wake_sleeper(&cp->d->wk[0].sleeping, cp->d->wk[0].efd);
 		if (++spins < 64)
 			sched_yield();
 		else
@@ -144,10 +144,10 @@ static void cp_note(struct cp *cp, const struct cp_note *n)
 	}
 }
 
-/* Worker w's note queue (0: the hub's). */
+/* Worker w's note queue. */
 static struct spsc *cp_notes_q(struct cp *cp, uint32_t w)
 {
-	return w ? &cp->d->wk[w].notes : &cp->d->dp2cp;
+	return &cp->d->wk[w].notes;
 }
 
 /* Each worker's notes, in its order (a worker's notes never pass each

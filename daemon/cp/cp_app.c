@@ -271,7 +271,7 @@ void cp_app_reply(struct app_ctx *c, const struct xtoe_resp *r)
 static void req_hello(struct cp *cp, struct app_ctx *c, const struct xtoe_req *q,
 		      struct xtoe_resp *r)
 {
-	int fds[3] = { c->memfd, c->app_efd, cp->d->dp_efd };
+	int fds[3] = { c->memfd, c->app_efd, cp->d->wk[0].efd };
 	struct dp_cmd *cmd;
 
 	if (q->a != XTOE_PROTO_VERSION) {

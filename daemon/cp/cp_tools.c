@@ -108,7 +108,7 @@ static int ring_released(struct xtoed *d, _Atomic bool *used)
 	for (int i = 0; i < 2000; i++) {
 		if (!atomic_load_explicit(used, memory_order_acquire))
 			return 0;
-		wake_sleeper(&d->dp_sleeping, d->dp_efd);
+		wake_sleeper(&d->wk[0].sleeping, d->wk[0].efd);
 		usleep(1000);
 	}
 	return -EBUSY;
@@ -269,7 +269,7 @@ static void cap_end(struct cp *cp, int i)
 	struct cap_session *s = &d->caps[i];
 
 	atomic_fetch_and_explicit(&d->cap_on, ~(1u << i), memory_order_release);
-	wake_sleeper(&d->dp_sleeping, d->dp_efd);
+	wake_sleeper(&d->wk[0].sleeping, d->wk[0].efd);
 	cap_chain_end(cp, s);
 	s->owner = NULL;
 	cp_log(cp, "capture %d stopped: %lu records, %lu dropped", i,
@@ -374,7 +374,7 @@ static int req_stats(struct cp *cp, struct xtoe_resp *r)
 	memset(&t, 0, sizeof(t));
 	memset(&s, 0, sizeof(s));
 	for (uint32_t w = 0; w < n; w++) {
-		if (!stats_read(w ? &d->wk[w].spub : &d->spub, &s, &at)) {
+		if (!stats_read(&d->wk[w].spub, &s, &at)) {
 			r->err = EAGAIN;
 			snprintf(r->msg, sizeof(r->msg), "data-path worker %u's counters "
 				 "kept changing; try again", w);

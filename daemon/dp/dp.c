@@ -15,19 +15,10 @@
 #include "dp.h"
 #include "common/log.h"
 
-/* Worker w's links: the hub uses the daemon's (struct xtoed), the others
- * their own (struct xtoed_worker). */
+/* Worker w's links (struct xtoed_worker). */
 static void dp_links(struct dp *dp, struct xtoed *d, uint32_t w)
 {
 	dp->id = w;
-	if (!w) {
-		dp->cmds = &d->cp2dp;
-		dp->notes = &d->dp2cp;
-		dp->efd = d->dp_efd;
-		dp->sleeping = &d->dp_sleeping;
-		dp->spub = &d->spub;
-		return;
-	}
 	dp->cmds = &d->wk[w].cmds;
 	dp->notes = &d->wk[w].notes;
 	dp->efd = d->wk[w].efd;
@@ -109,13 +100,13 @@ void dp_destroy(struct xtoed *d)
 /* Control-plane side of the command queue. */
 struct dp_cmd *dp_cmd_reserve(struct xtoed *d)
 {
-	return spsc_reserve(&d->cp2dp);
+	return spsc_reserve(&d->wk[0].cmds);
 }
 
 void dp_cmd_commit(struct xtoed *d)
 {
-	spsc_commit(&d->cp2dp);
-	wake_sleeper(&d->dp_sleeping, d->dp_efd);
+	spsc_commit(&d->wk[0].cmds);
+	wake_sleeper(&d->wk[0].sleeping, d->wk[0].efd);
 }
 
 /*

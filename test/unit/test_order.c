@@ -540,9 +540,9 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 
 	memset(&d, 0, sizeof(d));
 	memset(&tool, 0, sizeof(tool));
-	d.dp_efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	d.wk[0].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	r.dp = calloc(1, sizeof(*r.dp));
-	REQUIRE(cp && r.dp && d.dp_efd >= 0);
+	REQUIRE(cp && r.dp && d.wk[0].efd >= 0);
 	r.dp->d = cp->d = &d;
 	REQUIRE(pthread_create(&th, NULL, cap_datapath, &r) == 0);
 	while (more(&r.b, sessions)) {
@@ -579,7 +579,7 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 	       (unsigned long long)bad);
 	CHECK_EQ(bad, 0);
 	CHECK(sessions >= r.b.min);
-	close(d.dp_efd);
+	close(d.wk[0].efd);
 	free(r.dp);
 	free(cp);
 }
@@ -603,12 +603,12 @@ static void test_flow_pub_install_publishes_values_before_gen(void)
 	memset(&d, 0, sizeof(d));
 	memset(&c, 0, sizeof(c));
 	d.cfg.max_flows = 4;
-	d.dp_efd = d.cp_efd = -1;
+	d.wk[0].efd = d.cp_efd = -1;
 	d.pub = calloc(d.cfg.max_flows, sizeof(*d.pub));
-	d.cp2dp.sh = aligned_alloc(64, (spsc_bytes(4, sizeof(struct dp_cmd)) + 63) & ~63ul);
-	REQUIRE(d.pub && d.cp2dp.sh && dp_create(&d) == 0);
-	spsc_format(d.cp2dp.sh);
-	spsc_attach(&d.cp2dp, d.cp2dp.sh, 4, sizeof(struct dp_cmd));
+	d.wk[0].cmds.sh = aligned_alloc(64, (spsc_bytes(4, sizeof(struct dp_cmd)) + 63) & ~63ul);
+	REQUIRE(d.pub && d.wk[0].cmds.sh && dp_create(&d) == 0);
+	spsc_format(d.wk[0].cmds.sh);
+	spsc_attach(&d.wk[0].cmds, d.wk[0].cmds.sh, 4, sizeof(struct dp_cmd));
 	xtoe_shm_layout(&c.geom, &g);
 	c.base = aligned_alloc(4096, (c.geom.size + 4095) & ~4095ul);
 	REQUIRE(c.base);
@@ -643,7 +643,7 @@ static void test_flow_pub_install_publishes_values_before_gen(void)
 	CHECK_EQ(atomic_load(&p->srtt_us), 300);
 	CHECK_EQ(atomic_load(&p->state), TCP_ESTABLISHED);
 	dp_destroy(&d);
-	free(d.cp2dp.sh);
+	free(d.wk[0].cmds.sh);
 	free(d.pub);
 	free(c.base);
 }
@@ -665,21 +665,21 @@ static void test_segments_to_cp_stay_behind_waiting_notes(void)
 
 	memset(&d, 0, sizeof(d));
 	d.cfg.max_flows = 4;
-	d.dp2cp.sh = aligned_alloc(64, (spsc_bytes(8, sizeof(struct cp_note)) + 63) & ~63ul);
-	REQUIRE(d.dp2cp.sh && dp_create(&d) == 0);
-	spsc_format(d.dp2cp.sh);
-	spsc_attach(&d.dp2cp, d.dp2cp.sh, 8, sizeof(struct cp_note));
+	d.wk[0].notes.sh = aligned_alloc(64, (spsc_bytes(8, sizeof(struct cp_note)) + 63) & ~63ul);
+	REQUIRE(d.wk[0].notes.sh && dp_create(&d) == 0);
+	spsc_format(d.wk[0].notes.sh);
+	spsc_attach(&d.wk[0].notes, d.wk[0].notes.sh, 8, sizeof(struct cp_note));
 	for (i = 0; i < 10; i++) { /* 8 fit, 2 wait */
 		dp_note_push(d.dp, &(struct cp_note){ .type = CP_NOTE_FLOW_DONE,
 						      .flow = (uint32_t)i });
 	}
 	for (i = 0; i < 8; i++) /* the control plane drains the queue */
-		CHECK(spsc_pop(&d.dp2cp, &n));
+		CHECK(spsc_pop(&d.wk[0].notes, &n));
 	len = tcp_build_frame(frame, sizeof(frame), &ep, &h, NULL, 0);
 	REQUIRE(len > 0);
 	dp_rx_frame(d.dp, frame, (uint32_t)len, -1);
 	/* what the control plane sees next: the waiting notes come first */
-	while (spsc_pop(&d.dp2cp, &n)) {
+	while (spsc_pop(&d.wk[0].notes, &n)) {
 		if (n.type == CP_NOTE_FLOW_DONE)
 			notes++;
 		else
@@ -687,7 +687,7 @@ static void test_segments_to_cp_stay_behind_waiting_notes(void)
 	}
 	CHECK_EQ(d.dp->st.drops[XTOE_DROP_QUEUE_FULL], 1); /* expendable */
 	dp_destroy(&d);
-	free(d.dp2cp.sh);
+	free(d.wk[0].notes.sh);
 }
 
 int main(void)

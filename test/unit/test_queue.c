@@ -232,18 +232,19 @@ static struct dp *notes_dp(void)
 {
 	memset(&notes_d, 0, sizeof(notes_d));
 	notes_d.cfg.max_flows = 4;
-	notes_d.dp2cp.sh = aligned_alloc(64, (spsc_bytes(QN, sizeof(struct cp_note)) + 63) & ~63ul);
-	if (!notes_d.dp2cp.sh || dp_create(&notes_d))
+	notes_d.wk[0].notes.sh = aligned_alloc(64, (spsc_bytes(QN, sizeof(struct cp_note)) + 63) &
+					       ~63ul);
+	if (!notes_d.wk[0].notes.sh || dp_create(&notes_d))
 		return NULL;
-	spsc_format(notes_d.dp2cp.sh);
-	spsc_attach(&notes_d.dp2cp, notes_d.dp2cp.sh, QN, sizeof(struct cp_note));
+	spsc_format(notes_d.wk[0].notes.sh);
+	spsc_attach(&notes_d.wk[0].notes, notes_d.wk[0].notes.sh, QN, sizeof(struct cp_note));
 	return notes_d.dp;
 }
 
 static void notes_free(void)
 {
 	dp_destroy(&notes_d);
-	free(notes_d.dp2cp.sh);
+	free(notes_d.wk[0].notes.sh);
 }
 
 /* The overflow list is a FIFO whose tail is the last node (O(1) append). */
@@ -278,20 +279,20 @@ static void test_notes_past_capacity_none_lost(void)
 		w.conn.ep.daddr = i * 7;
 		w.conn.state = TCP_TIME_WAIT;
 		dp_note_push(dp, &w);
-		bad += spsc_used(&notes_d.dp2cp) > QN;
+		bad += spsc_used(&notes_d.wk[0].notes) > QN;
 	}
 	CHECK_EQ(bad, 0);
-	CHECK_EQ(spsc_used(&notes_d.dp2cp), QN);
+	CHECK_EQ(spsc_used(&notes_d.wk[0].notes), QN);
 	CHECK_EQ(dp->st.note_overflow, total - QN);
 	CHECK(overflow_tail_ok(dp));
 	CHECK(dp_notes_backlogged(dp));
 	CHECK_EQ(dp_poll_apps(dp), 0);
-	while (spsc_pop(&notes_d.dp2cp, &n) || (dp_flush_overflow(dp), spsc_pop(&notes_d.dp2cp, &n))) {
+	while (spsc_pop(&notes_d.wk[0].notes, &n) || (dp_flush_overflow(dp), spsc_pop(&notes_d.wk[0].notes, &n))) {
 		bad += n.type != CP_NOTE_FLOW_DONE || n.flow != next ||
 		       n.conn.ep.dport != (uint16_t)next || n.conn.ep.daddr != next * 7 ||
 		       n.conn.state != TCP_TIME_WAIT;
 		next++;
-		bad += spsc_used(&notes_d.dp2cp) > QN || !overflow_tail_ok(dp);
+		bad += spsc_used(&notes_d.wk[0].notes) > QN || !overflow_tail_ok(dp);
 	}
 	CHECK_EQ(bad, 0);
 	CHECK_EQ(next, total);

@@ -52,11 +52,11 @@ static void hub_up(struct hub *h)
 	h->d.cfg.tcp = tcp_params_linux;
 	h->d.port = h->pa;
 	h->d.nworkers = 2;
-	h->d.dp_efd = h->d.cp_efd = h->d.wk[1].efd = -1;
+	h->d.wk[0].efd = h->d.cp_efd = h->d.wk[1].efd = -1;
 	h->d.pub = calloc(h->d.cfg.max_flows, sizeof(*h->d.pub));
 	REQUIRE(h->d.pub);
-	queue_new(&h->d.cp2dp, 16, sizeof(struct dp_cmd));
-	queue_new(&h->d.dp2cp, 16, sizeof(struct cp_note));
+	queue_new(&h->d.wk[0].cmds, 16, sizeof(struct dp_cmd));
+	queue_new(&h->d.wk[0].notes, 16, sizeof(struct cp_note));
 	queue_new(&h->d.wk[1].cmds, 2, sizeof(struct dp_cmd));
 	queue_new(&h->d.wk[1].notes, 16, sizeof(struct cp_note));
 	REQUIRE(dp_create(&h->d) == 0);
@@ -83,8 +83,8 @@ static void hub_down(struct hub *h)
 	dp_destroy(&h->d);
 	port_close(h->pa);
 	port_close(h->pb);
-	free(h->d.cp2dp.sh);
-	free(h->d.dp2cp.sh);
+	free(h->d.wk[0].cmds.sh);
+	free(h->d.wk[0].notes.sh);
 	free(h->d.wk[1].cmds.sh);
 	free(h->d.wk[1].notes.sh);
 	free(h->d.pub);
@@ -129,7 +129,7 @@ static void hub_round(struct hub *h, uint32_t w)
 /* Notes of type t in worker w's queue, popped; *from: their worker field. */
 static int notes_of(struct hub *h, uint32_t w, uint32_t t, uint32_t *from)
 {
-	struct spsc *q = w ? &h->d.wk[1].notes : &h->d.dp2cp;
+	struct spsc *q = w ? &h->d.wk[1].notes : &h->d.wk[0].notes;
 	struct cp_note n;
 	int k = 0;
 
@@ -168,9 +168,9 @@ static void test_hub_routes_to_the_owner(void)
 	hub_cmd(&h, DP_CMD_CTX_DEAD, 0, 0, 0);
 	hub_round(&h, 0);
 	CHECK(h.c.w[0].dead);
-	CHECK_EQ(spsc_used(&h.d.cp2dp), 1);
+	CHECK_EQ(spsc_used(&h.d.wk[0].cmds), 1);
 	hub_round(&h, 0);
-	CHECK_EQ(spsc_used(&h.d.cp2dp), 1);
+	CHECK_EQ(spsc_used(&h.d.wk[0].cmds), 1);
 	CHECK_EQ(h.d.dps[0]->flows_owned, 0); /* its flow aborted and freed */
 	CHECK_EQ(notes_of(&h, 0, CP_NOTE_CTX_RELEASED, &from), 0); /* worker 1 holds it */
 	hub_round(&h, 1); /* install and bump of slot 1 */
@@ -178,7 +178,7 @@ static void test_hub_routes_to_the_owner(void)
 	CHECK_EQ(h.slot_flow[1][1], 6);
 	CHECK(!h.c.w[1].dead);
 	hub_round(&h, 0); /* CTX_DEAD reaches worker 1 now, once */
-	CHECK_EQ(spsc_used(&h.d.cp2dp), 0);
+	CHECK_EQ(spsc_used(&h.d.wk[0].cmds), 0);
 	CHECK_EQ(spsc_used(&h.d.wk[1].cmds), 1);
 	hub_round(&h, 1);
 	CHECK(h.c.w[1].dead);
