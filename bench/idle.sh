@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+# xtoed at idle with N data-path workers (xtoed --workers N, N = 1 ..
+# QUEUES, on a veth pair with QUEUES queues): what it costs over SECS s
+# with no traffic, after SETTLE s (idle threads park after 1 s), with the
+# default busy marks and with --busy-marks 0,100 (every thread runs: the
+# workers fixed at start):
+#   idle_wN_ticks       CPU ticks (1/100 s) of the whole daemon
+#   idle_wN_dp_wakeups  voluntary context switches of its data-path
+#                       threads (a wake-up each; the control plane, the
+#                       main thread, not counted)
+#   idle_wN_running     data-path threads running (xtoectl stats: workers
+#                       run by their own thread)
+#   idle_wN_fixed_*     the same with --busy-marks 0,100
+# Run it alone (flock /tmp/xtoe-bench.lock bench/idle.sh): the machine is
+# shared.
+#
+#   QUEUES=2 SECS=5 SETTLE=3 bench/idle.sh [xtoed options]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source test/lib/topo.bash
+source test/lib/bench.bash
+
+QUEUES=${QUEUES:-2} SECS=${SECS:-5} SETTLE=${SETTLE:-3}
+
+# voluntary context switches of xtoed's threads but the main one (the
+# control plane): the data-path threads
+wakeups() {
+	local t s=0
+	for t in /proc/"$XTOED_PID"/task/*; do
+		[ "${t##*/}" = "$XTOED_PID" ] && continue
+		s=$(( s + $(awk '$1 == "voluntary_ctxt_switches:" {print $2}' "$t/status") ))
+	done
+	echo "$s"
+}
+
+ticks() { awk '{ print $14 + $15 }' "/proc/$XTOED_PID/stat"; }
+
+# workers run by their own thread
+running() {
+	"$TOPO_BIN/xtoectl" -j stats | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+print(sum(1 for k, v in s.items() if k.startswith("worker") and v["thread"] == int(k[6:])))'
+}
+
+# one case: NAME, then xtoed options
+idle_case() {
+	local name=$1 w0 t0
+	shift
+	xtoed_start "$@"
+	sleep "$SETTLE"
+	w0=$(wakeups) t0=$(ticks)
+	sleep "$SECS"
+	echo "${name}_ticks $(( $(ticks) - t0 )) ticks"
+	echo "${name}_dp_wakeups $(( $(wakeups) - w0 )) switches"
+	echo "${name}_running $(running) threads"
+	xtoed_stop
+}
+
+echo "config queues=$QUEUES secs=$SECS settle=$SETTLE cpus=$(nproc) xtoed_opts=$*"
+bench_load idle_load_start
+trap 'topo_down' EXIT
+TOPO_QUEUES=$QUEUES topo_up
+for n in $(seq "$QUEUES"); do
+	idle_case "idle_w$n" --workers "$n" "$@"
+	idle_case "idle_w${n}_fixed" --workers "$n" --busy-marks 0,100 "$@"
+done
+bench_load idle_load_end
+exit 0
