@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# xtoed at idle with N data-path workers (xtoed --workers N, N = 1 ..
+# xtoed at idle and at a low load with N data-path workers (xtoed --workers N, N = 1 ..
 # QUEUES, on a veth pair with QUEUES queues): what it costs over SECS s
 # with no traffic, after SETTLE s (idle threads park after 1 s), with the
 # default busy marks and with --busy-marks 0,100 (every thread runs: the
@@ -11,16 +11,20 @@
 #   idle_wN_running     data-path threads running (xtoectl stats: workers
 #                       run by their own thread)
 #   idle_wN_fixed_*     the same with --busy-marks 0,100
+#   low_wN_*, low_wN_fixed_*  the same under a low load: CLIENTS Linux
+#                       clients (test/bats/paced_client.py) against the xtoe
+#                       echo server, each a 64-byte request every 10 ms,
+#                       spread over the queues by the peer's hash
 # Run it alone (flock /tmp/xtoe-bench.lock bench/idle.sh): the machine is
 # shared.
 #
-#   QUEUES=2 SECS=5 SETTLE=3 bench/idle.sh [xtoed options]
+#   QUEUES=2 SECS=5 SETTLE=3 CLIENTS=8 bench/idle.sh [xtoed options]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
 source test/lib/bench.bash
 
-QUEUES=${QUEUES:-2} SECS=${SECS:-5} SETTLE=${SETTLE:-3}
+QUEUES=${QUEUES:-2} SECS=${SECS:-5} SETTLE=${SETTLE:-3} CLIENTS=${CLIENTS:-8}
 
 # voluntary context switches of xtoed's threads but the main one (the
 # control plane): the data-path threads
@@ -43,27 +47,45 @@ s = json.load(sys.stdin)
 print(sum(1 for k, v in s.items() if k.startswith("worker") and v["thread"] == int(k[6:])))'
 }
 
-# one case: NAME, then xtoed options
+# CLIENTS paced clients for SECS s (a request every 10 ms each)
+low_load() {
+	local i pids=()
+	for i in $(seq "$CLIENTS"); do
+		in_l python3 test/bats/paced_client.py "$TOPO_XADDR" 7000 $((SECS * 100)) 10 \
+			>/dev/null &
+		pids+=($!)
+	done
+	wait "${pids[@]}"
+}
+
+# one case: NAME, idle or low, then xtoed options
 idle_case() {
-	local name=$1 w0 t0
-	shift
+	local name=$1 load=$2 w0 t0 echo_pid
+	shift 2
 	xtoed_start "$@"
+	spawn_x env XTOE_SOCK="$TOPO_SOCK" "$TOPO_BIN/xtoe-echo" server -p 7000 >/dev/null 2>&1
+	echo_pid=$SPAWN_PID
+	wait_port l "$TOPO_XADDR" 7000
 	sleep "$SETTLE"
 	w0=$(wakeups) t0=$(ticks)
-	sleep "$SECS"
+	if [ "$load" = low ]; then low_load; else sleep "$SECS"; fi
 	echo "${name}_ticks $(( $(ticks) - t0 )) ticks"
 	echo "${name}_dp_wakeups $(( $(wakeups) - w0 )) switches"
 	echo "${name}_running $(running) threads"
+	kill "$echo_pid" 2>/dev/null || true
+	wait "$echo_pid" 2>/dev/null || true
 	xtoed_stop
 }
 
-echo "config queues=$QUEUES secs=$SECS settle=$SETTLE cpus=$(nproc) xtoed_opts=$*"
+echo "config queues=$QUEUES secs=$SECS settle=$SETTLE clients=$CLIENTS cpus=$(nproc) xtoed_opts=$*"
 bench_load idle_load_start
 trap 'topo_down' EXIT
 TOPO_QUEUES=$QUEUES topo_up
-for n in $(seq "$QUEUES"); do
-	idle_case "idle_w$n" --workers "$n" "$@"
-	idle_case "idle_w${n}_fixed" --workers "$n" --busy-marks 0,100 "$@"
+for load in idle low; do
+	for n in $(seq "$QUEUES"); do
+		idle_case "${load}_w$n" "$load" --workers "$n" "$@"
+		idle_case "${load}_w${n}_fixed" "$load" --workers "$n" --busy-marks 0,100 "$@"
+	done
 done
 bench_load idle_load_end
 exit 0
