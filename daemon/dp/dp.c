@@ -240,9 +240,11 @@ static void dp_sleep(struct dp *dp)
 	if (dp_queues_empty(dp)) {
 		dp->st.sleeps++;
 		ppoll(pfd, pfd[1].fd >= 0 ? 2 : 1, &ts, NULL);
+	} else {
+		pfd[0].revents = POLLIN; /* a producer may have signalled */
 	}
 	dp_set_sleeping(dp, false);
-	wake_drain(dp->efd);
+	wake_drain_fired(&pfd[0]);
 }
 
 static uint32_t dp_round(struct dp *dp)

@@ -262,7 +262,7 @@ static int block(struct xtoe_ctx *ctx, int64_t deadline)
 	}
 	rc = poll(p, 2, tmo);
 	wake_cancel_sleep(&ctx->hdr->app_sleeping);
-	wake_drain(ctx->app_efd);
+	wake_drain_fired(&p[0]);
 	if (rc < 0 && errno == EINTR)
 		return 1; /* a signal: let the caller look at its flags */
 	if (rc < 0)
