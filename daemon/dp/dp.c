@@ -276,13 +276,13 @@ static uint32_t dp_round(struct dp *dp)
 
 /* Idle: spin (yielding the core to runnable threads: cores are scarce),
  * up to --spin-us, only while the measured gap between work is shorter
- * than that bound (common/spinwait.h); else sleep at once. */
+ * than that bound and the spin keeps its core (common/spinwait.h); else
+ * sleep at once. */
 void *dp_thread(void *arg)
 {
 	struct dp *dp = arg;
 	struct xtoed *d = dp->d;
 	struct spinwait sw;
-	uint32_t budget;
 	bool slept = false;
 
 	spinwait_init(&sw, d->cfg.spin_us);
@@ -293,8 +293,8 @@ void *dp_thread(void *arg)
 			slept = false;
 			continue;
 		}
-		budget = spinwait_idle(&sw, dp->now); /* first: it starts the period */
-		if (d->cfg.busy_poll || (!slept && dp->now - sw.idle_since < budget)) {
+		spinwait_idle(&sw, dp->now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && spinwait_spin(&sw, dp->now))) {
 			sched_yield();
 			continue;
 		}
