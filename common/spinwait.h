@@ -28,11 +28,13 @@
  *
  * A spin also watches whether it keeps its core: it looks at its queues
  * every microsecond or so (a sched_yield with nobody else runnable returns
- * at once), so a look that comes more than SPINWAIT_LOST_US after the
- * previous one means another thread ran on this core meanwhile: the spin
- * takes the core from threads that need it (three spinners on two cores,
- * or a client that wakes where a server spins) and makes everyone's round
- * trip longer. That period's spin ends at once (the thread sleeps); when
+ * at once, and one that hands the core to a woken thread gets it back
+ * after that thread's turn), so a look that comes more than
+ * SPINWAIT_LOST_US after the previous one means the spinner waited for a
+ * core that others hold for whole scheduler slices (more threads that do
+ * not yield than cores: three spinners on two): its spin then costs them
+ * their core and everyone's round trip a slice. That period's spin ends at
+ * once (the thread sleeps); when
  * SPINWAIT_LOST_ROW spinning periods in a row lost the core, the thread
  * sleeps at once for the next SPINWAIT_PROBE idle periods, then tries
  * again. One preemption alone (a timer's thread) does not stop spinning.
@@ -58,8 +60,10 @@
 #define SPINWAIT_PROBE 32
 /* EWMA weight of a new sample: 1 / 2^SPINWAIT_SHIFT. */
 #define SPINWAIT_SHIFT 3
-/* A spin's looks this far apart: another thread had the core meanwhile. */
-#define SPINWAIT_LOST_US 10
+/* A spin's looks this far apart: the spinner waited for its core (another
+ * thread that does not yield had it) far longer than a woken thread's turn
+ * (a few to tens of us, which a yielding spin hands over at little cost). */
+#define SPINWAIT_LOST_US 200
 /* Spinning periods in a row that lost the core before the thread stops
  * spinning for SPINWAIT_PROBE periods. */
 #define SPINWAIT_LOST_ROW 2

@@ -168,7 +168,7 @@ static bool spin_period(struct sim *s, uint32_t gap, uint32_t step)
 }
 
 /* A spin that keeps its core (looks 1 us apart) spins to the work; one
- * whose looks come SPINWAIT_LOST_US+ apart (another thread ran on the
+ * whose looks come more than SPINWAIT_LOST_US apart (it waited for its
  * core) stops at once. One such period does not stop the next spin;
  * SPINWAIT_LOST_ROW in a row make the next SPINWAIT_PROBE periods sleep at
  * once, after which it spins again. */
@@ -194,23 +194,26 @@ static void test_spinwait_backs_off_when_the_core_is_lost(void)
 	CHECK(spin_period(&s, 20, 1));
 }
 
-/* Looks just within SPINWAIT_LOST_US of each other keep spinning; the
- * spin still ends at the budget; a thread not idle does not spin. */
+/* Looks just within SPINWAIT_LOST_US of each other keep spinning (a woken
+ * thread's turn on the core); the spin still ends at the budget; a thread
+ * not idle does not spin. */
 static void test_spinwait_spin_bounds(void)
 {
+	const uint32_t bound = 4 * SPINWAIT_LOST_US;
 	struct sim s;
 	uint64_t t;
 
-	sim_init(&s, 50);
+	sim_init(&s, bound);
 	run(&s, 64, 5, SPINWAIT_WAKE_US);
-	CHECK(spin_period(&s, 40, SPINWAIT_LOST_US));
-	CHECK(!spin_period(&s, 200, 1));
+	CHECK(spin_period(&s, 2 * SPINWAIT_LOST_US, SPINWAIT_LOST_US));
+	CHECK(spin_period(&s, 40, 15));
+	CHECK(!spin_period(&s, 2 * bound, 1));
 	CHECK(!spinwait_spin(&s.w, s.t));
 	t = s.t;
-	CHECK_EQ(spinwait_idle(&s.w, t), 50);
-	for (uint64_t now = t; now < t + 50; now++)
+	CHECK_EQ(spinwait_idle(&s.w, t), bound);
+	for (uint64_t now = t; now < t + bound; now++)
 		CHECK(spinwait_spin(&s.w, now));
-	CHECK(!spinwait_spin(&s.w, t + 50));
+	CHECK(!spinwait_spin(&s.w, t + bound));
 }
 
 int main(void)
