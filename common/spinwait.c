@@ -60,7 +60,7 @@ bool spinwait_spin(struct spinwait *w, uint64_t now)
 	w->last = now;
 	if (!w->idle || !w->budget)
 		return false;
-	if (now > last + SPINWAIT_LOST_US) { /* another thread had the core */
+	if (now > last + SPINWAIT_LOST_US) { /* it waited that long for its core */
 		w->lost = true;
 		w->budget = 0;
 		return false;
