@@ -23,6 +23,10 @@ uint32_t spinwait_gap(const struct spinwait *w)
 
 static uint32_t budget(struct spinwait *w)
 {
+	if (w->hold) { /* spinning lost the core: sleep for a while */
+		w->hold--;
+		return 0;
+	}
 	if (spinwait_gap(w) >= w->limit_us) {
 		if (++w->sleeps < SPINWAIT_PROBE)
 			return 0;
@@ -41,10 +45,42 @@ uint32_t spinwait_idle(struct spinwait *w, uint64_t now)
 	if (!w->idle) {
 		w->idle = true;
 		w->idle_since = now;
+		w->last = now;
 		w->probe = false;
+		w->lost = false;
 		w->budget = budget(w);
 	}
 	return w->budget;
+}
+
+bool spinwait_spin(struct spinwait *w, uint64_t now)
+{
+	uint64_t last = w->last;
+
+	w->last = now;
+	if (!w->idle || !w->budget)
+		return false;
+	if (now > last + SPINWAIT_LOST_US) { /* it waited that long for its core */
+		w->lost = true;
+		w->budget = 0;
+		return false;
+	}
+	return now < w->idle_since + w->budget;
+}
+
+/* A spinning period ended: count the ones in a row that lost the core. */
+static void lost_count(struct spinwait *w)
+{
+	if (!w->budget && !w->lost)
+		return; /* it did not spin */
+	if (!w->lost) {
+		w->lost_row = 0;
+		return;
+	}
+	if (++w->lost_row >= SPINWAIT_LOST_ROW) {
+		w->lost_row = 0;
+		w->hold = SPINWAIT_PROBE;
+	}
 }
 
 void spinwait_work(struct spinwait *w, uint64_t now, bool slept)
@@ -54,6 +90,7 @@ void spinwait_work(struct spinwait *w, uint64_t now, bool slept)
 	if (!w->idle)
 		return;
 	w->idle = false;
+	lost_count(w);
 	gap = now > w->idle_since ? now - w->idle_since : 0;
 	if (slept) /* the wake-up's own latency is not part of the gap */
 		gap = gap > SPINWAIT_WAKE_US ? gap - SPINWAIT_WAKE_US : 0;

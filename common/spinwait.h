@@ -26,12 +26,26 @@
  * SPINWAIT_PROBE that would sleep spins its full bound instead (a probe):
  * a gap a probe catches is measured exactly and replaces the estimate.
  *
+ * A spin also watches whether it keeps its core: it looks at its queues
+ * every microsecond or so (a sched_yield with nobody else runnable returns
+ * at once, and one that hands the core to a woken thread gets it back
+ * after that thread's turn), so a look that comes more than
+ * SPINWAIT_LOST_US after the previous one means the spinner waited for a
+ * core that others hold for whole scheduler slices (more threads that do
+ * not yield than cores: three spinners on two): its spin then costs them
+ * their core and everyone's round trip a slice. That period's spin ends at
+ * once (the thread sleeps); when
+ * SPINWAIT_LOST_ROW spinning periods in a row lost the core, the thread
+ * sleeps at once for the next SPINWAIT_PROBE idle periods, then tries
+ * again. One preemption alone (a timer's thread) does not stop spinning.
+ *
  * Pure: times are passed in (microseconds), so the unit test
  * (test/unit/test_spinwait.c) drives it without a clock.
  *
  *   spinwait_init(&w, bound_us);
- *   idle:   budget = spinwait_idle(&w, now);  spin while now < idle + budget
- *   work:   spinwait_work(&w, now, slept);    (once per idle period)
+ *   idle:   spinwait_idle(&w, now);            (starts the period)
+ *           while (spinwait_spin(&w, now)) { look; sched_yield(); now = ...; }
+ *   work:   spinwait_work(&w, now, slept);     (once per idle period)
  */
 #ifndef XTOE_SPINWAIT_H
 #define XTOE_SPINWAIT_H
@@ -46,6 +60,13 @@
 #define SPINWAIT_PROBE 32
 /* EWMA weight of a new sample: 1 / 2^SPINWAIT_SHIFT. */
 #define SPINWAIT_SHIFT 3
+/* A spin's looks this far apart: the spinner waited for its core (another
+ * thread that does not yield had it) far longer than a woken thread's turn
+ * (a few to tens of us, which a yielding spin hands over at little cost). */
+#define SPINWAIT_LOST_US 200
+/* Spinning periods in a row that lost the core before the thread stops
+ * spinning for SPINWAIT_PROBE periods. */
+#define SPINWAIT_LOST_ROW 2
 
 struct spinwait {
 	uint32_t bound_us;   /* never spin longer (0: never spin) */
@@ -54,8 +75,12 @@ struct spinwait {
 	uint64_t idle_since; /* when the current idle period began */
 	uint32_t budget;     /* of the current idle period */
 	uint32_t sleeps;     /* idle periods that slept since the last probe */
+	uint64_t last;       /* the spin's previous look */
+	uint32_t lost_row;   /* spinning periods in a row that lost the core */
+	uint32_t hold;       /* idle periods left that sleep at once */
 	bool idle;
 	bool probe;          /* the current idle period is a probe */
+	bool lost;           /* the current period's spin lost the core */
 };
 
 void spinwait_init(struct spinwait *w, uint32_t bound_us);
@@ -63,6 +88,10 @@ void spinwait_init(struct spinwait *w, uint32_t bound_us);
  * sleep at once). Called again while still idle, it keeps the period's
  * start and returns the same budget. */
 uint32_t spinwait_idle(struct spinwait *w, uint64_t now);
+/* While idle, at each look at the queues: true while the spin may go on
+ * (within the period's budget, and no other thread took the core since the
+ * previous look); false: sleep now. */
+bool spinwait_spin(struct spinwait *w, uint64_t now);
 /* Work came at now, after an idle period (a no-op when not idle); slept:
  * the thread slept during it. */
 void spinwait_work(struct spinwait *w, uint64_t now, bool slept);

@@ -15,6 +15,7 @@
 #ifndef XTOE_WAKE_H
 #define XTOE_WAKE_H
 
+#include <poll.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <unistd.h>
@@ -51,13 +52,25 @@ static inline int wake_signal(int efd)
 	return write(efd, &one, sizeof(one)) == sizeof(one);
 }
 
-/* Drain an eventfd's counter (non-blocking fd). */
+/* Drain an eventfd's counter (non-blocking fd, not EFD_SEMAPHORE): one
+ * read returns the whole counter and resets it, so a second read could only
+ * fail with EAGAIN (or take a signal that came since, whose wake-up the
+ * caller's re-check of its queues makes harmless). */
 static inline void wake_drain(int efd)
 {
 	uint64_t v;
 
-	while (read(efd, &v, sizeof(v)) == sizeof(v))
-		;
+	(void)!read(efd, &v, sizeof(v));
+}
+
+/* After a poll that watched the eventfd in p: drain it only when it fired
+ * (a wake-up by another fd or the time-out leaves nothing to read: no
+ * failing read). A signal that came after the poll returned stays counted
+ * and ends the next poll at once: one extra round, never a lost wake-up. */
+static inline void wake_drain_fired(const struct pollfd *p)
+{
+	if (p->revents & POLLIN)
+		wake_drain(p->fd);
 }
 
 #endif /* XTOE_WAKE_H */

@@ -282,10 +282,15 @@ static void dp_sleep(struct dp *home, uint32_t held)
 		DP_EACH(m, w, held)
 			d->dps[w]->st.sleeps++;
 		ppoll(pfd, n, &ts, NULL);
+	} else {
+		for (nfds_t i = 0; i < n; i += 2)
+			pfd[i].revents = POLLIN; /* a producer may have signalled */
 	}
+	n = 0;
 	DP_EACH(m, w, held) {
 		dp_set_sleeping(d->dps[w], false);
-		wake_drain(d->dps[w]->efd);
+		wake_drain_fired(&pfd[n]);
+		n += 2;
 	}
 }
 
@@ -429,7 +434,8 @@ static void dp_hand_all_back(struct dp *home)
  * Thread home->id: a round over every worker it runs, then, idle, spin
  * (yielding the core to runnable threads: cores are scarce) up to
  * --spin-us, only while the measured gap between work is shorter than that
- * bound (common/spinwait.h); else sleep at once. Parked, it blocks until
+ * bound and the spin keeps its core (common/spinwait.h); else sleep at
+ * once. Parked, it blocks until
  * thread 0 hands its worker back.
  */
 void *dp_thread(void *arg)
@@ -437,7 +443,7 @@ void *dp_thread(void *arg)
 	struct dp *home = arg;
 	struct xtoed *d = home->d;
 	struct spinwait sw;
-	uint32_t budget, held, work;
+	uint32_t held, work;
 	uint64_t now, other_us;
 	bool slept = false;
 
@@ -460,8 +466,8 @@ void *dp_thread(void *arg)
 			slept = false;
 			continue;
 		}
-		budget = spinwait_idle(&sw, now); /* first: it starts the period */
-		if (d->cfg.busy_poll || (!slept && now - sw.idle_since < budget)) {
+		spinwait_idle(&sw, now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && spinwait_spin(&sw, now))) {
 			sched_yield();
 			continue;
 		}

@@ -244,18 +244,18 @@ static struct spinwait *thread_sw(void)
 
 /* Before sleeping, look again, yielding the core in between, while the
  * thread's measured gap between events is shorter than a wake-up, for at
- * most $XTOE_SPIN_US (default 20 us): a reply that is on its way costs no
- * wake-up, and a thread at low load sleeps at once. Locked; true when
- * ready(arg) became true. */
+ * most $XTOE_SPIN_US (default 20 us), and while the spin keeps its core: a
+ * reply that is on its way costs no wake-up, and a thread at low load (or
+ * on a core others need) sleeps at once. Locked; true when ready(arg)
+ * became true. */
 bool xs_spin(bool (*ready)(void *), void *arg)
 {
 	struct spinwait *sw = thread_sw();
-	int64_t start = (int64_t)now_us(), end;
 
 	if (!xs.ctx)
 		return false;
-	end = start + spinwait_idle(sw, (uint64_t)start);
-	while ((int64_t)now_us() < end) {
+	spinwait_idle(sw, now_us());
+	while (spinwait_spin(sw, now_us())) {
 		xs_unlock();
 		sched_yield();
 		xs_lock();

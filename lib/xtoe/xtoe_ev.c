@@ -222,15 +222,16 @@ static bool collect(struct xtoe_ctx *ctx)
 
 /* Nothing to report: poll a little longer, yielding the core to runnable
  * threads (cores are scarce), at most spin_us and only while the measured
- * gap between events is shorter than that (common/spinwait.h). */
+ * gap between events is shorter than that and the spin keeps its core
+ * (common/spinwait.h). */
 static bool spin(struct xtoe_ctx *ctx)
 {
-	int64_t start = (int64_t)now_us(), end, now;
+	uint64_t now = now_us();
 
-	end = start + spinwait_idle(&ctx->sw, (uint64_t)start);
-	for (now = start; now < end; now = (int64_t)now_us()) {
+	spinwait_idle(&ctx->sw, now);
+	for (; spinwait_spin(&ctx->sw, now); now = now_us()) {
 		if (collect(ctx)) {
-			spinwait_work(&ctx->sw, (uint64_t)now, false);
+			spinwait_work(&ctx->sw, now, false);
 			return true;
 		}
 		sched_yield();
@@ -262,7 +263,7 @@ static int block(struct xtoe_ctx *ctx, int64_t deadline)
 	}
 	rc = poll(p, 2, tmo);
 	wake_cancel_sleep(&ctx->hdr->app_sleeping);
-	wake_drain(ctx->app_efd);
+	wake_drain_fired(&p[0]);
 	if (rc < 0 && errno == EINTR)
 		return 1; /* a signal: let the caller look at its flags */
 	if (rc < 0)

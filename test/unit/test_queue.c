@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* SPSC queue, sleep/wake protocol, the data-path flow table and the
  * data-path's notes to the control plane at and past capacity. */
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/eventfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -119,6 +121,74 @@ static void test_wake_protocol_no_lost_wakeup(void)
 	CHECK_EQ(lost, 0);
 	CHECK_EQ(s.sum, s.items * (s.items + 1) / 2);
 	free(s.q.sh);
+}
+
+/* read syscalls this process made so far (/proc/self/io syscr; the read of
+ * the file itself counts once per call) */
+static long read_calls(void)
+{
+	char buf[512], *p;
+	int fd = open("/proc/self/io", O_RDONLY);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof(buf) - 1) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	p = strstr(buf, "syscr: ");
+	return p ? strtol(p + 7, NULL, 10) : -1;
+}
+
+/* An eventfd's read returns its whole counter and resets it: draining one
+ * that was signalled any number of times costs one read (not a second
+ * that fails with EAGAIN), and leaves it empty. */
+static void test_wake_drain_one_read(void)
+{
+	int efd = eventfd(0, EFD_NONBLOCK);
+	long r0, r1, self;
+	uint64_t v;
+
+	REQUIRE(efd >= 0);
+	r0 = read_calls();
+	r1 = read_calls();
+	REQUIRE(r0 >= 0 && r1 >= 0); /* /proc/self/io: task I/O accounting */
+	self = r1 - r0;
+	for (int i = 0; i < 3; i++)
+		CHECK(wake_signal(efd));
+	r0 = read_calls();
+	wake_drain(efd);
+	r1 = read_calls();
+	CHECK_EQ(r1 - r0 - self, 1);
+	CHECK_EQ(read(efd, &v, sizeof(v)), -1);
+	close(efd);
+}
+
+/* After a poll the eventfd did not end (another fd or the time-out), the
+ * sleeper reads nothing; after one it ended, it drains it in one read. */
+static void test_wake_drain_only_when_fired(void)
+{
+	struct pollfd p = { .fd = eventfd(0, EFD_NONBLOCK), .events = POLLIN };
+	long r0, r1, self;
+
+	REQUIRE(p.fd >= 0);
+	r0 = read_calls();
+	r1 = read_calls();
+	REQUIRE(r0 >= 0 && r1 >= 0);
+	self = r1 - r0;
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	r0 = read_calls();
+	wake_drain_fired(&p);
+	r1 = read_calls();
+	CHECK_EQ(r1 - r0 - self, 0);
+	CHECK(wake_signal(p.fd));
+	CHECK_EQ(poll(&p, 1, 0), 1);
+	r0 = read_calls();
+	wake_drain_fired(&p);
+	r1 = read_calls();
+	CHECK_EQ(r1 - r0 - self, 1);
+	CHECK_EQ(poll(&p, 1, 0), 0);
+	close(p.fd);
 }
 
 static void test_flowtab_insert_find_remove(void)
@@ -309,6 +379,8 @@ int main(void)
 	RUN(test_spsc_fifo_and_wrap);
 	RUN(test_spsc_corrupt_producer_index);
 	RUN(test_wake_protocol_no_lost_wakeup);
+	RUN(test_wake_drain_one_read);
+	RUN(test_wake_drain_only_when_fired);
 	RUN(test_flowtab_insert_find_remove);
 	RUN(test_spsc_double_release_keeps_indices);
 	RUN(test_spsc_one_view_both_threads);

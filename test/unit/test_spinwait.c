@@ -143,6 +143,79 @@ static void test_spinwait_period_start_kept(void)
 	CHECK_EQ(s.w.gap8, g8 - (g8 >> SPINWAIT_SHIFT) + 5);
 }
 
+/* One idle period whose spin looks every `step` us until work comes `gap`
+ * us after it began (or the spin ends and the thread sleeps, woken
+ * SPINWAIT_WAKE_US after the work). Returns whether it caught the work. */
+static bool spin_period(struct sim *s, uint32_t gap, uint32_t step)
+{
+	uint64_t start = s->t, now = s->t;
+	bool caught = false;
+
+	spinwait_idle(&s->w, now);
+	while (spinwait_spin(&s->w, now)) {
+		if (now - start >= gap) {
+			caught = true;
+			break;
+		}
+		now += step;
+	}
+	if (caught)
+		spinwait_work(&s->w, now, false);
+	else
+		spinwait_work(&s->w, start + gap + SPINWAIT_WAKE_US, true);
+	s->t = (caught ? now : start + gap + SPINWAIT_WAKE_US) + 3;
+	return caught;
+}
+
+/* A spin that keeps its core (looks 1 us apart) spins to the work; one
+ * whose looks come more than SPINWAIT_LOST_US apart (it waited for its
+ * core) stops at once. One such period does not stop the next spin;
+ * SPINWAIT_LOST_ROW in a row make the next SPINWAIT_PROBE periods sleep at
+ * once, after which it spins again. */
+static void test_spinwait_backs_off_when_the_core_is_lost(void)
+{
+	struct sim s;
+	int spun = 0;
+
+	sim_init(&s, 50);
+	run(&s, 64, 5, SPINWAIT_WAKE_US);
+	CHECK(spin_period(&s, 20, 1));
+	CHECK(!spin_period(&s, 20, SPINWAIT_LOST_US + 5));
+	CHECK(spin_period(&s, 20, 1)); /* one loss alone: spins on */
+	for (int i = 0; i < SPINWAIT_LOST_ROW; i++)
+		CHECK(!spin_period(&s, 20, SPINWAIT_LOST_US + 5));
+	for (int i = 0; i < SPINWAIT_PROBE; i++) {
+		spun += spinwait_idle(&s.w, s.t) > 0;
+		spinwait_work(&s.w, s.t + 5 + SPINWAIT_WAKE_US, true);
+		s.t += 5 + SPINWAIT_WAKE_US + 3;
+	}
+	CHECK_EQ(spun, 0);
+	CHECK(spin_period(&s, 20, 1));
+	CHECK(spin_period(&s, 20, 1));
+}
+
+/* Looks just within SPINWAIT_LOST_US of each other keep spinning (a woken
+ * thread's turn on the core); the spin still ends at the budget; a thread
+ * not idle does not spin. */
+static void test_spinwait_spin_bounds(void)
+{
+	const uint32_t bound = 4 * SPINWAIT_LOST_US;
+	struct sim s;
+	uint64_t t;
+
+	sim_init(&s, bound);
+	run(&s, 64, 5, SPINWAIT_WAKE_US);
+	CHECK(spin_period(&s, 2 * SPINWAIT_LOST_US, SPINWAIT_LOST_US));
+	CHECK(spin_period(&s, 40, 15));
+	CHECK(!spin_period(&s, 2 * bound, 1));
+	CHECK(!spinwait_spin(&s.w, s.t));
+	t = s.t;
+	CHECK_EQ(spinwait_idle(&s.w, t), bound);
+	for (uint64_t now = t; now < t + bound; now++)
+		CHECK(spinwait_spin(&s.w, now));
+	CHECK(!spinwait_spin(&s.w, t + bound));
+}
+
 int main(void)
 {
 	RUN(test_spinwait_starts_sleeping);
@@ -152,5 +225,7 @@ int main(void)
 	RUN(test_spinwait_probes_find_short_gaps);
 	RUN(test_spinwait_adapts_both_ways);
 	RUN(test_spinwait_period_start_kept);
+	RUN(test_spinwait_backs_off_when_the_core_is_lost);
+	RUN(test_spinwait_spin_bounds);
 	return check_summary();
 }

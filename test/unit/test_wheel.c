@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The timing wheel (daemon/wheel.c) that runs the TCP core's timers. */
+#include <string.h>
+
 #include "check.h"
 #include "daemon/wheel.h"
 
@@ -65,9 +67,76 @@ static void test_wheel_move_cancel_and_past(void)
 	wheel_free(&w);
 }
 
+/* The earliest deadline by looking at every node: what wheel_next must say. */
+static uint64_t brute_next(struct item *it, int n)
+{
+	uint64_t best = UINT64_MAX;
+
+	for (int i = 0; i < n; i++)
+		if (wheel_on(&it[i].n) && it[i].n.due < best)
+			best = it[i].n.due;
+	return best;
+}
+
+/* wheel_next agrees with a look at every node through random sets, moves,
+ * cancels and runs, on a ring smaller than a bitmap word and on the
+ * data-path's (past deadlines, several turns ahead, wrapping). */
+static void test_wheel_next_matches_every_node(void)
+{
+	static const uint32_t sizes[] = { 8, 4096 };
+	static struct item it[64];
+	uint64_t rng = 0x9e3779b97f4a7c15ull, now;
+	struct wheel w;
+
+	for (int z = 0; z < 2; z++) {
+		uint32_t span = sizes[z] * 10;
+
+		REQUIRE(wheel_init(&w, sizes[z], 10, 12345) == 0);
+		memset(it, 0, sizeof(it));
+		now = 12345;
+		for (int step = 0; step < 20000; step++) {
+			struct item *x = &it[(rng >> 33) % 64];
+
+			rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+			switch ((rng >> 40) % 5) {
+			case 0:
+				wheel_del(&w, &x->n);
+				break;
+			case 1:
+				now += (rng >> 20) % 200;
+				wheel_run(&w, now, on_fire, NULL);
+				break;
+			default:
+				wheel_set(&w, &x->n, now - 50 + (rng >> 16) % (3 * span));
+			}
+			CHECK_EQ(wheel_next(&w), brute_next(it, 64));
+		}
+		wheel_free(&w);
+	}
+}
+
+/* wheel_next looks into no empty slot: one far deadline alone on the
+ * data-path's wheel (4096 slots) costs one look, not a scan of the turn. */
+static void test_wheel_next_skips_empty_slots(void)
+{
+	struct wheel w;
+	struct item a = { 0 };
+
+	REQUIRE(wheel_init(&w, 4096, 250, 1000000) == 0);
+	wheel_set(&w, &a.n, 1000000 + 4000 * 250);
+	CHECK_EQ(wheel_next(&w), 1000000 + 4000 * 250);
+	CHECK_EQ(w.looked, 1);
+	wheel_set(&w, &a.n, 1000000 + 7 * 4096 * 250 + 100); /* turns ahead */
+	CHECK_EQ(wheel_next(&w), 1000000 + 7 * 4096 * 250 + 100);
+	CHECK_EQ(w.looked, 2);
+	wheel_free(&w);
+}
+
 int main(void)
 {
 	RUN(test_wheel_fires_due_only);
 	RUN(test_wheel_move_cancel_and_past);
+	RUN(test_wheel_next_matches_every_node);
+	RUN(test_wheel_next_skips_empty_slots);
 	return check_summary();
 }
