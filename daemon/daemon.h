@@ -273,6 +273,13 @@ struct cap_session {
 	const struct app_ctx *owner;  /* control plane: NULL when free */
 	struct xtoe_cap_shm *shm;     /* tx ring: NULL until first used, then
 					 kept mapped until the daemon exits */
+	/* The ring's one producer at a time, whichever worker holds lock:
+	 * the workers copy their frames (dp_cap.c) only while live; the
+	 * control plane formats the ring and sets live, or clears it, under
+	 * the lock, so a ring is free again the moment its session ends. */
+	_Atomic uint32_t lock;
+	bool live;
+	struct spsc q;
 	int fd;
 	char module[32];              /* its capture module, "" when none */
 	int egress_link;              /* tcx link of the egress program, -1 */
@@ -305,16 +312,20 @@ struct xtoed {
 	struct cmods cmods;          /* C modules; fixed while the threads run */
 	/* captures for xtoe-dump (cp_tools.c creates, dp_cap.c writes) */
 	struct cap_session caps[XTOE_CAP_MAX];
-	_Atomic uint32_t cap_on;     /* bit per session: copy tx frames */
-	_Atomic uint32_t cap_seen;   /* the data-path's: sessions it wrote in
-					its last round (a ring is reused only
-					when its bit is clear in both) */
+	_Atomic uint32_t cap_on;     /* bit per session: copy tx frames (a
+					hint the workers read once a round;
+					the session's live says for sure) */
 	/* TCP events for xtoectl trace (cp_tools.c creates, dp_trace.c and
 	 * cp_trace.c write); like the capture ring, kept once created */
 	struct xtoe_trace_shm *trace;
 	int trace_fd;
-	_Atomic bool trace_on;
-	_Atomic bool trace_used;     /* the data-path writes ring 0 (dp_trace.c) */
+	_Atomic bool trace_on;       /* a hint the workers read once a round */
+	/* ring 0's one producer at a time, as a capture's (struct
+	 * cap_session): every worker writes it, holding trace_lock, while
+	 * trace_live */
+	_Atomic uint32_t trace_lock;
+	bool trace_live;
+	struct spsc trace_q;
 	const struct app_ctx *trace_owner; /* control plane: the tool's */
 	_Atomic bool stop;           /* both threads leave their loops */
 	bool dp_stuck;               /* the data-path did not stop (daemon.c) */

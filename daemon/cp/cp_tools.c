@@ -16,6 +16,7 @@
 #include "common/cap.h"
 #include "common/proto.h"
 #include "common/seqlock.h"
+#include "common/spinlock.h"
 #include "common/trace.h"
 #include "common/wake.h"
 #include "core/cc.h"
@@ -74,8 +75,8 @@ bool cp_tools_request(struct cp *cp, const struct xtoe_req *q, struct xtoe_resp 
 }
 
 /* A tool's shared ring (capture, trace): created at the first use, then
- * kept (the data-path may still be finishing a round with it when the
- * tool goes; ring_released says when it is done). */
+ * kept mapped until the daemon exits (a worker may still look at it in the
+ * round in which the tool goes; it writes only while the ring is live). */
 static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 {
 	void *p;
@@ -98,20 +99,15 @@ static int tool_ring(const char *name, uint64_t bytes, void **mem, int *mfd)
 	return 0;
 }
 
-/* A ring the data-path wrote in an earlier capture or trace is formatted
- * again only once the data-path has let go of it: it looks at the switch
- * once per round, so it may still be writing when the tool goes. Its
- * answer (*used false, release) comes within a round; a sleeping data-path
- * is woken for it. -EBUSY after 2 s. */
-static int ring_released(struct xtoed *d, _Atomic bool *used)
+/* The workers write a tool's ring, one at a time under its lock, only
+ * while it is live: set here, under the lock, once the ring is formatted,
+ * and cleared when the tool goes; after that no worker writes it, and it
+ * may be formatted again at once. */
+static void ring_live(_Atomic uint32_t *lock, bool *live, bool on)
 {
-	for (int i = 0; i < 2000; i++) {
-		if (!atomic_load_explicit(used, memory_order_acquire))
-			return 0;
-		wake_sleeper(&d->wk[0].sleeping, d->wk[0].efd);
-		usleep(1000);
-	}
-	return -EBUSY;
+	spin_lock(lock);
+	*live = on;
+	spin_unlock(lock);
 }
 
 /* The tool's copy of a ring's fd, or -1 with r filled in. */
@@ -128,14 +124,11 @@ static int ring_fd(int fd, struct xtoe_resp *r)
 
 /* --- capture sessions (common/cap.h) -------------------------------------- */
 
-/* A session the data-path is not writing to (its bit clear in what the
- * data-path last said it writes), or -1. */
+/* A session nobody owns (its ring not live), or -1. */
 static int cap_free_slot(struct xtoed *d)
 {
-	uint32_t busy = atomic_load(&d->cap_on) | atomic_load(&d->cap_seen);
-
 	for (int i = 0; i < XTOE_CAP_MAX; i++)
-		if (!d->caps[i].owner && !(busy & (1u << i)))
+		if (!d->caps[i].owner)
 			return i;
 	return -1;
 }
@@ -236,7 +229,7 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 	}
 	s = &d->caps[i];
 	/* a slot's ring is made once and formatted again for each session:
-	 * the slot is free only when the data-path no longer writes it */
+	 * a free slot's is not live, so no worker writes it */
 	if (!s->shm &&
 	    (err = tool_ring("xtoe-capture", xtoe_cap_bytes(), (void **)&s->shm, &s->fd))) {
 		r->err = (uint32_t)-err;
@@ -252,8 +245,11 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 		return -1;
 	}
 	s->owner = c;
-	if (got & XTOE_CAP_F_TX)
+	if (got & XTOE_CAP_F_TX) {
+		spsc_attach(&s->q, &s->shm->ring, XTOE_CAP_ENTRIES, sizeof(struct xtoe_cap_rec));
+		ring_live(&s->lock, &s->live, true);
 		atomic_fetch_or_explicit(&d->cap_on, 1u << i, memory_order_release);
+	}
 	r->val = (uint32_t)i;
 	r->val2 = (uint32_t)got;
 	snprintf(r->msg, sizeof(r->msg), "%s", s->module);
@@ -261,15 +257,15 @@ static int req_capture(struct cp *cp, const struct app_ctx *c,
 	return fd;
 }
 
-/* The session's owner went: everything it added goes; the data-path is
- * told (woken if asleep) so its ring can be reused. */
+/* The session's owner went: everything it added goes; once its ring is
+ * no longer live no worker writes it, and the slot is free. */
 static void cap_end(struct cp *cp, int i)
 {
 	struct xtoed *d = cp->d;
 	struct cap_session *s = &d->caps[i];
 
+	ring_live(&s->lock, &s->live, false);
 	atomic_fetch_and_explicit(&d->cap_on, ~(1u << i), memory_order_release);
-	wake_sleeper(&d->wk[0].sleeping, d->wk[0].efd);
 	cap_chain_end(cp, s);
 	s->owner = NULL;
 	cp_log(cp, "capture %d stopped: %lu records, %lu dropped", i,
@@ -285,7 +281,8 @@ void cp_tools_end_all(struct cp *cp)
 			cap_end(cp, i);
 }
 
-/* The trace rings: both formatted; the control plane attaches its own. */
+/* The trace rings: both formatted; the control plane attaches its own,
+ * ring 1; ring 0, the workers', goes live. */
 static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r)
 {
 	struct xtoed *d = cp->d;
@@ -297,8 +294,8 @@ static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r
 			 "stop it first");
 		return -1;
 	}
-	if ((err = d->trace ? ring_released(d, &d->trace_used) :
-		   tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
+	if (!d->trace &&
+	    (err = tool_ring("xtoe-trace", xtoe_trace_bytes(), (void **)&d->trace,
 			     &d->trace_fd))) {
 		r->err = -err;
 		snprintf(r->msg, sizeof(r->msg), "trace ring: %s", strerror(-err));
@@ -313,6 +310,9 @@ static int req_trace(struct cp *cp, const struct app_ctx *c, struct xtoe_resp *r
 		return -1;
 	spsc_attach(&cp->trace_q, xtoe_trace_ring(d->trace, 1), XTOE_TRACE_ENTRIES,
 		    sizeof(struct xtoe_trace_rec));
+	spsc_attach(&d->trace_q, xtoe_trace_ring(d->trace, 0), XTOE_TRACE_ENTRIES,
+		    sizeof(struct xtoe_trace_rec));
+	ring_live(&d->trace_lock, &d->trace_live, true);
 	d->trace_owner = c;
 	atomic_store_explicit(&d->trace_on, true, memory_order_release);
 	cp_log(cp, "trace started");
@@ -526,6 +526,7 @@ static void trace_gone(struct cp *cp, const struct app_ctx *c)
 
 	if (!d->trace_owner || d->trace_owner != c)
 		return;
+	ring_live(&d->trace_lock, &d->trace_live, false);
 	atomic_store_explicit(&d->trace_on, false, memory_order_release);
 	d->trace_owner = NULL;
 	cp_log(cp, "trace stopped: %lu events, %lu dropped",

@@ -126,10 +126,8 @@ struct dp {
 	struct dp_stats st;
 	/* tx capture (dp_cap.c) */
 	uint32_t cap_active;        /* xtoed.cap_on as of this round */
-	struct spsc cap_q[XTOE_CAP_MAX];
 	/* TCP events for xtoectl trace (dp_trace.c) */
 	bool trace_active;          /* xtoed.trace_on as of this round */
-	struct spsc trace_q;
 };
 
 /* dp_rx.c */

@@ -6,8 +6,12 @@
  * on, compares a flow with what it last reported (struct dp_trace_snap)
  * after each segment it takes in, after a command and when it services the
  * flow: state, RTT samples, cwnd/ssthresh, go-backs, drops. The TCP core
- * stays unaware. Never blocks: a full ring costs a counted drop.
+ * stays unaware. Every worker writes ring 0 holding xtoed.trace_lock (one
+ * producer at a time; time stamped under it, so the ring stays in time
+ * order for the tool's merge with ring 1). Never blocks on the reader: a
+ * full ring costs a counted drop.
  */
+#include "common/spinlock.h"
 #include "dp.h"
 
 void dp_trace_sync(struct dp_flow *f)
@@ -21,18 +25,15 @@ void dp_trace_sync(struct dp_flow *f)
 	};
 }
 
-/* On: attach to the ring; flows report changes from now on, not the ones
- * made while nobody traced. */
+/* On: the worker's flows report changes from now on, not the ones made
+ * while nobody traced. */
 void dp_trace_round(struct dp *dp)
 {
-	struct xtoed *d = dp->d;
-	bool on = atomic_load_explicit(&d->trace_on, memory_order_acquire);
+	bool on = atomic_load_explicit(&dp->d->trace_on, memory_order_acquire);
 
-	if (on == dp->trace_active || dp->id)
-		return; /* the trace ring has one producer: the hub's flows only */
+	if (on == dp->trace_active)
+		return;
 	if (on) {
-		spsc_attach(&dp->trace_q, xtoe_trace_ring(d->trace, 0),
-			    XTOE_TRACE_ENTRIES, sizeof(struct xtoe_trace_rec));
 		/* its own flows only: those on its contexts' slots */
 		for (struct app_ctx *c = dp->ctxs; c; c = dp_cw(dp, c)->next)
 			for (uint32_t s = 0; s < c->geom.max_flows; s++)
@@ -40,8 +41,6 @@ void dp_trace_round(struct dp *dp)
 					dp_trace_sync(&dp->flows[dp_cw(dp, c)->slot_flow[s] - 1]);
 	}
 	dp->trace_active = on;
-	/* as for the capture: the control plane reuses ring 0 after "false" */
-	atomic_store_explicit(&d->trace_used, on, memory_order_release);
 }
 
 static void put(struct dp *dp, const struct dp_flow *f, uint8_t type,
@@ -49,12 +48,18 @@ static void put(struct dp *dp, const struct dp_flow *f, uint8_t type,
 {
 	const struct tcp_endpoints *ep = &f->tcp.ep;
 	struct xtoe_trace_rec r = {
-		.ts_ns = now_ns(), .laddr = ep->saddr, .raddr = ep->daddr,
+		.laddr = ep->saddr, .raddr = ep->daddr,
 		.lport = ep->sport, .rport = ep->dport, .type = type, .src = 0,
 		.a = a, .b = b, .c = c,
 	};
+	struct xtoed *d = dp->d;
 
-	xtoe_trace_put(dp->d->trace, &dp->trace_q, &r);
+	spin_lock(&d->trace_lock);
+	if (d->trace_live) {
+		r.ts_ns = now_ns();
+		xtoe_trace_put(d->trace, &d->trace_q, &r);
+	}
+	spin_unlock(&d->trace_lock);
 }
 
 void dp_trace_drop(struct dp *dp, const struct dp_flow *f, uint32_t seq,

@@ -7,7 +7,6 @@
 
 load helpers
 
-DUMP=$TOPO_BIN/xtoe-dump
 CTL=$TOPO_BIN/xtoectl
 
 setup_file() {
@@ -31,46 +30,6 @@ teardown() {
 	done
 	DUMP_PIDS=
 }
-
-# Start a capture in the background: dump_start OUT ERR ARGS...; returns
-# once it listens (the daemon has linked its module).
-dump_start() {
-	local out=$1 err=$2
-	shift 2
-	"$DUMP" -i "$TOPO_XIF" "$@" >"$out" 2>"$err" &
-	DUMP_PID=$!
-	DUMP_PIDS="${DUMP_PIDS:-} $DUMP_PID"
-	for _ in $(seq 200); do
-		grep -qE "listening on|capturing" "$err" && return 0
-		kill -0 "$DUMP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
-}
-
-# Wait (at most 20 s) for a background capture to end by itself; one that
-# does not is stopped, and that is a failure.
-dump_wait() {
-	for _ in $(seq 400); do
-		kill -0 "$DUMP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	if kill -0 "$DUMP_PID" 2>/dev/null; then
-		kill -9 "$DUMP_PID"
-		wait "$DUMP_PID" 2>/dev/null
-		echo "xtoe-dump did not end by itself" >&2
-		return 1
-	fi
-	wait "$DUMP_PID"
-}
-
-# SIGINT, then wait for it to exit.
-dump_stop() {
-	kill -INT "$DUMP_PID" 2>/dev/null || true
-	dump_wait
-}
-
 
 # The names of the modules in the chain, one line.
 chain() { "$CTL" -j module list | python3 -c 'import json,sys; print(" ".join(m["name"] for m in json.load(sys.stdin)["modules"]))'; }

@@ -99,6 +99,46 @@ linux_streams() {
 	[ "$(wstat 1 rx_segs)" -gt 0 ]
 }
 
+# the client ports of the connections to port 7000 in capture FILE whose
+# frames match FILTER, sorted
+pcap_ports() {
+	tcpdump -n -r "$1" "$2" 2>/dev/null |
+		sed -nE "s/.* $TOPO_LADDR\.([0-9]+) > $TOPO_XADDR\.7000:.*/\1/p; s/.* $TOPO_XADDR\.7000 > $TOPO_LADDR\.([0-9]+):.*/\1/p" |
+		sort -u
+}
+
+@test "--workers 2: xtoe-dump copies and xtoectl trace shows every worker's connections" {
+	command -v tcpdump >/dev/null || skip "tcpdump is not installed (make deps)"
+	xtoed_start --workers 2
+	xtoe_echo_start 7000
+	dump_start /dev/null "$TOPO_DIR/d.err" -w "$TOPO_DIR/d.pcap" -U
+	"$CTL" trace -j -t 60 port 7000 >"$TOPO_DIR/trace.out" 2>"$TOPO_DIR/trace.err" &
+	local tpid=$! i
+	for i in $(seq 100); do # until the daemon attached the trace: at most 5 s
+		grep -q "trace started" "$TOPO_DIR/xtoed.log" && break
+		sleep 0.05
+	done
+	linux_streams 16 64K
+	echo "rx_segs: worker0 $(wstat 0 rx_segs) worker1 $(wstat 1 rx_segs)"
+	[ "$(wstat 1 rx_segs)" -gt 0 ]
+	kill -INT "$tpid"
+	wait "$tpid"
+	dump_stop
+	# every connection's SYN came in; its echoed data went out through
+	# the data-path of whichever worker owns it
+	pcap_ports "$TOPO_DIR/d.pcap" "tcp dst port 7000 and tcp[tcpflags] & tcp-syn != 0" >"$TOPO_DIR/syn.ports"
+	pcap_ports "$TOPO_DIR/d.pcap" "tcp src port 7000 and greater 100" >"$TOPO_DIR/data.ports"
+	python3 -c "
+import json
+print('\n'.join(sorted({str(e['rport']) for e in map(json.loads, open('$TOPO_DIR/trace.out'))
+                         if e['event'] == 'state' and e['from'] == 'ESTABLISHED'})))" |
+		sort -u >"$TOPO_DIR/trace.ports"
+	wc -l "$TOPO_DIR"/*.ports
+	[ "$(wc -l <"$TOPO_DIR/syn.ports")" -eq 16 ]
+	diff "$TOPO_DIR/syn.ports" "$TOPO_DIR/data.ports"
+	diff "$TOPO_DIR/syn.ports" "$TOPO_DIR/trace.ports"
+}
+
 # until worker 1's thread parked (thread 0 runs its worker): at most 30 s
 # (it parks after 1 s under the low mark)
 wait_parked() {

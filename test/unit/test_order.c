@@ -472,14 +472,22 @@ static void test_seqlock_snapshots_whole(void)
 	CHECK(snaps >= r.b.min);
 }
 
-/* --- capture ring: a new capture holds only its own frames ------------ */
+/* --- capture ring: a new capture holds only its own frames, from every
+ * worker ---------------------------------------------------------------- */
+
+#define CAP_WORKERS 2
 
 struct cap_run {
 	struct xtoed *d;
-	struct dp *dp;
+	struct dp *dp[CAP_WORKERS];
 	struct bound b;
-	_Atomic uint64_t produced; /* frames the data-path has sent so far */
+	_Atomic uint64_t produced[CAP_WORKERS]; /* frames each worker sent so far */
 	_Atomic bool stop;
+};
+
+struct cap_worker {
+	struct cap_run *r;
+	int w;
 };
 
 static uint32_t frame_len(uint64_t k)
@@ -487,71 +495,94 @@ static uint32_t frame_len(uint64_t k)
 	return 60 + (uint32_t)(k % 200);
 }
 
-/* As the data-path's rounds: look at the switch, then send (and, while
- * capturing, copy) a few numbered frames. */
+/* As a worker's rounds: look at the switch, then send (and, while
+ * capturing, copy) a few frames, numbered per worker (the worker in the
+ * number's top byte). */
 static void *cap_datapath(void *arg)
 {
-	struct cap_run *r = arg;
+	struct cap_worker *cw = arg;
+	struct cap_run *r = cw->r;
 	uint8_t frame[300];
 	uint64_t k = 0;
 
 	while (!atomic_load_explicit(&r->stop, memory_order_relaxed) && !expired(&r->b)) {
-		dp_cap_round(r->dp);
+		dp_cap_round(r->dp[cw->w]);
 		for (int j = 0; j < 8; j++) {
 			uint32_t len = frame_len(++k);
+			uint64_t id = (uint64_t)cw->w << 56 | k;
 
-			memcpy(frame, &k, sizeof(k));
-			memset(frame + sizeof(k), (int)(k & 0xff), len - sizeof(k));
-			atomic_store_explicit(&r->produced, k, memory_order_release);
-			dp_cap_tx(r->dp, frame, len);
+			memcpy(frame, &id, sizeof(id));
+			memset(frame + sizeof(id), (int)(k & 0xff), len - sizeof(id));
+			atomic_store_explicit(&r->produced[cw->w], k, memory_order_release);
+			dp_cap_tx(r->dp[cw->w], frame, len);
 		}
 	}
 	return NULL;
 }
 
-/* A record of capture session that began after frame `start`: frame k >
- * start, newer than the last one, whole. */
-static bool cap_rec_ok(const struct xtoe_cap_rec *rec, uint64_t start, uint64_t *last)
+/* A record of a capture session that began when each worker had counted
+ * start[w] frames: its worker's frame k >= start[w] (frame start[w] may be
+ * in flight as the session begins; older ones are another session's),
+ * newer than that worker's last one, whole; seen[w] counts them. */
+static bool cap_rec_ok(const struct xtoe_cap_rec *rec, const uint64_t *start,
+		       uint64_t *last, uint64_t *seen)
 {
 	uint64_t k;
+	int w;
 
 	if (rec->caplen < sizeof(k) || rec->caplen > XTOE_CAP_SNAP_MAX)
 		return false;
 	memcpy(&k, rec->data, sizeof(k));
-	if (k <= start || k <= *last || rec->len != frame_len(k) ||
+	w = (int)(k >> 56);
+	k &= (1ull << 56) - 1;
+	if (w >= CAP_WORKERS || k < start[w] || k <= last[w] || rec->len != frame_len(k) ||
 	    rec->caplen != (rec->len < 128 ? rec->len : 128))
 		return false;
 	for (uint32_t i = sizeof(k); i < rec->caplen; i++)
 		if (rec->data[i] != (uint8_t)(k & 0xff))
 			return false;
-	*last = k;
+	last[w] = k;
+	seen[w]++;
 	return true;
 }
 
+/* Two workers copy their frames into each session's one ring at once
+ * (the ring has one producer at a time); every session's records are its
+ * own and whole, and both workers' frames reach the tool. */
 static void test_capture_restart_holds_only_its_own_frames(void)
 {
 	static struct xtoed d;
 	struct cap_run r = { .d = &d, .b = bound(300, 1000000) };
 	struct xtoe_req q = { .op = XTOE_OP_CAPTURE, .a = 128, .b = XTOE_CAP_F_TX };
+	struct cap_worker cw[CAP_WORKERS];
 	struct app_ctx tool;
 	struct cp *cp = calloc(1, sizeof(*cp));
-	uint64_t sessions = 0, records = 0, bad = 0;
-	pthread_t th;
+	uint64_t sessions = 0, records = 0, bad = 0, seen[CAP_WORKERS] = { 0 };
+	pthread_t th[CAP_WORKERS];
 
 	memset(&d, 0, sizeof(d));
 	memset(&tool, 0, sizeof(tool));
 	d.wk[0].efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-	r.dp = calloc(1, sizeof(*r.dp));
-	REQUIRE(cp && r.dp && d.wk[0].efd >= 0);
-	r.dp->d = cp->d = &d;
-	REQUIRE(pthread_create(&th, NULL, cap_datapath, &r) == 0);
-	while (more(&r.b, sessions)) {
-		uint64_t start = atomic_load_explicit(&r.produced, memory_order_acquire), last = 0;
+	REQUIRE(cp && d.wk[0].efd >= 0);
+	cp->d = &d;
+	for (int w = 0; w < CAP_WORKERS; w++) {
+		REQUIRE((r.dp[w] = calloc(1, sizeof(*r.dp[w]))));
+		r.dp[w]->d = &d;
+		r.dp[w]->id = (uint32_t)w;
+		cw[w] = (struct cap_worker){ .r = &r, .w = w };
+		REQUIRE(pthread_create(&th[w], NULL, cap_datapath, &cw[w]) == 0);
+	}
+	/* at least the bound's sessions, and until both workers were seen */
+	while (more(&r.b, sessions) || ((!seen[0] || !seen[1]) && !expired(&r.b))) {
+		uint64_t start[CAP_WORKERS], last[CAP_WORKERS] = { 0 };
 		struct xtoe_resp resp = { 0 };
 		struct xtoe_cap_rec *rec;
 		struct spsc q_tool;
-		int fd = cp_tools_fd_request(cp, &tool, &q, &resp);
+		int fd;
 
+		for (int w = 0; w < CAP_WORKERS; w++)
+			start[w] = atomic_load_explicit(&r.produced[w], memory_order_acquire);
+		fd = cp_tools_fd_request(cp, &tool, &q, &resp);
 		if (fd < 0) {
 			printf("# capture refused: %s\n", resp.msg);
 			bad++;
@@ -563,7 +594,7 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 			    sizeof(*rec));
 		for (int polls = 0; polls < 200; polls++) {
 			while ((rec = spsc_peek(&q_tool))) {
-				if (!cap_rec_ok(rec, start, &last))
+				if (!cap_rec_ok(rec, start, last, seen))
 					bad++;
 				records++;
 				spsc_release(&q_tool);
@@ -573,14 +604,18 @@ static void test_capture_restart_holds_only_its_own_frames(void)
 		sessions++;
 	}
 	atomic_store(&r.stop, true);
-	pthread_join(th, NULL);
-	printf("# capture: %llu sessions, %llu records, %llu not of their session\n",
-	       (unsigned long long)sessions, (unsigned long long)records,
-	       (unsigned long long)bad);
+	for (int w = 0; w < CAP_WORKERS; w++)
+		pthread_join(th[w], NULL);
+	printf("# capture: %llu sessions, %llu records (worker 0 %llu, worker 1 %llu), "
+	       "%llu not of their session\n", (unsigned long long)sessions,
+	       (unsigned long long)records, (unsigned long long)seen[0],
+	       (unsigned long long)seen[1], (unsigned long long)bad);
 	CHECK_EQ(bad, 0);
 	CHECK(sessions >= r.b.min);
+	CHECK(seen[0] > 0 && seen[1] > 0);
 	close(d.wk[0].efd);
-	free(r.dp);
+	for (int w = 0; w < CAP_WORKERS; w++)
+		free(r.dp[w]);
 	free(cp);
 }
 
