@@ -118,6 +118,7 @@ $(SAN_XTOED): $(call san_objs,$(DP_MAIN) $(DP_SRCS) $(CORE_SRCS) $(XDP_SRCS) $(C
 	$(call msg,LINK,$@)
 	$(Q)mkdir -p $(@D)
 	$(Q)$(CC) $(LDFLAGS) $(SANFLAGS) -o $@ $^ $(DP_LIBS)
+	$(Q)ln -sfn ../bpf $(@D)/../bpf # built-in modules next to it, as for build/bin
 
 san: $(SAN_XTOED)
 
