@@ -63,11 +63,10 @@ void tcpc_dsack_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_sack_blocks(struct tcp_conn *c, struct tcp_hdrvals *h, bool pure_ack);
 /* tcp_sndbuf.c: send-buffer autotuning (Linux tcp_sndbuf_expand) once
  * established and after ACKs that free sent data; the reordering degree
- * it counts (Linux tcp_check_sack_reordering) */
+ * it counts (Linux tcp_check_sack_reordering; read with tcp_reordering) */
 uint32_t tcpc_sndbuf_per_mss(uint16_t mss);
 void tcpc_sndbuf_init(struct tcp_conn *c);
 void tcpc_sndbuf_acked(struct tcp_conn *c);
-uint32_t tcpc_reordering(const struct tcp_conn *c);
 void tcpc_reordering_seen(struct tcp_conn *c, uint32_t metric);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);
