@@ -24,10 +24,11 @@ uint32_t tcpc_pipe(const struct tcp_conn *c);
 uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq);
 bool tcpc_in_fast_recovery(const struct tcp_conn *c);
 /* tcp_prr.c: a recovery begins; an ACK of it delivered bytes; a segment
- * of len bytes goes out */
+ * of len bytes goes out; RACK found bytes lost inside it */
 void tcpc_prr_start(struct tcp_conn *c);
 void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered);
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len);
+void tcpc_prr_lost(struct tcp_conn *c, uint32_t bytes);
 void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
 /* tcp_rack.c */
