@@ -140,6 +140,46 @@ static void test_cubic_reduction_and_regrowth(void)
 	fix_free(&f);
 }
 
+/* RFC 9438 4.8 (Linux tcp_enter_loss with cubictcp_recalc_ssthresh): a
+ * timeout sets ssthresh with CUBIC's beta (0.7 cwnd), not Reno's half
+ * of the flight; cwnd is one segment. */
+static void test_rfc9438_timeout_ssthresh_uses_beta_cubic(void)
+{
+	struct fix f;
+
+	conn_cc(&f, &tcp_cc_cubic, false);
+	app_queue(&f, 60000);
+	CHECK_EQ(send_all(&f, NULL), 10 * MSS);
+	tcp_go_back_n(&f.c, 4000);
+	CHECK_EQ(f.c.cc_st.ssthresh, 7 * MSS);
+	CHECK_EQ(f.c.cc_st.cwnd, MSS);
+	fix_free(&f);
+}
+
+/* Linux tcp_enter_loss: ssthresh is set once per loss episode: an RTO
+ * inside a fast recovery keeps the recovery's (it cut already), and so
+ * does an RTO repeated with nothing acknowledged since the last; cwnd is
+ * one segment each time. */
+static void test_linux_rto_sets_ssthresh_once_per_episode(void)
+{
+	struct fix f;
+
+	conn_cc(&f, &tcp_cc_cubic, false);
+	app_queue(&f, 60000);
+	send_all(&f, NULL);
+	for (int i = 0; i < 3; i++)
+		ack(&f, ISS + 1, 0, 3000);
+	CHECK_EQ(f.c.cc_st.ssthresh, 7 * MSS);
+	tcp_go_back_n(&f.c, 4000);
+	CHECK_EQ(f.c.cc_st.ssthresh, 7 * MSS);
+	CHECK_EQ(f.c.cc_st.cwnd, MSS);
+	f.c.t.rto_backoff = 1; /* the next one, nothing acknowledged */
+	tcp_go_back_n(&f.c, 300000);
+	CHECK_EQ(f.c.cc_st.ssthresh, 7 * MSS);
+	CHECK_EQ(f.c.cc_st.cwnd, MSS);
+	fix_free(&f);
+}
+
 /* RFC 8257 3.3: with every byte marked alpha stays 1 and the window halves
  * once per window; unmarked windows decay alpha by g = 1/16. */
 static void test_dctcp_alpha_and_reduction(void)
@@ -228,6 +268,8 @@ int main(void)
 	RUN(test_newreno_growth);
 	RUN(test_newreno_loss_and_rto);
 	RUN(test_cubic_reduction_and_regrowth);
+	RUN(test_rfc9438_timeout_ssthresh_uses_beta_cubic);
+	RUN(test_linux_rto_sets_ssthresh_once_per_episode);
 	RUN(test_dctcp_alpha_and_reduction);
 	RUN(test_ecn_marks_and_echo);
 	RUN(test_ecn_negotiation);
