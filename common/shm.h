@@ -56,7 +56,8 @@ struct xtoe_flow_info {
 	_Atomic uint32_t seq;
 	uint8_t state;   /* Linux's numbering (TCP_ESTABLISHED 1 ...) */
 	uint8_t ca_state, backoff, options;        /* options: XTOE_TI_* */
-	uint8_t snd_wscale, rcv_wscale, _r[2];
+	uint8_t snd_wscale, rcv_wscale;
+	uint16_t reordering;                       /* segments */
 	uint32_t rto, ato, snd_mss, adv_mss, pmtu;
 	uint32_t unacked, sacked, retrans_out;   /* segments */
 	uint32_t rtt, rttvar, min_rtt;

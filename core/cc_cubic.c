@@ -3,7 +3,7 @@
  * CUBIC (RFC 9438): after a reduction to beta * W_max the window follows
  * W(t) = C (t - K)^3 + W_max, in segments and seconds, never below what
  * Reno would reach (the Reno-friendly region, 4.3); fast convergence
- * (4.7); slow start as NewReno.
+ * (4.7); a timeout as a loss for ssthresh (4.8); slow start as NewReno.
  */
 #include <math.h>
 
@@ -78,11 +78,12 @@ static void cubic_loss(struct tcp_conn *c, uint64_t now_us)
 	s->acc = 0;
 }
 
+/* 4.8: a timeout sets ssthresh (and W_max) as a loss does (Linux
+ * tcp_enter_loss asks cubictcp_recalc_ssthresh); cwnd is one segment. */
 static void cubic_rto(struct tcp_conn *c, uint64_t now_us)
 {
-	c->cc_st.w_max = c->cc_st.cwnd;
-	tcp_cc_reno_rto(c, now_us);
-	c->cc_st.epoch_us = 0;
+	cubic_loss(c, now_us);
+	c->cc_st.cwnd = c->mss;
 }
 
 static void cubic_ecn(struct tcp_conn *c, uint32_t acked, bool ece,

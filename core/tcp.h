@@ -574,6 +574,9 @@ uint32_t tcp_timer_fire(struct tcp_conn *c, uint64_t now_us);
 uint32_t tcp_sacked_bytes(const struct tcp_conn *c);
 uint32_t tcp_unsent_bytes(const struct tcp_conn *c);
 uint32_t tcp_ato_us(const struct tcp_conn *c);
+/* The peer's reordering degree in segments (Linux tp->reordering: 3 until
+ * a segment is delivered further below the highest SACKed one). */
+uint32_t tcp_reordering(const struct tcp_conn *c);
 /* The current retransmission timeout (RFC 6298 with Linux's floor:
  * SRTT + max(4 RTTVAR, rto_min)), before backoff. */
 uint32_t tcp_rto_us(const struct tcp_conn *c);

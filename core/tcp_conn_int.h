@@ -24,10 +24,11 @@ uint32_t tcpc_pipe(const struct tcp_conn *c);
 uint32_t tcpc_sacked_above(const struct tcp_conn *c, uint32_t seq);
 bool tcpc_in_fast_recovery(const struct tcp_conn *c);
 /* tcp_prr.c: a recovery begins; an ACK of it delivered bytes; a segment
- * of len bytes goes out */
+ * of len bytes goes out; RACK found bytes lost inside it */
 void tcpc_prr_start(struct tcp_conn *c);
 void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered);
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len);
+void tcpc_prr_lost(struct tcp_conn *c, uint32_t bytes);
 void tcpc_rtt_sample(struct tcp_conn *c, uint64_t now_us);
 void tcpc_rtx_one(struct tcp_conn *c, uint32_t seq);
 /* tcp_rack.c */
@@ -63,11 +64,10 @@ void tcpc_dsack_ooo(struct tcp_conn *c, uint32_t seq, uint32_t end);
 void tcpc_sack_blocks(struct tcp_conn *c, struct tcp_hdrvals *h, bool pure_ack);
 /* tcp_sndbuf.c: send-buffer autotuning (Linux tcp_sndbuf_expand) once
  * established and after ACKs that free sent data; the reordering degree
- * it counts (Linux tcp_check_sack_reordering) */
+ * it counts (Linux tcp_check_sack_reordering; read with tcp_reordering) */
 uint32_t tcpc_sndbuf_per_mss(uint16_t mss);
 void tcpc_sndbuf_init(struct tcp_conn *c);
 void tcpc_sndbuf_acked(struct tcp_conn *c);
-uint32_t tcpc_reordering(const struct tcp_conn *c);
 void tcpc_reordering_seen(struct tcp_conn *c, uint32_t metric);
 /* tcp_timer.c */
 const struct tcp_params *tcpc_par(const struct tcp_conn *c);

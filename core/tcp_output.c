@@ -338,6 +338,21 @@ void tcp_loss_probe(struct tcp_conn *c)
 			c->last_seg_seq);
 }
 
+/* The congestion response to an RTO: cwnd one segment; ssthresh set
+ * once per loss episode, as Linux's tcp_enter_loss: not by an RTO inside
+ * a fast recovery (which cut it already) nor by one repeated with nothing
+ * acknowledged since the last (a second cut for the same losses). */
+static void rto_cc(struct tcp_conn *c, uint64_t now_us)
+{
+	struct tcp_cc_state kept = c->cc_st;
+
+	c->cc->on_rto(c, now_us);
+	if (tcpc_in_fast_recovery(c) || (c->rto_sweep && c->t.rto_backoff)) {
+		c->cc_st.ssthresh = kept.ssthresh;
+		c->cc_st.w_max = kept.w_max;
+	}
+}
+
 /* The caller's RTO. What the peer SACKed stands, as Linux keeps it
  * (tcp_timeout_mark_lost; RFC 6675 5.1 lets SACK information be used
  * after a timeout): the sweep resends only what was not SACKed. Unless
@@ -349,7 +364,7 @@ void tcp_go_back_n(struct tcp_conn *c, uint64_t now_us)
 	uint8_t forget = reneged ? TCP_REC_SACKED | TCP_REC_LOST : TCP_REC_LOST;
 
 	if (c->cc && c->snd_una != c->snd_max)
-		c->cc->on_rto(c, now_us);
+		rto_cc(c, now_us);
 	c->undo_ok = false; /* a timeout is not undone here (no Eifel) */
 	if (reneged)
 		c->sacked.n = 0;

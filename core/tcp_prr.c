@@ -86,6 +86,17 @@ void tcpc_prr_ack(struct tcp_conn *c, uint32_t delivered)
 		c->prr_budget = mss; /* the fast retransmit goes at once */
 }
 
+/* RACK marked bytes lost inside a recovery after the ACK that set the
+ * budget: they leave pipe, and Linux's cwnd (pipe + sndcnt at that ACK)
+ * lets as much more go (tcp_rack_reo_timeout, tcp_xmit_retransmit_queue)
+ * without waiting for an ACK that delivers. Marked before a recovery
+ * starts they count in its first ACK's budget (pipe is computed then). */
+void tcpc_prr_lost(struct tcp_conn *c, uint32_t bytes)
+{
+	if (bytes && tcpc_in_fast_recovery(c))
+		c->prr_budget += bytes;
+}
+
 void tcpc_prr_sent(struct tcp_conn *c, uint32_t len)
 {
 	if (!tcpc_in_fast_recovery(c))

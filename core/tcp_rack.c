@@ -242,6 +242,7 @@ static uint32_t reo_wnd(const struct tcp_conn *c)
 uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
 {
 	uint32_t now = (uint32_t)now_us, wnd = reo_wnd(c), lost = c->snd_max;
+	uint32_t marked = 0;
 	int64_t wait = 0;
 
 	c->t.reo = 0;
@@ -259,6 +260,7 @@ uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
 		left = (int64_t)(int32_t)(r->xmit + c->rack.rtt + wnd - now);
 		if (left <= 0) {
 			r->flags |= TCP_REC_LOST;
+			marked += r->end - rec_start(c, i);
 			if (seq_lt(rec_start(c, i), lost))
 				lost = rec_start(c, i);
 		} else if (left > wait) {
@@ -267,6 +269,7 @@ uint32_t tcpc_rack_detect(struct tcp_conn *c, uint64_t now_us)
 	}
 	if (wait)
 		c->t.reo = now_us + (uint64_t)wait;
+	tcpc_prr_lost(c, marked);
 	return lost;
 }
 

@@ -40,7 +40,7 @@ uint32_t tcpc_sndbuf_per_mss(uint16_t mss)
 	return pow2_up(mss + SNDBUF_SKB_HDRS) + SNDBUF_SKB_STRUCT;
 }
 
-uint32_t tcpc_reordering(const struct tcp_conn *c)
+uint32_t tcp_reordering(const struct tcp_conn *c)
 {
 	return c->reordering ? c->reordering : TCP_REORDERING_INIT;
 }
@@ -51,7 +51,7 @@ void tcpc_reordering_seen(struct tcp_conn *c, uint32_t metric)
 {
 	uint32_t mss = tcpc_payload_max(c), segs;
 
-	if (!mss || metric <= tcpc_reordering(c) * mss)
+	if (!mss || metric <= tcp_reordering(c) * mss)
 		return;
 	segs = (metric + mss - 1) / mss;
 	c->reordering = (uint16_t)(segs < TCP_REORDERING_MAX ? segs : TCP_REORDERING_MAX);
@@ -72,8 +72,8 @@ static void sndbuf_expand(struct tcp_conn *c)
 
 	if (c->cc && mss && c->cc_st.cwnd / mss > segs)
 		segs = c->cc_st.cwnd / mss;
-	if (tcpc_reordering(c) + 1 > segs)
-		segs = tcpc_reordering(c) + 1;
+	if (tcp_reordering(c) + 1 > segs)
+		segs = tcp_reordering(c) + 1;
 	want = 2ull * segs * tcpc_sndbuf_per_mss(c->mss) + c->max_snd_wnd;
 	if (!c->cc || want > c->b.tx_size)
 		want = c->b.tx_size; /* no cwnd to size it by: the ring */

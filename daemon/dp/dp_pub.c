@@ -104,6 +104,7 @@ void dp_info_publish(struct dp *dp, struct dp_flow *f)
 		     (c->ws_ok ? XTOE_TI_WSCALE : 0) | (c->ecn_ok ? XTOE_TI_ECN : 0);
 	i->snd_wscale = c->snd_wscale;
 	i->rcv_wscale = c->rcv_wscale;
+	i->reordering = (uint16_t)tcp_reordering(c);
 	i->rto = tcp_rto_us(c);
 	i->ato = tcp_ato_us(c);
 	i->snd_mss = c->mss;

@@ -138,7 +138,7 @@ static void tcp_info_conn(struct xsock *s, struct xs_tcp_info *ti)
 			   pkts(in.snd_ssthresh, mss);
 	ti->snd_cwnd = pkts(in.snd_cwnd, mss);
 	ti->advmss = in.adv_mss;
-	ti->reordering = 3;
+	ti->reordering = in.reordering;
 	ti->rcv_space = in.rcv_space;
 	ti->total_retrans = in.total_retrans;
 	ti->bytes_acked = in.bytes_acked;
@@ -163,6 +163,7 @@ static int tcp_info(struct xsock *s, void *val, socklen_t *len)
 
 	memset(&ti, 0, sizeof(ti));
 	ti.state = tcp_state(s);
+	ti.reordering = 3; /* Linux's initial tp->reordering, in every state */
 	if (s->kind == XS_CONN && s->c && ti.state != TCP_SYN_SENT)
 		tcp_info_conn(s, &ti);
 	if (!val || !len)

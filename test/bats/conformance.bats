@@ -281,6 +281,10 @@ play() {
 	play sack-one-sacked-waits
 }
 
+@test "sack-reordering-degree: Linux tcp_check_sack_reordering: segments delivered below the highest" {
+	play sack-reordering-degree
+}
+
 @test "sockopt-maxseg-connect: TCP_MAXSEG set before connect() lowers the SYN's MSS." {
 	play sockopt-maxseg-connect
 }

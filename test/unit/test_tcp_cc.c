@@ -97,17 +97,24 @@ static void test_newreno_growth(void)
 	fix_free(&f);
 }
 
+/* A window of ten segments sent under cc, then three duplicate ACKs:
+ * a fast recovery. */
+static void fast_recovery(struct fix *f, const struct tcp_cc_ops *cc)
+{
+	conn_cc(f, cc, false);
+	app_queue(f, 60000);
+	send_all(f, NULL);
+	for (int i = 0; i < 3; i++)
+		ack(f, ISS + 1, 0, 3000);
+}
+
 /* RFC 5681 3.2: the third duplicate ACK halves the flight into ssthresh;
  * RFC 5681 3.1 (4): an RTO leaves one segment. */
 static void test_newreno_loss_and_rto(void)
 {
 	struct fix f;
 
-	conn_cc(&f, &tcp_cc_newreno, false);
-	app_queue(&f, 60000);
-	send_all(&f, NULL);
-	for (int i = 0; i < 3; i++)
-		ack(&f, ISS + 1, 0, 3000);
+	fast_recovery(&f, &tcp_cc_newreno);
 	CHECK_EQ(f.c.cc_st.ssthresh, 5 * MSS);
 	CHECK_EQ(f.c.cc_st.cwnd, 5 * MSS);
 	tcp_go_back_n(&f.c, 4000);
@@ -137,6 +144,44 @@ static void test_cubic_reduction_and_regrowth(void)
 	/* K = cbrt(30 / 0.4) = 4.2 s; Reno-friendly growth is slower */
 	CHECK(now - 10000 > 2000000);
 	CHECK(now - 10000 < 6000000);
+	fix_free(&f);
+}
+
+/* An RTO at now: it leaves ssthresh and one segment of cwnd. */
+static void rto_leaves(struct fix *f, uint64_t now, uint32_t ssthresh)
+{
+	tcp_go_back_n(&f->c, now);
+	CHECK_EQ(f->c.cc_st.ssthresh, ssthresh);
+	CHECK_EQ(f->c.cc_st.cwnd, MSS);
+}
+
+/* RFC 9438 4.8 (Linux tcp_enter_loss with cubictcp_recalc_ssthresh): a
+ * timeout sets ssthresh with CUBIC's beta (0.7 cwnd), not Reno's half
+ * of the flight; cwnd is one segment. */
+static void test_rfc9438_timeout_ssthresh_uses_beta_cubic(void)
+{
+	struct fix f;
+
+	conn_cc(&f, &tcp_cc_cubic, false);
+	app_queue(&f, 60000);
+	CHECK_EQ(send_all(&f, NULL), 10 * MSS);
+	rto_leaves(&f, 4000, 7 * MSS);
+	fix_free(&f);
+}
+
+/* Linux tcp_enter_loss: ssthresh is set once per loss episode: an RTO
+ * inside a fast recovery keeps the recovery's (it cut already), and so
+ * does an RTO repeated with nothing acknowledged since the last; cwnd is
+ * one segment each time. */
+static void test_linux_rto_sets_ssthresh_once_per_episode(void)
+{
+	struct fix f;
+
+	fast_recovery(&f, &tcp_cc_cubic);
+	CHECK_EQ(f.c.cc_st.ssthresh, 7 * MSS);
+	rto_leaves(&f, 4000, 7 * MSS);
+	f.c.t.rto_backoff = 1; /* the next one, nothing acknowledged */
+	rto_leaves(&f, 300000, 7 * MSS);
 	fix_free(&f);
 }
 
@@ -228,6 +273,8 @@ int main(void)
 	RUN(test_newreno_growth);
 	RUN(test_newreno_loss_and_rto);
 	RUN(test_cubic_reduction_and_regrowth);
+	RUN(test_rfc9438_timeout_ssthresh_uses_beta_cubic);
+	RUN(test_linux_rto_sets_ssthresh_once_per_episode);
 	RUN(test_dctcp_alpha_and_reduction);
 	RUN(test_ecn_marks_and_echo);
 	RUN(test_ecn_negotiation);

@@ -554,6 +554,44 @@ static void test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut(void)
 	fix_free(&f);
 }
 
+/* RFC 6937 with RFC 8985 6.3 as Linux (tcp_cwnd_reduction sets cwnd to
+ * pipe + sndcnt; tcp_rack_reo_timeout then resends what it marks lost):
+ * a segment RACK finds lost after the ACK that set the budget leaves
+ * pipe, so it is resent without waiting for another ACK that delivers.
+ * Path seen to reorder (reo_wnd 2.5 ms): 1 sent at 1, 2 at 1000, 3-6 at
+ * 3000; at 13100 3-6 are SACKed: 1 is lost, 2 not yet; the budget goes
+ * to 1 and new data (7); at 13600 2 is lost too and goes at once. */
+static void test_rfc6937_loss_found_later_leaves_pipe(void)
+{
+	const uint32_t blk[1][2] = { { ISS + 1001, ISS + 3001 } };
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 10000);
+	f.c.rack.reord = true;
+	app_queue(&f, 500);
+	REQUIRE(tcp_output_next(&f.c, 1, &seg));
+	app_queue(&f, 500);
+	REQUIRE(tcp_output_next(&f.c, 1000, &seg));
+	app_queue(&f, 2000);
+	while (tcp_output_next(&f.c, 3000, &seg))
+		;
+	CHECK_EQ(segno(&seg), 6);
+	app_queue(&f, 2000);
+	feed_blocks_at(&f, 13100, ISS + 1, blk, 1);
+	REQUIRE(tcp_output_next(&f.c, 13100, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 13100, &seg));
+	CHECK_EQ(segno(&seg), 7);
+	CHECK(!tcp_output_next(&f.c, 13100, &seg));
+	CHECK_EQ(f.c.t.reo, 13600);
+	CHECK(tcp_timer_fire(&f.c, 13600) & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 13600, &seg));
+	CHECK_EQ(segno(&seg), 2);
+	CHECK(!tcp_output_next(&f.c, 13600, &seg));
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_three_dupacks_go_back_n);
@@ -574,5 +612,6 @@ int main(void)
 	RUN(test_rfc2883_dsack_of_a_network_duplicate_keeps_the_cut);
 	RUN(test_rfc8985_tlp_resends_latest_segment);
 	RUN(test_rfc8985_tlp_sends_new_data);
+	RUN(test_rfc6937_loss_found_later_leaves_pipe);
 	return check_summary();
 }

@@ -118,7 +118,7 @@ static void test_linux_reordering_degree_expands_sndbuf(void)
 
 	conn_big(&f);
 	f.c.cc_st.cwnd = f.c.cc_st.ssthresh = 15 * 1000;
-	CHECK_EQ(tcpc_reordering(&f.c), 3);
+	CHECK_EQ(tcp_reordering(&f.c), 3);
 	app_queue(&f, 1000);
 	send_all(&f, &(struct tcp_txseg){ 0 });
 	f.c.cc_st.cwnd = f.c.cc_st.ssthresh = 100 * 1000;
@@ -127,7 +127,7 @@ static void test_linux_reordering_degree_expands_sndbuf(void)
 	feed_sack(&f, ISS + 1, ISS + 1001, ISS + 32001);
 	f.c.cc_st.cwnd = f.c.cc_st.ssthresh = 15 * 1000;
 	feed_sack(&f, ISS + 1001, ISS + 1001, ISS + 32001);
-	CHECK_EQ(tcpc_reordering(&f.c), 32); /* (32001 - 1) / 1000 */
+	CHECK_EQ(tcp_reordering(&f.c), 32); /* (32001 - 1) / 1000 */
 	CHECK_EQ(f.c.sndbuf, want(33));
 	fix_free(&f);
 }
@@ -150,11 +150,11 @@ static void test_linux_dsack_of_sacked_retransmission_is_reordering(void)
 	CHECK_EQ(send_all(&f, &seg), 40);
 	feed_blocks_at(&f, 5000, ISS + 1, sack, 1); /* 1 and 1001 lost */
 	CHECK_EQ(send_all(&f, &seg), 2);   /* both resent */
-	CHECK_EQ(tcpc_reordering(&f.c), 3);
+	CHECK_EQ(tcp_reordering(&f.c), 3);
 	feed_blocks_at(&f, 5000, ISS + 1, late, 1); /* 1001 came */
-	CHECK_EQ(tcpc_reordering(&f.c), 3); /* it was resent: no verdict */
+	CHECK_EQ(tcp_reordering(&f.c), 3); /* it was resent: no verdict */
 	feed_blocks_at(&f, 5000, ISS + 1, dsack, 2); /* its resend too */
-	CHECK_EQ(tcpc_reordering(&f.c), 39);
+	CHECK_EQ(tcp_reordering(&f.c), 39);
 	fix_free(&f);
 }
 
