@@ -7,8 +7,12 @@
 # xtoe needs on the peer) and once with the default offloads on. The cases
 # alternate within each round; medians over ROUNDS.
 #
-#   ROUNDS=3 SECS=3 MTU=1500 bench/bulk.sh [xtoed options]
-# Prints `name value unit` lines; ratios are xtoe / Linux.
+#   ROUNDS=3 SECS=3 MTU=1500 [PEER_CC=cubic] bench/bulk.sh [xtoed options]
+# Prints `name value unit` lines; ratios are xtoe / Linux. Linux senders
+# (the peer's client, and Linux's in xtoe's namespace when it is measured)
+# use the machine's default congestion control, or PEER_CC on their socket
+# (iperf3 -C; a namespace's default may only be one of
+# tcp_allowed_congestion_control); the config line says which.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
@@ -23,6 +27,7 @@ topo_up
 in_x ip link set "$TOPO_XIF" mtu "$MTU"
 in_l ip link set "$TOPO_LIF" mtu "$MTU"
 res=$(mktemp -p "$TOPO_DIR")
+peer_cc=${PEER_CC:-$(in_l sysctl -n net.ipv4.tcp_congestion_control)}
 
 # Receiver Gbit/s of one run: gbps SIDE CMD...; 0 when it failed.
 gbps() {
@@ -45,14 +50,16 @@ server() {
 
 # one STACK: recv (Linux client -> server in X) and send (X -> Linux server)
 one() {
-	local stack=$1 p
+	local stack=$1 p cc=() xcc=()
 	shift
+	[ -n "${PEER_CC:-}" ] && cc=(-C "$PEER_CC")
+	[ "$stack" != xtoe ] && xcc=("${cc[@]}")
 	for p in 1 4; do
 		server x "$@"
-		echo "$stack recv $p $(gbps l iperf3 -4 -c "$TOPO_XADDR" -p 5201 -P "$p")" >>"$res"
+		echo "$stack recv $p $(gbps l iperf3 -4 -c "$TOPO_XADDR" -p 5201 -P "$p" "${cc[@]}")" >>"$res"
 		kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null || true
 		server l
-		echo "$stack send $p $(gbps x "$@" iperf3 -4 -c "$TOPO_LADDR" -p 5201 -P "$p")" >>"$res"
+		echo "$stack send $p $(gbps x "$@" iperf3 -4 -c "$TOPO_LADDR" -p 5201 -P "$p" "${xcc[@]}")" >>"$res"
 		kill "$SRV_PID" 2>/dev/null; wait "$SRV_PID" 2>/dev/null || true
 	done
 }
@@ -73,7 +80,7 @@ for _ in $(seq "$ROUNDS"); do
 done
 offload off
 
-echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU"
+echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU peer_cc=$peer_cc"
 echo "$load_start"
 bench_load load_end
 for dir in recv send; do
