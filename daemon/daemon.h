@@ -256,12 +256,19 @@ struct flow_pub {
 
 /* The data-path's counters for the tools: written by the data-path under
  * a sequence lock (common/seqlock.h; dp_pub.c), read by the control plane
- * (cp_tools.c), which retries while it changes. */
+ * (cp_tools.c), which retries while it changes. A reader bumps asked and
+ * signals the worker's eventfd; the worker's next round publishes and then
+ * stores the asked it answered in served (release). Without a reader the
+ * worker publishes at most every DP_PUB_EVERY_US, never per sleep. */
 struct dp_stats_pub {
 	_Atomic uint32_t seq;
 	uint64_t at_us;              /* when published */
 	struct xtoe_stat_dp s;
+	_Atomic uint32_t asked;      /* readers' requests (control plane) */
+	_Atomic uint32_t served;     /* the asked the last publication answered */
 };
+
+#define DP_PUB_EVERY_US 1000000u
 
 struct dp;
 struct cp;

@@ -6,9 +6,11 @@
  * --fw-file installed at start.
  */
 #include <errno.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <sys/mman.h>
 #include <unistd.h>
@@ -335,6 +337,46 @@ static int blob_fd(const void *p, size_t len, struct xtoe_resp *r)
 	return fd;
 }
 
+/* Ask every worker to publish (daemon.h struct dp_stats_pub): its eventfd
+ * wakes it if it sleeps, and a signal that comes while it goes to sleep
+ * still wakes it. */
+static void stats_ask(struct xtoed *d, uint32_t n)
+{
+	for (uint32_t w = 0; w < n; w++) {
+		atomic_fetch_add_explicit(&d->wk[w].spub.asked, 1, memory_order_release);
+		wake_signal(d->wk[w].efd);
+	}
+}
+
+/* Only this thread asks: a worker answered once it served its asked. */
+static bool stats_answered(struct xtoed *d, uint32_t n)
+{
+	for (uint32_t w = 0; w < n; w++)
+		if (atomic_load_explicit(&d->wk[w].spub.served, memory_order_acquire) !=
+		    atomic_load_explicit(&d->wk[w].spub.asked, memory_order_relaxed))
+			return false;
+	return true;
+}
+
+/* Until every worker published after the request, at most 500 ms (a
+ * worker runs a round within microseconds of its wake-up; a stopped one
+ * leaves its last figures, and age_us says how old they are). */
+static void stats_fresh(struct xtoed *d, uint32_t n)
+{
+	uint64_t end = now_us() + 500000;
+	struct timespec nap = { .tv_nsec = 20000 };
+
+	stats_ask(d, n);
+	for (int i = 0; !stats_answered(d, n); i++) {
+		if (atomic_load_explicit(&d->stop, memory_order_relaxed) || now_us() > end)
+			return;
+		if (i < 64)
+			sched_yield();
+		else
+			nanosleep(&nap, NULL);
+	}
+}
+
 /* A worker's last publication (sequence lock; bounded retries). */
 static bool stats_read(struct dp_stats_pub *p, struct xtoe_stat_dp *s, uint64_t *at)
 {
@@ -373,6 +415,7 @@ static int req_stats(struct cp *cp, struct xtoe_resp *r)
 
 	memset(&t, 0, sizeof(t));
 	memset(&s, 0, sizeof(s));
+	stats_fresh(d, n);
 	for (uint32_t w = 0; w < n; w++) {
 		if (!stats_read(&d->wk[w].spub, &s, &at)) {
 			r->err = EAGAIN;

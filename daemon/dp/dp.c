@@ -316,8 +316,8 @@ static uint32_t dp_round(struct dp *dp)
 		dp->cp_wake = false;
 		wake_sleeper(&dp->d->cp_sleeping, dp->d->cp_efd);
 	}
-	if ((dp->st.rounds++ & 1023) == 0)
-		dp_stats_publish(dp);
+	dp->st.rounds++;
+	dp_stats_round(dp);
 	return work;
 }
 
@@ -472,8 +472,6 @@ void *dp_thread(void *arg)
 			continue;
 		}
 		held = dp_held(home); /* not parked by dp_balance */
-		DP_EACH(m, w, held)
-			dp_stats_publish(d->dps[w]);
 		if (held)
 			dp_sleep(home, held);
 		slept = true;

@@ -187,6 +187,8 @@ static inline void dp_trace_input(struct dp *dp, struct dp_flow *f,
 	dp_trace_flow(dp, f, XTOE_RETX_FAST);
 }
 /* dp_pub.c: counters for the tools */
+bool dp_stats_due(uint32_t asked, uint32_t served, uint64_t now_us, uint64_t last_us);
+void dp_stats_round(struct dp *dp);
 void dp_stats_publish(struct dp *dp);
 void dp_info_publish(struct dp *dp, struct dp_flow *f);
 /* dp.c */

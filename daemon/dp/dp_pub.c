@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
 /*
  * What the data-path publishes for the operator tools (xtoectl stats): a
- * copy of its counters and its AF_XDP port's under a sequence lock, every
- * 1024 rounds and before it sleeps. It never waits for a reader.
+ * copy of its counters and its AF_XDP port's under a sequence lock, in the
+ * round after a reader asked (daemon.h struct dp_stats_pub), at most every
+ * DP_PUB_EVERY_US otherwise, and when its worker changes threads. Never
+ * before each sleep: the 1 KiB copy and the port's getsockopt cost more
+ * than the rest of an idle round. It never waits for a reader.
  */
 #include "common/seqlock.h"
 #include "dp.h"
@@ -40,7 +43,15 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 		.thread = dp->runner, .busy_pct = dp->runner == dp->id ? dp->prop.busy_pct : 0 };
 }
 
-void dp_stats_publish(struct dp *dp)
+/* Whether a round publishes: a reader asked since the last publication,
+ * or the last one is DP_PUB_EVERY_US old. */
+bool dp_stats_due(uint32_t asked, uint32_t served, uint64_t now_us, uint64_t last_us)
+{
+	return asked != served || now_us - last_us >= DP_PUB_EVERY_US;
+}
+
+/* Publish, answering every request made before this call. */
+static void dp_stats_put(struct dp *dp, uint32_t asked)
 {
 	struct dp_stats_pub *p = dp->spub;
 	uint64_t at = now_us();
@@ -53,6 +64,26 @@ void dp_stats_publish(struct dp *dp)
 	seqlock_put(&p->at_us, &at, sizeof(at));
 	seqlock_put(&p->s, &s, sizeof(s));
 	seqlock_write_end(&p->seq);
+	atomic_store_explicit(&p->served, asked, memory_order_release);
+}
+
+void dp_stats_publish(struct dp *dp)
+{
+	dp_stats_put(dp, atomic_load_explicit(&dp->spub->asked, memory_order_acquire));
+}
+
+/* At the end of each round: publish when due (the worker is the only
+ * writer of at_us and served, so it reads them without the lock). */
+void dp_stats_round(struct dp *dp)
+{
+	struct dp_stats_pub *p = dp->spub;
+	uint32_t asked = atomic_load_explicit(&p->asked, memory_order_acquire);
+	uint64_t last;
+
+	seqlock_get(&last, &p->at_us, sizeof(last));
+	if (dp_stats_due(asked, atomic_load_explicit(&p->served, memory_order_relaxed),
+			 dp->now, last))
+		dp_stats_put(dp, asked);
 }
 
 /* Linux's TCP_* state numbers (include/net/tcp_states.h) for TCP_INFO; a

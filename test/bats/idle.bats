@@ -16,8 +16,7 @@ teardown_file() {
 
 CTL=$TOPO_BIN/xtoectl
 
-# One of the data-path's counters, as it last published them (every 1024
-# rounds and before each sleep)
+# One of the data-path's counters, current (the request makes it publish)
 dp_counter() {
 	"$CTL" -j stats | python3 -c 'import json, sys; print(json.load(sys.stdin)["datapath"][sys.argv[1]])' "$1"
 }

@@ -36,6 +36,21 @@ static inline int conns_of(const char *sock)
 	return n;
 }
 
+/* The daemon at sock's counters (xtoectl stats): its data-path's sums
+ * and per-worker records. */
+static inline bool worker_stats(const char *sock, struct xtoe_stat_dp *s)
+{
+	struct xtoe_resp r;
+	int fd;
+	bool ok;
+
+	if (xctl_ask_fd(sock, XTOE_OP_STATS, &r, &fd) || fd < 0)
+		return false;
+	ok = pread(fd, s, sizeof(*s), 0) == sizeof(*s);
+	close(fd);
+	return ok;
+}
+
 /* Until the daemon lists no connection (TIME-WAIT is 100 ms here). */
 static inline bool conns_drain(struct loop_waiter *w, const char *sock)
 {

@@ -200,6 +200,62 @@ static void test_cmodule_sees_control_frames(void)
 	CHECK(v[2] >= 2); /* SYN-ACK and RST at least */
 }
 
+/* --- the counters' publication (xtoectl stats) --------------------------- */
+
+/* The rule alone: a request not answered yet, or the last publication a
+ * whole DP_PUB_EVERY_US old; nothing else (not a sleep, not a round count). */
+static void test_stats_due(void)
+{
+	CHECK(dp_stats_due(1, 0, 100, 100));
+	CHECK(dp_stats_due(0, UINT32_MAX, 100, 100)); /* asked wrapped */
+	CHECK(!dp_stats_due(5, 5, 100, 99));
+	CHECK(!dp_stats_due(5, 5, 100 + DP_PUB_EVERY_US - 1, 100));
+	CHECK(dp_stats_due(5, 5, 100 + DP_PUB_EVERY_US, 100));
+	CHECK(dp_stats_due(0, 0, DP_PUB_EVERY_US, 0)); /* never published */
+}
+
+static void tune_nospin(struct xtoed_cfg *c)
+{
+	c->spin_us = 0;
+}
+
+/* B's data-path, which never spins here, sleeps between the bursts of an
+ * echo without publishing its counters each time; a stats request still
+ * reads current figures (the data-path publishes in the round after it),
+ * the closed connection gone from them. */
+static void test_stats_on_request(void)
+{
+	struct xtoe_stat_dp s0, s1;
+	struct dp_stats_pub *pub;
+	struct pair p = { 0 };
+	uint64_t sleeps, pubs, t0, t1;
+	uint32_t seq0, seq1;
+
+	REQUIRE(loopnet_up(&p.n, tune_nospin) == 0);
+	pair_open(&p, 7005);
+	pub = &p.n.b.d.wk[0].spub;
+	REQUIRE(worker_stats(p.n.b.sock, &s0));
+	seq0 = atomic_load(&pub->seq);
+	t0 = now_us();
+	echo_once(&p, 7005, 1024 * 1024, 5);
+	CHECK(conns_drain(&p.w, p.n.b.sock));
+	seq1 = atomic_load(&pub->seq);
+	t1 = now_us();
+	REQUIRE(worker_stats(p.n.b.sock, &s1));
+	sleeps = s1.sleeps - s0.sleeps;
+	pubs = (seq1 - seq0) / 2;
+	printf("# B's data-path: %llu sleeps, %llu publications nobody asked for\n",
+	       (unsigned long long)sleeps, (unsigned long long)pubs);
+	CHECK(sleeps >= 20);
+	/* one a DP_PUB_EVERY_US at most, not one a sleep */
+	CHECK(pubs <= 1 + (t1 - t0) / DP_PUB_EVERY_US);
+	CHECK(pubs < sleeps);
+	CHECK(atomic_load(&pub->seq) > seq1);
+	CHECK(s1.rx_segs > s0.rx_segs && s1.tx_segs > s0.tx_segs);
+	CHECK_EQ(s1.w[0].flows, 0);
+	pair_down(&p);
+}
+
 int main(void)
 {
 	RUN(test_echo_and_close);
@@ -207,5 +263,7 @@ int main(void)
 	RUN(test_lossy_wire);
 	RUN(test_many_connections);
 	RUN(test_cmodule_sees_control_frames);
+	RUN(test_stats_due);
+	RUN(test_stats_on_request);
 	return check_summary();
 }

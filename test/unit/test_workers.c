@@ -200,22 +200,7 @@ static void tune_two(struct xtoed_cfg *c)
 	c->workers = 2;
 }
 
-/* The daemon at sock's per-worker counters. */
-static bool worker_stats(const char *sock, struct xtoe_stat_dp *s)
-{
-	struct xtoe_resp r;
-	int fd;
-	bool ok;
-
-	if (xctl_ask_fd(sock, XTOE_OP_STATS, &r, &fd) || fd < 0)
-		return false;
-	ok = pread(fd, s, sizeof(*s), 0) == sizeof(*s);
-	close(fd);
-	return ok;
-}
-
-/* Until both workers of the daemon at sock own flows (published when
- * they sleep or every 1024 rounds); their sum then. */
+/* Until both workers of the daemon at sock own flows; their sum then. */
 static uint32_t flows_on_both(struct loop_waiter *w, const char *sock, uint32_t want)
 {
 	uint64_t end = now_ms() + T_MS;
