@@ -40,6 +40,9 @@
 #define XSK_TX_BATCH   64   /* local tx batch published with one submit */
 #define XSK_FILL_BATCH 64   /* fill ring top-up granularity */
 #define XSK_TX_BUDGET  32   /* frames the kernel sends per copy-mode kick */
+#ifndef XDP_MAX_TX_SKB_BUDGET
+#define XDP_MAX_TX_SKB_BUDGET 9 /* Linux 6.17: raise that per socket */
+#endif
 /* Multi-buffer (XDP_USE_SG, Linux 6.6): a frame larger than a UMEM frame
  * comes and goes as a chain of descriptors, all but the last marked
  * XDP_PKT_CONTD. The port gathers a received chain into a big frame and
@@ -91,6 +94,7 @@ struct xsk_port {
 	bool need_wakeup;
 	bool kick_pending;
 	int fd;
+	uint32_t tx_budget;    /* frames the kernel sends per kick */
 	uint32_t num_frames, frame_size, ring_size;
 	uint8_t *where;        /* enum frame_where per frame */
 	uint64_t misuse;       /* double frees and other bad calls */
@@ -418,13 +422,13 @@ uint32_t xsk_port_frame_max(const struct xsk_port *p)
 
 static void kick_tx(struct xsk_port *p)
 {
-	uint32_t tries = p->ring_size / XSK_TX_BUDGET + 1;
+	uint32_t tries = p->ring_size / p->tx_budget + 1;
 
 	if (p->need_wakeup && !xsk_ring_prod__needs_wakeup(&p->tx)) {
 		p->kick_pending = false;
 		return;
 	}
-	/* A copy-mode kick sends at most XSK_TX_BUDGET frames and returns
+	/* A copy-mode kick sends at most tx_budget frames and returns
 	 * EAGAIN when more are queued: kick again while that happens. */
 	while (tries--) {
 		p->st.tx_kicks++;
@@ -439,12 +443,12 @@ static void kick_tx(struct xsk_port *p)
 	p->kick_pending = true;
 }
 
-void xsk_port_tx_flush(struct xsk_port *p)
+/* Move the local batch to the tx ring, as much as it has room for
+ * (a packet's descriptors together); no kick. True when some moved. */
+static bool publish_txq(struct xsk_port *p)
 {
-	uint32_t n, idx, i;
+	uint32_t n = p->txq_n, idx, i, k = 0; /* k: frames of the free pool */
 
-	reap_completions(p);
-	n = p->txq_n;
 	if (n) {
 		uint32_t room = xsk_prod_nb_free(&p->tx, n);
 
@@ -453,29 +457,52 @@ void xsk_port_tx_flush(struct xsk_port *p)
 		while (n && (p->txq[n - 1].options & XDP_PKT_CONTD))
 			n--; /* a packet's descriptors go to the kernel together */
 	}
-	if (n && xsk_ring_prod__reserve(&p->tx, n, &idx) == n) {
-		uint32_t k = 0; /* frames of the free pool (not big tx slots) */
+	if (!n || xsk_ring_prod__reserve(&p->tx, n, &idx) != n)
+		return false;
+	for (i = 0; i < n; i++) {
+		uint32_t fi = frame_idx(p, p->txq[i].addr);
 
-		for (i = 0; i < n; i++) {
-			uint32_t fi = frame_idx(p, p->txq[i].addr);
-
-			*xsk_ring_prod__tx_desc(&p->tx, idx + i) = p->txq[i];
-			if (fi < p->btx_first) {
-				p->where[fi] = FR_TX;
-				k++;
-			}
+		*xsk_ring_prod__tx_desc(&p->tx, idx + i) = p->txq[i];
+		if (fi < p->btx_first) {
+			p->where[fi] = FR_TX;
+			k++;
 		}
-		xsk_ring_prod__submit(&p->tx, n);
-		p->count[FR_TXQ] -= k;
-		p->count[FR_TX] += k;
-		p->st.tx_frames += n;
-		p->txq_n -= n;
-		if (p->txq_n)
-			memmove(p->txq, p->txq + n, p->txq_n * sizeof(p->txq[0]));
-		p->kick_pending = true;
 	}
+	xsk_ring_prod__submit(&p->tx, n);
+	p->count[FR_TXQ] -= k;
+	p->count[FR_TX] += k;
+	p->st.tx_frames += n;
+	p->txq_n -= n;
+	if (p->txq_n)
+		memmove(p->txq, p->txq + n, p->txq_n * sizeof(p->txq[0]));
+	return true;
+}
+
+void xsk_port_tx_flush(struct xsk_port *p)
+{
+	reap_completions(p);
+	if (publish_txq(p))
+		p->kick_pending = true;
 	if (p->kick_pending)
 		kick_tx(p);
+}
+
+/* Room for n more descriptors in the local batch. A full batch goes to
+ * the tx ring without a kick: the round's flush kicks once for all it
+ * queued (up to tx_budget frames a kick). Only a full ring is kicked
+ * here, to make room. */
+static void txq_make_room(struct xsk_port *p, uint32_t n)
+{
+	if (p->txq_n + n <= XSK_TX_BATCH)
+		return;
+	if (publish_txq(p))
+		p->kick_pending = true;
+	if (p->txq_n + n <= XSK_TX_BATCH)
+		return;
+	kick_tx(p);
+	reap_completions(p);
+	if (publish_txq(p))
+		p->kick_pending = true;
 }
 
 /* Queue one descriptor (room checked by the caller). */
@@ -499,8 +526,7 @@ static bool submit_btx(struct xsk_port *p, uint64_t base, uint32_t len)
 		p->misuse++;
 		return false;
 	}
-	if (p->txq_n + n > XSK_TX_BATCH)
-		xsk_port_tx_flush(p);
+	txq_make_room(p, n);
 	if (p->txq_n + n > XSK_TX_BATCH) {
 		p->st.tx_drops++;
 		btx_put(p, frame_idx(p, base));
@@ -534,8 +560,7 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 		p->misuse++;
 		return false;
 	}
-	if (p->txq_n == XSK_TX_BATCH)
-		xsk_port_tx_flush(p);
+	txq_make_room(p, 1);
 	if (p->txq_n == XSK_TX_BATCH || data - base + len > p->frame_size) {
 		p->st.tx_drops++;
 		xsk_port_free(p, base);
@@ -549,6 +574,11 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len)
 uint32_t xsk_port_tx_pending(const struct xsk_port *p)
 {
 	return p->count[FR_TXQ] + p->count[FR_TX] + p->btx_inflight;
+}
+
+uint32_t xsk_port_tx_budget(const struct xsk_port *p)
+{
+	return p->tx_budget;
 }
 
 uint32_t xsk_port_frame_size(const struct xsk_port *p)
@@ -706,6 +736,23 @@ static int create_socket(struct xsk_port *p, const struct xsk_port_cfg *cfg,
 	return err;
 }
 
+/* Let one copy-mode kick send the whole tx ring (Linux 6.17); older
+ * kernels send XSK_TX_BUDGET frames a kick, and kick_tx repeats. */
+static void set_tx_budget(struct xsk_port *p)
+{
+	uint32_t b = p->ring_size;
+
+	p->tx_budget = XSK_TX_BUDGET;
+	if (b <= XSK_TX_BUDGET)
+		return;
+	if (!setsockopt(p->fd, SOL_XDP, XDP_MAX_TX_SKB_BUDGET, &b, sizeof(b)))
+		p->tx_budget = b;
+	else
+		log_debug("xsk: %s: the kernel keeps %u frames per transmit kick "
+			  "(XDP_MAX_TX_SKB_BUDGET: %s; Linux 6.17 raises it)",
+			  p->ifname, XSK_TX_BUDGET, strerror(errno));
+}
+
 static void socket_error(const struct xsk_port *p, const struct xsk_port_cfg *cfg,
 			 int err)
 {
@@ -809,6 +856,7 @@ int xsk_port_open(struct xsk_port **out, const char *ifname,
 		goto fail;
 	}
 	p->fd = xsk_socket__fd(p->xsk);
+	set_tx_budget(p);
 	refill(p);
 	*out = p;
 	return 0;

@@ -71,6 +71,8 @@ bool xsk_port_tx_submit(struct xsk_port *p, uint64_t addr, uint32_t len);
 void xsk_port_tx_flush(struct xsk_port *p);
 /* Frames queued or in flight that the kernel has not completed yet. */
 uint32_t xsk_port_tx_pending(const struct xsk_port *p);
+/* Frames the kernel sends per copy-mode kick (XDP_MAX_TX_SKB_BUDGET). */
+uint32_t xsk_port_tx_budget(const struct xsk_port *p);
 
 /* The frame size (usable bytes per frame, from data start). */
 uint32_t xsk_port_frame_size(const struct xsk_port *p);

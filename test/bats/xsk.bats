@@ -146,3 +146,17 @@ syn_roundtrip() {
 	[ "$status" -ne 0 ]
 	[[ "$output" == *"route: Network is unreachable"* ]]
 }
+
+# The kernel sends at most its per-socket budget of frames per copy-mode
+# kick (32 unless XDP_MAX_TX_SKB_BUDGET, Linux 6.17, raises it); the port
+# raises it to its ring and kicks once per round, not per local batch.
+@test "a round's queued frames go out with one kick per kernel budget" {
+	local v
+	v=$(uname -r | awk -F. '{ print $1 * 1000 + $2 }')
+	[ "$v" -ge 6017 ] || skip "XDP_MAX_TX_SKB_BUDGET needs Linux 6.17"
+	run in_a timeout 10 "$PROBE" burst "${P}xa" 512
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"burst frames=512 tx=512 kicks=1 budget=1024 pending=0"* ]]
+	[[ "$output" == *"accounted=yes"* ]]
+}

@@ -8,6 +8,10 @@
  *	ADDR:PORT, answer the first SYN with a SYN-ACK built in place in the
  *	received frame, wait for its completion, print counters and check
  *	that every UMEM frame is accounted for. Prints "ready" when set up.
+ *   xsk_probe burst IFNAME N
+ *	Open an XSK (no steering), queue N frames of an unused EtherType to
+ *	the broadcast address in one round, flush once, wait for every
+ *	completion; print the kicks it took and the kernel's per-kick budget.
  *   xsk_probe neigh IFNAME ADDR [TIMEOUT_S]
  *	Route lookup, then neighbour resolution until the MAC is known.
  */
@@ -233,15 +237,62 @@ static int do_neigh(const char *ifname, const char *addr_s, double timeout)
 	return err ? 1 : 0;
 }
 
+/* N frames queued in one round, one flush, then completions only. */
+static int do_burst(const char *ifname, uint32_t n)
+{
+	static const uint8_t hdr[14] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					 0x02, 0, 0, 0, 0, 1, 0x88, 0xb5 };
+	struct xsk_port_cfg cfg;
+	struct xsk_port *x = NULL;
+	struct port_stats xs;
+	double end = now() + 5.0;
+	uint32_t i, sent = 0;
+	int rc = 1;
+
+	xsk_port_cfg_default(&cfg);
+	cfg.num_frames = 4096;
+	cfg.ring_size = 1024;
+	cfg.bind = XSK_BIND_COPY;
+	if (xsk_port_open(&x, ifname, &cfg))
+		return 1;
+	for (i = 0; i < n; i++) {
+		struct port_frame f;
+
+		if (!xsk_port_tx_alloc(x, &f))
+			break;
+		memcpy(f.data, hdr, sizeof(hdr));
+		memset(f.data + sizeof(hdr), 0, 60 - sizeof(hdr));
+		sent += xsk_port_tx_submit(x, f.addr, 60);
+	}
+	xsk_port_tx_flush(x);
+	while (xsk_port_tx_pending(x) && now() < end) {
+		struct timespec ts = { 0, 1000 * 1000 };
+
+		nanosleep(&ts, NULL);
+		xsk_port_tx_flush(x);
+	}
+	xsk_port_stats(x, &xs);
+	printf("burst frames=%u tx=%llu kicks=%llu budget=%u pending=%u\n", sent,
+	       (unsigned long long)xs.tx_frames, (unsigned long long)xs.tx_kicks,
+	       xsk_port_tx_budget(x), xsk_port_tx_pending(x));
+	printf("accounted=%s\n", xsk_port_frames_accounted(x) ? "yes" : "no");
+	rc = sent == n && !xsk_port_tx_pending(x) && xsk_port_frames_accounted(x) ? 0 : 1;
+	xsk_port_close(x);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	if (argc >= 6 && !strcmp(argv[1], "syn"))
 		return do_syn(argv[2], argv[3], atoi(argv[4]), argv[5],
 			      argc > 6 ? atof(argv[6]) : 5.0);
+	if (argc >= 4 && !strcmp(argv[1], "burst"))
+		return do_burst(argv[2], (uint32_t)atoi(argv[3]));
 	if (argc >= 4 && !strcmp(argv[1], "neigh"))
 		return do_neigh(argv[2], argv[3], argc > 4 ? atof(argv[4]) : 3.0);
 	fprintf(stderr, "usage: xsk_probe syn IFNAME ADDR PORT native|skb [TIMEOUT]\n"
+			"       xsk_probe burst IFNAME N\n"
 			"       xsk_probe neigh IFNAME ADDR [TIMEOUT]\n");
 	return 2;
 }
