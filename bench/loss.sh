@@ -13,6 +13,12 @@
 #        xtoe / on Linux in the xtoe namespace;
 #   cli: xtoe-echo stream on xtoe / on Linux to a Linux echo server.
 # Prints medians as `name value unit` lines; ratios are xtoe / Linux.
+# Linux's sockets use the namespaces' default congestion control, which is
+# the machine's (net.ipv4.tcp_congestion_control, inherited by new
+# namespaces): the config line names it (linux_cc, for Linux measured in
+# xtoe's namespace; peer_cc, the peer's). It decides the 5 % cells: BBR
+# keeps its window through losses where CUBIC (xtoed's default) cuts it
+# (docs/tcp-core.md, Not done yet).
 #
 #   ROUNDS=3 MIB=64 LOSSES="0 1 5" bench/loss.sh [xtoed options]
 #   MIXED=1 LOSSES="1 2 5" bench/loss.sh         (the mixed impairments)
@@ -94,7 +100,9 @@ for loss in $LOSSES; do
 	impair_down >/dev/null
 done
 
-echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,} mixed=$MIXED"
+echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,} mixed=$MIXED" \
+	"linux_cc=$(in_x sysctl -n net.ipv4.tcp_congestion_control)" \
+	"peer_cc=$(in_l sysctl -n net.ipv4.tcp_congestion_control)"
 for role in srv cli; do
 	for loss in $LOSSES; do
 		x=$(awk -v r=$role -v l=$loss '$1 == r && $2 == "xtoe" && $3 == l {print $4}' "$res" | median)
