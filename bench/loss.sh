@@ -13,9 +13,18 @@
 #        xtoe / on Linux in the xtoe namespace;
 #   cli: xtoe-echo stream on xtoe / on Linux to a Linux echo server.
 # Prints medians as `name value unit` lines; ratios are xtoe / Linux.
+# Linux's sockets use the namespaces' default congestion control, which is
+# the machine's (net.ipv4.tcp_congestion_control, inherited by new
+# namespaces): the config line names it (linux_cc, for Linux measured in
+# xtoe's namespace; peer_cc, the peer's). It decides the 5 % cells: BBR
+# keeps its window through losses where CUBIC (xtoed's default) cuts it
+# (docs/tcp-core.md, Not done yet). LINUX_CC=cubic sets the control of
+# Linux's sockets in xtoe's namespace (xtoe-echo --cc; any name of
+# tcp_available_congestion_control), to compare like with like.
 #
 #   ROUNDS=3 MIB=64 LOSSES="0 1 5" bench/loss.sh [xtoed options]
 #   MIXED=1 LOSSES="1 2 5" bench/loss.sh         (the mixed impairments)
+#   LINUX_CC=cubic MIXED=1 LOSSES=5 bench/loss.sh (Linux with CUBIC)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
@@ -26,10 +35,12 @@ ROUNDS=${ROUNDS:-3} MIB=${MIB:-64} LOSSES=${LOSSES:-0 1 5} MIXED=${MIXED:-0}
 BYTES=$((MIB * 1024 * 1024))
 ECHO=$TOPO_BIN/xtoe-echo
 SHA=test/tools/sha_stream.py
+LCC=() # Linux's sockets in xtoe's namespace: --cc NAME, or the default
+[ -n "${LINUX_CC:-}" ] && LCC=(--cc "$LINUX_CC")
 
 trap 'impair_down >/dev/null || true; topo_down' EXIT  # errexit would stop a failing trap before topo_down
 topo_up
-spawn_x "$ECHO" server --kernel -p 7001 >"$TOPO_DIR/kecho.log" 2>&1
+spawn_x "$ECHO" server --kernel "${LCC[@]}" -p 7001 >"$TOPO_DIR/kecho.log" 2>&1
 spawn_l "$ECHO" server --kernel -p 7002 >"$TOPO_DIR/lecho.log" 2>&1
 wait_port l "$TOPO_XADDR" 7001
 wait_port x "$TOPO_LADDR" 7002
@@ -69,7 +80,7 @@ round_xtoe() { # LOSS [xtoed options]
 
 round_linux() { # LOSS
 	echo "srv linux $1 $(srv_run 7001)" >>"$res"
-	echo "cli linux $1 $(cli_run --kernel)" >>"$res"
+	echo "cli linux $1 $(cli_run --kernel "${LCC[@]}")" >>"$res"
 }
 
 
@@ -94,7 +105,9 @@ for loss in $LOSSES; do
 	impair_down >/dev/null
 done
 
-echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,} mixed=$MIXED"
+echo "config mib=$MIB rounds=$ROUNDS losses=${LOSSES// /,} mixed=$MIXED" \
+	"linux_cc=${LINUX_CC:-$(in_x sysctl -n net.ipv4.tcp_congestion_control)}" \
+	"peer_cc=$(in_l sysctl -n net.ipv4.tcp_congestion_control)"
 for role in srv cli; do
 	for loss in $LOSSES; do
 		x=$(awk -v r=$role -v l=$loss '$1 == r && $2 == "xtoe" && $3 == l {print $4}' "$res" | median)

@@ -15,14 +15,16 @@ volatile sig_atomic_t echo_stop;
 
 static const char *const usage_text[] = {
 	[MODE_SERVER] =
-	"usage: xtoe-echo server -p PORT [-a ADDR] [--kernel]\n"
+	"usage: xtoe-echo server -p PORT [-a ADDR] [--kernel [--cc NAME]]\n"
 	"  Echo every byte back on every connection until SIGINT/SIGTERM.\n"
 	"  -p, --port PORT    port to listen on\n"
 	"  -a, --addr ADDR    address to listen on (default: any)\n"
-	"      --kernel       use Linux sockets instead of xtoe\n",
+	"      --kernel       use Linux sockets instead of xtoe\n"
+	"      --cc NAME      with --kernel: congestion control of the sockets\n"
+	"                     (default: net.ipv4.tcp_congestion_control)\n",
 	[MODE_CLIENT] =
 	"usage: xtoe-echo client -c HOST:PORT [-n CONNS] [-s MSGSIZE] [-d SECONDS]\n"
-	"                        [--warmup SECONDS] [--spin] [--kernel]\n"
+	"                        [--warmup SECONDS] [--spin] [--kernel [--cc NAME]]\n"
 	"  Closed loop: each connection sends MSGSIZE bytes, waits for the echo,\n"
 	"  checks it and repeats. Prints rps, p50, p99, p999, p9999, requests,\n"
 	"  cpu_us_per_req.\n"
@@ -33,14 +35,16 @@ static const char *const usage_text[] = {
 	"      --warmup SEC     unmeasured time before (default 0)\n"
 	"      --spin           poll without sleeping (a busy-polling client: one\n"
 	"                       core stays busy); default: block in epoll/xtoe_wait\n"
-	"      --kernel         use Linux sockets instead of xtoe\n",
+	"      --kernel         use Linux sockets instead of xtoe\n"
+	"      --cc NAME        with --kernel: congestion control of the sockets\n",
 	[MODE_STREAM] =
-	"usage: xtoe-echo stream -c HOST:PORT -b BYTES [--kernel]\n"
+	"usage: xtoe-echo stream -c HOST:PORT -b BYTES [--kernel [--cc NAME]]\n"
 	"  Send BYTES of a pattern on one connection, read the echo concurrently\n"
 	"  and check every byte. Prints bytes and gbps.\n"
 	"  -c, --connect HOST:PORT  echo server\n"
 	"  -b, --bytes N        bytes to send (suffix K, M, G: powers of 1024)\n"
-	"      --kernel         use Linux sockets instead of xtoe\n",
+	"      --kernel         use Linux sockets instead of xtoe\n"
+	"      --cc NAME        with --kernel: congestion control of the socket\n",
 };
 
 /* One line and a hint, not the whole help. */
@@ -128,11 +132,12 @@ static int parse_secs(const char *s, double *out)
 	return 0;
 }
 
-enum { OPT_KERNEL = 256, OPT_WARMUP, OPT_SPIN };
+enum { OPT_KERNEL = 256, OPT_WARMUP, OPT_SPIN, OPT_CC };
 
 static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "kernel", no_argument, NULL, OPT_KERNEL },
+	{ "cc", required_argument, NULL, OPT_CC },
 	{ "port", required_argument, NULL, 'p' },
 	{ "addr", required_argument, NULL, 'a' },
 	{ "connect", required_argument, NULL, 'c' },
@@ -149,7 +154,7 @@ static const struct option long_opts[] = {
 static bool opt_allowed(enum echo_mode m, int c)
 {
 	switch (c) {
-	case 'h': case OPT_KERNEL: return true;
+	case 'h': case OPT_KERNEL: case OPT_CC: return true;
 	case 'p': case 'a': return m == MODE_SERVER;
 	case 'c': return m != MODE_SERVER;
 	case 'n': case 's': case 'd': case OPT_WARMUP: case OPT_SPIN: return m == MODE_CLIENT;
@@ -166,6 +171,7 @@ static int apply_opt(struct echo_opts *o, int c, const char *arg)
 	switch (c) {
 	case 'h': printf("%s", usage_text[o->mode]); return 1;
 	case OPT_KERNEL: o->kernel = true; return 0;
+	case OPT_CC: o->cc = arg; return *arg && strlen(arg) < 16 ? 0 : -1; /* TCP_CA_NAME_MAX */
 	case 'p': return parse_port(arg, &o->addr);
 	case 'a': return resolve(arg, &o->addr);
 	case 'c': return parse_hostport(arg, &o->addr);
@@ -209,6 +215,8 @@ static int parse_args(struct echo_opts *o, int argc, char **argv)
 		return usage_err(o->mode, "%s", "missing -c HOST:PORT");
 	if (o->mode == MODE_STREAM && !o->bytes)
 		return usage_err(o->mode, "%s", "missing -b BYTES");
+	if (o->cc && !o->kernel)
+		return usage_err(o->mode, "%s", "--cc needs --kernel (xtoe's is xtoed's --cc)");
 	return -1;
 }
 

@@ -26,6 +26,7 @@ struct echo_opts {
 	size_t msg_size;
 	double duration, warmup;
 	uint64_t bytes;
+	const char *cc;      /* --kernel: the sockets' TCP_CONGESTION, NULL: default */
 };
 
 /* Set by SIGINT/SIGTERM. */

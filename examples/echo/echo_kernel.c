@@ -63,6 +63,16 @@ static int epoll_add(int ep, int fd, uint32_t events, void *ptr)
 	return epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
 }
 
+/* TCP_CONGESTION NAME on fd (NULL: the namespace's default). */
+static int set_cc(int fd, const char *cc)
+{
+	if (!cc || !setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cc, strlen(cc)))
+		return 0;
+	fprintf(stderr, "xtoe-echo: congestion control '%s': %s; see "
+		"net.ipv4.tcp_available_congestion_control\n", cc, strerror(errno));
+	return -1;
+}
+
 /* --- server ------------------------------------------------------------- */
 
 struct kconn {
@@ -70,12 +80,16 @@ struct kconn {
 	struct echo_sess s;
 };
 
-static int listen_on(const struct sockaddr_in *sa)
+static int listen_on(const struct sockaddr_in *sa, const char *cc)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1;
 
 	if (fd < 0)
 		return -1;
+	if (set_cc(fd, cc)) { /* accepted sockets inherit it */
+		close(fd);
+		return -1;
+	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
 	if (bind(fd, (const struct sockaddr *)sa, sizeof(*sa)) || listen(fd, 1024)) {
 		fprintf(stderr, "xtoe-echo: listen on %s: %s; is the port in use?\n",
@@ -114,7 +128,7 @@ static void accept_all(int ep, int lfd)
 int kernel_server(const struct echo_opts *o)
 {
 	struct epoll_event evs[EV_BATCH];
-	int lfd = listen_on(&o->addr), ep;
+	int lfd = listen_on(&o->addr, o->cc), ep;
 
 	if (lfd < 0)
 		return 1;
@@ -142,10 +156,14 @@ int kernel_server(const struct echo_opts *o)
 
 /* --- clients ------------------------------------------------------------ */
 
-static int connect_to(const struct sockaddr_in *sa)
+static int connect_to(const struct sockaddr_in *sa, const char *cc)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
+	if (fd >= 0 && set_cc(fd, cc)) {
+		close(fd);
+		return -1;
+	}
 	if (fd < 0 || connect(fd, (const struct sockaddr *)sa, sizeof(*sa))) {
 		fprintf(stderr, "xtoe-echo: connect to %s: %s; is the echo server running?\n",
 			addr_str(sa), strerror(errno));
@@ -176,7 +194,7 @@ static int client_open(const struct echo_opts *o, int ep, struct kcl *c,
 		       struct req_run *run)
 {
 	for (int i = 0; i < o->conns; i++) {
-		c[i].fd = connect_to(&o->addr);
+		c[i].fd = connect_to(&o->addr, o->cc);
 		if (c[i].fd < 0)
 			return 1;
 		if (req_init(&c[i].s, run, (uint32_t)i, &c[i].fd, &kernel_io) ||
@@ -251,7 +269,7 @@ int kernel_stream(const struct echo_opts *o)
 {
 	static struct stream_sess s;
 	struct epoll_event ev;
-	int fd = connect_to(&o->addr), ep, rc = 0;
+	int fd = connect_to(&o->addr, o->cc), ep, rc = 0;
 	int64_t t0;
 
 	if (fd < 0)

@@ -113,3 +113,22 @@ for l in lines:
 	assert_output --partial "ermission denied"
 	refute_output --partial "is xtoed running"
 }
+
+@test "xtoe-echo --kernel --cc sets the Linux sockets' congestion control; bad uses are errors" {
+	spawn_l "$TOPO_BIN/xtoe-echo" server --kernel --cc reno -p 7101 >"$TOPO_DIR/cc-echo.log" 2>&1
+	local pid=$SPAWN_PID
+	wait_port l "$TOPO_LADDR" 7101
+	# the listener (and so what it accepts) runs reno, not the namespace's default
+	run in_l ss -tlni "sport = :7101"
+	assert_output --regexp $'\n[[:space:]]+reno '
+	run limit 60 in_l "$TOPO_BIN/xtoe-echo" stream --kernel --cc reno -c "$TOPO_LADDR:7101" -b 1M
+	assert_success
+	assert_output --partial "bytes 1048576"
+	run in_l "$TOPO_BIN/xtoe-echo" stream --kernel --cc nosuch -c "$TOPO_LADDR:7101" -b 1M
+	kill "$pid"; wait "$pid" || true
+	assert_equal "$status" 1
+	assert_output --partial "congestion control 'nosuch'"
+	run "$TOPO_BIN/xtoe-echo" stream --cc reno -c "$TOPO_LADDR:7101" -b 1M
+	assert_equal "$status" 2
+	assert_output --partial "--cc needs --kernel"
+}
