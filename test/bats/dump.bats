@@ -241,9 +241,9 @@ print(sorted({(r[0], r[1]) for r in rows}))' "$TOPO_DIR/a.pcap"
 
 @test "-G and -W: a file a second, two files, then the capture ends; -F reads the filter" {
 	echo icmp >"$TOPO_DIR/filter"
-	# The pings run before the capture starts: -G rotates when a frame comes
-	# after the file's second (as tcpdump), so a first ping later than that
-	# (a loaded machine) would leave the first file empty.
+	# The pings run before the capture starts, every 0.2 s: -G's period runs
+	# from the moment the capture is live, a whole second (monotonic), so the
+	# first file holds about five of them however late the capture started.
 	in_l ping -c 40 -i 0.2 -W 1 "$TOPO_XADDR" >/dev/null &
 	local ping=$!
 	dump_start /dev/null "$TOPO_DIR/gw.err" -w "$TOPO_DIR/gw-%s.pcap" -G 1 -W 2 -F "$TOPO_DIR/filter"

@@ -440,6 +440,7 @@ static int capture(struct run *r)
 	err = dump_open(&d, &c->o);
 	if (err)
 		return err;
+	out_capture_started(r->out);
 	log_notice("listening on %s, link-type EN10MB (Ethernet), snapshot length %lld "
 		   "bytes, %s", c->o.ifname, (long long)c->snaplen,
 		   c->o.rx && c->o.tx ? "in and out" : c->o.rx ? "in" : "out");

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 
 /* A pcap stream by libpcap (nanosecond times), or our pcapng. */
@@ -32,7 +33,7 @@ struct out {
 	struct stream save;
 	char name[PATH_MAX];
 	unsigned index, made;
-	time_t opened;
+	uint64_t opened_us;  /* monotonic: -G periods are whole */
 	/* the printer */
 	struct stream pipe;       /* to tcpdump */
 	pid_t child;
@@ -149,7 +150,7 @@ static int save_open(struct out *o, time_t now)
 		log_err("%s: %s", o->name, strerror(-err));
 		return err;
 	}
-	o->opened = now;
+	o->opened_us = now_us();
 	o->made++;
 	err = stream_open(&o->save, f, o->o.ng, o->o.snaplen, o->o.ifname);
 	if (err)
@@ -163,7 +164,7 @@ static int rotate(struct out *o)
 {
 	time_t now = time(NULL);
 
-	if (o->o.rotate_secs && now - o->opened >= (time_t)o->o.rotate_secs) {
+	if (o->o.rotate_secs && now_us() - o->opened_us >= o->o.rotate_secs * 1000000ull) {
 		if (o->o.files && o->made >= o->o.files)
 			return 1;
 		o->index = 0;
@@ -271,6 +272,11 @@ int out_open(struct out **out, const struct out_opts *oo)
 	}
 	*out = o;
 	return 0;
+}
+
+void out_capture_started(struct out *o)
+{
+	o->opened_us = now_us();
 }
 
 int out_frame(struct out *o, const struct dump_pkt *p)

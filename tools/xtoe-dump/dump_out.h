@@ -31,6 +31,11 @@ struct out_opts {
 
 struct out;
 
+/* The capture is live: -G's first period starts now, not when the file was
+ * opened before the capture module was linked (tcpdump opens its file once
+ * the capture is active). */
+void out_capture_started(struct out *o);
+
 int out_open(struct out **o, const struct out_opts *oo);
 /* 0; 1 when -G/-W made its last file (done); -EPIPE when the reader went;
  * -errno. */
