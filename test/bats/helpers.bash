@@ -69,22 +69,13 @@ dump_start() {
 	"$DUMP" -i "$TOPO_XIF" "$@" >"$out" 2>"$err" &
 	DUMP_PID=$!
 	DUMP_PIDS="${DUMP_PIDS:-} $DUMP_PID"
-	for _ in $(seq 200); do
-		grep -qE "listening on|capturing" "$err" && return 0
-		kill -0 "$DUMP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$err" >&2
-	return 1
+	wait_ready 200 "$DUMP_PID" "$err" grep -qE "listening on|capturing" "$err"
 }
 
 # Wait (at most 20 s) for a background capture to end by itself; one that
 # does not is stopped, and that is a failure.
 dump_wait() {
-	for _ in $(seq 400); do
-		kill -0 "$DUMP_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_gone 400 "$DUMP_PID" || true
 	if kill -0 "$DUMP_PID" 2>/dev/null; then
 		kill -9 "$DUMP_PID"
 		wait "$DUMP_PID" 2>/dev/null

@@ -11,6 +11,7 @@
 # and carry the pid, so concurrent runs never collide.
 CONF_ROOT=${CONF_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 CONF_BIN=${CONF_BIN:-$CONF_ROOT/build/bin}
+source "$CONF_ROOT/test/lib/wait.bash"
 
 conf_ns() { nsenter --net=/var/run/netns/"$1" "${@:2}"; }
 # The MAC of namespace NS's veth (named NSv).
@@ -44,13 +45,7 @@ conf_up() {
 		--sock "$CONF_DIR/xtoed.sock" --fw-file none "$@" >"$CONF_DIR/xtoed.log" 2>&1 &
 	CONF_XTOED=$!
 	export CONF_XTOED
-	for _ in $(seq 200); do
-		[ -S "$CONF_DIR/xtoed.sock" ] && return 0
-		kill -0 "$CONF_XTOED" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$CONF_DIR/xtoed.log" >&2
-	return 1
+	wait_ready 200 "$CONF_XTOED" "$CONF_DIR/xtoed.log" test -S "$CONF_DIR/xtoed.sock"
 }
 
 conf_down() {

@@ -19,13 +19,7 @@ impair_up() {
 	spawn_l "$TOPO_ROOT/build/test/impair" --dev "$TOPO_LIF" --egress "$eg" \
 		--ingress "$in" --reorder-class 1:2 >"$TOPO_DIR/impair.log" 2>&1
 	export IMPAIR_PID=$SPAWN_PID
-	for i in $(seq 100); do
-		grep -q '^ready' "$TOPO_DIR/impair.log" 2>/dev/null && return 0
-		kill -0 "$IMPAIR_PID" 2>/dev/null || break
-		sleep 0.05
-	done
-	cat "$TOPO_DIR/impair.log" >&2
-	return 1
+	wait_ready 100 "$IMPAIR_PID" "$TOPO_DIR/impair.log" grep -q '^ready' "$TOPO_DIR/impair.log"
 }
 
 impair_down() {

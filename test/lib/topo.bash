@@ -10,6 +10,7 @@
 
 TOPO_ROOT=${TOPO_ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}
 TOPO_BIN=${TOPO_BIN:-$TOPO_ROOT/build/bin}
+source "$TOPO_ROOT/test/lib/wait.bash"
 TOPO_XADDR=198.18.0.1
 TOPO_LADDR=198.18.0.2
 
@@ -96,11 +97,7 @@ xtoed_start() {
 		>"$TOPO_DIR/xtoed.log" 2>&1
 	export XTOED_PID=$SPAWN_PID
 	export XTOE_SOCK=$TOPO_SOCK
-	for _ in $(seq 100); do
-		[ -S "$TOPO_SOCK" ] && return 0
-		kill -0 "$XTOED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_for 100 "$XTOED_PID" test -S "$TOPO_SOCK" && return 0
 	echo "xtoed did not start:" >&2
 	cat "$TOPO_DIR/xtoed.log" >&2
 	return 1
@@ -119,23 +116,15 @@ xtoed_kill() {
 	xtoed_find
 	[ -n "${XTOED_PID:-}" ] || return 0
 	kill -9 "$XTOED_PID" 2>/dev/null || true
-	for _ in $(seq 200); do
-		kill -0 "$XTOED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_gone 200 "$XTOED_PID" || true
 	wait "$XTOED_PID" 2>/dev/null || true
 	XTOED_PID=
 }
 
 # Wait (at most 10 s) until no XDP program is attached on the xtoe side
 # (a dead process's link is released a little after it is gone).
-xdp_gone() {
-	for _ in $(seq 200); do
-		in_x ip -d link show "$TOPO_XIF" | grep -q "prog/xdp" || return 0
-		sleep 0.05
-	done
-	return 1
-}
+xdp_gone() { wait_for 200 "" xdp_absent; }
+xdp_absent() { ! in_x ip -d link show "$TOPO_XIF" | grep -q "prog/xdp"; }
 
 # Stop xtoed (SIGTERM, then SIGKILL after 5 s). Returns xtoed's exit status.
 xtoed_stop() {
@@ -143,10 +132,7 @@ xtoed_stop() {
 	[ -n "${XTOED_PID:-}" ] || xtoed_find
 	[ -n "${XTOED_PID:-}" ] || return 0
 	kill -TERM "$XTOED_PID" 2>/dev/null || true
-	for _ in $(seq 100); do
-		kill -0 "$XTOED_PID" 2>/dev/null || break
-		sleep 0.05
-	done
+	wait_gone 100 "$XTOED_PID" || true
 	kill -9 "$XTOED_PID" 2>/dev/null || true
 	wait "$XTOED_PID" 2>/dev/null || rc=$?
 	XTOED_PID=
@@ -162,9 +148,5 @@ spawn_l() { nsenter --net=/var/run/netns/"$TOPO_L" "$@" & SPAWN_PID=$!; }
 # Wait until a TCP port accepts connections from the given side (x or l).
 wait_port() {
 	local side=$1 addr=$2 port=$3
-	for _ in $(seq 100); do
-		"in_$side" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null && return 0
-		sleep 0.05
-	done
-	return 1
+	wait_for 100 "" "in_$side" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null
 }
