@@ -147,8 +147,12 @@ void dp_rx_proto(struct dp *dp, const struct port_frame *fr, int32_t vlan,
 		 struct tcp_seg *seg, enum xtoe_drop_reason why);
 /* dp_pipe.c: the pipeline placement's receive (dp->pipe) */
 uint32_t dp_pipe_poll(struct dp *dp);
-/* A batch PRE finished waits for PROTO. */
-bool dp_pipe_busy(const struct dp *dp);
+/* A batch PRE finished waits for PROTO (none without a pipeline). */
+bool dp_pipe_ready(const struct dp_pipe *p);
+static inline bool dp_pipe_busy(const struct dp *dp)
+{
+	return dp->pipe && dp_pipe_ready(dp->pipe);
+}
 /* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
 void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
 /* dp_out.c */

@@ -222,9 +222,9 @@ uint32_t dp_pipe_poll(struct dp *dp)
 	return work + dp_pipe_deliver(dp, p);
 }
 
-bool dp_pipe_busy(const struct dp *dp)
+bool dp_pipe_ready(const struct dp_pipe *p)
 {
 	uint64_t seq;
 
-	return dp->pipe && dp_reorder_next(&dp->pipe->ro, &seq);
+	return dp_reorder_next(&p->ro, &seq);
 }
