@@ -278,7 +278,8 @@ static void dp_sleep(struct dp *home, uint32_t held)
 		empty = empty && dp_queues_empty(dp);
 		us = u < us ? u : us;
 		pfd[n++] = (struct pollfd){ .fd = dp->efd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = dp->port->rx_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = dp_pipe_full(dp) ? -1 : dp->port->rx_fd,
+					    .events = POLLIN };
 	}
 	if (empty) {
 		struct timespec ts = { .tv_sec = (time_t)(us / 1000000),

@@ -153,6 +153,13 @@ static inline bool dp_pipe_busy(const struct dp *dp)
 {
 	return dp->pipe && dp_pipe_ready(dp->pipe);
 }
+/* Every batch of the pipeline is out: frames wait in the rx ring, so its
+ * sleep waits for a PRE thread, not for the ring (poll ignores fd -1). */
+bool dp_pipe_room(const struct dp_pipe *p);
+static inline bool dp_pipe_full(const struct dp *dp)
+{
+	return dp->pipe && !dp_pipe_room(dp->pipe);
+}
 /* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
 void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
 /* dp_out.c */

@@ -228,3 +228,8 @@ bool dp_pipe_ready(const struct dp_pipe *p)
 
 	return dp_reorder_next(&p->ro, &seq);
 }
+
+bool dp_pipe_room(const struct dp_pipe *p)
+{
+	return dp_reorder_room(&p->ro);
+}
