@@ -112,6 +112,8 @@ static void workers_pick(struct xtoed *d)
 		want = lanes;
 	if (d->cfg.placement == XTOED_PLACE_THREAD || d->cfg.placement == XTOED_PLACE_PIPELINE)
 		want = 1;
+	if (d->cfg.placement == XTOED_PLACE_PIPELINE && !d->cfg.pre_threads)
+		d->cfg.pre_threads = 2;
 
 	if (want > XTOE_WORKERS_MAX)
 		want = XTOE_WORKERS_MAX;

@@ -84,7 +84,7 @@ struct xtoed_cfg {
 				port's queues; the most that run at once) */
 	struct dp_prop_cfg prop; /* when threads park and come back */
 	enum xtoed_placement placement;
-	uint32_t pre_threads; /* pipeline: PRE threads (0: 2) */
+	uint32_t pre_threads; /* pipeline: PRE threads (0: 2, set at open) */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */

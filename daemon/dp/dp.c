@@ -64,7 +64,7 @@ static struct dp *dp_new(struct xtoed *d, uint32_t w, struct dp_flow *flows)
 	dp->work = calloc(n, sizeof(*dp->work));
 	dp->port = d->port ? port_view(d->port, w, d->nworkers) : NULL;
 	if (d->cfg.placement == XTOED_PLACE_PIPELINE && dp->port)
-		dp->pipe = dp_pipe_new(dp, d->cfg.pre_threads ? d->cfg.pre_threads : 2);
+		dp->pipe = dp_pipe_new(dp, d->cfg.pre_threads);
 	if (!dp->flows || !dp->work || (d->port && !dp->port) || flowtab_init(&dp->tab, n) ||
 	    (d->cfg.placement == XTOED_PLACE_PIPELINE && dp->port && !dp->pipe) ||
 	    wheel_init(&dp->wheel, DP_WHEEL_SLOTS, DP_WHEEL_TICK_US, now_us())) {

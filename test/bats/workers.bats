@@ -230,6 +230,9 @@ pipeline_batches() {
 	limit 60 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 32M
 	pipe=$(idle_cost)
 	echo "rounds ticks over 2 s idle: thread placement: $one; pipeline: $pipe"
+	echo "pipeline: $(wstat 0 pre_threads) PRE threads, $(wstat 0 pipe_batches) batches, held $(wstat 0 pipe_held)"
+	[ "$(wstat 0 pre_threads)" -eq 2 ]
+	[ "$(wstat 0 pipe_batches)" -gt 0 ]
 	xtoed_stop
 	grep -E "^pipeline:" "$TOPO_DIR/xtoed.log"
 	[ "$(pipeline_batches)" -gt 0 ]
