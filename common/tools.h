@@ -25,6 +25,8 @@ struct xtoe_stat_worker {
 	uint64_t pipe_batches;  /* pipeline: batches PRE passed to PROTO */
 	uint64_t pipe_held;     /* pipeline: polls the reorder step held
 				   finished batches behind a missing one */
+	uint64_t pipe_inline;   /* pipeline: small batches, none out, run in
+				   a row on the worker */
 };
 
 #define XTOE_STAT_WORKERS_MAX 16

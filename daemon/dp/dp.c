@@ -503,7 +503,8 @@ static void dp_print_one(const struct dp *dp, FILE *out)
 		fprintf(out, "thread parked %lu times, handed back %lu\n", st->parks, st->unparks);
 	if (dp->pipe)
 		fprintf(out, "pipeline: batches %lu, the reorder step held finished ones "
-			"back %lu times\n", st->pipe_batches, st->pipe_held);
+			"back %lu times; small batches in a row %lu\n", st->pipe_batches,
+			st->pipe_held, st->pipe_inline);
 	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
 		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)

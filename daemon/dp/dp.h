@@ -72,6 +72,7 @@ struct dp_stats {
 	uint64_t pipe_batches, pipe_held; /* pipeline: batches through PROTO,
 					      polls the reorder step held
 					      finished batches back */
+	uint64_t pipe_inline;  /* pipeline: small batches run in a row */
 };
 
 /* One data-path thread's busy samples (dp_prop.c): the time of its rounds
@@ -138,6 +139,8 @@ struct dp {
 
 /* dp_rx.c: the receive's stages (PRE, PROTO; POST is dp_out.c's). */
 uint32_t dp_poll_rx(struct dp *dp);
+/* Every stage of n received frames on this thread (frames given back). */
+void dp_rx_batch(struct dp *dp, const struct port_frame *fr, uint32_t n);
 /* PRE, any thread: parse and checksum a frame into *seg. */
 enum xtoe_drop_reason dp_rx_pre(const uint8_t *data, uint32_t len, struct tcp_seg *seg);
 /* Module chain metadata of a received frame: false when it is dropped. */

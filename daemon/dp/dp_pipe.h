@@ -19,6 +19,7 @@
 #include "dp_reorder.h"
 
 #define DP_PIPE_DEPTH 8 /* batches in flight (x DP_RX_BATCH frames) */
+#define DP_PIPE_INLINE 4 /* a batch this small, none out: on the worker */
 
 /* What PRE found in one frame. */
 struct dp_pre_res {

@@ -217,15 +217,9 @@ bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan)
 	return true;
 }
 
-uint32_t dp_poll_rx(struct dp *dp)
+/* Every stage of n received frames on this thread, in a row. */
+void dp_rx_batch(struct dp *dp, const struct port_frame *fr, uint32_t n)
 {
-	struct port_frame fr[DP_RX_BATCH];
-	uint32_t n;
-
-	if (dp->pipe)
-		return dp_pipe_poll(dp);
-	n = port_rx(dp->port, fr, DP_RX_BATCH);
-
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t vlan;
 
@@ -234,5 +228,16 @@ uint32_t dp_poll_rx(struct dp *dp)
 		port_free(dp->port, fr[i].addr);
 	}
 	dp->st.rx_frames += n;
+}
+
+uint32_t dp_poll_rx(struct dp *dp)
+{
+	struct port_frame fr[DP_RX_BATCH];
+	uint32_t n;
+
+	if (dp->pipe)
+		return dp_pipe_poll(dp);
+	n = port_rx(dp->port, fr, DP_RX_BATCH);
+	dp_rx_batch(dp, fr, n);
 	return n;
 }

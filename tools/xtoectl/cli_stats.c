@@ -91,6 +91,7 @@ static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_
 			add(s, sect, "pre_threads", k->pre_threads, true);
 			add(s, sect, "pipe_batches", k->pipe_batches, false);
 			add(s, sect, "pipe_held", k->pipe_held, false);
+			add(s, sect, "pipe_inline", k->pipe_inline, false);
 		}
 	}
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)
