@@ -13,8 +13,13 @@
  * Measured: RPCs/s (rpc) and the receiving daemon's data-path segments/s
  * (rx + tx, every worker: xtoectl stats' sums) for each; the medians over
  * the rounds and the scaling ratio (2 workers / 1).
+ * Then one heavy connection (rpc_one, bulk_one) with the placements
+ * (xtoed --placement): thread, and pipeline with K = 1 and 2 PRE threads
+ * (both daemons), alternating in every round; the medians and the ratios
+ * pipeline / thread (loop_place_*).
  *
- *   loopscale [SECONDS [ROUNDS [CONNS]]]   (default 2 3 32)
+ *   loopscale [SECONDS [ROUNDS [CONNS [WHAT]]]]   (default 2 3 32 all)
+ *   WHAT: workers, placement or all
  * Prints `name value unit` lines.
  */
 #include <stdint.h>
@@ -36,11 +41,25 @@ enum load { RPC_ONE, RPC_MANY, BULK_ONE, BULK_MANY, LOADS };
 static const char *const load_name[LOADS] = { "rpc_one", "rpc_many", "bulk_one",
 					      "bulk_many" };
 
-static uint32_t g_workers;
+static uint32_t g_workers, g_pre;
+static enum xtoed_placement g_place;
+
+/* The placements one heavy connection is measured with. */
+struct setup {
+	const char *name;
+	enum xtoed_placement place;
+	uint32_t pre;
+};
+static const struct setup setups[] = { { "thread", XTOED_PLACE_THREAD, 0 },
+				       { "pipeline_k1", XTOED_PLACE_PIPELINE, 1 },
+				       { "pipeline_k2", XTOED_PLACE_PIPELINE, 2 } };
+#define SETUPS (int)(sizeof(setups) / sizeof(setups[0]))
 
 static void tune(struct xtoed_cfg *c)
 {
 	c->workers = g_workers;
+	c->placement = g_place;
+	c->pre_threads = g_pre;
 	c->max_flows = 2048;
 	c->ctx_flows = 512;
 }
@@ -268,21 +287,23 @@ static void report(const char *name, double one, double two, const char *unit)
 	printf("loop_%s_scaling %.2f x\n", name, one > 0 ? two / one : 0);
 }
 
-int main(int argc, char **argv)
+static void report_place(const char *load, const char *what, double v[SETUPS],
+			 const char *unit)
 {
-	uint32_t secs = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 2;
-	int rounds = argc > 2 ? atoi(argv[2]) : 3;
-	int conns = argc > 3 ? atoi(argv[3]) : 32;
+	for (int k = 0; k < SETUPS; k++)
+		printf("loop_place_%s_%s_%s %.0f %s\n", load, what, setups[k].name, v[k], unit);
+	for (int k = 1; k < SETUPS; k++)
+		printf("loop_place_%s_%s_%s_vs_thread %.2f x\n", load, what, setups[k].name,
+		       v[0] > 0 ? v[k] / v[0] : 0);
+}
+
+/* Every load with 1 and 2 workers, alternating. */
+static int run_workers(uint32_t secs, int rounds, int conns)
+{
 	static double rps[LOADS][MAXW][MAX_ROUNDS], segs[LOADS][MAXW][MAX_ROUNDS];
 
-	if (!secs || secs > 60 || rounds < 1 || rounds > MAX_ROUNDS || conns < 2 ||
-	    conns > MAXC) {
-		fprintf(stderr, "loopscale: SECONDS 1..60, ROUNDS 1..%d, CONNS 2..%d\n",
-			MAX_ROUNDS, MAXC);
-		return 2;
-	}
-	for (size_t i = 0; i < sizeof(g_pat); i++)
-		g_pat[i] = (uint8_t)(i * 31 + 7);
+	g_place = XTOED_PLACE_DEFAULT;
+	g_pre = 0;
 	for (int r = 0; r < rounds; r++)
 		for (int ld = 0; ld < LOADS; ld++)
 			for (int k = 0; k < MAXW; k++) {
@@ -298,7 +319,6 @@ int main(int argc, char **argv)
 				rps[ld][w - 1][r] = res.rps;
 				segs[ld][w - 1][r] = res.segs;
 			}
-	printf("loop_cpus %ld cpus\n", sysconf(_SC_NPROCESSORS_ONLN));
 	printf("loop_conns_many %d conns\n", conns);
 	for (int ld = 0; ld < LOADS; ld++) {
 		char name[32];
@@ -311,5 +331,68 @@ int main(int argc, char **argv)
 		snprintf(name, sizeof(name), "%s_segs", load_name[ld]);
 		report(name, median(segs[ld][0], rounds), median(segs[ld][1], rounds), "seg/s");
 	}
+	return 0;
+}
+
+/* One heavy connection with each placement, alternating. */
+static int run_placements(uint32_t secs, int rounds)
+{
+	static const enum load loads[] = { RPC_ONE, BULK_ONE };
+	static double rps[2][SETUPS][MAX_ROUNDS], segs[2][SETUPS][MAX_ROUNDS];
+	double m[SETUPS];
+
+	g_workers = 1;
+	for (int r = 0; r < rounds; r++)
+		for (int l = 0; l < 2; l++)
+			for (int i = 0; i < SETUPS; i++) {
+				int k = (i + r) % SETUPS; /* a different one first each round */
+				struct result res;
+				int err;
+
+				g_place = setups[k].place;
+				g_pre = setups[k].pre;
+				err = run_case(loads[l], 1, secs, 1, &res);
+				if (err) {
+					fprintf(stderr, "loopscale: %s with placement %s: %s\n",
+						load_name[loads[l]], setups[k].name, strerror(-err));
+					return 1;
+				}
+				rps[l][k][r] = res.rps;
+				segs[l][k][r] = res.segs;
+			}
+	for (int l = 0; l < 2; l++) {
+		if (loads[l] == RPC_ONE) {
+			for (int k = 0; k < SETUPS; k++)
+				m[k] = median(rps[l][k], rounds);
+			report_place(load_name[loads[l]], "rpcs", m, "req/s");
+		}
+		for (int k = 0; k < SETUPS; k++)
+			m[k] = median(segs[l][k], rounds);
+		report_place(load_name[loads[l]], "segs", m, "seg/s");
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	uint32_t secs = argc > 1 ? (uint32_t)strtoul(argv[1], NULL, 10) : 2;
+	int rounds = argc > 2 ? atoi(argv[2]) : 3;
+	int conns = argc > 3 ? atoi(argv[3]) : 32;
+	const char *what = argc > 4 ? argv[4] : "all";
+	bool all = !strcmp(what, "all");
+
+	if (!secs || secs > 60 || rounds < 1 || rounds > MAX_ROUNDS || conns < 2 ||
+	    conns > MAXC || (!all && strcmp(what, "workers") && strcmp(what, "placement"))) {
+		fprintf(stderr, "loopscale: SECONDS 1..60, ROUNDS 1..%d, CONNS 2..%d, "
+			"WHAT workers, placement or all\n", MAX_ROUNDS, MAXC);
+		return 2;
+	}
+	for (size_t i = 0; i < sizeof(g_pat); i++)
+		g_pat[i] = (uint8_t)(i * 31 + 7);
+	printf("loop_cpus %ld cpus\n", sysconf(_SC_NPROCESSORS_ONLN));
+	if ((all || !strcmp(what, "workers")) && run_workers(secs, rounds, conns))
+		return 1;
+	if ((all || !strcmp(what, "placement")) && run_placements(secs, rounds))
+		return 1;
 	return 0;
 }

@@ -21,6 +21,12 @@ struct xtoe_stat_worker {
 	uint64_t unparks;       /* times thread 0 handed it back */
 	uint32_t thread;        /* the thread running it: its own, 0 while parked */
 	uint32_t busy_pct;      /* its own thread's last busy sample (percent) */
+	uint32_t pre_threads;   /* --placement pipeline: its PRE threads (0: none) */
+	uint64_t pipe_batches;  /* pipeline: batches PRE passed to PROTO */
+	uint64_t pipe_held;     /* pipeline: polls the reorder step held
+				   finished batches behind a missing one */
+	uint64_t pipe_inline;   /* pipeline: small batches, none out, run in
+				   a row on the worker */
 };
 
 #define XTOE_STAT_WORKERS_MAX 16

@@ -102,10 +102,18 @@ static void worker_links_close(struct xtoed *d)
 	}
 }
 
-/* --workers, at most one a queue (each queue has one thread). */
+/* --workers, at most one a queue (each queue has one thread); --placement
+ * queue without it: one a queue; thread and pipeline: one. */
 static void workers_pick(struct xtoed *d)
 {
 	uint32_t want = d->cfg.workers ? d->cfg.workers : 1, lanes = port_lanes(d->port);
+
+	if (d->cfg.placement == XTOED_PLACE_QUEUE && !d->cfg.workers)
+		want = lanes;
+	if (d->cfg.placement == XTOED_PLACE_THREAD || d->cfg.placement == XTOED_PLACE_PIPELINE)
+		want = 1;
+	if (d->cfg.placement == XTOED_PLACE_PIPELINE && !d->cfg.pre_threads)
+		d->cfg.pre_threads = 2;
 
 	if (want > XTOE_WORKERS_MAX)
 		want = XTOE_WORKERS_MAX;
@@ -207,8 +215,12 @@ int xtoed_run(struct xtoed *d)
 	while (n < d->nworkers && !(err = -pthread_create(&th[n], NULL, dp_thread, d->dps[n])))
 		n++;
 	if (!err)
+		err = dp_pipe_start(d);
+	if (!err)
 		err = cp_run(d);
-	return dp_stop(d, th, n) ?: err;
+	err = dp_stop(d, th, n) ?: err;
+	dp_pipe_stop(d);
+	return err;
 }
 
 void xtoed_request_stop(struct xtoed *d)

@@ -38,6 +38,7 @@
 
 #define XTOE_FRAME_MAX 2048
 #define XTOE_WORKERS_MAX 16 /* data-path workers (--workers) */
+#define XTOE_PRE_MAX 8      /* PRE threads of the pipeline (--pre-threads) */
 _Static_assert(XTOE_WORKERS_MAX <= XTOE_STAT_WORKERS_MAX, "xtoectl stats shows every worker");
 
 /* Proportional cores (daemon/dp/dp_prop.c; --busy-marks, --busy-window-ms):
@@ -49,6 +50,15 @@ struct dp_prop_cfg {
 	uint32_t low_pct, high_pct;  /* 0: never park; 100: never hand back */
 	uint32_t window_us;          /* one sample of the busy fraction */
 	uint32_t grow_windows, shrink_windows;
+};
+
+/* Which threads run the data-path's stages (--placement; daemon/dp/dp.h). */
+enum xtoed_placement {
+	XTOED_PLACE_DEFAULT,  /* thread, or queue with --workers N > 1 */
+	XTOED_PLACE_THREAD,   /* one thread runs every stage of every queue */
+	XTOED_PLACE_QUEUE,    /* a worker per queue (--workers) */
+	XTOED_PLACE_PIPELINE, /* PRE on --pre-threads K threads, PROTO+POST
+				 on the one worker (dp_pipe.h) */
 };
 
 struct xtoed_cfg {
@@ -73,6 +83,8 @@ struct xtoed_cfg {
 	uint32_t workers;    /* --workers: data-path threads (at most the
 				port's queues; the most that run at once) */
 	struct dp_prop_cfg prop; /* when threads park and come back */
+	enum xtoed_placement placement;
+	uint32_t pre_threads; /* pipeline: PRE threads (0: 2, set at open) */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
@@ -369,6 +381,9 @@ int dp_create(struct xtoed *d);
 void dp_destroy(struct xtoed *d);
 /* Wake every data-path thread, parked or asleep (to see d->stop). */
 void dp_wake_threads(struct xtoed *d);
+/* The pipeline's PRE threads (none without --placement pipeline). */
+int dp_pipe_start(struct xtoed *d);
+void dp_pipe_stop(struct xtoed *d);
 void *dp_thread(void *arg);
 void dp_print_stats(const struct xtoed *d, FILE *out);
 struct dp_cmd *dp_cmd_reserve(struct xtoed *d);  /* control plane side */

@@ -72,6 +72,17 @@ static const char usage_text[] =
 	"                        N is the most threads that run: an idle one\n"
 	"                        parks and thread 0 runs its worker until the\n"
 	"                        load wants it back (--busy-marks)\n"
+	"      --placement MODE  which threads run the data-path's stages: 'thread'\n"
+	"                        (default; with --workers N > 1: 'queue'), one\n"
+	"                        thread runs every stage, the right choice on 2\n"
+	"                        cores; 'queue', a worker per queue (--workers,\n"
+	"                        default one a queue); 'pipeline', one heavy\n"
+	"                        connection's receive split: parse and checksum\n"
+	"                        on --pre-threads threads, the protocol, the copy\n"
+	"                        to the application and transmit on one, batches\n"
+	"                        put back in arrival order between them\n"
+	"      --pre-threads K   pipeline: parse/checksum threads (default 2, at\n"
+	"                        most 8)\n"
 	"      --busy-marks LOW,HIGH  with --workers: a thread busy under LOW % for\n"
 	"                        10 windows in a row parks; thread 0 busy over\n"
 	"                        HIGH % for 2 windows, at least LOW % of it for\n"
@@ -109,7 +120,7 @@ static const char usage_text[] =
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
        OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE, OPT_WORKERS,
-       OPT_BUSYMARKS, OPT_BUSYWIN };
+       OPT_BUSYMARKS, OPT_BUSYWIN, OPT_PLACEMENT, OPT_PRETHREADS };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -138,6 +149,8 @@ static const struct option long_opts[] = {
 	{ "queue", required_argument, NULL, OPT_QUEUE },
 	{ "queues", required_argument, NULL, OPT_QUEUE },
 	{ "workers", required_argument, NULL, OPT_WORKERS },
+	{ "placement", required_argument, NULL, OPT_PLACEMENT },
+	{ "pre-threads", required_argument, NULL, OPT_PRETHREADS },
 	{ "busy-marks", required_argument, NULL, OPT_BUSYMARKS },
 	{ "busy-window-ms", required_argument, NULL, OPT_BUSYWIN },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
@@ -288,11 +301,40 @@ static int parse_num_opt(int opt, const char *arg, struct xtoed_cfg *c)
 	case OPT_WSCALE: err = parse_u32(arg, 0, 14, &v); c->rcv_wscale = (int)v; break;
 	case OPT_TW: err = parse_u32(arg, 0, 600000, &c->time_wait_ms); break;
 	case OPT_WORKERS: err = parse_u32(arg, 1, XTOE_WORKERS_MAX, &c->workers); break;
+	case OPT_PRETHREADS: err = parse_u32(arg, 1, XTOE_PRE_MAX, &c->pre_threads); break;
 	case OPT_BUSYWIN: err = parse_u32(arg, 1, 10000, &v); c->prop.window_us = v * 1000; break;
 	case OPT_FINTO: err = parse_u32(arg, 1, 3600, &v); c->tcp.fin_timeout_us = v * 1000000; break;
 	default: return -EINVAL;
 	}
 	return err;
+}
+
+static int parse_placement(const char *s, enum xtoed_placement *out)
+{
+	static const char *const names[] = { [XTOED_PLACE_THREAD] = "thread",
+					     [XTOED_PLACE_QUEUE] = "queue",
+					     [XTOED_PLACE_PIPELINE] = "pipeline" };
+
+	for (int i = XTOED_PLACE_THREAD; i <= XTOED_PLACE_PIPELINE; i++)
+		if (!strcmp(s, names[i])) {
+			*out = (enum xtoed_placement)i;
+			return 0;
+		}
+	return -EINVAL;
+}
+
+/* --placement against --workers and --pre-threads. */
+static int check_placement(const struct xtoed_cfg *c)
+{
+	if (c->placement == XTOED_PLACE_THREAD && c->workers > 1)
+		return usage_error("%s", "--placement thread runs one worker: drop --workers "
+				   "or use --placement queue");
+	if (c->placement == XTOED_PLACE_PIPELINE && c->workers > 1)
+		return usage_error("%s", "--placement pipeline has one protocol worker: drop "
+				   "--workers (its PRE threads: --pre-threads)");
+	if (c->pre_threads && c->placement != XTOED_PLACE_PIPELINE)
+		return usage_error("%s", "--pre-threads is for --placement pipeline");
+	return 0;
 }
 
 /* One option (from the command line or the configuration file). */
@@ -326,6 +368,10 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 		if (parse_queues(arg, c))
 			return usage_error("bad --queues '%s': 'all' or queue numbers "
 					   "and ranges such as 0,2-3", arg);
+		break;
+	case OPT_PLACEMENT:
+		if (parse_placement(arg, &c->placement))
+			return usage_error("bad --placement '%s': thread, queue or pipeline", arg);
 		break;
 	case OPT_NOSG: c->no_sg = true; break;
 	case OPT_CC:
@@ -408,6 +454,8 @@ static int parse_args(int argc, char **argv, struct xtoed_cfg *c, char *sock, si
 		return usage_error("unexpected argument '%s'", argv[optind]);
 	if (!c->ifname || !c->addr)
 		return usage_error("%s", "--iface and --addr are required");
+	if ((err = check_placement(c)))
+		return err;
 	if (!is_pow2(c->rx_size) || !is_pow2(c->tx_size))
 		return usage_error("%s", "--rx-buf and --tx-buf must be powers of two");
 	if (!c->fw_file_set)

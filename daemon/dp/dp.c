@@ -13,6 +13,7 @@
 #include "common/spinwait.h"
 #include "common/wake.h"
 #include "dp.h"
+#include "dp_pipe.h"
 #include "common/log.h"
 
 /* Worker w's links (struct xtoed_worker). */
@@ -34,6 +35,7 @@ static void dp_free_one(struct dp *dp)
 		dp->overflow = o->next;
 		free(o);
 	}
+	dp_pipe_free(dp->pipe); /* before the port view its frames are of */
 	if (dp->id) {
 		if (dp->port)
 			port_close(dp->port); /* its view of the port */
@@ -61,7 +63,10 @@ static struct dp *dp_new(struct xtoed *d, uint32_t w, struct dp_flow *flows)
 	dp->flows = flows ? flows : calloc(n, sizeof(*dp->flows));
 	dp->work = calloc(n, sizeof(*dp->work));
 	dp->port = d->port ? port_view(d->port, w, d->nworkers) : NULL;
+	if (d->cfg.placement == XTOED_PLACE_PIPELINE && dp->port)
+		dp->pipe = dp_pipe_new(dp, d->cfg.pre_threads);
 	if (!dp->flows || !dp->work || (d->port && !dp->port) || flowtab_init(&dp->tab, n) ||
+	    (d->cfg.placement == XTOED_PLACE_PIPELINE && dp->port && !dp->pipe) ||
 	    wheel_init(&dp->wheel, DP_WHEEL_SLOTS, DP_WHEEL_TICK_US, now_us())) {
 		dp_free_one(dp);
 		return NULL;
@@ -181,7 +186,7 @@ void dp_flush_overflow(struct dp *dp)
 
 static bool dp_queues_empty(struct dp *dp)
 {
-	if (!spsc_empty(dp->cmds))
+	if (!spsc_empty(dp->cmds) || dp_pipe_busy(dp))
 		return false;
 	for (struct app_ctx *c = dp->ctxs; c; c = dp_cw(dp, c)->next)
 		if (!dp_cw(dp, c)->dead && !spsc_empty(&c->app2dp))
@@ -273,7 +278,8 @@ static void dp_sleep(struct dp *home, uint32_t held)
 		empty = empty && dp_queues_empty(dp);
 		us = u < us ? u : us;
 		pfd[n++] = (struct pollfd){ .fd = dp->efd, .events = POLLIN };
-		pfd[n++] = (struct pollfd){ .fd = dp->port->rx_fd, .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = dp_pipe_full(dp) ? -1 : dp->port->rx_fd,
+					    .events = POLLIN };
 	}
 	if (empty) {
 		struct timespec ts = { .tv_sec = (time_t)(us / 1000000),
@@ -495,6 +501,10 @@ static void dp_print_one(const struct dp *dp, FILE *out)
 		st->note_overflow, st->note_overflow_peak);
 	if (dp->id)
 		fprintf(out, "thread parked %lu times, handed back %lu\n", st->parks, st->unparks);
+	if (dp->pipe)
+		fprintf(out, "pipeline: batches %lu, the reorder step held finished ones "
+			"back %lu times; small batches in a row %lu\n", st->pipe_batches,
+			st->pipe_held, st->pipe_inline);
 	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
 		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)

@@ -29,6 +29,8 @@ struct dp_trace_snap {
 	uint32_t cwnd, ssthresh, rtt_samples, recover;
 };
 
+struct dp_pipe;
+
 enum dp_ev_bits { DP_EV_RX = 1, DP_EV_TX = 2, DP_EV_STATUS = 4 };
 
 struct dp_flow {
@@ -67,6 +69,10 @@ struct dp_stats {
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */
 	uint64_t parks, unparks; /* its thread parked / was handed it back */
+	uint64_t pipe_batches, pipe_held; /* pipeline: batches through PROTO,
+					      polls the reorder step held
+					      finished batches back */
+	uint64_t pipe_inline;  /* pipeline: small batches run in a row */
 };
 
 /* One data-path thread's busy samples (dp_prop.c): the time of its rounds
@@ -107,6 +113,7 @@ struct dp {
 	struct dp_flow *flows;      /* shared by index; a worker touches
 				       only the flows it installed */
 	struct flowtab tab;
+	struct dp_pipe *pipe;       /* --placement pipeline: PRE threads */
 	uint32_t *work;             /* flow indices to service */
 	uint32_t nwork;
 	struct wheel wheel;         /* the TCP core's timers of installed flows */
@@ -130,8 +137,32 @@ struct dp {
 	bool trace_active;          /* xtoed.trace_on as of this round */
 };
 
-/* dp_rx.c */
+/* dp_rx.c: the receive's stages (PRE, PROTO; POST is dp_out.c's). */
 uint32_t dp_poll_rx(struct dp *dp);
+/* Every stage of n received frames on this thread (frames given back). */
+void dp_rx_batch(struct dp *dp, const struct port_frame *fr, uint32_t n);
+/* PRE, any thread: parse and checksum a frame into *seg. */
+enum xtoe_drop_reason dp_rx_pre(const uint8_t *data, uint32_t len, struct tcp_seg *seg);
+/* Module chain metadata of a received frame: false when it is dropped. */
+bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan);
+/* PROTO of a frame PRE parsed (why: its verdict): lookup, tcp_input. */
+void dp_rx_proto(struct dp *dp, const struct port_frame *fr, int32_t vlan,
+		 struct tcp_seg *seg, enum xtoe_drop_reason why);
+/* dp_pipe.c: the pipeline placement's receive (dp->pipe) */
+uint32_t dp_pipe_poll(struct dp *dp);
+/* A batch PRE finished waits for PROTO (none without a pipeline). */
+bool dp_pipe_ready(const struct dp_pipe *p);
+static inline bool dp_pipe_busy(const struct dp *dp)
+{
+	return dp->pipe && dp_pipe_ready(dp->pipe);
+}
+/* Every batch of the pipeline is out: frames wait in the rx ring, so its
+ * sleep waits for a PRE thread, not for the ring (poll ignores fd -1). */
+bool dp_pipe_room(const struct dp_pipe *p);
+static inline bool dp_pipe_full(const struct dp *dp)
+{
+	return dp->pipe && !dp_pipe_room(dp->pipe);
+}
 /* vlan: TCI of the 802.1Q tag the chain popped, -1 for none. */
 void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan);
 /* dp_out.c */

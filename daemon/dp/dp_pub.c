@@ -40,7 +40,10 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->w[0] = (struct xtoe_stat_worker){ .rounds = st->rounds, .sleeps = st->sleeps,
 		.rx_segs = st->rx_segs, .tx_segs = st->tx_segs, .flows = dp->flows_owned,
 		.queues = port_lanes(dp->port), .parks = st->parks, .unparks = st->unparks,
-		.thread = dp->runner, .busy_pct = dp->runner == dp->id ? dp->prop.busy_pct : 0 };
+		.thread = dp->runner, .busy_pct = dp->runner == dp->id ? dp->prop.busy_pct : 0,
+		.pre_threads = dp->pipe ? dp->d->cfg.pre_threads : 0,
+		.pipe_batches = st->pipe_batches, .pipe_held = st->pipe_held,
+		.pipe_inline = st->pipe_inline };
 }
 
 /* Whether a round publishes: a reader asked since the last publication,

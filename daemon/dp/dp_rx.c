@@ -80,9 +80,35 @@ void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
-/* Parse a frame and find its flow (*fp, NULL for none). The TCP checksum
- * is summed while the payload is copied into the flow's rx ring when it
- * continues the in-order data (the bytes are read once), else over the
+/*
+ * The receive as stages (placements: dp.h):
+ *   PRE    parse, checksum verify: the frame alone (dp_rx_pre), then the
+ *          flow lookup (dp_lookup: the owner's table)
+ *   PROTO  tcp_input and the flow's state, one owner thread (dp_rx_proto)
+ *   POST   what the protocol decided: the payload into the application's
+ *          ring (inside tcp_input), ACKs and segments out (dp_service),
+ *          the application woken (dp_wake_apps)
+ * On one thread (dp_rx_frame) PRE copies the payload into the flow's rx
+ * ring while it sums it when it continues the in-order data (the bytes
+ * are read once); the pipeline's PRE threads only sum it and tcp_input
+ * copies it.
+ */
+
+/* PRE on any thread: parse and checksum, nothing of the flows. */
+enum xtoe_drop_reason dp_rx_pre(const uint8_t *data, uint32_t len, struct tcp_seg *seg)
+{
+	enum xtoe_drop_reason why = tcp_parse(data, len, seg, false);
+
+	if (why != XTOE_DROP_NONE) /* the reason a checking parse gives */
+		return tcp_parse(data, len, seg, true);
+	if (!tcp_seg_csum_ok(seg, csum_add(0, seg->payload, seg->len)))
+		return XTOE_DROP_TCP_CSUM;
+	return XTOE_DROP_NONE;
+}
+
+/* PRE on the owner's thread: parse a frame and find its flow (*fp, NULL
+ * for none). The TCP checksum is summed while the payload is copied into
+ * the flow's rx ring when it continues the in-order data, else over the
  * frame; a segment that fails it leaves only unpublished bytes behind. */
 static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, const uint8_t *data,
 					 uint32_t len, struct tcp_seg *seg,
@@ -106,35 +132,30 @@ static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, const uint8_t *data,
 	return XTOE_DROP_NONE;
 }
 
-void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
+/* PROTO of a parsed segment of flow f (NULL: none, the control plane's);
+ * inlined: the thread placement's rounds pay no call for the split. */
+static inline __attribute__((always_inline)) void dp_rx_input(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan,
+			struct tcp_seg *seg, struct dp_flow *f)
 {
-	struct tcp_seg seg;
 	struct tcp_result r;
-	struct dp_flow *f;
-	enum xtoe_drop_reason why;
 
-	why = dp_rx_parse(dp, data, len, &seg, &f);
-	if (why != XTOE_DROP_NONE) {
-		dp->st.drops[why]++;
-		return;
-	}
 	dp->st.rx_segs++;
-	cmods_rx(&dp->d->cmods, &seg, data, len); /* C modules (cmod.h) */
+	cmods_rx(&dp->d->cmods, seg, data, len); /* C modules (cmod.h) */
 	if (!f) {
 		dp_to_cp(dp, data, len, vlan);
 		return;
 	}
-	r = tcp_input(&f->tcp, &seg, dp->now);
+	r = tcp_input(&f->tcp, seg, dp->now);
 	if (f->close_req && (r.act & TCP_ACT_RX)) {
 		/* data for a socket the application closed: Linux resets
 		 * (TCPAbortOnData), answering the segment */
-		dp_rst_reply(dp, &seg);
+		dp_rst_reply(dp, seg);
 		dp_flow_abort(dp, f, ECONNRESET, false);
 		return;
 	}
 	if (r.drop != XTOE_DROP_NONE)
 		dp->st.drops[r.drop]++;
-	dp_trace_input(dp, f, seg.seq, r.drop);
+	dp_trace_input(dp, f, seg->seq, r.drop);
 	if (r.act & TCP_ACT_TO_CP)
 		dp_to_cp(dp, data, len, vlan);
 	/* Duplicate ACKs are not coalesced: the peer counts them for its
@@ -146,12 +167,36 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 	dp_apply(dp, f, r.act);
 }
 
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
+{
+	struct tcp_seg seg;
+	struct dp_flow *f;
+	enum xtoe_drop_reason why;
+
+	why = dp_rx_parse(dp, data, len, &seg, &f);
+	if (why != XTOE_DROP_NONE) {
+		dp->st.drops[why]++;
+		return;
+	}
+	dp_rx_input(dp, data, len, vlan, &seg, f);
+}
+
+void dp_rx_proto(struct dp *dp, const struct port_frame *fr, int32_t vlan,
+		 struct tcp_seg *seg, enum xtoe_drop_reason why)
+{
+	if (why != XTOE_DROP_NONE) {
+		dp->st.drops[why]++;
+		return;
+	}
+	dp_rx_input(dp, fr->data, fr->len, vlan, seg, dp_lookup(dp, seg));
+}
+
 /* --- module chain metadata (docs/modules.md) --------------------------- */
 /* The XDP chain leaves struct xtoe_meta right before the frame. A drop
  * reason set by a module that still let the frame through asks the
  * data-path to drop it and count it under that reason. Returns false when
  * the frame is to be dropped; *vlan: the popped tag's TCI, -1 for none. */
-static bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan)
+bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan)
 {
 	struct xtoe_meta m;
 
@@ -172,11 +217,9 @@ static bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan
 	return true;
 }
 
-uint32_t dp_poll_rx(struct dp *dp)
+/* Every stage of n received frames on this thread, in a row. */
+void dp_rx_batch(struct dp *dp, const struct port_frame *fr, uint32_t n)
 {
-	struct port_frame fr[DP_RX_BATCH];
-	uint32_t n = port_rx(dp->port, fr, DP_RX_BATCH);
-
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t vlan;
 
@@ -185,5 +228,16 @@ uint32_t dp_poll_rx(struct dp *dp)
 		port_free(dp->port, fr[i].addr);
 	}
 	dp->st.rx_frames += n;
+}
+
+uint32_t dp_poll_rx(struct dp *dp)
+{
+	struct port_frame fr[DP_RX_BATCH];
+	uint32_t n;
+
+	if (dp->pipe)
+		return dp_pipe_poll(dp);
+	n = port_rx(dp->port, fr, DP_RX_BATCH);
+	dp_rx_batch(dp, fr, n);
 	return n;
 }

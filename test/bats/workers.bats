@@ -213,3 +213,31 @@ idle_cost() {
 	# margin of 20 ticks absorbs a loaded machine's noise, not a spin
 	[ "${two#* }" -le $(( ${one#* } + 20 )) ]
 }
+
+# "pipeline: batches N, ..." from the stopped daemon's counters: N
+pipeline_batches() {
+	sed -nE 's/^pipeline: batches ([0-9]+),.*/\1/p' "$TOPO_DIR/xtoed.log" | head -1
+}
+
+@test "--placement pipeline --pre-threads 2: one heavy stream echoes intact, PRE threads carry its batches, idle it sleeps" {
+	local one pipe
+	xtoed_start --placement thread
+	one=$(idle_cost)
+	xtoed_stop
+	xtoed_start --placement pipeline --pre-threads 2 -v # -v: its counters at exit
+	xtoe_echo_start 7000
+	# one connection, 32 MiB each way, every byte compared in order
+	limit 60 in_l "$ECHO" stream --kernel -c "$TOPO_XADDR:7000" -b 32M
+	pipe=$(idle_cost)
+	echo "rounds ticks over 2 s idle: thread placement: $one; pipeline: $pipe"
+	echo "pipeline: $(wstat 0 pre_threads) PRE threads, $(wstat 0 pipe_batches) batches, held $(wstat 0 pipe_held)"
+	[ "$(wstat 0 pre_threads)" -eq 2 ]
+	[ "$(wstat 0 pipe_batches)" -gt 0 ]
+	xtoed_stop
+	grep -E "^pipeline:" "$TOPO_DIR/xtoed.log"
+	[ "$(pipeline_batches)" -gt 0 ]
+	# asleep at idle, PRE threads too: no spinning thread (a spin takes
+	# the whole 2 s, 200 ticks; 20 absorb a loaded machine's noise)
+	[ "${pipe% *}" -le 40 ]
+	[ "${pipe#* }" -le $(( ${one#* } + 20 )) ]
+}

@@ -30,6 +30,21 @@ teardown() {
 	assert_output --partial "bad --cc 'vegas'"
 }
 
+@test "xtoed --placement: an unknown one, thread or pipeline with --workers 2, --pre-threads without pipeline are usage errors (exit 2)" {
+	run "$TOPO_BIN/xtoed" --iface lo --addr 198.18.0.1/24 --placement stages
+	assert_equal "$status" 2
+	assert_output --partial "bad --placement 'stages': thread, queue or pipeline"
+	run "$TOPO_BIN/xtoed" --iface lo --addr 198.18.0.1/24 --placement thread --workers 2
+	assert_equal "$status" 2
+	assert_output --partial "--placement thread runs one worker"
+	run "$TOPO_BIN/xtoed" --iface lo --addr 198.18.0.1/24 --placement pipeline --workers 2
+	assert_equal "$status" 2
+	assert_output --partial "--placement pipeline has one protocol worker"
+	run "$TOPO_BIN/xtoed" --iface lo --addr 198.18.0.1/24 --pre-threads 2
+	assert_equal "$status" 2
+	assert_output --partial "--pre-threads is for --placement pipeline"
+}
+
 @test "xtoed on a missing interface says so" {
 	run "$TOPO_BIN/xtoed" --iface nosuchif0 --addr 198.18.0.1/24 --sock /tmp/none.sock
 	assert_equal "$status" 1

@@ -331,6 +331,22 @@ static void pid_zero_client(struct pair *p)
 	pair_close(p);
 }
 
+/* All of len bytes from a pipe: a write larger than the pipe's capacity
+ * (64 KiB) arrives in parts. */
+static bool read_whole(int fd, void *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t k = read(fd, (char *)buf + got, len - got);
+
+		if (k <= 0)
+			return false;
+		got += (size_t)k;
+	}
+	return true;
+}
+
 static void pid_zero_side(void)
 {
 	int down[2], up[2], status = -1;
@@ -351,7 +367,7 @@ static void pid_zero_side(void)
 	}
 	close(down[0]);
 	close(up[1]);
-	REQUIRE(read(up[0], &p.n, sizeof(p.n)) == (ssize_t)sizeof(p.n));
+	REQUIRE(read_whole(up[0], &p.n, sizeof(p.n)));
 	pid_zero_client(&p);
 	close(down[1]);
 	REQUIRE(waitpid(pid, &status, 0) == pid);

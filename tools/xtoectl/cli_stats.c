@@ -87,6 +87,12 @@ static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_
 		add(s, sect, "busy_pct", k->busy_pct, true);
 		add(s, sect, "parks", k->parks, false);
 		add(s, sect, "unparks", k->unparks, false);
+		if (k->pre_threads) {
+			add(s, sect, "pre_threads", k->pre_threads, true);
+			add(s, sect, "pipe_batches", k->pipe_batches, false);
+			add(s, sect, "pipe_held", k->pipe_held, false);
+			add(s, sect, "pipe_inline", k->pipe_inline, false);
+		}
 	}
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)
 		add(s, "drops", xtoe_drop_name(r), d->drops[r] + xdp[r], false);
