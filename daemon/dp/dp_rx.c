@@ -80,24 +80,111 @@ void dp_apply(struct dp *dp, struct dp_flow *f, uint32_t act)
 	dp_queue(dp, dp_flow_idx(dp, f));
 }
 
+/*
+ * Receive coalescing, Linux GRO's rule (tcp_gro_receive): consecutive
+ * in-order segments of one flow in a receive batch that carry the same
+ * ACK, window, TOS, flags (ACK; PSH ends a run) and option bytes (the
+ * timestamps too, so the echo stays right) are placed one after the other
+ * in the flow's rx ring, each checksummed as it is copied, and go through
+ * tcp_input as one segment: the core, its timers and the ACK decision run
+ * once per run instead of once per frame (the ACK rule still counts
+ * bytes: more than one full segment unacknowledged, Linux's). The frames
+ * stay valid until the batch is given back, after the run is input.
+ */
+struct dp_gro {
+	struct dp_flow *f;   /* NULL: no run held */
+	struct tcp_seg seg;  /* the run: its payload placed, len summed */
+	const uint8_t *th;   /* the first frame's TCP header */
+	const uint8_t *data; /* the first frame, for the control plane */
+	uint32_t len;
+	int32_t vlan;
+};
+
+#define DP_GRO_MAX 65535u /* struct tcp_seg's len, and GRO's 64 KiB */
+
+static bool gro_starts(const struct dp *dp, const struct dp_flow *f,
+		       const struct tcp_seg *s)
+{
+	return f && s->placed && !dp->trace_active && !f->close_req &&
+	       (s->flags & ~TCP_F_PSH) == TCP_F_ACK;
+}
+
+/* Whether s continues the held run g (before its payload is placed). */
+static bool gro_fits(const struct dp_gro *g, const struct dp_flow *f,
+		     const struct tcp_seg *s)
+{
+	const struct tcp_seg *h = &g->seg;
+
+	return g->f == f && s->seq == h->seq + h->len && s->len &&
+	       !(h->flags & TCP_F_PSH) && (s->flags & ~TCP_F_PSH) == TCP_F_ACK &&
+	       s->ack == h->ack && s->wnd == h->wnd && s->tos == h->tos &&
+	       s->hlen == h->hlen && h->len + s->len <= DP_GRO_MAX &&
+	       !memcmp(s->payload - s->hlen + 20, g->th + 20, s->hlen - 20u);
+}
+
+/* A segment (or a coalesced run) of a flow through the TCP core. */
+static void dp_rx_input(struct dp *dp, struct dp_flow *f, struct tcp_seg *seg,
+			const uint8_t *data, uint32_t len, int32_t vlan)
+{
+	struct tcp_result r = tcp_input(&f->tcp, seg, dp->now);
+
+	if (f->close_req && (r.act & TCP_ACT_RX)) {
+		/* data for a socket the application closed: Linux resets
+		 * (TCPAbortOnData), answering the segment */
+		dp_rst_reply(dp, seg);
+		dp_flow_abort(dp, f, ECONNRESET, false);
+		return;
+	}
+	if (r.drop != XTOE_DROP_NONE)
+		dp->st.drops[r.drop]++;
+	dp_trace_input(dp, f, seg->seq, r.drop);
+	if (r.act & TCP_ACT_TO_CP)
+		dp_to_cp(dp, data, len, vlan);
+	/* Duplicate ACKs are not coalesced: the peer counts them for its
+	 * fast retransmit. Nor is the ACK of a filled gap. */
+	if (r.act & TCP_ACT_ACK_NOW) {
+		dp_flow_ack(dp, f);
+		r.act &= ~TCP_ACT_ACK;
+	}
+	dp_apply(dp, f, r.act);
+}
+
+/* Input the held run, if any. */
+static void dp_gro_flush(struct dp *dp, struct dp_gro *g)
+{
+	struct dp_flow *f = g->f;
+
+	if (!f)
+		return;
+	g->f = NULL;
+	dp_rx_input(dp, f, &g->seg, g->data, g->len, g->vlan);
+}
+
 /* Parse a frame and find its flow (*fp, NULL for none). The TCP checksum
  * is summed while the payload is copied into the flow's rx ring when it
- * continues the in-order data (the bytes are read once), else over the
- * frame; a segment that fails it leaves only unpublished bytes behind. */
-static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, const uint8_t *data,
-					 uint32_t len, struct tcp_seg *seg,
-					 struct dp_flow **fp)
+ * continues the in-order data (the bytes are read once; after the held
+ * run g's bytes when it continues the run), else over the frame; a
+ * segment that fails it leaves only unpublished bytes behind. Input the
+ * held run first when the frame does not continue it. */
+static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, struct dp_gro *g,
+					 const uint8_t *data, uint32_t len,
+					 struct tcp_seg *seg, struct dp_flow **fp)
 {
 	enum xtoe_drop_reason why = tcp_parse(data, len, seg, false);
 	struct dp_flow *f;
+	uint32_t ahead = 0;
 	uint64_t psum;
 
 	*fp = NULL;
 	if (why != XTOE_DROP_NONE) /* the reason a checking parse gives */
 		return tcp_parse(data, len, seg, true);
 	f = dp_lookup(dp, seg);
-	if (f && tcp_rx_direct_ok(&f->tcp, seg))
-		psum = tcp_rx_copy(&f->tcp, seg);
+	if (g->f && gro_fits(g, f, seg))
+		ahead = g->seg.len;
+	else
+		dp_gro_flush(dp, g);
+	if (f && tcp_rx_direct_ok(&f->tcp, seg, ahead))
+		psum = tcp_rx_copy(&f->tcp, seg, ahead);
 	else
 		psum = csum_add(0, seg->payload, seg->len);
 	if (!tcp_seg_csum_ok(seg, psum))
@@ -106,14 +193,33 @@ static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, const uint8_t *data,
 	return XTOE_DROP_NONE;
 }
 
-void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
+/* Hold s as a new run, or add it to the held one (which it fits). */
+static void dp_gro_add(struct dp *dp, struct dp_gro *g, struct dp_flow *f,
+		       const struct tcp_seg *s, const uint8_t *data,
+		       uint32_t len, int32_t vlan)
+{
+	if (g->f) {
+		g->seg.len = (uint16_t)(g->seg.len + s->len);
+		g->seg.flags = s->flags;
+		g->seg.segs++;
+		dp->st.rx_merged++;
+	} else {
+		*g = (struct dp_gro){ .f = f, .seg = *s, .th = s->payload - s->hlen,
+				      .data = data, .len = len, .vlan = vlan };
+		g->seg.segs = 1;
+	}
+	if (s->flags & TCP_F_PSH)
+		dp_gro_flush(dp, g);
+}
+
+static void dp_rx_one(struct dp *dp, struct dp_gro *g, const uint8_t *data,
+		      uint32_t len, int32_t vlan)
 {
 	struct tcp_seg seg;
-	struct tcp_result r;
 	struct dp_flow *f;
 	enum xtoe_drop_reason why;
 
-	why = dp_rx_parse(dp, data, len, &seg, &f);
+	why = dp_rx_parse(dp, g, data, len, &seg, &f);
 	if (why != XTOE_DROP_NONE) {
 		dp->st.drops[why]++;
 		return;
@@ -124,26 +230,20 @@ void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
 		dp_to_cp(dp, data, len, vlan);
 		return;
 	}
-	r = tcp_input(&f->tcp, &seg, dp->now);
-	if (f->close_req && (r.act & TCP_ACT_RX)) {
-		/* data for a socket the application closed: Linux resets
-		 * (TCPAbortOnData), answering the segment */
-		dp_rst_reply(dp, &seg);
-		dp_flow_abort(dp, f, ECONNRESET, false);
+	if (gro_starts(dp, f, &seg)) {
+		dp_gro_add(dp, g, f, &seg, data, len, vlan);
 		return;
 	}
-	if (r.drop != XTOE_DROP_NONE)
-		dp->st.drops[r.drop]++;
-	dp_trace_input(dp, f, seg.seq, r.drop);
-	if (r.act & TCP_ACT_TO_CP)
-		dp_to_cp(dp, data, len, vlan);
-	/* Duplicate ACKs are not coalesced: the peer counts them for its
-	 * fast retransmit. Nor is the ACK of a filled gap. */
-	if (r.act & TCP_ACT_ACK_NOW) {
-		dp_flow_ack(dp, f);
-		r.act &= ~TCP_ACT_ACK;
-	}
-	dp_apply(dp, f, r.act);
+	dp_gro_flush(dp, g); /* a run of this flow goes first */
+	dp_rx_input(dp, f, &seg, data, len, vlan);
+}
+
+void dp_rx_frame(struct dp *dp, const uint8_t *data, uint32_t len, int32_t vlan)
+{
+	struct dp_gro g = { 0 };
+
+	dp_rx_one(dp, &g, data, len, vlan);
+	dp_gro_flush(dp, &g);
 }
 
 /* --- module chain metadata (docs/modules.md) --------------------------- */
@@ -172,18 +272,23 @@ static bool dp_rx_meta(struct dp *dp, const struct port_frame *fr, int32_t *vlan
 	return true;
 }
 
+/* A batch of frames; the frames go back to the port once the last run
+ * coalesced from them (dp_gro) is input. */
 uint32_t dp_poll_rx(struct dp *dp)
 {
 	struct port_frame fr[DP_RX_BATCH];
 	uint32_t n = port_rx(dp->port, fr, DP_RX_BATCH);
+	struct dp_gro g = { 0 };
 
 	for (uint32_t i = 0; i < n; i++) {
 		int32_t vlan;
 
 		if (dp_rx_meta(dp, &fr[i], &vlan))
-			dp_rx_frame(dp, fr[i].data, fr[i].len, vlan);
-		port_free(dp->port, fr[i].addr);
+			dp_rx_one(dp, &g, fr[i].data, fr[i].len, vlan);
 	}
+	dp_gro_flush(dp, &g);
+	for (uint32_t i = 0; i < n; i++)
+		port_free(dp->port, fr[i].addr);
 	dp->st.rx_frames += n;
 	return n;
 }
