@@ -160,6 +160,17 @@ static void dp_gro_flush(struct dp *dp, struct dp_gro *g)
 	dp_rx_input(dp, f, &g->seg, g->data, g->len, g->vlan);
 }
 
+/* Input the held run before segment s of flow f; f found again when the
+ * run was its own (the run's input may have ended the flow). */
+static struct dp_flow *dp_gro_flush_before(struct dp *dp, struct dp_gro *g,
+					   struct dp_flow *f, const struct tcp_seg *s)
+{
+	bool own = g->f && g->f == f;
+
+	dp_gro_flush(dp, g);
+	return own ? dp_lookup(dp, s) : f;
+}
+
 /* Parse a frame and find its flow (*fp, NULL for none). The TCP checksum
  * is summed while the payload is copied into the flow's rx ring when it
  * continues the in-order data (the bytes are read once; after the held
@@ -178,11 +189,12 @@ static enum xtoe_drop_reason dp_rx_parse(struct dp *dp, struct dp_gro *g,
 	*fp = NULL;
 	if (why != XTOE_DROP_NONE) /* the reason a checking parse gives */
 		return tcp_parse(data, len, seg, true);
-	f = dp_lookup(dp, seg);
+	f = g->f && seg->saddr == g->seg.saddr && seg->sport == g->seg.sport &&
+	    seg->dport == g->seg.dport ? g->f : dp_lookup(dp, seg); /* the run's */
 	if (g->f && gro_fits(g, f, seg))
 		ahead = g->seg.len;
 	else
-		dp_gro_flush(dp, g);
+		f = dp_gro_flush_before(dp, g, f, seg);
 	if (f && tcp_rx_direct_ok(&f->tcp, seg, ahead))
 		psum = tcp_rx_copy(&f->tcp, seg, ahead);
 	else
@@ -226,15 +238,16 @@ static void dp_rx_one(struct dp *dp, struct dp_gro *g, const uint8_t *data,
 	}
 	dp->st.rx_segs++;
 	cmods_rx(&dp->d->cmods, &seg, data, len); /* C modules (cmod.h) */
+	if (f && gro_starts(dp, f, &seg)) {
+		dp_gro_add(dp, g, f, &seg, data, len, vlan);
+		return;
+	}
+	if (f) /* a run of this flow goes first */
+		f = dp_gro_flush_before(dp, g, f, &seg);
 	if (!f) {
 		dp_to_cp(dp, data, len, vlan);
 		return;
 	}
-	if (gro_starts(dp, f, &seg)) {
-		dp_gro_add(dp, g, f, &seg, data, len, vlan);
-		return;
-	}
-	dp_gro_flush(dp, g); /* a run of this flow goes first */
 	dp_rx_input(dp, f, &seg, data, len, vlan);
 }
 
