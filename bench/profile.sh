@@ -60,8 +60,8 @@ if [ "$RX" = 1 ]; then
 		'BEGIN { printf "rx_dp_instr_per_mib %.0f instr/MiB\n", (b - s) / m }'
 	[ "$TOP" -gt 0 ] && callgrind_annotate --inclusive=yes "$dir/rx.$BIG" 2>/dev/null |
 		awk -v n="$TOP" -v t="$rb" '/file:function/ { on = 1; next }
-			on && NF >= 2 && k < n && $1 ~ /^[0-9,]+$/ { gsub(",", "", $1); for (i = 2; i <= NF; i++) if ($i ~ /:/) { f = $i; break }; sub(/.*:/, "", f)
-				if (f ~ /^(clone|start_thread|dp_thread)$/ || seen[f]++) next
+			on && NF >= 2 && k < n && $1 ~ /^[0-9,]+$/ { gsub(",", "", $1); f = ""; for (i = 2; i <= NF; i++) if ($i ~ /:/) { f = $i; break }; sub(/.*:/, "", f)
+				if (f ~ /^(|clone|start_thread|dp_thread)$/ || seen[f]++) next
 				printf "rx_incl_%s %.1f %%\n", f, 100 * $1 / t; k++ }'
 fi
 exit 0
