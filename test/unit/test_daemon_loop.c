@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/wait.h>
 
+#include "core/tcp_csum.h"
 #include "daemon/dp/dp.h"
 #include "loop_pair.h"
 
@@ -313,6 +314,44 @@ static void test_rx_coalesced(void)
 	free(in);
 }
 
+/* PSH on every data segment A sends (the TCP checksum updated as RFC 1624
+ * says): PSH ends a run, so none is coalesced, and the data is intact. */
+static enum port_loop_fate push_every_segment(void *arg, uint8_t *frame, uint32_t len)
+{
+	uint8_t *th = frame + 14 + (frame[14] & 0x0f) * 4;
+	uint16_t old, neu;
+	uint32_t sum;
+
+	(void)arg;
+	if (len < 14 + 20 + 20 || frame[14 + 9] != 6 ||
+	    (size_t)(th - frame) + (th[12] >> 4) * 4u >= len) /* no payload */
+		return PORT_LOOP_DELIVER;
+	old = get_be16(th + 12);
+	neu = old | TCP_F_PSH;
+	sum = (uint16_t)~get_be16(th + 16) + (uint16_t)~old + neu;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put_be16(th + 12, neu);
+	put_be16(th + 16, (uint16_t)~sum);
+	return PORT_LOOP_DELIVER;
+}
+
+static void test_rx_push_ends_a_run(void)
+{
+	struct pair p = { 0 };
+	struct xtoe_stat_dp st;
+
+	pair_up(&p, 7007);
+	port_loop_impair(p.n.pa, push_every_segment, NULL);
+	echo_once(&p, 7007, 1024 * 1024, 7);
+	port_loop_impair(p.n.pa, NULL, NULL);
+	REQUIRE(worker_stats(p.n.b.sock, &st));
+	CHECK(st.rx_segs > 500); /* 1 MiB of data segments, some ACKs */
+	CHECK_EQ(st.rx_merged, 0);
+	CHECK_EQ(st.drops[XTOE_DROP_TCP_CSUM], 0);
+	pair_down(&p);
+}
+
 int main(void)
 {
 	RUN(test_echo_and_close);
@@ -323,5 +362,6 @@ int main(void)
 	RUN(test_stats_due);
 	RUN(test_stats_on_request);
 	RUN(test_rx_coalesced);
+	RUN(test_rx_push_ends_a_run);
 	return check_summary();
 }
