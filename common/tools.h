@@ -37,6 +37,7 @@ struct xtoe_stat_dp {
 			      oldest worker's publication) */
 	uint64_t rounds, sleeps, rx_frames, rx_segs, tx_segs, tx_acks, to_cp;
 	uint64_t rx_nometa, rx_vlan;
+	uint64_t rx_merged; /* segments coalesced into the one before */
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t xsk_rx, xsk_tx, xsk_tx_drops, xsk_kicks;
 	uint64_t xsk_rx_dropped, xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty;

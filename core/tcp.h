@@ -113,6 +113,8 @@ struct tcp_seg {
 	uint16_t len;
 	uint8_t hlen;   /* TCP header bytes (before the payload) */
 	bool placed;    /* payload already in the rx ring (tcp_rx_copy) */
+	uint8_t segs;   /* frames it stands for (the data-path's receive
+			 * coalescing, dp_rx.c); 0 counts as 1 */
 };
 
 /* The TCP checksum of a parsed segment whose payload's sum is known
@@ -517,12 +519,15 @@ uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 		     uint8_t *dst);
 /* Whether segment s continues the in-order data straight into free room
  * of the rx ring (no held out-of-order data): tcp_rx_copy may place it
- * there before tcp_input, its checksum summed in the same pass. */
-bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s);
-/* Copy s's payload to the rx ring at rcv_nxt, not published (tcp_input
- * publishes it, or leaves it as free room when it refuses the segment);
- * marks s placed. Returns the payload's sum for tcp_seg_csum_ok. */
-uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s);
+ * there before tcp_input, its checksum summed in the same pass. ahead:
+ * bytes already placed at rcv_nxt for a segment not yet input (the
+ * segments coalesced before s), so s must start right after them. */
+bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s,
+		      uint32_t ahead);
+/* Copy s's payload to the rx ring at rcv_nxt + ahead, not published
+ * (tcp_input publishes it, or leaves it as free room when it refuses the
+ * segment); marks s placed. Returns the payload's sum for tcp_seg_csum_ok. */
+uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s, uint32_t ahead);
 /* Whether the application's send buffer (the autotuned limit within the
  * ring, tcp_sndbuf.c) has room worth waking a writer for: a third of it
  * free, Linux's sk_stream_is_writeable (free space at least half of what

@@ -95,16 +95,18 @@ uint64_t tcp_tx_copy(const struct tcp_conn *c, uint32_t pos, uint16_t len,
 	return csum_copy2(dst, c->b.tx + off, first, dst + first, c->b.tx, len - first);
 }
 
-bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s)
+bool tcp_rx_direct_ok(const struct tcp_conn *c, const struct tcp_seg *s,
+		      uint32_t ahead)
 {
 	return c->attached && tcpc_synchronized(c) && c->state != TCP_TIME_WAIT &&
 	       c->state != TCP_CLOSED && !c->fin_rcvd && c->ooo.n == 0 &&
-	       s->len && s->seq == c->rcv_nxt && s->len <= tcp_rcv_window(c);
+	       s->len && s->seq == c->rcv_nxt + ahead &&
+	       (uint64_t)ahead + s->len <= tcp_rcv_window(c);
 }
 
-uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s)
+uint64_t tcp_rx_copy(struct tcp_conn *c, struct tcp_seg *s, uint32_t ahead)
 {
-	uint32_t off = c->rx_tail & (c->rx_size - 1), len = s->len;
+	uint32_t off = (c->rx_tail + ahead) & (c->rx_size - 1), len = s->len;
 	uint32_t first = c->rx_size - off < len ? c->rx_size - off : len;
 
 	s->placed = true;
@@ -853,9 +855,9 @@ struct tcp_result tcp_input(struct tcp_conn *c, const struct tcp_seg *s,
 {
 	struct tcp_result r = { 0 };
 
-	c->segs_in++;
+	c->segs_in += s->segs ? s->segs : 1;
 	if (s->len)
-		c->data_segs_in++;
+		c->data_segs_in += s->segs ? s->segs : 1;
 	if (s->flags & TCP_F_ACK)
 		c->last_ack_rcv_us = now_us;
 	if (c->state == TCP_TIME_WAIT)

@@ -141,9 +141,11 @@ uint64_t csum_pseudo(uint32_t saddr, uint32_t daddr, uint8_t proto,
 		     uint16_t len)
 {
 	uint8_t tail[4] = { 0, proto, (uint8_t)(len >> 8), (uint8_t)len };
-	uint64_t sum = (uint64_t)saddr + daddr;
+	uint32_t w;
 
-	return csum_add(sum, tail, sizeof(tail));
+	/* three 32-bit words: no carry out of 64 bits to take back in */
+	memcpy(&w, tail, sizeof(w));
+	return (uint64_t)saddr + daddr + w;
 }
 
 uint16_t csum_fold(uint64_t sum)

@@ -106,6 +106,12 @@ static enum xtoe_drop_reason parse_options(const uint8_t *o, size_t len,
 {
 	size_t i = 0;
 
+	/* what every segment of a connection with timestamps carries
+	 * (Linux's layout: NOP, NOP, timestamps) */
+	if (len == 12 && o[0] == OPT_NOP && o[1] == OPT_NOP && o[2] == OPT_TS &&
+	    o[3] == 10)
+		return parse_one_opt(o + 2, 10, s) ? XTOE_DROP_NONE : XTOE_DROP_TCP_OPT;
+
 	while (i < len) {
 		uint8_t olen;
 

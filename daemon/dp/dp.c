@@ -494,9 +494,9 @@ static void dp_print_one(const struct dp *dp, FILE *out)
 	if (dp->d->nworkers > 1)
 		fprintf(out, "data-path worker %u (flows %u):\n", dp->id, dp->flows_owned);
 	fprintf(out, "data-path: rounds %lu sleeps %lu rx_frames %lu rx_segs %lu "
-		"tx_segs %lu tx_acks %lu to_cp %lu\n",
-		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->tx_segs,
-		st->tx_acks, st->to_cp);
+		"(coalesced %lu) tx_segs %lu tx_acks %lu to_cp %lu\n",
+		st->rounds, st->sleeps, st->rx_frames, st->rx_segs, st->rx_merged,
+		st->tx_segs, st->tx_acks, st->to_cp);
 	fprintf(out, "notes to the control plane waiting for room: %lu (peak %lu)\n",
 		st->note_overflow, st->note_overflow_peak);
 	if (dp->id)

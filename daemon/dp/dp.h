@@ -65,6 +65,7 @@ struct dp_note_overflow {
 
 struct dp_stats {
 	uint64_t rx_frames, rx_segs, tx_segs, tx_acks, to_cp, rounds, sleeps;
+	uint64_t rx_merged; /* segments input as part of the one before (dp_rx.c) */
 	uint64_t rx_nometa, rx_vlan; /* module chain metadata (dp_rx_meta) */
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */

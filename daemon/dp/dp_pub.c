@@ -24,6 +24,7 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->to_cp = st->to_cp;
 	s->rx_nometa = st->rx_nometa;
 	s->rx_vlan = st->rx_vlan;
+	s->rx_merged = st->rx_merged;
 	memcpy(s->drops, st->drops, sizeof(s->drops));
 	port_stats(dp->port, &xs);
 	s->xsk_rx = xs.rx_frames;

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <sys/wait.h>
 
+#include "core/tcp_csum.h"
 #include "daemon/dp/dp.h"
 #include "loop_pair.h"
 
@@ -256,6 +257,101 @@ static void test_stats_on_request(void)
 	pair_down(&p);
 }
 
+/* --- receive coalescing ----------------------------------------------------- */
+
+/* The receiver's segments of one bulk flow, from xtoectl conns. */
+static uint64_t conn_segs_in(const char *sock, uint32_t *mss)
+{
+	struct xtoe_resp r;
+	struct xtoe_stat_conn c;
+	uint64_t segs = 0;
+	int fd;
+
+	if (xctl_ask_fd(sock, XTOE_OP_CONNS, &r, &fd) || fd < 0)
+		return 0;
+	for (uint32_t i = 0; i < r.val; i++)
+		if (pread(fd, &c, sizeof(c), (off_t)(i * sizeof(c))) == sizeof(c) &&
+		    !strcmp(c.state, "ESTABLISHED")) {
+			segs = c.segs_in;
+			*mss = c.mss;
+		}
+	close(fd);
+	return segs;
+}
+
+/* Consecutive in-order segments of a flow in one receive batch go through
+ * the TCP core as one (dp_rx.c): the stream arrives intact, the flow
+ * still counts every segment, and some were coalesced. */
+static void test_rx_coalesced(void)
+{
+	enum { LEN = 2 << 20 };
+	struct sockaddr_in dst;
+	struct xtoe_conn *c = NULL, *s = NULL;
+	struct xtoe_stat_dp st;
+	struct pair p = { 0 };
+	uint8_t *out = malloc(LEN), *in = malloc(LEN);
+	uint32_t mss = 0;
+	uint64_t segs;
+
+	REQUIRE(out && in);
+	pair_up(&p, 7006);
+	dst = loopnet_at(p.n.b_addr, 7006);
+	fill(out, LEN, 5);
+	REQUIRE(loop_connect(&p.w, p.ca, &dst, &c, T_MS) == 0);
+	REQUIRE(loop_accept(&p.w, p.l, &s, T_MS) == 0);
+	CHECK_EQ(loop_xfer(&p.w, c, out, s, in, LEN, T_MS), 0);
+	CHECK(!memcmp(out, in, LEN));
+	REQUIRE(worker_stats(p.n.b.sock, &st));
+	CHECK(st.rx_merged > 0);
+	CHECK(st.rx_merged < st.rx_segs);
+	segs = conn_segs_in(p.n.b.sock, &mss);
+	CHECK(mss > 0 && segs >= LEN / mss);
+	xtoe_close(c);
+	CHECK_EQ(loop_recv_end(&p.w, s, T_MS), 0);
+	xtoe_close(s);
+	pair_down(&p);
+	free(out);
+	free(in);
+}
+
+/* PSH on every data segment A sends (the TCP checksum updated as RFC 1624
+ * says): PSH ends a run, so none is coalesced, and the data is intact. */
+static enum port_loop_fate push_every_segment(void *arg, uint8_t *frame, uint32_t len)
+{
+	uint8_t *th = frame + 14 + (frame[14] & 0x0f) * 4;
+	uint16_t old, neu;
+	uint32_t sum;
+
+	(void)arg;
+	if (len < 14 + 20 + 20 || frame[14 + 9] != 6 ||
+	    (size_t)(th - frame) + (th[12] >> 4) * 4u >= len) /* no payload */
+		return PORT_LOOP_DELIVER;
+	old = get_be16(th + 12);
+	neu = old | TCP_F_PSH;
+	sum = (uint16_t)~get_be16(th + 16) + (uint16_t)~old + neu;
+	sum = (sum & 0xffff) + (sum >> 16);
+	sum = (sum & 0xffff) + (sum >> 16);
+	put_be16(th + 12, neu);
+	put_be16(th + 16, (uint16_t)~sum);
+	return PORT_LOOP_DELIVER;
+}
+
+static void test_rx_push_ends_a_run(void)
+{
+	struct pair p = { 0 };
+	struct xtoe_stat_dp st;
+
+	pair_up(&p, 7007);
+	port_loop_impair(p.n.pa, push_every_segment, NULL);
+	echo_once(&p, 7007, 1024 * 1024, 7);
+	port_loop_impair(p.n.pa, NULL, NULL);
+	REQUIRE(worker_stats(p.n.b.sock, &st));
+	CHECK(st.rx_segs > 500); /* 1 MiB of data segments, some ACKs */
+	CHECK_EQ(st.rx_merged, 0);
+	CHECK_EQ(st.drops[XTOE_DROP_TCP_CSUM], 0);
+	pair_down(&p);
+}
+
 int main(void)
 {
 	RUN(test_echo_and_close);
@@ -265,5 +361,7 @@ int main(void)
 	RUN(test_cmodule_sees_control_frames);
 	RUN(test_stats_due);
 	RUN(test_stats_on_request);
+	RUN(test_rx_coalesced);
+	RUN(test_rx_push_ends_a_run);
 	return check_summary();
 }

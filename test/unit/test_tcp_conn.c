@@ -33,8 +33,8 @@ static struct tcp_result feed_placed(struct fix *f, uint32_t seq, const uint8_t 
 				 .tsecr = 1, .wscale = -1 };
 	struct tcp_seg s = test_seg(buf, sizeof(buf), &h, data, len);
 
-	CHECK(tcp_rx_direct_ok(&f->c, &s));
-	*sum_ok = tcp_seg_csum_ok(&s, tcp_rx_copy(&f->c, &s));
+	CHECK(tcp_rx_direct_ok(&f->c, &s, 0));
+	*sum_ok = tcp_seg_csum_ok(&s, tcp_rx_copy(&f->c, &s, 0));
 	return tcp_input(&f->c, &s, 5000);
 }
 
@@ -83,19 +83,60 @@ static void test_direct_only_in_order_with_room(void)
 
 	conn_established(&f);
 	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
-	CHECK(tcp_rx_direct_ok(&f.c, &s));
+	CHECK(tcp_rx_direct_ok(&f.c, &s, 0));
 	h.seq = IRS + 2;
 	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
-	CHECK(!tcp_rx_direct_ok(&f.c, &s)); /* not at rcv_nxt */
+	CHECK(!tcp_rx_direct_ok(&f.c, &s, 0)); /* not at rcv_nxt */
 	h.seq = IRS + 1;
 	s = test_seg(buf, sizeof(buf), &h, NULL, 0);
-	CHECK(!tcp_rx_direct_ok(&f.c, &s)); /* no payload */
+	CHECK(!tcp_rx_direct_ok(&f.c, &s, 0)); /* no payload */
 	s = test_seg(buf, sizeof(buf), &h, big, 1500);
 	s.len = RX + 1; /* more than the ring holds */
-	CHECK(!tcp_rx_direct_ok(&f.c, &s));
+	CHECK(!tcp_rx_direct_ok(&f.c, &s, 0));
 	feed(&f, IRS + 101, ISS + 1, TCP_F_ACK, "zz", 2); /* held out of order */
 	s = test_seg(buf, sizeof(buf), &h, "abc", 3);
-	CHECK(!tcp_rx_direct_ok(&f.c, &s));
+	CHECK(!tcp_rx_direct_ok(&f.c, &s, 0));
+	fix_free(&f);
+}
+
+/* A run of in-order segments placed one after the other (each after the
+ * bytes of the ones before, not yet input) goes through tcp_input as one
+ * segment of their summed length: all bytes published at once, every
+ * segment counted, one ACK owed. A segment that does not start right
+ * after the run is not placed. */
+static void test_placed_run_input_as_one(void)
+{
+	struct tcp_hdrvals h = { .seq = IRS + 1, .ack = ISS + 1, .flags = TCP_F_ACK,
+				 .wnd = 10000, .ts = true, .tsval = 200,
+				 .tsecr = 1, .wscale = -1 };
+	static uint8_t data[3000], frame[3][1600];
+	struct tcp_seg s[3], run;
+	struct tcp_result r;
+	uint32_t ahead = 0;
+	struct fix f;
+
+	conn_established(&f);
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13 + 1);
+	for (int i = 0; i < 3; i++) {
+		h.seq = IRS + 1 + ahead;
+		s[i] = test_seg(frame[i], sizeof(frame[i]), &h, data + ahead, 1000);
+		CHECK(!tcp_rx_direct_ok(&f.c, &s[i], ahead + 1)); /* a gap */
+		CHECK(tcp_rx_direct_ok(&f.c, &s[i], ahead));
+		CHECK(tcp_seg_csum_ok(&s[i], tcp_rx_copy(&f.c, &s[i], ahead)));
+		ahead += 1000;
+	}
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0); /* nothing published yet */
+	run = s[0];
+	run.len = 3000;
+	run.segs = 3;
+	r = tcp_input(&f.c, &run, 5000);
+	CHECK_EQ(r.drop, XTOE_DROP_NONE);
+	CHECK(r.act & TCP_ACT_RX);
+	CHECK_EQ(atomic_load(&f.shm.rx_tail), 3000);
+	CHECK(memcmp(f.rx, data, 3000) == 0);
+	CHECK_EQ(f.c.rcv_nxt, IRS + 3001);
+	CHECK_EQ(f.c.data_segs_in, 3);
 	fix_free(&f);
 }
 
@@ -112,8 +153,8 @@ static void test_placed_but_refused_publishes_nothing(void)
 
 	conn_established(&f);
 	s = test_seg(buf, sizeof(buf), &h, "hello", 5);
-	CHECK(tcp_rx_direct_ok(&f.c, &s));
-	CHECK(tcp_seg_csum_ok(&s, tcp_rx_copy(&f.c, &s)));
+	CHECK(tcp_rx_direct_ok(&f.c, &s, 0));
+	CHECK(tcp_seg_csum_ok(&s, tcp_rx_copy(&f.c, &s, 0)));
 	r = tcp_input(&f.c, &s, 5000);
 	CHECK_EQ(r.drop, XTOE_DROP_PAWS);
 	CHECK_EQ(atomic_load(&f.shm.rx_tail), 0);
@@ -727,6 +768,7 @@ int main(void)
 	RUN(test_tx_writable_after_a_third_is_free);
 	RUN(test_direct_only_in_order_with_room);
 	RUN(test_placed_but_refused_publishes_nothing);
+	RUN(test_placed_run_input_as_one);
 	RUN(test_duplicate_and_overlap_trimmed);
 	RUN(test_ring_full);
 	RUN(test_window_never_shrinks);
