@@ -74,6 +74,7 @@ struct xtoed_cfg {
 				port's queues; the most that run at once) */
 	struct dp_prop_cfg prop; /* when threads park and come back */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
+	enum port_tx_gso tx_gso; /* --tx-gso auto|on|off: merged transmit */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;
