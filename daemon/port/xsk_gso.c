@@ -82,9 +82,9 @@ int xsk_gso_open(struct xsk_port *p, bool auto_mode)
 		return err;
 	}
 	if (auto_mode && !has_tso(g->fd, p->ifname)) {
-		log_info("xsk: %s: merged transmit off: the interface has no TSO "
-			 "(ethtool -k; a veth whose peer runs XDP loses it), so the "
-			 "kernel would segment again; --tx-gso on forces it", p->ifname);
+		log_notice("xsk: %s: merged transmit off: the interface has no TSO "
+			   "(ethtool -k; a veth whose peer runs XDP loses it), so the "
+			   "kernel would segment again; --tx-gso on forces it", p->ifname);
 		close(g->fd);
 		free(g);
 		return -EOPNOTSUPP;
