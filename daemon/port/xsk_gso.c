@@ -19,6 +19,7 @@
 #include "xsk_impl.h"
 #include "tx_merge.h"
 #include "common/log.h"
+#include "bpf/capture.h"
 
 #include <errno.h>
 #include <linux/ethtool.h>
@@ -59,6 +60,7 @@ int xsk_gso_open(struct xsk_port *p, bool auto_mode)
 	struct sockaddr_ll sll = { .sll_family = AF_PACKET };
 	struct xsk_gso *g;
 	int one = 1, err;
+	uint32_t mark = CAPTURE_XTOE_TX_MARK;
 
 	/* no PACKET_QDISC_BYPASS: its direct transmit drops a frame the kernel
 	 * has to segment (an end without TSO) instead of sending the segments */
@@ -71,6 +73,7 @@ int xsk_gso_open(struct xsk_port *p, bool auto_mode)
 	sll.sll_ifindex = g->ifindex;
 	if (!g->ifindex || g->fd < 0 ||
 	    setsockopt(g->fd, SOL_PACKET, PACKET_VNET_HDR, &one, sizeof(one)) ||
+	    setsockopt(g->fd, SOL_SOCKET, SO_MARK, &mark, sizeof(mark)) ||
 	    bind(g->fd, (struct sockaddr *)&sll, sizeof(sll))) {
 		err = -errno;
 		log_warn("xsk: %s: merged transmit (--tx-gso) is off: the packet socket "

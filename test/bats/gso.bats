@@ -55,6 +55,22 @@ csum_errors() {
 	[ "$(csum_errors)" -eq 0 ]
 }
 
+@test "tx-gso: xtoe-dump sees a merged frame as its segments, never also whole" {
+	need tcpdump
+	in_x ethtool -K "$TOPO_XIF" tx on >/dev/null
+	xtoed_start --tx-gso on
+	dump_start /dev/null "$TOPO_DIR/d.err" -s 128 -w "$TOPO_DIR/d.pcap" -U tcp port 7100
+	BYTES=$((4 * 1024 * 1024)) stream_to_linux
+	dump_stop
+	local big data
+	big=$(tcpdump -nn -r "$TOPO_DIR/d.pcap" greater 1515 2>/dev/null | wc -l)
+	data=$(tcpdump -nn -r "$TOPO_DIR/d.pcap" src host "$TOPO_XADDR" and greater 1500 2>/dev/null | wc -l)
+	echo "frames over 1514 bytes: $big; full segments from xtoe: $data; gso frames $(stat_of xsk_gso_frames)"
+	[ "$(stat_of xsk_gso_frames)" -gt 0 ]
+	[ "$big" -eq 0 ]
+	[ "$data" -gt 0 ]
+}
+
 @test "tx-gso: without TSO, auto sends frame by frame and on lets the kernel segment; both intact" {
 	xtoed_start --tx-gso auto # topo_up turned xtoe's end's offloads off
 	stream_to_linux
