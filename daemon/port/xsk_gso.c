@@ -204,29 +204,27 @@ static void send_failed(struct xsk_port *p, int err)
 void xsk_gso_send_runs(struct xsk_port *p)
 {
 	struct xsk_gso *g = p->gso;
-	uint32_t np = batch_packets(p, g), pi = 0, before = 0, k;
+	uint32_t np = batch_packets(p, g), pi = 0, before = 0, k, nd;
+	int err;
 
 	while (pi < np) {
 		k = tx_merge_run(g->pkts + pi, np - pi, TX_MERGE_MAX_IP);
 		if (k < 2) {
-			before += g->ndesc[pi++];
+			before += g->ndesc[pi++]; /* to the ring, ahead of a run */
 			continue;
 		}
 		if (!ring_sent(p, before))
 			return;
 		before = 0;
-		int err = send_run(g, g->pkts + pi, k);
-
+		err = send_run(g, g->pkts + pi, k);
 		if (err) {
 			send_failed(p, err);
 			return;
 		}
-		for (uint32_t i = 0; i < k; i++)
-			before += g->ndesc[pi + i];
-		drop_sent(p, before);
-		before = 0;
 		p->st.tx_gso_frames++;
 		p->st.tx_gso_segs += k;
-		pi += k;
+		for (nd = 0; k--; pi++)
+			nd += g->ndesc[pi];
+		drop_sent(p, nd);
 	}
 }
