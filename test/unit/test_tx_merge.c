@@ -68,6 +68,17 @@ static void test_short_segment_ends_the_run(void)
 	CHECK_EQ(tx_merge_run(pkts, 4, TX_MERGE_MAX_IP), 2);
 }
 
+/* The first payload is the segment size: a longer one after it cannot be
+ * cut at it. */
+static void test_none_longer_than_the_first(void)
+{
+	put(0, &ep, hv(1000), 1000);
+	put(1, &ep, hv(2000), MSS);
+	CHECK_EQ(tx_merge_run(pkts, 2, TX_MERGE_MAX_IP), 1);
+	put(1, &ep, hv(2000), 1000);
+	CHECK_EQ(tx_merge_run(pkts, 2, TX_MERGE_MAX_IP), 2);
+}
+
 static void test_sequence_gap_ends_the_run(void)
 {
 	stream(4);
@@ -264,6 +275,7 @@ int main(void)
 	RUN(test_consecutive_full_segments_merge);
 	RUN(test_last_may_be_short);
 	RUN(test_short_segment_ends_the_run);
+	RUN(test_none_longer_than_the_first);
 	RUN(test_sequence_gap_ends_the_run);
 	RUN(test_psh_and_fin_only_on_the_last);
 	RUN(test_other_flags_never_merge);
