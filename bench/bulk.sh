@@ -7,12 +7,14 @@
 # xtoe needs on the peer) and once with the default offloads on. The cases
 # alternate within each round; medians over ROUNDS.
 #
-#   ROUNDS=3 SECS=3 MTU=1500 [PEER_CC=cubic] bench/bulk.sh [xtoed options]
+#   ROUNDS=3 SECS=3 MTU=1500 [PEER_CC=cubic] [XTOE_TX=on|off] bench/bulk.sh [xtoed options]
 # Prints `name value unit` lines; ratios are xtoe / Linux. Linux senders
 # (the peer's client, and Linux's in xtoe's namespace when it is measured)
 # use the machine's default congestion control, or PEER_CC on their socket
 # (iperf3 -C; a namespace's default may only be one of
-# tcp_allowed_congestion_control); the config line says which.
+# tcp_allowed_congestion_control); the config line says which. While xtoe
+# runs, the peer's transmit offloads are off and xtoe's end's are XTOE_TX
+# (default on: TSO there lets xtoed's merged frames cross the veth whole).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source test/lib/topo.bash
@@ -28,6 +30,7 @@ in_x ip link set "$TOPO_XIF" mtu "$MTU"
 in_l ip link set "$TOPO_LIF" mtu "$MTU"
 res=$(mktemp -p "$TOPO_DIR")
 peer_cc=${PEER_CC:-$(in_l sysctl -n net.ipv4.tcp_congestion_control)}
+XTOE_TX=${XTOE_TX:-on} # xtoe's end's transmit offloads while xtoe runs
 
 # Receiver Gbit/s of one run: gbps SIDE CMD...; 0 when it failed.
 gbps() {
@@ -71,6 +74,9 @@ offload() { # on|off, both ends
 
 for _ in $(seq "$ROUNDS"); do
 	offload off
+	# xtoe's own end may keep its offloads (only the peer must send full
+	# checksums): with TSO there, its merged frames (--tx-gso) cross whole
+	in_x ethtool -K "$TOPO_XIF" tx "$XTOE_TX" >/dev/null
 	xtoed_start "$@"
 	one xtoe "$RUN" --
 	xtoe_off
@@ -80,7 +86,7 @@ for _ in $(seq "$ROUNDS"); do
 done
 offload off
 
-echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU peer_cc=$peer_cc"
+echo "config rounds=$ROUNDS secs=$SECS mtu=$MTU peer_cc=$peer_cc xtoe_tx=$XTOE_TX"
 echo "$load_start"
 bench_load load_end
 for dir in recv send; do

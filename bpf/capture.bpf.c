@@ -130,6 +130,8 @@ int capture_egress(struct __sk_buff *skb)
 	struct capture_rec *r;
 	__u64 cap;
 
+	if (skb->mark == CAPTURE_XTOE_TX_MARK)
+		return TC_ACT_UNSPEC; /* xtoed's merged frame: its segments were */
 	stat(CAPTURE_STAT_SEEN);
 	if (!sampled() || !(r = rec_begin(skb->len, CAPTURE_KTX)))
 		return TC_ACT_UNSPEC;

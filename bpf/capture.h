@@ -21,6 +21,9 @@
 #include <xtoe/module.h>
 
 #define CAPTURE_SNAP_MAX  9216    /* a jumbo frame, whole */
+/* skb->mark of xtoed's merged frames (daemon/port/xsk_gso.c): the data-path
+ * captured their segments already, so capture_egress leaves them out. */
+#define CAPTURE_XTOE_TX_MARK 0x78746f65u /* "xtoe" */
 #define CAPTURE_RING_SIZE (4 << 20)
 
 enum capture_kind {

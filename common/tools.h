@@ -40,6 +40,7 @@ struct xtoe_stat_dp {
 	uint64_t rx_merged; /* segments coalesced into the one before */
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t xsk_rx, xsk_tx, xsk_tx_drops, xsk_kicks;
+	uint64_t xsk_gso_frames, xsk_gso_segs, xsk_gso_busy; /* --tx-gso */
 	uint64_t xsk_rx_dropped, xsk_rx_invalid, xsk_rx_ring_full, xsk_fill_empty;
 	uint32_t frames_free, frames_total;
 	uint32_t nworkers;

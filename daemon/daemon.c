@@ -25,6 +25,7 @@ void xtoed_cfg_defaults(struct xtoed_cfg *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->xdp_mode = PORT_XDP_NATIVE;
+	c->tx_gso = PORT_TX_GSO_AUTO;
 	c->spin_us = 50;
 	c->tcp = tcp_params_linux;
 	/* 1 MiB: a 256 KiB window capped a bulk flow from a Linux sender

@@ -86,6 +86,7 @@ struct xtoed_cfg {
 	enum xtoed_placement placement;
 	uint32_t pre_threads; /* pipeline: PRE threads (0: 2, set at open) */
 	bool no_sg;          /* --no-sg: no multi-buffer AF_XDP */
+	enum port_tx_gso tx_gso; /* --tx-gso auto|on|off: merged transmit */
 	uint32_t time_wait_ms;
 	const struct tcp_cc_ops *cc; /* congestion control (--cc) */
 	bool verbose;

@@ -92,6 +92,11 @@ static const char usage_text[] =
 	"      --no-sg           no multi-buffer AF_XDP: frames of one UMEM frame,\n"
 	"                        segments clamped to them on a jumbo MTU (default:\n"
 	"                        multi-buffer where the kernel has it, Linux 6.6)\n"
+	"      --tx-gso auto|on|off  send a round's consecutive segments of a flow\n"
+	"                        as one GSO frame through a packet socket, that a\n"
+	"                        veth peer takes whole or the kernel segments\n"
+	"                        (default auto: on when the interface has TSO on\n"
+	"                        at start; `xtoectl stats`: xsk_gso_*)\n"
 	"      --time-wait-ms N  TIME-WAIT duration (default 60000)\n"
 	"      --fin-timeout S   FIN-WAIT-2 of a closed connection whose peer never\n"
 	"                        sends its FIN, in seconds (default 60, Linux's\n"
@@ -119,8 +124,8 @@ static const char usage_text[] =
 
 enum { OPT_SPIN = 256, OPT_ACKDELAY, OPT_RTOMIN, OPT_RTOINIT, OPT_RETRIES, OPT_IW, OPT_RXBUF,
        OPT_TXBUF, OPT_MAXFLOWS, OPT_CTXFLOWS, OPT_MSS, OPT_ECN, OPT_WSCALE, OPT_QUEUE, OPT_TW, OPT_FINTO,
-       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_APPLISTEN, OPT_SOCKMODE, OPT_WORKERS,
-       OPT_BUSYMARKS, OPT_BUSYWIN, OPT_PLACEMENT, OPT_PRETHREADS };
+       OPT_CMOD, OPT_FWFILE, OPT_CC, OPT_LOGLEVEL, OPT_NOSG, OPT_TXGSO, OPT_APPLISTEN, OPT_SOCKMODE,
+       OPT_WORKERS, OPT_BUSYMARKS, OPT_BUSYWIN, OPT_PLACEMENT, OPT_PRETHREADS };
 
 static const struct option long_opts[] = {
 	{ "iface", required_argument, NULL, 'i' },
@@ -154,6 +159,7 @@ static const struct option long_opts[] = {
 	{ "busy-marks", required_argument, NULL, OPT_BUSYMARKS },
 	{ "busy-window-ms", required_argument, NULL, OPT_BUSYWIN },
 	{ "no-sg", no_argument, NULL, OPT_NOSG },
+	{ "tx-gso", required_argument, NULL, OPT_TXGSO },
 	{ "time-wait-ms", required_argument, NULL, OPT_TW },
 	{ "fin-timeout", required_argument, NULL, OPT_FINTO },
 	{ "cc", required_argument, NULL, OPT_CC },
@@ -374,6 +380,16 @@ static int apply_opt(int opt, const char *arg, struct xtoed_cfg *c)
 			return usage_error("bad --placement '%s': thread, queue or pipeline", arg);
 		break;
 	case OPT_NOSG: c->no_sg = true; break;
+	case OPT_TXGSO:
+		if (!strcmp(arg, "on"))
+			c->tx_gso = PORT_TX_GSO_ON;
+		else if (!strcmp(arg, "off"))
+			c->tx_gso = PORT_TX_GSO_OFF;
+		else if (!strcmp(arg, "auto"))
+			c->tx_gso = PORT_TX_GSO_AUTO;
+		else
+			return usage_error("bad --tx-gso '%s': auto, on or off", arg);
+		break;
 	case OPT_CC:
 		if (!(c->cc = tcp_cc_find(arg)))
 			return usage_error("bad --cc '%s': newreno, cubic or dctcp", arg);
@@ -495,6 +511,7 @@ static int open_port(struct xtoed *d, struct port **port)
 		.queues = d->cfg.queues, .nqueues = d->cfg.nqueues,
 		.mode = d->cfg.xdp_mode,
 		.no_sg = d->cfg.no_sg,
+		.tx_gso = d->cfg.tx_gso,
 		.mtu = d->cfg.mss + 40u, /* tcp_defaults: the MTU, or --mss */
 	};
 

@@ -31,6 +31,9 @@ static void dp_stats_fill(struct dp *dp, struct xtoe_stat_dp *s)
 	s->xsk_tx = xs.tx_frames;
 	s->xsk_tx_drops = xs.tx_drops;
 	s->xsk_kicks = xs.tx_kicks;
+	s->xsk_gso_frames = xs.tx_gso_frames;
+	s->xsk_gso_segs = xs.tx_gso_segs;
+	s->xsk_gso_busy = xs.tx_gso_busy;
 	s->xsk_rx_dropped = xs.rx_dropped;
 	s->xsk_rx_invalid = xs.rx_invalid;
 	s->xsk_rx_ring_full = xs.rx_ring_full;

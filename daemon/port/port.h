@@ -36,6 +36,9 @@ struct port_frame {
 
 struct port_stats {
 	uint64_t rx_frames, tx_frames, tx_drops, tx_kicks;
+	/* merged transmit: frames sent, segments they carried, sends the
+	 * kernel refused for now (left to AF_XDP) */
+	uint64_t tx_gso_frames, tx_gso_segs, tx_gso_busy;
 	uint64_t rx_dropped, rx_invalid, rx_ring_full, fill_empty; /* kernel */
 	uint32_t frames_free, frames_total;
 };
@@ -197,6 +200,10 @@ enum port_xdp_mode {
 
 #define PORT_XDP_MAX_QUEUES 64
 
+/* Merged transmit (GSO frames through a packet socket): never, always, or
+ * when the interface has TCP segmentation offload on at start. */
+enum port_tx_gso { PORT_TX_GSO_OFF, PORT_TX_GSO_ON, PORT_TX_GSO_AUTO };
+
 struct port_xdp_cfg {
 	const char *ifname;
 	uint32_t addr;          /* our address, network order */
@@ -205,6 +212,7 @@ struct port_xdp_cfg {
 	enum port_xdp_mode mode;
 	bool no_sg;             /* no multi-buffer frames (XDP_USE_SG) */
 	uint32_t mtu;           /* the largest IP packet it carries; 0: 1500 */
+	enum port_tx_gso tx_gso; /* merged transmit (xsk_gso.c) */
 };
 
 /* Parse "native" / "skb" / "hw"; -EINVAL otherwise. */

@@ -137,6 +137,9 @@ static void stats_add(struct port_stats *a, const struct port_stats *b)
 	a->tx_frames += b->tx_frames;
 	a->tx_drops += b->tx_drops;
 	a->tx_kicks += b->tx_kicks;
+	a->tx_gso_frames += b->tx_gso_frames;
+	a->tx_gso_segs += b->tx_gso_segs;
+	a->tx_gso_busy += b->tx_gso_busy;
 	a->rx_dropped += b->rx_dropped;
 	a->rx_invalid += b->rx_invalid;
 	a->rx_ring_full += b->rx_ring_full;
@@ -376,6 +379,7 @@ static int open_queue(struct port_xdp *x, const struct port_xdp_cfg *cfg, uint32
 	xsk_port_cfg_default(&xc);
 	xc.queue = queue;
 	xc.sg = !cfg->no_sg;
+	xc.gso = cfg->tx_gso;
 	if (x->nq >= 2) /* memory: fewer frames a socket when there are many */
 		xc.num_frames = 4096;
 	if (xc.sg && cfg->mtu + XDP_FRAME_L2 > xsk_port_cfg_room(&xc)) {

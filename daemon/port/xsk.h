@@ -33,6 +33,9 @@ struct xsk_port_cfg {
 	bool need_wakeup;      /* XDP_USE_NEED_WAKEUP (default true) */
 	bool sg;               /* multi-buffer frames when the kernel has them
 				  (XDP_USE_SG; default true) */
+	enum port_tx_gso gso;  /* merge runs of consecutive segments into GSO
+				  frames sent through a packet socket
+				  (xsk_gso.c; default off) */
 };
 
 void xsk_port_cfg_default(struct xsk_port_cfg *cfg);

@@ -60,6 +60,7 @@ static void add(struct sample *s, const char *sect, const char *name, uint64_t v
 #define DP_FIELDS(X) X(rounds) X(sleeps) X(rx_frames) X(rx_segs) X(tx_segs) \
 	X(tx_acks) X(to_cp) X(rx_nometa) X(rx_vlan) X(rx_merged)
 #define XSK_FIELDS(X) X(xsk_rx) X(xsk_tx) X(xsk_tx_drops) X(xsk_kicks) \
+	X(xsk_gso_frames) X(xsk_gso_segs) X(xsk_gso_busy) \
 	X(xsk_rx_dropped) X(xsk_rx_invalid) X(xsk_rx_ring_full) X(xsk_fill_empty)
 
 static void add_dp(struct sample *s, const struct xtoe_stat_dp *d, const uint64_t *xdp)
