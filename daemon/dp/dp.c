@@ -443,20 +443,6 @@ static void dp_hand_all_back(struct dp *home)
 			dp_give_back(home->d->dps[w]);
 }
 
-/* Thread home->id has no work at now: the idle period starts (or goes
- * on), counted by what it waits for. */
-static void dp_idle(struct dp *home, struct spinwait_by *sw, uint64_t now)
-{
-	struct spinwait *w = spinwait_by_cur(sw);
-	bool first = !w->idle;
-	uint32_t budget = spinwait_idle(w, now);
-
-	if (first) {
-		home->st.idle[sw->cur]++;
-		home->st.spun[sw->cur] += budget > 0;
-	}
-}
-
 /*
  * Thread home->id: a round over every worker it runs, then, idle, spin
  * (yielding the core to runnable threads: cores are scarce) up to
@@ -496,7 +482,7 @@ void *dp_thread(void *arg)
 			slept = false;
 			continue;
 		}
-		dp_idle(home, &sw, now); /* first: it starts the period */
+		spinwait_idle(spinwait_by_cur(&sw), now); /* first: it starts the period */
 		if (d->cfg.busy_poll || (!slept && spinwait_spin(spinwait_by_cur(&sw), now))) {
 			sched_yield();
 			continue;
@@ -525,10 +511,6 @@ static void dp_print_one(const struct dp *dp, FILE *out)
 		st->note_overflow, st->note_overflow_peak);
 	if (dp->id)
 		fprintf(out, "thread parked %lu times, handed back %lu\n", st->parks, st->unparks);
-	fprintf(out, "idle periods waiting for an application's answer %lu (spun %lu), "
-		"for the peer %lu (spun %lu)\n", st->idle[SPINWAIT_FOR_APP],
-		st->spun[SPINWAIT_FOR_APP], st->idle[SPINWAIT_FOR_PEER],
-		st->spun[SPINWAIT_FOR_PEER]);
 	fprintf(out, "module chain: rx without metadata %lu, vlan-tagged %lu\n",
 		st->rx_nometa, st->rx_vlan);
 	for (int r = 1; r < XTOE_DROP__COUNT; r++)

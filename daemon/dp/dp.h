@@ -11,7 +11,6 @@
 #include "daemon/daemon.h"
 #include "daemon/wheel.h"
 #include "flowtab.h"
-#include "common/spinwait.h"
 #include "common/cap.h"
 #include "common/trace.h"
 
@@ -68,9 +67,6 @@ struct dp_stats {
 	uint64_t drops[XTOE_DROP__COUNT];
 	uint64_t note_overflow, note_overflow_peak; /* notes waiting for dp2cp */
 	uint64_t parks, unparks; /* its thread parked / was handed it back */
-	/* its thread's idle periods by what they waited for (enum
-	 * spinwait_for), and of those the ones that spun */
-	uint64_t idle[SPINWAIT_FOR__COUNT], spun[SPINWAIT_FOR__COUNT];
 };
 
 /* One data-path thread's busy samples (dp_prop.c): the time of its rounds
