@@ -2,29 +2,18 @@
 /* Adaptive waiting: the decision (common/spinwait.h). */
 #include "common/spinwait.h"
 
-static uint32_t default_limit(uint32_t bound_us)
-{
-	return bound_us > SPINWAIT_WAKE_US ? bound_us : SPINWAIT_WAKE_US;
-}
-
 void spinwait_set_bound(struct spinwait *w, uint32_t bound_us)
 {
 	w->bound_us = bound_us;
-	w->limit_us = default_limit(bound_us);
-}
-
-void spinwait_init_limit(struct spinwait *w, uint32_t bound_us, uint32_t limit_us)
-{
-	*w = (struct spinwait){ 0 };
-	w->bound_us = bound_us;
-	w->limit_us = limit_us;
-	/* no history yet: assume long gaps (sleep) until shown otherwise */
-	w->gap8 = (4 * w->limit_us) << SPINWAIT_SHIFT;
+	w->limit_us = bound_us > SPINWAIT_WAKE_US ? bound_us : SPINWAIT_WAKE_US;
 }
 
 void spinwait_init(struct spinwait *w, uint32_t bound_us)
 {
-	spinwait_init_limit(w, bound_us, default_limit(bound_us));
+	*w = (struct spinwait){ 0 };
+	spinwait_set_bound(w, bound_us);
+	/* no history yet: assume long gaps (sleep) until shown otherwise */
+	w->gap8 = (4 * w->limit_us) << SPINWAIT_SHIFT;
 }
 
 uint32_t spinwait_gap(const struct spinwait *w)
@@ -111,36 +100,4 @@ void spinwait_work(struct spinwait *w, uint64_t now, bool slept)
 		w->gap8 = (uint32_t)gap << SPINWAIT_SHIFT;
 	else
 		w->gap8 = w->gap8 - (w->gap8 >> SPINWAIT_SHIFT) + (uint32_t)gap;
-}
-
-enum spinwait_for spinwait_next_for(enum spinwait_for prev, bool handed, bool answered)
-{
-	if (handed)
-		return SPINWAIT_FOR_APP;
-	if (answered)
-		return SPINWAIT_FOR_PEER;
-	return prev;
-}
-
-/* The peer's threshold: a sleeping peer's gap holds its own wake-up. */
-static uint32_t peer_limit(uint32_t bound_us)
-{
-	return bound_us < SPINWAIT_PEER_US ? bound_us : SPINWAIT_PEER_US;
-}
-
-void spinwait_by_init(struct spinwait_by *b, uint32_t bound_us)
-{
-	spinwait_init_limit(&b->w[SPINWAIT_FOR_PEER], bound_us, peer_limit(bound_us));
-	spinwait_init(&b->w[SPINWAIT_FOR_APP], bound_us);
-	b->cur = SPINWAIT_FOR_PEER;
-}
-
-struct spinwait *spinwait_by_cur(struct spinwait_by *b)
-{
-	return &b->w[b->cur];
-}
-
-void spinwait_by_round(struct spinwait_by *b, bool handed, bool answered)
-{
-	b->cur = spinwait_next_for(b->cur, handed, answered);
 }

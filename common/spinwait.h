@@ -56,8 +56,6 @@
 /* What one sleep and cross-CPU wake-up costs (about 20 us measured on a
  * 2-vCPU VM, issue 17): the least expected gap below which a spin pays. */
 #define SPINWAIT_WAKE_US 20
-/* The threshold for the peer's next message (see spinwait_by below). */
-#define SPINWAIT_PEER_US (SPINWAIT_WAKE_US / 2)
 /* Every this many idle periods that would sleep, one spins (a probe). */
 #define SPINWAIT_PROBE 32
 /* EWMA weight of a new sample: 1 / 2^SPINWAIT_SHIFT. */
@@ -86,9 +84,6 @@ struct spinwait {
 };
 
 void spinwait_init(struct spinwait *w, uint32_t bound_us);
-/* The same with a threshold of its own: spin when the expected gap is
- * shorter than limit_us (and never longer than bound_us). */
-void spinwait_init_limit(struct spinwait *w, uint32_t bound_us, uint32_t limit_us);
 /* The thread ran out of work at now: how long to spin before sleeping (0:
  * sleep at once). Called again while still idle, it keeps the period's
  * start and returns the same budget. */
@@ -104,45 +99,5 @@ void spinwait_work(struct spinwait *w, uint64_t now, bool slept);
 void spinwait_set_bound(struct spinwait *w, uint32_t bound_us);
 /* The expected gap (us). */
 uint32_t spinwait_gap(const struct spinwait *w);
-
-/*
- * What an idle data-path waits for, and a gap estimate for each. The
- * thread's gaps are of two kinds that one average mixes: after it handed
- * data to an application that has not answered yet, the next work is
- * that application's answer (it runs now, or is being woken: a short
- * gap, and the chain case above, so the bound is the threshold); after it
- * took the application's answer and sent it, the next work is the peer's
- * next message, which cannot come before the peer received ours and
- * answered (a wire round trip and, when the peer sleeps, its own
- * wake-up: the gap, less our own wake-up, never falls under half of one,
- * SPINWAIT_PEER_US, unless the peer spins; a spin pays only then). One
- * average of both spins its whole bound after each reply too, where the
- * peer's answer mostly comes after the bound: a core burnt for nothing.
- *
- *   spinwait_by_init(&b, bound_us);
- *   idle:  spinwait_idle(spinwait_by_cur(&b), now) ...  (as above)
- *   work:  spinwait_work(spinwait_by_cur(&b), now, slept);
- *          spinwait_by_round(&b, handed, answered);    (after each round that worked)
- */
-enum spinwait_for {
-	SPINWAIT_FOR_PEER, /* the next message from the network */
-	SPINWAIT_FOR_APP,  /* an application's answer to data handed to it */
-	SPINWAIT_FOR__COUNT,
-};
-
-struct spinwait_by {
-	struct spinwait w[SPINWAIT_FOR__COUNT];
-	enum spinwait_for cur; /* what the next idle period waits for */
-};
-
-/* After a round that worked: handed, it gave an application data (an
- * application now has something to answer); answered, it took requests
- * from the applications. Data handed decides (an answer is due whatever
- * else came); else an answer taken means the peer is next; else
- * (timers, control commands) what was awaited still is. */
-enum spinwait_for spinwait_next_for(enum spinwait_for prev, bool handed, bool answered);
-void spinwait_by_init(struct spinwait_by *b, uint32_t bound_us);
-struct spinwait *spinwait_by_cur(struct spinwait_by *b);
-void spinwait_by_round(struct spinwait_by *b, bool handed, bool answered);
 
 #endif /* XTOE_SPINWAIT_H */

@@ -299,13 +299,11 @@ static uint32_t dp_round(struct dp *dp)
 	uint32_t work;
 
 	dp->now = now_us();
-	dp->handed = 0;
 	dp_cap_round(dp);
 	dp_trace_round(dp);
 	work = dp_poll_cmds(dp);
 	work += dp_poll_rx(dp);
-	dp->answered = dp_poll_apps(dp);
-	work += dp->answered;
+	work += dp_poll_apps(dp);
 	dp_timers(dp);
 	work += dp->nwork;
 	dp_service(dp);
@@ -379,29 +377,18 @@ static void dp_park_wait(struct dp *home)
 	dp_futex(&home->park_seq, FUTEX_WAIT_PRIVATE, seq);
 }
 
-/* What a thread's rounds exchanged with the applications. */
-struct dp_exchange {
-	uint32_t handed, answered; /* struct dp's, summed */
-};
-
 /* A round of every worker thread home->id runs (its own first). Returns
  * the work done; *other_us: how long the rounds of others' workers that
- * did work took (thread 0); *x: what they exchanged with the applications. */
-static uint32_t dp_rounds(struct dp *home, uint32_t held, uint64_t *other_us,
-			  struct dp_exchange *x)
+ * did work took (thread 0). */
+static uint32_t dp_rounds(struct dp *home, uint32_t held, uint64_t *other_us)
 {
 	struct xtoed *d = home->d;
 	uint32_t work = 0, other = 0;
 	uint64_t start = 0;
 
-	*x = (struct dp_exchange){ 0 };
-
 	DP_EACH(m, w, held) {
 		struct dp *dp = d->dps[w];
 		uint32_t k = dp_round(dp) + dp->nwork;
-
-		x->handed += dp->handed;
-		x->answered += dp->answered;
 
 		if (w != home->id && !start)
 			start = dp->now;
@@ -447,22 +434,20 @@ static void dp_hand_all_back(struct dp *home)
  * Thread home->id: a round over every worker it runs, then, idle, spin
  * (yielding the core to runnable threads: cores are scarce) up to
  * --spin-us, only while the measured gap between work is shorter than that
- * bound and the spin keeps its core; the gap is measured apart for what
- * the thread waits for (an application's answer to data handed to it,
- * or the peer's next message: common/spinwait.h); else sleep at once. Parked, it blocks until
+ * bound and the spin keeps its core (common/spinwait.h); else sleep at
+ * once. Parked, it blocks until
  * thread 0 hands its worker back.
  */
 void *dp_thread(void *arg)
 {
 	struct dp *home = arg;
 	struct xtoed *d = home->d;
-	struct spinwait_by sw;
-	struct dp_exchange x;
+	struct spinwait sw;
 	uint32_t held, work;
 	uint64_t now, other_us;
 	bool slept = false;
 
-	spinwait_by_init(&sw, d->cfg.spin_us);
+	spinwait_init(&sw, d->cfg.spin_us);
 	while (!atomic_load_explicit(&d->stop, memory_order_relaxed)) {
 		held = dp_held(home);
 		if (!held) {
@@ -473,17 +458,16 @@ void *dp_thread(void *arg)
 		}
 		if (!home->running)
 			break;
-		work = dp_rounds(home, held, &other_us, &x);
+		work = dp_rounds(home, held, &other_us);
 		now = home->now; /* dp_balance may park home: not touched after */
 		dp_balance(home, held, work, other_us);
-		if (work) { /* ends the period; what the next one waits for */
-			spinwait_work(spinwait_by_cur(&sw), now, slept);
-			spinwait_by_round(&sw, x.handed, x.answered);
+		if (work) {
+			spinwait_work(&sw, now, slept);
 			slept = false;
 			continue;
 		}
-		spinwait_idle(spinwait_by_cur(&sw), now); /* first: it starts the period */
-		if (d->cfg.busy_poll || (!slept && spinwait_spin(spinwait_by_cur(&sw), now))) {
+		spinwait_idle(&sw, now); /* first: it starts the period */
+		if (d->cfg.busy_poll || (!slept && spinwait_spin(&sw, now))) {
 			sched_yield();
 			continue;
 		}

@@ -122,10 +122,6 @@ struct dp {
 	uint32_t runner;            /* owner as the holder last set it (stats) */
 	struct dp_prop prop;        /* its own thread's busy samples */
 	bool cp_wake;   /* notes pushed this round */
-	/* this round's exchange with the applications (what the thread
-	 * waits for next, common/spinwait.h): data events pushed to them,
-	 * requests taken from them */
-	uint32_t handed, answered;
 	struct dp_note_overflow *overflow, *overflow_tail; /* FIFO */
 	struct dp_stats st;
 	/* tx capture (dp_cap.c) */

@@ -244,7 +244,6 @@ static bool dp_push_event(struct dp *dp, struct app_ctx *c, struct dp_flow *f,
 		spsc_commit(&c->dp2app);
 	}
 	spin_unlock(&c->ev_lock);
-	dp->handed += e && type == XTOE_EVT_RX;
 	if (e && !w->wake) {
 		w->wake = true;
 		w->wake_next = dp->wake_list;

@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Adaptive waiting's decision (common/spinwait.c): spin only while the
  * measured gap between messages is shorter than a wake-up. */
-#include <string.h>
-
 #include "check.h"
 #include "common/spinwait.h"
 
@@ -218,109 +216,6 @@ static void test_spinwait_spin_bounds(void)
 	CHECK(!spinwait_spin(&s.w, t + bound));
 }
 
-/* What the next idle period waits for: data handed to an application
- * decides (its answer is due), else an answer taken means the peer is
- * next, else nothing changed. */
-static void test_spinwait_next_for(void)
-{
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_PEER, true, false), SPINWAIT_FOR_APP);
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_PEER, true, true), SPINWAIT_FOR_APP);
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_APP, true, true), SPINWAIT_FOR_APP);
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_APP, false, true), SPINWAIT_FOR_PEER);
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_APP, false, false), SPINWAIT_FOR_APP);
-	CHECK_EQ(spinwait_next_for(SPINWAIT_FOR_PEER, false, false), SPINWAIT_FOR_PEER);
-}
-
-struct rpc_sim {
-	struct spinwait_by b;
-	uint64_t t;
-	int spun[SPINWAIT_FOR__COUNT];   /* idle periods with a spin budget */
-	int caught[SPINWAIT_FOR__COUNT]; /* ... in which the work came while spinning */
-};
-
-/* One idle period of b's current kind, work coming gap us after it began
- * (wake us later when the thread slept). */
-static void rpc_period(struct rpc_sim *s, uint32_t gap, uint32_t wake)
-{
-	enum spinwait_for k = s->b.cur;
-	struct spinwait *w = spinwait_by_cur(&s->b);
-	uint32_t budget = spinwait_idle(w, s->t);
-
-	s->spun[k] += budget > 0;
-	s->caught[k] += gap <= budget;
-	s->t += gap <= budget ? gap : gap + wake;
-	spinwait_work(w, s->t, gap > budget);
-	s->t += 3;
-}
-
-/* n blocking requests through a data-path thread: a request comes
- * peer_gap us after the previous answer left and is handed to the
- * application (handed); its answer comes app_gap us later and is sent
- * (answered). */
-static void rpc_run(struct rpc_sim *s, int n, uint32_t app_gap, uint32_t peer_gap)
-{
-	memset(s->spun, 0, sizeof(s->spun));
-	memset(s->caught, 0, sizeof(s->caught));
-	for (int i = 0; i < n; i++) {
-		rpc_period(s, peer_gap, SPINWAIT_WAKE_US);
-		spinwait_by_round(&s->b, true, false);
-		rpc_period(s, app_gap, SPINWAIT_WAKE_US);
-		spinwait_by_round(&s->b, false, true);
-	}
-}
-
-/*
- * A blocking peer (its next request 60 us after our answer: its own
- * wake-up and a wire round trip) and a quick application (8 us): the
- * thread spins for the application's answer and catches it, and sleeps at
- * once after sending it, but for the probes. One estimate of both gaps
- * (34 us on average, under the 50 us bound) spun its whole bound after
- * each answer too, and caught none of the peer's requests in it.
- */
-static void test_spinwait_by_spins_for_the_answer_only(void)
-{
-	struct rpc_sim s = { .t = 1000 };
-
-	spinwait_by_init(&s.b, 50);
-	CHECK_EQ(s.b.cur, SPINWAIT_FOR_PEER);
-	rpc_run(&s, 64, 8, 60); /* learn */
-	rpc_run(&s, 64, 8, 60);
-	CHECK_EQ(s.spun[SPINWAIT_FOR_APP], 64);
-	CHECK_EQ(s.caught[SPINWAIT_FOR_APP], 64);
-	CHECK(s.spun[SPINWAIT_FOR_PEER] <= 64 / SPINWAIT_PROBE);
-	CHECK_EQ(s.caught[SPINWAIT_FOR_PEER], 0);
-}
-
-/* A spinning peer answers within half a wake-up (5 us): spinning for it
- * pays, and the thread does. */
-static void test_spinwait_by_spins_for_a_spinning_peer(void)
-{
-	struct rpc_sim s = { .t = 1000 };
-
-	spinwait_by_init(&s.b, 50);
-	rpc_run(&s, 128, 8, 5);
-	rpc_run(&s, 64, 8, 5);
-	CHECK_EQ(s.spun[SPINWAIT_FOR_PEER], 64);
-	CHECK_EQ(s.caught[SPINWAIT_FOR_PEER], 64);
-	CHECK_EQ(s.caught[SPINWAIT_FOR_APP], 64);
-}
-
-/* A slow application (its answer 300 us after the request): the thread
- * sleeps for it too; bound 0 never spins for either. */
-static void test_spinwait_by_sleeps_for_slow_answers(void)
-{
-	struct rpc_sim s = { .t = 1000 };
-
-	spinwait_by_init(&s.b, 50);
-	rpc_run(&s, 64, 300, 60);
-	rpc_run(&s, 64, 300, 60);
-	CHECK(s.spun[SPINWAIT_FOR_APP] <= 64 / SPINWAIT_PROBE);
-	CHECK(s.spun[SPINWAIT_FOR_PEER] <= 64 / SPINWAIT_PROBE);
-	spinwait_by_init(&s.b, 0);
-	rpc_run(&s, 64, 1, 1);
-	CHECK_EQ(s.spun[SPINWAIT_FOR_APP] + s.spun[SPINWAIT_FOR_PEER], 0);
-}
-
 int main(void)
 {
 	RUN(test_spinwait_starts_sleeping);
@@ -332,9 +227,5 @@ int main(void)
 	RUN(test_spinwait_period_start_kept);
 	RUN(test_spinwait_backs_off_when_the_core_is_lost);
 	RUN(test_spinwait_spin_bounds);
-	RUN(test_spinwait_next_for);
-	RUN(test_spinwait_by_spins_for_the_answer_only);
-	RUN(test_spinwait_by_spins_for_a_spinning_peer);
-	RUN(test_spinwait_by_sleeps_for_slow_answers);
 	return check_summary();
 }
