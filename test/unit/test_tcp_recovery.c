@@ -592,6 +592,40 @@ static void test_rfc6937_loss_found_later_leaves_pipe(void)
 	fix_free(&f);
 }
 
+/* RFC 8985 6.1 with bounded records (TCP_TXREC_MAX): when they are full,
+ * two neighbours merge, and a loss mark never spreads over bytes RACK
+ * did not find lost. 33 stretches of 100 bytes sent one by one (1-33, at
+ * times 1-33: the two oldest merge); 3, 5 and 7 SACKed; when the
+ * reordering window passes, 1-2, 4 and 6 are lost (400 bytes). A new
+ * stretch (34) needs a record: merging the oldest two (lost 1-2 and
+ * SACKed 3) made 1-3 lost, SACKed bytes counted out of pipe as lost. */
+static void test_rfc8985_full_records_never_spread_a_loss_mark(void)
+{
+	const uint32_t blk[3][2] = { { ISS + 201, ISS + 301 },
+				     { ISS + 401, ISS + 501 },
+				     { ISS + 601, ISS + 701 } };
+	struct fix f;
+
+	conn_reno(&f, 100);
+	f.c.snd_nxt = f.c.snd_max = ISS + 1 + 3300;
+	for (uint32_t i = 0; i < 33; i++)
+		tcpc_rack_sent(&f.c, ISS + 1 + i * 100, ISS + 1 + (i + 1) * 100,
+			       1 + i, true);
+	CHECK_EQ(f.c.nrec, TCP_TXREC_MAX);
+	feed_blocks_at(&f, 200, ISS + 1, blk, 3);
+	REQUIRE(f.c.t.reo);
+	tcp_timer_fire(&f.c, f.c.t.reo);
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	CHECK_EQ(tcpc_rack_lost_bytes(&f.c), 400);
+	tcpc_rack_sent(&f.c, ISS + 3301, ISS + 3401, 300, true);
+	f.c.snd_max = ISS + 3401;
+	CHECK_EQ(tcpc_rack_lost_bytes(&f.c), 400);
+	CHECK_EQ(tcpc_pipe(&f.c), 3400 - 300 - 400);
+	CHECK_EQ(tcpc_rack_lost_end(&f.c, ISS + 1), ISS + 201);
+	CHECK_EQ(tcpc_rack_lost_end(&f.c, ISS + 301), ISS + 401);
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_three_dupacks_go_back_n);
@@ -613,5 +647,6 @@ int main(void)
 	RUN(test_rfc8985_tlp_resends_latest_segment);
 	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_rfc6937_loss_found_later_leaves_pipe);
+	RUN(test_rfc8985_full_records_never_spread_a_loss_mark);
 	return check_summary();
 }
