@@ -59,19 +59,16 @@ static int rec_merge_pick(const struct tcp_conn *c)
 	return best;
 }
 
-/* Room for one more record: two neighbours merge (rec_merge_pick; when
- * none share their flags, the two oldest). A merged record is SACKed or
- * lost only when both were: a mark never spreads over bytes it was not
- * given (a lost mark spread over resent or SACKed bytes counted them out
- * of pipe and held a recovery with nothing in flight until the RTO). */
-static void rec_make_room(struct tcp_conn *c)
+/* Two neighbours merge (rec_merge_pick; when none share their flags,
+ * the two oldest). A merged record is SACKed or lost only when both
+ * were: a mark never spreads over bytes it was not given (a lost mark
+ * spread over resent or SACKed bytes counted them out of pipe and held a
+ * recovery with nothing in flight until the RTO). */
+static void rec_merge(struct tcp_conn *c)
 {
 	struct tcp_txrec *a, *b;
-	int i;
+	int i = rec_merge_pick(c);
 
-	if (c->nrec < TCP_TXREC_MAX)
-		return;
-	i = rec_merge_pick(c);
 	if (i < 0)
 		i = 0;
 	a = &c->rec[i];
@@ -84,6 +81,16 @@ static void rec_make_room(struct tcp_conn *c)
 				     ((a->flags | b->flags) & TCP_REC_RETRANS));
 	memmove(a, b, (c->nrec - (unsigned)i - 1) * sizeof(c->rec[0]));
 	c->nrec--;
+}
+
+/* Room for n more records. A stretch split at both ends makes room
+ * first: a merge between the two splits could join the first one again
+ * (its halves share flags and time), and the stretch would not be
+ * marked resent (or SACKed) while snd_nxt passed it. */
+static void rec_reserve(struct tcp_conn *c, unsigned n)
+{
+	while (c->nrec + n > TCP_TXREC_MAX)
+		rec_merge(c);
 }
 
 /* A record boundary at seq (inside [snd_una, snd_max)); returns the index
@@ -99,7 +106,7 @@ static int rec_split(struct tcp_conn *c, uint32_t seq)
 			if (!seq_gt(seq, s) || !seq_lt(seq, c->rec[i].end))
 				continue;
 			if (c->nrec == TCP_TXREC_MAX) {
-				rec_make_room(c);
+				rec_reserve(c, 1);
 				break; /* indexes moved: look again */
 			}
 			memmove(&c->rec[i + 1], &c->rec[i],
@@ -127,11 +134,12 @@ void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now
 			last->end = end;
 			return;
 		}
-		rec_make_room(c);
+		rec_reserve(c, 1);
 		c->rec[c->nrec++] = (struct tcp_txrec){ .end = end, .xmit = t };
 		return;
 	}
 	/* a retransmission: its records get the new time */
+	rec_reserve(c, 2);
 	if (rec_split(c, end) < 0 && seq_lt(end, c->snd_max))
 		return;
 	i = rec_split(c, seq);
@@ -203,6 +211,7 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 		l = c->snd_una;
 	if (!seq_lt(l, r) || seq_gt(r, c->snd_max))
 		return;
+	rec_reserve(c, 2);
 	rec_split(c, r);
 	rec_split(c, l);
 	for (unsigned i = 0; i < c->nrec; i++) {

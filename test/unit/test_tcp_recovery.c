@@ -626,6 +626,37 @@ static void test_rfc8985_full_records_never_spread_a_loss_mark(void)
 	fix_free(&f);
 }
 
+/* RFC 8985 6.2 with Linux tcp_xmit_retransmit_queue: a segment above
+ * the highest SACKed byte is lost too when it was sent before a
+ * retransmission that was delivered; it is resent with the other lost
+ * ones (RFC 6675 IsLost, which takes nothing above the highest SACK as
+ * lost, is for recoveries without RACK). 1-6 sent at 1; at 5000 3-5 are
+ * SACKed: 1 and 2 are lost and resent; at 9000 the resend of 2 is SACKed,
+ * not that of 1: 1 is lost again, and 6, sent before the resends. */
+static void test_rfc8985_lost_above_highest_sack_is_resent(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 1000);
+	app_queue(&f, 3000);
+	CHECK_EQ(send_all(&f, &seg), 6);
+	feed_sack_at(&f, 5000, ISS + 1, ISS + 1001, ISS + 2501);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 2);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	feed_sack_at(&f, 9000, ISS + 1, ISS + 501, ISS + 2501);
+	REQUIRE(tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(segno(&seg), 6);
+	CHECK(!tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(f.c.total_rto, 0);
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_three_dupacks_go_back_n);
@@ -648,5 +679,6 @@ int main(void)
 	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_rfc6937_loss_found_later_leaves_pipe);
 	RUN(test_rfc8985_full_records_never_spread_a_loss_mark);
+	RUN(test_rfc8985_lost_above_highest_sack_is_resent);
 	return check_summary();
 }
