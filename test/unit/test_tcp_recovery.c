@@ -657,6 +657,31 @@ static void test_rfc8985_lost_above_highest_sack_is_resent(void)
 	fix_free(&f);
 }
 
+/* RFC 6675 5 (Linux tcp_data_snd_check after every ACK): an ACK that
+ * only SACKs takes those bytes out of pipe, and the room they make in
+ * cwnd is for new data at once: the core asks for output. Before, it
+ * asked only inside a recovery or on a cumulative ACK, and a
+ * connection whose application was blocked sent nothing until the
+ * reorder timer began a recovery with room for the resend alone. */
+static void test_rfc6675_sack_makes_room_for_new_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_reno(&f, 10000);
+	app_queue(&f, 6000);
+	CHECK_EQ(send_all(&f, &seg), 10); /* cwnd: 10 segments */
+	CHECK_EQ(segno(&seg), 10);
+	r = feed_sack_at(&f, 5000, ISS + 1, ISS + 501, ISS + 1001);
+	CHECK(!tcpc_in_fast_recovery(&f.c)); /* one SACKed: not lost yet */
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 11);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_three_dupacks_go_back_n);
@@ -680,5 +705,6 @@ int main(void)
 	RUN(test_rfc6937_loss_found_later_leaves_pipe);
 	RUN(test_rfc8985_full_records_never_spread_a_loss_mark);
 	RUN(test_rfc8985_lost_above_highest_sack_is_resent);
+	RUN(test_rfc6675_sack_makes_room_for_new_data);
 	return check_summary();
 }
