@@ -570,12 +570,21 @@ static bool ack_input(struct tcp_conn *c, const struct tcp_seg *s,
 		cc_acked(c, s, acked, now_us);
 		sack_input(c, s, now_us);
 		tcpc_sndbuf_acked(c);
-	} else if (sack_input(c, s, now_us) || is_dupack(c, s, wnd)) {
+	} else {
+		bool sacked = sack_input(c, s, now_us);
+
 		/* RFC 6675 2: with SACK, any segment that SACKs new bytes
 		 * counts, whatever its window or payload */
-		if (c->snd_max != c->snd_una)
-			dupack(c, now_us, r);
-		sack_rewind(c, r);
+		if (sacked || is_dupack(c, s, wnd)) {
+			if (c->snd_max != c->snd_una)
+				dupack(c, now_us, r);
+			sack_rewind(c, r);
+		}
+		/* SACKed bytes left the network: the room they make in cwnd
+		 * is for new data now (RFC 6675 5, Linux tcp_data_snd_check
+		 * after every ACK), not after the next cumulative ACK */
+		if (sacked && output_waits(c))
+			r->act |= TCP_ACT_OUTPUT;
 	}
 	if (c->sack_ok && tcpc_rack_recover(c, tcpc_rack_detect(c, now_us), now_us))
 		r->act |= TCP_ACT_OUTPUT; /* RFC 8985 6.2: a loss by time */

@@ -111,23 +111,30 @@ static bool held_back(const struct tcp_conn *c, uint32_t *len)
 }
 
 /* Over what the peer SACKed; in a fast recovery where RACK marks the
- * losses, over holes it has not marked lost too (their segments may
+ * losses, over what it has not marked lost too (those segments may
  * still arrive: RFC 8985 6.2, Linux tcp_xmit_retransmit_queue resends
- * only lost ones). Returns where a resend from snd_nxt must stop. */
-static uint32_t rtx_walk(struct tcp_conn *c)
+ * only lost ones), up to snd_max: above the highest SACKed byte as
+ * well, where a segment sent before a delivered retransmission is lost
+ * (RFC 6675 IsLost, which takes nothing there as lost, is for the
+ * recoveries without RACK's verdicts). Returns where a resend from
+ * snd_nxt must stop; *lost tells whether snd_nxt is at a lost record. */
+static uint32_t rtx_walk(struct tcp_conn *c, bool *lost)
 {
 	bool rack = tcpc_in_fast_recovery(c) && tcpc_rack_marks_losses(c);
 	uint32_t lost_end;
 	int i;
 
+	*lost = false;
 	for (;;) {
 		while ((i = tcp_ivset_find(&c->sacked, c->snd_nxt)) >= 0)
 			c->snd_nxt = c->sacked.iv[i].end;
-		if (!rack || !c->sacked.n || !seq_lt(c->snd_nxt, tcpc_high_sacked(c)))
+		if (!rack || !seq_lt(c->snd_nxt, c->snd_max))
 			return c->snd_max;
 		lost_end = tcpc_rack_lost_end(c, c->snd_nxt);
-		if (lost_end != c->snd_nxt)
+		if (lost_end != c->snd_nxt) {
+			*lost = true;
 			return lost_end;
+		}
 		c->snd_nxt = tcpc_rack_rec_end(c, c->snd_nxt);
 	}
 }
@@ -137,9 +144,10 @@ static uint32_t rtx_walk(struct tcp_conn *c)
  * most that may be sent from snd_nxt. */
 static uint32_t sack_skip(struct tcp_conn *c)
 {
-	uint32_t stop = rtx_walk(c);
+	bool lost;
+	uint32_t stop = rtx_walk(c, &lost);
 
-	if (c->sacked.n && !c->rto_sweep &&
+	if (c->sacked.n && !c->rto_sweep && !lost &&
 	    seq_ge(c->snd_nxt, tcpc_high_sacked(c))) {
 		/* RFC 6675 IsLost: only holes below the highest SACKed byte
 		 * are taken as lost; what follows is still in flight */

@@ -28,17 +28,69 @@ static bool after32(uint32_t t1, uint32_t t2)
 	return (int32_t)(t1 - t2) > 0;
 }
 
-/* Room for one more record: the two oldest merge (the later send time
- * stands, which can only delay a loss verdict, never hasten one). */
-static void rec_make_room(struct tcp_conn *c)
+/* Later of two send times (the 32-bit clock wraps). */
+static uint32_t later32(uint32_t t1, uint32_t t2)
 {
-	if (c->nrec < TCP_TXREC_MAX)
-		return;
-	c->rec[1].flags |= c->rec[0].flags & (TCP_REC_RETRANS | TCP_REC_LOST);
-	if (!(c->rec[0].flags & TCP_REC_SACKED))
-		c->rec[1].flags &= (uint8_t)~TCP_REC_SACKED;
-	memmove(&c->rec[0], &c->rec[1], (TCP_TXREC_MAX - 1) * sizeof(c->rec[0]));
+	return after32(t1, t2) ? t1 : t2;
+}
+
+/* Which neighbours merge when the records are full: two SACKed ones
+ * first (RACK asks nothing more of them), else the two with the same
+ * flags sent closest in time (the later time stands: the earlier one's
+ * verdict waits that much longer, never comes sooner); -1 when no two
+ * neighbours share their flags. */
+static int rec_merge_pick(const struct tcp_conn *c)
+{
+	uint32_t best_gap = UINT32_MAX;
+	int best = -1;
+
+	for (unsigned i = 0; i + 1 < c->nrec; i++) {
+		const struct tcp_txrec *a = &c->rec[i], *b = &c->rec[i + 1];
+		int32_t d = (int32_t)(a->xmit - b->xmit);
+		uint32_t gap = d < 0 ? (uint32_t)-(int64_t)d : (uint32_t)d;
+
+		if (a->flags & b->flags & TCP_REC_SACKED)
+			return (int)i;
+		if (a->flags == b->flags && gap < best_gap) {
+			best_gap = gap;
+			best = (int)i;
+		}
+	}
+	return best;
+}
+
+/* Two neighbours merge (rec_merge_pick; when none share their flags,
+ * the two oldest). A merged record is SACKed or lost only when both
+ * were: a mark never spreads over bytes it was not given (a lost mark
+ * spread over resent or SACKed bytes counted them out of pipe and held a
+ * recovery with nothing in flight until the RTO). */
+static void rec_merge(struct tcp_conn *c)
+{
+	struct tcp_txrec *a, *b;
+	int i = rec_merge_pick(c);
+
+	if (i < 0)
+		i = 0;
+	a = &c->rec[i];
+	b = &c->rec[i + 1];
+	b->xmit = later32(a->xmit, b->xmit);
+	if (a->flags & b->flags & TCP_REC_SACKED)
+		b->flags &= a->flags;
+	else /* a retransmission's ACK may be its original's (rack_delivered) */
+		b->flags = (uint8_t)((a->flags & b->flags) |
+				     ((a->flags | b->flags) & TCP_REC_RETRANS));
+	memmove(a, b, (c->nrec - (unsigned)i - 1) * sizeof(c->rec[0]));
 	c->nrec--;
+}
+
+/* Room for n more records. A stretch split at both ends makes room
+ * first: a merge between the two splits could join the first one again
+ * (its halves share flags and time), and the stretch would not be
+ * marked resent (or SACKed) while snd_nxt passed it. */
+static void rec_reserve(struct tcp_conn *c, unsigned n)
+{
+	while (c->nrec + n > TCP_TXREC_MAX)
+		rec_merge(c);
 }
 
 /* A record boundary at seq (inside [snd_una, snd_max)); returns the index
@@ -54,7 +106,7 @@ static int rec_split(struct tcp_conn *c, uint32_t seq)
 			if (!seq_gt(seq, s) || !seq_lt(seq, c->rec[i].end))
 				continue;
 			if (c->nrec == TCP_TXREC_MAX) {
-				rec_make_room(c);
+				rec_reserve(c, 1);
 				break; /* indexes moved: look again */
 			}
 			memmove(&c->rec[i + 1], &c->rec[i],
@@ -82,11 +134,12 @@ void tcpc_rack_sent(struct tcp_conn *c, uint32_t seq, uint32_t end, uint64_t now
 			last->end = end;
 			return;
 		}
-		rec_make_room(c);
+		rec_reserve(c, 1);
 		c->rec[c->nrec++] = (struct tcp_txrec){ .end = end, .xmit = t };
 		return;
 	}
 	/* a retransmission: its records get the new time */
+	rec_reserve(c, 2);
 	if (rec_split(c, end) < 0 && seq_lt(end, c->snd_max))
 		return;
 	i = rec_split(c, seq);
@@ -158,6 +211,7 @@ void tcpc_rack_sacked(struct tcp_conn *c, uint32_t l, uint32_t r, uint64_t now_u
 		l = c->snd_una;
 	if (!seq_lt(l, r) || seq_gt(r, c->snd_max))
 		return;
+	rec_reserve(c, 2);
 	rec_split(c, r);
 	rec_split(c, l);
 	for (unsigned i = 0; i < c->nrec; i++) {
@@ -309,9 +363,14 @@ uint32_t tcpc_rack_lost_bytes(const struct tcp_conn *c)
 {
 	uint32_t n = 0;
 
-	for (unsigned i = 0; i < c->nrec; i++)
-		if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) == TCP_REC_LOST)
-			n += c->rec[i].end - rec_start(c, i);
+	for (unsigned i = 0; i < c->nrec; i++) {
+		uint32_t s = rec_start(c, i), e = c->rec[i].end;
+
+		if ((c->rec[i].flags & (TCP_REC_LOST | TCP_REC_SACKED)) != TCP_REC_LOST)
+			continue;
+		/* a record split by fewer SACK edges than it holds blocks */
+		n += e - s - (tcpc_sacked_above(c, s) - tcpc_sacked_above(c, e));
+	}
 	return n;
 }
 

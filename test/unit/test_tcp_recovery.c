@@ -592,6 +592,96 @@ static void test_rfc6937_loss_found_later_leaves_pipe(void)
 	fix_free(&f);
 }
 
+/* RFC 8985 6.1 with bounded records (TCP_TXREC_MAX): when they are full,
+ * two neighbours merge, and a loss mark never spreads over bytes RACK
+ * did not find lost. 33 stretches of 100 bytes sent one by one (1-33, at
+ * times 1-33: the two oldest merge); 3, 5 and 7 SACKed; when the
+ * reordering window passes, 1-2, 4 and 6 are lost (400 bytes). A new
+ * stretch (34) needs a record: merging the oldest two (lost 1-2 and
+ * SACKed 3) made 1-3 lost, SACKed bytes counted out of pipe as lost. */
+static void test_rfc8985_full_records_never_spread_a_loss_mark(void)
+{
+	const uint32_t blk[3][2] = { { ISS + 201, ISS + 301 },
+				     { ISS + 401, ISS + 501 },
+				     { ISS + 601, ISS + 701 } };
+	struct fix f;
+
+	conn_reno(&f, 100);
+	f.c.snd_nxt = f.c.snd_max = ISS + 1 + 3300;
+	for (uint32_t i = 0; i < 33; i++)
+		tcpc_rack_sent(&f.c, ISS + 1 + i * 100, ISS + 1 + (i + 1) * 100,
+			       1 + i, true);
+	CHECK_EQ(f.c.nrec, TCP_TXREC_MAX);
+	feed_blocks_at(&f, 200, ISS + 1, blk, 3);
+	REQUIRE(f.c.t.reo);
+	tcp_timer_fire(&f.c, f.c.t.reo);
+	REQUIRE(tcpc_in_fast_recovery(&f.c));
+	CHECK_EQ(tcpc_rack_lost_bytes(&f.c), 400);
+	tcpc_rack_sent(&f.c, ISS + 3301, ISS + 3401, 300, true);
+	f.c.snd_max = ISS + 3401;
+	CHECK_EQ(tcpc_rack_lost_bytes(&f.c), 400);
+	CHECK_EQ(tcpc_pipe(&f.c), 3400 - 300 - 400);
+	CHECK_EQ(tcpc_rack_lost_end(&f.c, ISS + 1), ISS + 201);
+	CHECK_EQ(tcpc_rack_lost_end(&f.c, ISS + 301), ISS + 401);
+	fix_free(&f);
+}
+
+/* RFC 8985 6.2 with Linux tcp_xmit_retransmit_queue: a segment above
+ * the highest SACKed byte is lost too when it was sent before a
+ * retransmission that was delivered; it is resent with the other lost
+ * ones (RFC 6675 IsLost, which takes nothing above the highest SACK as
+ * lost, is for recoveries without RACK). 1-6 sent at 1; at 5000 3-5 are
+ * SACKed: 1 and 2 are lost and resent; at 9000 the resend of 2 is SACKed,
+ * not that of 1: 1 is lost again, and 6, sent before the resends. */
+static void test_rfc8985_lost_above_highest_sack_is_resent(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+
+	conn_reno(&f, 1000);
+	app_queue(&f, 3000);
+	CHECK_EQ(send_all(&f, &seg), 6);
+	feed_sack_at(&f, 5000, ISS + 1, ISS + 1001, ISS + 2501);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 2);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	feed_sack_at(&f, 9000, ISS + 1, ISS + 501, ISS + 2501);
+	REQUIRE(tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(segno(&seg), 1);
+	REQUIRE(tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(segno(&seg), 6);
+	CHECK(!tcp_output_next(&f.c, 9000, &seg));
+	CHECK_EQ(f.c.total_rto, 0);
+	fix_free(&f);
+}
+
+/* RFC 6675 5 (Linux tcp_data_snd_check after every ACK): an ACK that
+ * only SACKs takes those bytes out of pipe, and the room they make in
+ * cwnd is for new data at once: the core asks for output. Before, it
+ * asked only inside a recovery or on a cumulative ACK, and a
+ * connection whose application was blocked sent nothing until the
+ * reorder timer began a recovery with room for the resend alone. */
+static void test_rfc6675_sack_makes_room_for_new_data(void)
+{
+	struct fix f;
+	struct tcp_txseg seg;
+	struct tcp_result r;
+
+	conn_reno(&f, 10000);
+	app_queue(&f, 6000);
+	CHECK_EQ(send_all(&f, &seg), 10); /* cwnd: 10 segments */
+	CHECK_EQ(segno(&seg), 10);
+	r = feed_sack_at(&f, 5000, ISS + 1, ISS + 501, ISS + 1001);
+	CHECK(!tcpc_in_fast_recovery(&f.c)); /* one SACKed: not lost yet */
+	CHECK(r.act & TCP_ACT_OUTPUT);
+	REQUIRE(tcp_output_next(&f.c, 5000, &seg));
+	CHECK_EQ(segno(&seg), 11);
+	CHECK(!tcp_output_next(&f.c, 5000, &seg));
+	fix_free(&f);
+}
+
 int main(void)
 {
 	RUN(test_three_dupacks_go_back_n);
@@ -613,5 +703,8 @@ int main(void)
 	RUN(test_rfc8985_tlp_resends_latest_segment);
 	RUN(test_rfc8985_tlp_sends_new_data);
 	RUN(test_rfc6937_loss_found_later_leaves_pipe);
+	RUN(test_rfc8985_full_records_never_spread_a_loss_mark);
+	RUN(test_rfc8985_lost_above_highest_sack_is_resent);
+	RUN(test_rfc6675_sack_makes_room_for_new_data);
 	return check_summary();
 }
