@@ -68,7 +68,7 @@ help:
 	@echo "make san        xtoed with ASan and UBSan: $(BUILD)/san/bin/xtoed"
 	@echo "make test       deps + build + unit, BPF, fuzz (a few s each) and namespace tests"
 	@echo "make test-long  the same with FUZZ_SECONDS=$(FUZZ_LONG_SECONDS) per fuzz target, test-scale, then the arm64 tests"
-	@echo "make test-scale 64,000 connections at once and a soak of churn (XTOED=path: another daemon build)"
+	@echo "make test-scale 64,000 connections at once and a soak of churn, one worker then two (XTOED=path: another daemon build)"
 	@echo "make test-soak-asan  16,000 connections and 3 min of churn against the ASan+UBSan xtoed"
 	@echo "make ARCH=arm64 cross-build everything for aarch64 into build/arm64/"
 	@echo "make test-arm64 the arm64 build's unit, BPF and fuzz-corpus tests under qemu-user"
@@ -368,6 +368,7 @@ test-long:
 # XTOED=path runs another daemon build (e.g. an ASan one).
 test-scale: all
 	$(Q)test/long/scale.sh
+	$(Q)TOPO_QUEUES=2 XTOED_OPTS="--workers 2" SOAK_SECONDS=60 test/long/scale.sh
 
 # The same against the ASan+UBSan daemon (make san): 16,000 connections
 # (the sanitizers' memory), then three minutes of churn; any report fails.

@@ -111,6 +111,13 @@ rss=$(awk '/^VmRSS/ {print $2}' "/proc/$XTOED_PID/status")
 echo "conns_held $n connections"
 echo "open_rate $(echo "$n / ($t1 - $t0)" | bc) connections/s"
 echo "daemon_rss_held $((rss / 1024)) MiB"
+# each worker's share of them (with --workers N: every worker holds some)
+"$TOPO_BIN/xtoectl" -j stats | python3 -c '
+import json, sys
+s = json.load(sys.stdin)
+for k in sorted(s):
+    if k.startswith("worker"):
+        print(k + "_flows_held", s[k]["flows"], "connections")'
 [ "$n" -ge "$CONNS" ] || fail "the daemon holds $n connections, not $CONNS"
 t2=$(date +%s.%N)
 touch "$TOPO_DIR/release"
